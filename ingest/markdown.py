@@ -1,0 +1,195 @@
+"""Markdown (incl. mkdocs-material extensions) → the normalised text of ``ingest.normalize``.
+
+Parsing is done by markdown-it-py; only the mkdocs extensions that CommonMark does not know
+(attribute lists ``{ #p-co-14 }``, admonitions ``!!! tip "Hint"``) are rewritten with small
+line-based passes first, because CommonMark would otherwise read an admonition body as an
+indented code block.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.normalize import squash, table_lines
+
+_ANCHOR = re.compile(r"\[\]\(\)\s*\{[^}\n]*\}")  # [](){ #p-co-14 }: an empty link used as anchor
+_ATTR = r'(?:[#.][\w:-]+|[\w-]+="[^"]*"|[\w-]+=\S+)'
+_ATTR_LIST = re.compile(r"\{:?\s*" + _ATTR + r"(?:\s+" + _ATTR + r")*\s*\}")
+_ADMONITION = re.compile(r'^(\s*)(?:!!!|\?\?\?\+?)\s*([\w-]+)(?:[ \t]+[\w -]*?)?(?:[ \t]+"([^"]*)")?\s*$')
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_SUBSCRIPT = re.compile(r"~(\w{1,8})~")
+_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.DOTALL)
+_DROP_HTML = ("<figure", "<img", "<!--", "<center", "</", "<div", "<span")
+
+
+def _rewrite_admonitions(lines: list[str]) -> list[str]:
+    """``!!! tip "Hint"`` + indented body → ``Hint: body`` at the admonition's own indent."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        m = _ADMONITION.match(lines[i])
+        if not m:
+            out.append(lines[i])
+            i += 1
+            continue
+        indent, kind, title = m.group(1), m.group(2), m.group(3)
+        label = (title or kind.replace("-", " ")).strip().capitalize() or kind.capitalize()
+        body_indent = len(indent) + 4
+        i += 1
+        body: list[str] = []
+        while i < len(lines) and (not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) >= body_indent):
+            body.append(lines[i][body_indent:] if lines[i].strip() else "")
+            i += 1
+        while body and not body[-1]:
+            body.pop()
+        while body and not body[0]:
+            body.pop(0)
+        if body:
+            body[0] = f"{label}: {body[0]}"
+        out.extend((indent + b) if b else "" for b in body)
+        out.append("")
+    return out
+
+
+def preprocess(source: str) -> str:
+    text = source.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ANCHOR.sub("", text)
+    text = _ATTR_LIST.sub("", text)
+    return "\n".join(_rewrite_admonitions(text.split("\n")))
+
+
+def _clean_markup(text: str) -> str:
+    """Leftover Markdown inside HTML blocks: images dropped, emphasis markers removed."""
+    text = _MD_IMAGE.sub("", text)
+    text = _EMPHASIS.sub(r"\2", text)
+    return _SUBSCRIPT.sub(r"\1", text)
+
+
+class _Renderer:
+    """Walks markdown-it's syntax tree and writes normalised blocks."""
+
+    def __init__(self) -> None:
+        self.title: str | None = None
+
+    def inline(self, node, in_table: bool = False) -> str:
+        parts: list[str] = []
+        for child in node.children:
+            kind = child.type
+            if kind in ("text", "code_inline"):
+                parts.append(child.content)
+            elif kind == "softbreak":
+                parts.append(" ")
+            elif kind == "hardbreak":
+                parts.append("; " if in_table else "\n")
+            elif kind == "html_inline":
+                if re.match(r"<br\s*/?>", child.content, re.IGNORECASE):
+                    parts.append("; " if in_table else "\n")
+            elif kind == "image":
+                continue  # images are referenced, not included; alt text is file noise
+            elif child.children:
+                parts.append(self.inline(child, in_table))
+        text = _SUBSCRIPT.sub(r"\1", "".join(parts))
+        return "\n".join(squash(line) for line in text.split("\n")).strip("\n ;")
+
+    def blocks(self, node, ordered_depth: int = 0) -> list[str]:
+        out: list[str] = []
+        for child in node.children:
+            out.extend(self.block(child, ordered_depth))
+        return [b for b in out if b.strip()]
+
+    def block(self, node, ordered_depth: int) -> list[str]:
+        kind = node.type
+        if kind == "heading":
+            text = self.inline(node.children[0]).replace("\n", " ")
+            level = int(node.tag[1])
+            if level == 1 and self.title is None:
+                self.title = text
+            return [f"{'#' * level} {text}"] if text else []
+        if kind == "paragraph":
+            return [self.inline(node.children[0])]
+        if kind in ("bullet_list", "ordered_list"):
+            return [self.list_block(node, ordered_depth)]
+        if kind == "table":
+            return ["\n".join(self.table(node))]
+        if kind in ("fence", "code_block"):
+            return [node.content.rstrip()]
+        if kind == "html_block":
+            return [self.html(node.content)]
+        if kind == "hr":
+            return []
+        return self.blocks(node, ordered_depth)  # blockquote and anything container-like
+
+    def list_block(self, node, ordered_depth: int) -> str:
+        ordered = node.type == "ordered_list"
+        start = int(node.attrs.get("start", 1)) if ordered else 1
+        items = []
+        for n, item in enumerate(node.children):
+            if ordered:
+                # Nested steps read "a. b. c." as in printed manuals ("repeat steps (a) to (c)").
+                marker = f"{chr(ord('a') + n % 26)}." if ordered_depth % 2 == 1 else f"{start + n}."
+            else:
+                marker = "-"
+            inner = self.blocks(item, ordered_depth + (1 if ordered else 0))
+            text = "\n\n".join(inner) if not _tight(item) else "\n".join(inner)
+            lines = text.split("\n") if text else [""]
+            pad = " " * 4
+            first = f"{marker} {lines[0]}".rstrip()
+            rest = [(pad + line) if line.strip() else "" for line in lines[1:]]
+            items.append("\n".join([first, *rest]))
+        return "\n".join(items)
+
+    def table(self, node) -> list[str]:
+        header: list[str] = []
+        rows: list[list[str]] = []
+        for section in node.children:
+            for tr in section.children:
+                cells = [self.inline(cell.children[0], in_table=True) if cell.children else "" for cell in tr.children]
+                if section.type == "thead":
+                    header = cells
+                else:
+                    rows.append(cells)
+        return table_lines(header, rows)
+
+    def html(self, content: str) -> str:
+        stripped = content.strip()
+        if "<table" in stripped.lower():
+            from ingest.html import html_fragment_to_text
+
+            return html_fragment_to_text(stripped)
+        if stripped.lower().startswith(_DROP_HTML) and not _visible_text(stripped):
+            return ""
+        return _visible_text(stripped)
+
+
+def _tight(item) -> bool:
+    """A list item is tight when markdown-it hid its paragraphs (no blank lines between)."""
+    return any(getattr(c, "hidden", False) for c in item.children if c.type == "paragraph")
+
+
+def _visible_text(html: str) -> str:
+    from bs4 import BeautifulSoup
+
+    for tag in ("figure", "img", "script", "style"):
+        html = re.sub(rf"<{tag}\b.*?</{tag}>", "", html, flags=re.IGNORECASE | re.DOTALL)
+    text = BeautifulSoup(html, "html.parser").get_text("\n")
+    lines = [squash(_clean_markup(line)) for line in text.split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def markdown_to_text(source: str) -> tuple[str | None, str]:
+    """Return (title = first H1, normalised text) for a Markdown document."""
+    from markdown_it import MarkdownIt
+    from markdown_it.tree import SyntaxTreeNode
+
+    text = preprocess(source)
+    front_title = None
+    front = _FRONT_MATTER.match(text)
+    if front:  # YAML front matter (mkdocs, Jekyll): only its title is of use here
+        text = text[front.end() :]
+        m = re.search(r"^title:\s*['\"]?(.+?)['\"]?\s*$", front.group(1), re.MULTILINE)
+        front_title = m.group(1) if m else None
+    parser = MarkdownIt("commonmark", {"html": True}).enable("table")
+    renderer = _Renderer()
+    body = "\n\n".join(renderer.blocks(SyntaxTreeNode(parser.parse(text))))
+    return renderer.title or front_title, body.strip()

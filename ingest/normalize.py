@@ -1,0 +1,141 @@
+"""Shared text normalisation for the manual loaders.
+
+All manual loaders (Markdown, HTML, plain text) emit the same light text format that
+``ingest.chunking`` understands:
+
+* headings as ``#``-lines (``## Inspection of thermostat``), level = number of ``#``;
+* paragraphs separated by blank lines;
+* numbered steps ``1.`` with nested content indented by four spaces per level;
+* table rows as one self-contained line each: ``Problem: Low oil pressure | Remedy: ...``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+def squash(text: str) -> str:
+    """Collapse runs of spaces/tabs (not newlines) and trim."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
+    """Decode file bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252 with a warning.
+
+    Returns the text and warnings. cp1252 is the usual culprit for files written on Windows
+    shop-floor PCs; latin-1 is the last resort because it never fails.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), []
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data.decode("utf-8-sig"), []
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        where = f"byte {exc.start}"
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return text, [f"{name}: not valid UTF-8 ({where}); decoded as {encoding}"]
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+def expand_carry_down(rows: Sequence[Sequence[str]]) -> list[list[str]]:
+    """Fill blank *leading* cells from the row above.
+
+    Troubleshooting tables write a problem once and leave the first cell(s) blank on the rows
+    that continue it (a visual row span). Only leading blanks are filled: a blank "Page" column
+    at the end of a row means "no reference", not "same as above".
+    """
+    out: list[list[str]] = []
+    previous: list[str] = []
+    for row in rows:
+        cells = [squash(c) for c in row]
+        if any(cells):
+            for i, cell in enumerate(cells):
+                if cell:
+                    break
+                if i < len(previous):
+                    cells[i] = previous[i]
+            previous = cells
+        out.append(cells)
+    return out
+
+
+def table_lines(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Render each table row as one line that repeats the header names.
+
+    >>> table_lines(["Problem", "Remedy"], [["Leak", "Replace seal"], ["", "Tighten"]])
+    ['Problem: Leak | Remedy: Replace seal', 'Problem: Leak | Remedy: Tighten']
+
+    Empty cells are left out so a row never reads "Page: " with nothing after it.
+    """
+    names = [squash(h) for h in header]
+    lines = []
+    for cells in expand_carry_down(rows):
+        parts = []
+        for i, cell in enumerate(cells):
+            if not cell:
+                continue
+            name = names[i] if i < len(names) and names[i] else ""
+            parts.append(f"{name}: {cell}" if name else cell)
+        if parts:
+            lines.append(" | ".join(parts))
+    return lines
+
+
+_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
+_LIST_MARKER = re.compile(r"^\s*(\d+[.)]|[a-z][.)]|\(\w+\)|[-*•])\s")
+
+
+def looks_like_heading(line: str, max_words: int = 10) -> bool:
+    """Heuristic for plain text / PDF pages: short ALL-CAPS line or numbered heading "3.2 Hydraulics".
+
+    Steps ("1. REMOVE GUARD") and sentences (ending in . , ;) are not headings.
+    """
+    s = line.strip()
+    if not s or len(s.split()) > max_words or s[-1] in ".,;:" or _LIST_MARKER.match(s):
+        return False
+    letters = [c for c in s if c.isalpha()]
+    if len(letters) < 3:
+        return False
+    if all(c.isupper() for c in letters):
+        return True
+    # "4.2 Hydraulic system" / "Section 5 Troubleshooting"
+    return bool(re.match(r"^(\d+(\.\d+)+|section \d+|chapter \d+)\s+[A-Z]", s, re.IGNORECASE))
+
+
+def plain_text_to_blocks(text: str) -> tuple[str | None, str]:
+    """Normalise plain text: mark headings (setext underlines, ALL-CAPS lines) with ``#``.
+
+    Returns (title, text); the title is the first level-1 heading, if any.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out: list[str] = []
+    title: str | None = None
+    i = 0
+    while i < len(lines):
+        line = lines[i].rstrip()
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        prev_blank = not out or not out[-1].strip()
+        if line.strip() and len(line.split()) <= 12 and _UNDERLINE.match(nxt) and not _UNDERLINE.match(line):
+            level = 1 if nxt.strip().startswith("=") else 2
+            out.append("#" * level + " " + squash(line))
+            title = title or (squash(line) if level == 1 else None)
+            i += 2
+            continue
+        if prev_blank and looks_like_heading(line):
+            level = 1 if title is None and not any(o.strip() for o in out) else 2
+            out.append("#" * level + " " + squash(line))
+            if level == 1:
+                title = squash(line)
+            i += 1
+            continue
+        out.append(line)
+        i += 1
+    return title, "\n".join(out).strip()

@@ -1,0 +1,82 @@
+"""PDF manuals: one SourceDocument per page (1-based page numbers), text by pypdf."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.normalize import looks_like_heading, squash
+from ingest.types import IngestError, LoadResult, SourceDocument
+
+_HEADING_SCAN_LINES = 4  # a page's own heading sits in its first few lines; later ones start new sections
+
+
+def _page_text(raw: str) -> str:
+    lines = [squash(line) for line in raw.replace("\r", "\n").split("\n")]
+    text = "\n".join(lines)
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip()
+
+
+def _headings(text: str) -> list[tuple[int, str]]:
+    return [(i, line) for i, line in enumerate(text.split("\n")) if looks_like_heading(line)]
+
+
+def _open(path: Path, result: LoadResult):
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, PdfReadError
+
+    name = path.name
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            # Many PDFs are "encrypted" only with an owner password (copy/print restrictions) and
+            # open with an empty user password; those are readable, the rest are refused.
+            if not reader.decrypt(""):
+                raise IngestError(f"{path}: PDF is encrypted (password required); save an unencrypted copy")
+            result.warnings.append(f"{name}: PDF has owner-password restrictions; read with an empty password")
+        return reader, len(reader.pages)
+    except IngestError:
+        raise
+    except DependencyError as exc:
+        raise IngestError(f"{path}: PDF is encrypted and cannot be decrypted here ({exc})") from exc
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise IngestError(f"{path}: corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
+
+
+def load_pdf(path: Path) -> LoadResult:
+    """Load a PDF; pages without text produce a warning (no OCR is run)."""
+    result = LoadResult()
+    reader, count = _open(path, result)
+    source = path.resolve().as_posix()
+    title = path.stem
+    try:
+        meta_title = (reader.metadata or {}).get("/Title")
+        if meta_title and str(meta_title).strip():
+            title = squash(str(meta_title))
+    except Exception:  # noqa: BLE001 - broken metadata must not stop reading the pages
+        pass
+    current: str | None = None  # last heading seen, carried over page breaks
+    for number in range(1, count + 1):
+        try:
+            text = _page_text(reader.pages[number - 1].extract_text() or "")
+        except Exception as exc:  # noqa: BLE001 - pypdf raises many types on damaged pages
+            result.warnings.append(f"{path.name} page {number}: text could not be extracted ({exc})")
+            continue
+        if not text:
+            result.warnings.append(f"{path.name}: page {number} has no text (scanned? OCR not enabled)")
+            continue
+        heads = _headings(text)
+        section = current
+        if heads and (heads[0][0] < _HEADING_SCAN_LINES or current is None):
+            section = heads[0][1].strip()
+        if heads:
+            current = heads[-1][1].strip()
+        result.documents.append(
+            SourceDocument(text=text, source=source, doc_type="manual", title=title, page=number, section=section)
+        )
+    if count and not result.documents:
+        raise IngestError(f"{path}: no page has extractable text (scanned PDF? OCR not enabled)")
+    if count == 0:
+        raise IngestError(f"{path}: PDF has no pages")
+    return result
