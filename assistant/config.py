@@ -17,7 +17,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 
 class IngestSettings(BaseModel):
-    chunk_tokens: int = Field(320, description="Target chunk size in tokenizer tokens (MiniLM word pieces).")
+    chunk_tokens: int = Field(
+        240, description="Target chunk size in MiniLM word pieces; MiniLM reads at most 256, so larger chunks lose their tail."
+    )
     chunk_overlap_tokens: int = Field(40, description="Overlap between consecutive chunks of long prose sections.")
     max_file_mb: float = Field(200.0, description="Files larger than this are refused with a clear message.")
     sensor_window: Literal["day", "week", "month", "all"] = Field(
@@ -84,8 +86,11 @@ class AnswerSettings(BaseModel):
     support_threshold: float = Field(
         0.35, description="Answer sentences whose overlap with their cited chunk is below this are flagged."
     )
+    quote_lines: int = Field(
+        2, description="Best-matching source lines quoted under the answer, so exact values are always shown."
+    )
     max_history_turns: int = Field(4, description="Conversation turns used to condense follow-ups.")
-    prompt_version: str = Field("v1", description="Recorded with every answer for audits.")
+    prompt_version: str = Field("answer-v1", description="Recorded with every answer for audits.")
 
 
 class LLMSettings(BaseModel):
@@ -120,6 +125,14 @@ class AppSettings(BaseModel):
     store_audio: bool = Field(False, description="Keep voice recordings in the data dir.")
     max_audio_seconds: float = Field(30.0, description="Longest accepted voice question.")
     whisper_model: Literal["base", "tiny.en"] = Field("base", description="Bundled Whisper model.")
+    max_audio_mb: float = Field(20.0, description="Largest accepted voice recording in MB.")
+    audio_sample_rate: int = Field(
+        16000, description="Sample rate the browser records at (Whisper's native 16 kHz avoids resampling)."
+    )
+    answer_workers: int = Field(
+        1, description="Questions answered at once; others queue in arrival order. One suits a CPU LLM, "
+        "which already uses every core.",
+    )
 
 
 class Settings(BaseSettings):

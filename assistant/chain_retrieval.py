@@ -1,0 +1,86 @@
+"""Retrieval as the answer chain uses it: follow-up condensing, asset scoping, diversity.
+
+Asset scoping: when a question concerns one asset, chunks tagged with *another* asset are
+dropped, while untagged chunks (generic manuals, catalogues) stay eligible. The asset-filtered
+ranking and the unfiltered one are merged by reciprocal rank fusion so asset-specific evidence
+leads without hiding general documents.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+
+from assistant.types import ChatMessage
+from index.fusion import reciprocal_rank_fusion
+from index.types import Filters, ScoredChunk
+
+_FOLLOWUP_RE = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|there|then|one)\b", re.I)
+
+
+def condense(question: str, history: Sequence[ChatMessage], max_turns: int) -> str:
+    """A standalone retrieval query for a follow-up question.
+
+    A 0.5B model rewrites questions unreliably, so this is deliberately mechanical: a
+    follow-up that leans on earlier turns (pronouns, or very short) is prefixed with the
+    previous user question(s).
+    """
+    previous = [m.content for m in history if m.role == "user"][-max_turns:]
+    if not previous:
+        return question
+    words = question.split()
+    if len(words) <= 6 or _FOLLOWUP_RE.search(question):
+        return f"{previous[-1]} {question}"
+    return question
+
+
+class ScopedRetriever:
+    """Wrap a hybrid retriever with asset scoping and doc-type diversity."""
+
+    def __init__(self, retriever: Any, *, candidates: int, rrf_k: int) -> None:
+        self.retriever = retriever
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+
+    def retrieve(self, query: str, k: int, assets: Sequence[str] = ()) -> list[ScoredChunk]:
+        pool = max(self.candidates, k)
+        general = self.retriever.retrieve(query, pool)
+        if not assets:
+            return _diverse(general, k)
+        wanted = {a.lower() for a in assets}
+        rankings: dict[str, list[str]] = {}
+        by_id: dict[str, ScoredChunk] = {}
+        for asset in assets:
+            scoped = self.retriever.retrieve(query, pool, Filters(asset=asset))
+            rankings[f"asset:{asset}"] = [s.chunk.chunk_id for s in scoped]
+            by_id.update({s.chunk.chunk_id: s for s in scoped})
+        kept = [s for s in general if s.chunk.asset is None or s.chunk.asset.lower() in wanted]
+        rankings["general"] = [s.chunk.chunk_id for s in kept]
+        by_id.update({s.chunk.chunk_id: s for s in kept})
+        fused = reciprocal_rank_fusion(rankings, k=self.rrf_k)
+        ordered = []
+        for chunk_id, score in fused:
+            item = by_id[chunk_id]
+            ordered.append(ScoredChunk(item.chunk, score, item.dense_score, item.bm25_score, dict(item.ranks)))
+        return _diverse(ordered, k)
+
+
+def _diverse(ranked: list[ScoredChunk], k: int, per_source: int = 3) -> list[ScoredChunk]:
+    """Top k, at most ``per_source`` chunks from one file unless nothing else is left.
+
+    One long work-order file or manual otherwise fills every slot; a mix of manual,
+    work-order and sensor evidence is what a technician needs.
+    """
+    chosen: list[ScoredChunk] = []
+    counts: dict[str, int] = {}
+    spill: list[ScoredChunk] = []
+    for item in ranked:
+        src = item.chunk.source
+        if counts.get(src, 0) < per_source or item.chunk.doc_type == "work_order":
+            chosen.append(item)
+            counts[src] = counts.get(src, 0) + 1
+        else:
+            spill.append(item)
+        if len(chosen) == k:
+            return chosen
+    return (chosen + spill)[:k]

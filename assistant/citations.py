@@ -1,0 +1,144 @@
+"""Check and repair the citations of a generated answer.
+
+A small model cites unreliably: it forgets markers, invents ``[7]`` when there are
+five sources, or cites the wrong one. ``CitationChecker.check`` works sentence by
+sentence against the numbered sources:
+
+1. markers that point to no source are removed and flagged ``invalid_citation``;
+2. each sentence's support by a source is measured as the share of its content
+   terms (and all of its numbers) found in that source; a sentence citing a source
+   that does not support it is re-pointed to the source that does, and a sentence
+   without a marker gets the best supporting source when support clears the threshold;
+3. sentences no source supports are flagged ``unsupported_sentence``; numbers that
+   appear in no cited source are flagged ``unverified_number``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.textutil import content_terms, numbers, split_sentences
+from assistant.types import Flag
+
+MARKER_RE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def parse_markers(text: str) -> list[int]:
+    """All citation numbers in order of appearance: ``'a [1] b [2, 3]'`` -> ``[1, 2, 3]``."""
+    found: list[int] = []
+    for group in MARKER_RE.findall(text):
+        found.extend(int(n) for n in group.split(","))
+    return found
+
+
+def strip_markers(text: str) -> str:
+    return MARKER_RE.sub("", text).strip()
+
+
+@dataclass
+class CheckedAnswer:
+    text: str
+    cited: list[int]  # source numbers cited in the final text, first-seen order
+    flags: list[Flag] = field(default_factory=list)
+    unsupported_sentences: int = 0
+    unverified_numbers: list[str] = field(default_factory=list)
+
+
+def support(sentence: str, source_text: str) -> float:
+    """Share of the sentence's content terms found in the source; 0 if any number is missing."""
+    body = re.sub(r"^\s*\d+[.)]\s+", "", strip_markers(sentence))  # a list ordinal is not a claim
+    terms = set(content_terms(body))
+    nums = numbers(body)
+    src_terms = set(content_terms(source_text))
+    src_nums = set(numbers(source_text))
+    if nums and not set(nums) <= src_nums:
+        return 0.0
+    if not terms:
+        return 1.0 if nums else 0.0
+    return len(terms & src_terms) / len(terms)
+
+
+class CitationChecker:
+    """Validate, re-point and add ``[n]`` markers. ``sources`` maps n -> source text.
+
+    >>> c = CitationChecker(threshold=0.5)
+    >>> c.check("Replace the strainer [9].", {1: "Replace the suction strainer."}).text
+    'Replace the strainer [1].'
+    """
+
+    def __init__(self, threshold: float = 0.35, drop_unsupported: bool = False) -> None:
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError("citation support threshold must be within 0..1")
+        self.threshold = threshold
+        # When set, sentences no source supports are removed from the text (and still flagged).
+        self.drop_unsupported = drop_unsupported
+
+    def check(self, text: str, sources: dict[int, str]) -> CheckedAnswer:
+        flags: list[Flag] = []
+        invalid = sorted({n for n in parse_markers(text) if n not in sources})
+        for n in invalid:
+            flags.append(Flag("invalid_citation", f"[{n}] points to no source; removed"))
+
+        out_sentences: list[str] = []
+        unsupported = 0
+        unverified: list[str] = []
+        for sentence in split_sentences(text):
+            marked = [n for n in parse_markers(sentence) if n in sources]
+            bare = strip_markers(sentence)
+            if not bare:
+                continue
+            scores = {n: support(bare, src) for n, src in sources.items()}
+            best_n = max(scores, key=lambda n: (scores[n], -n)) if scores else None
+            keep = [n for n in dict.fromkeys(marked) if scores.get(n, 0.0) >= self.threshold]
+            if not keep and best_n is not None and scores[best_n] >= self.threshold:
+                keep = [best_n]
+            if _is_meta(bare):
+                keep = keep or []
+            elif not keep:
+                unsupported += 1
+                flags.append(Flag("unsupported_sentence", bare[:160]))
+                if self.drop_unsupported:
+                    continue
+            cited_text = " ".join(sources[n] for n in keep) if keep else ""
+            cited_nums = set(numbers(cited_text))
+            for num in numbers(bare):
+                if num not in cited_nums and not _is_list_ordinal(bare, num):
+                    unverified.append(num)
+                    flags.append(Flag("unverified_number", f"{num} is not in a cited source: {bare[:120]}"))
+            out_sentences.append(_with_markers(bare, keep))
+
+        final = _join(out_sentences)
+        cited = list(dict.fromkeys(parse_markers(final)))
+        return CheckedAnswer(final, cited, flags, unsupported, unverified)
+
+
+def _with_markers(sentence: str, ns: list[int]) -> str:
+    if not ns:
+        return sentence
+    marks = "".join(f"[{n}]" for n in ns)
+    match = re.match(r"^(.*?)([.!?:;]*)$", sentence, re.S)
+    body, end = (match.group(1), match.group(2)) if match else (sentence, "")
+    return f"{body.rstrip()} {marks}{end}"
+
+
+def _join(sentences: list[str]) -> str:
+    out = ""
+    for s in sentences:
+        if not out:
+            out = s
+        elif re.match(r"^(\d+[.)]|[-*•])\s", s):  # list items keep their own line
+            out += "\n" + s
+        else:
+            out += " " + s
+    return out
+
+
+def _is_meta(sentence: str) -> bool:
+    """Sentences about the answer itself ('Sources:', 'Here is what I found') need no citation."""
+    s = sentence.lower().strip()
+    return len(s) < 12 or s.endswith(":") or s.startswith(("sources", "note:", "here is", "here are"))
+
+
+def _is_list_ordinal(sentence: str, num: str) -> bool:
+    return bool(re.match(rf"^\s*{re.escape(num)}[.)]\s", sentence))

@@ -1,0 +1,145 @@
+"""Wiring: the one place that reads Settings and builds the product's parts.
+
+Everything is built lazily on first access, so ``maintassist search`` never loads the LLM
+and ``maintassist users add`` never loads the embedder.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+
+from assistant.config import Settings
+
+
+class Container:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    # ---- index --------------------------------------------------------------------
+    @cached_property
+    def embedder(self):
+        cfg = self.settings.embedding
+        if cfg.mode == "fake":
+            from index.embedder import FakeHashEmbedder
+
+            return FakeHashEmbedder()
+        from index.embedder import SentenceTransformerEmbedder
+
+        if cfg.mode == "path":
+            if cfg.path is None:
+                raise ValueError("embedding.mode=path needs embedding.path (MAINTASSIST_EMBEDDING__PATH)")
+            model_dir = cfg.path
+        else:
+            from assistant.models import embedding_model_dir
+
+            model_dir = embedding_model_dir()
+        return SentenceTransformerEmbedder(model_dir, batch_size=cfg.batch_size, device=cfg.device)
+
+    @cached_property
+    def store(self):
+        from index.store import IndexStore
+
+        s = self.settings
+        return IndexStore.open(
+            s.index_dir, self.embedder, kind=s.index.kind, approx_threshold=s.index.approx_threshold,
+            hnsw_m=s.index.hnsw_m, hnsw_ef_search=s.index.hnsw_ef_search, ivf_nlist=s.index.ivf_nlist,
+            ivf_nprobe=s.index.ivf_nprobe, use_gpu=s.index.use_gpu,
+            chunking={"chunk_tokens": s.ingest.chunk_tokens, "overlap_tokens": s.ingest.chunk_overlap_tokens},
+        )
+
+    @cached_property
+    def retriever(self):
+        r = self.settings.retrieval
+        return self.store.retriever(rrf_k=r.rrf_k, candidates=r.candidates, dense_weight=r.dense_weight,
+                                    bm25_weight=r.bm25_weight)
+
+    # ---- ingest -------------------------------------------------------------------
+    @property
+    def registry_path(self) -> Path:
+        return self.settings.data_dir / "assets.json"
+
+    @cached_property
+    def registry(self):
+        from ingest.assets import AssetRegistry
+
+        registry = AssetRegistry()
+        if self.registry_path.exists():
+            registry = AssetRegistry.from_dict(json.loads(self.registry_path.read_text(encoding="utf-8")))
+        if self.settings.ingest.asset_registry_file:
+            registry.load(self.settings.ingest.asset_registry_file)
+        return registry
+
+    @cached_property
+    def chunker(self):
+        from ingest.chunking import Chunker
+
+        return Chunker(self.settings.ingest.chunk_tokens, self.settings.ingest.chunk_overlap_tokens)
+
+    @cached_property
+    def ingest_pipeline(self):
+        from ingest.pipeline import IngestPipeline
+
+        s = self.settings.ingest
+        return IngestPipeline(
+            self.store, self.work_orders, self.chunker, max_file_mb=s.max_file_mb, registry=self.registry,
+            registry_path=self.registry_path, column_mapping=s.column_mapping_file, sensor_window=s.sensor_window,
+            sensor_limits=s.sensor_limits_file,
+        )
+
+    # ---- database -----------------------------------------------------------------
+    @cached_property
+    def engine(self):
+        from assistant.db.session import make_engine, upgrade
+
+        upgrade(self.settings.database_url)
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def session_factory(self):
+        from assistant.db.session import session_factory
+
+        return session_factory(self.engine)
+
+    @cached_property
+    def work_orders(self):
+        from assistant.history import WorkOrderStore
+
+        return WorkOrderStore(self.session_factory)
+
+    # ---- answering ----------------------------------------------------------------
+    @cached_property
+    def generator(self):
+        from assistant.llm.factory import build_generator
+
+        llm = self.settings.llm
+        return build_generator(
+            llm.mode, model=llm.model, cache_dir=self.settings.model_cache_dir, n_ctx=llm.n_ctx,
+            threads=llm.threads, max_tokens=llm.max_tokens, temperature=llm.temperature, seed=llm.seed,
+            lora_adapter=llm.lora_adapter, base_url=llm.base_url, api_key=llm.api_key,
+            server_model=llm.server_model, device=llm.device,
+        )
+
+    @cached_property
+    def chain(self):
+        from assistant.chain import AnswerChain
+        from assistant.citations import CitationChecker
+        from assistant.evidence import EvidenceGate
+        from assistant.history import HistoryAnswerer, HistoryQueryParser
+
+        a, r = self.settings.answer, self.settings.retrieval
+        return AnswerChain(
+            self.retriever, self.generator, gate=EvidenceGate(a.min_dense_score, a.min_term_coverage),
+            checker=CitationChecker(a.support_threshold, drop_unsupported=True), registry=self.registry,
+            history=(HistoryQueryParser(self.registry), HistoryAnswerer(self.work_orders)),
+            k=r.k, candidates=r.candidates, rrf_k=r.rrf_k, max_history_turns=a.max_history_turns,
+            max_tokens=self.settings.llm.max_tokens, quote_lines=a.quote_lines, prompt_version=a.prompt_version,
+        )
+
+    @cached_property
+    def procedures(self):
+        from assistant.procedures import ProcedureBuilder
+
+        return ProcedureBuilder(self.retriever, self.work_orders, generator=None, registry=self.registry)

@@ -1,0 +1,75 @@
+"""Quote the source lines that best answer a question, each with its citation.
+
+Used when the model declines although the evidence gate found good sources, and when a
+generated quantity cannot be verified: a quoted source line is always grounded.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.evidence import value_pattern
+from assistant.textutil import content_terms, split_sentences
+
+
+def extractive_answer(question: str, sources: dict[int, str], *, value_kind: str | None = None,
+                      max_lines: int = 2) -> str:
+    """Best source lines by question-term overlap, as ``line [n].`` sentences.
+
+    >>> extractive_answer("valve opening temperature", {1: "Thermostat\\nValve opening temperature: 82 °C"})
+    'Valve opening temperature: 82 °C [1].'
+    """
+    return " ".join(f"{line.rstrip('.')} [{n}]." for line, n in
+                    extractive_lines(question, sources, value_kind=value_kind, max_lines=max_lines))
+
+
+def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str | None = None,
+                     max_lines: int = 2, exclude: str = "",
+                     allowed: set[int] | None = None) -> list[tuple[str, int]]:
+    """The ``max_lines`` best (line, source number) pairs.
+
+    A line must share at least a third of the question's terms (and one at the least); lines
+    mostly contained in ``exclude`` (what the answer already says) are skipped; ``allowed``
+    limits the sources quoted (for quantity questions: those that state one for the subject).
+    """
+    q_terms = set(content_terms(question))
+    min_overlap = max(1, round(len(q_terms) / 3))
+    pattern = value_pattern(value_kind) if value_kind else None
+    candidates: list[tuple[float, int, int, str]] = []
+    for n, text in sources.items():
+        if allowed is not None and n not in allowed:
+            continue
+        lines = [ln.strip(" -*•\t") for ln in text.splitlines()[1:] or text.splitlines()]
+        for i, line in enumerate(lines):
+            for sent in split_sentences(line) or [line]:
+                terms = set(content_terms(sent))
+                overlap = len(q_terms & terms)
+                if overlap < min_overlap:
+                    continue
+                score = overlap + (2.0 if pattern and pattern.search(sent) else 0.0) - 0.01 * n
+                if pattern and not pattern.search(sent):
+                    # a label line ("Torque:") whose value sits on the next lines
+                    follow = " ".join(lines[i + 1:i + 3])
+                    if pattern.search(follow) and sent.rstrip().endswith(":"):
+                        sent = f"{sent} {follow}"
+                        score += 1.5
+                if len(sent) < 8:
+                    continue
+                candidates.append((score, -n, -i, sent))
+    if not candidates:
+        return []
+    if pattern is not None and not any(pattern.search(c[3]) for c in candidates):
+        return []
+    covered = set(content_terms(exclude))
+    picked: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for score, neg_n, _, sent in sorted(candidates, reverse=True):
+        key = sent.lower()
+        terms = set(content_terms(sent))
+        if key in seen or (covered and terms and len(terms & covered) / len(terms) > 0.8):
+            continue
+        seen.add(key)
+        picked.append((sent, -neg_n))
+        if len(picked) == max_lines:
+            break
+    return picked

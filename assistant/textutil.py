@@ -1,0 +1,78 @@
+"""Small text helpers shared by the citation checker and the evidence gate.
+
+Kept dependency-free and pure so they are easy to test on hand-made strings.
+"""
+
+from __future__ import annotations
+
+import re
+
+STOP_WORDS = frozenset(
+    """a an the and or of to in on at for from by with without into onto over under is are was were be been
+    being do does did done have has had having i you we they he she it its this that these those there here what
+    which who whom whose when where why how can could should would will shall may might must not no yes any all
+    some each every my our your their his her me us them if then than so as about please tell show give find
+    know need want get got let lets just also only very more most much many one first last next check
+    check does doing machine equipment unit thing things still keep""".split()
+)
+
+# Words that describe the kind of answer wanted rather than its subject.
+QUESTION_WORDS = frozenset(
+    "value spec specification specified recommended correct proper right amount level setting".split()
+)
+
+_TOKEN_RE = re.compile(r"[a-z0-9]+(?:[./-][a-z0-9]+)*", re.IGNORECASE)
+_NUMBER_RE = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?![\w])")
+# A sentence ends at . ! ? after a word, unit or closing bracket (not after a bare list number "1.").
+_SENTENCE_RE = re.compile(r"(?<=[A-Za-z)\]%°][.!?])\s+(?=[A-Z\[(*])")
+
+
+def stem(word: str) -> str:
+    """Very light suffix stripping so 'leaks', 'leaking', 'leaked' meet 'leak'."""
+    w = word.lower()
+    if not w.isalpha() or w.endswith(("ss", "us", "is")):
+        return w
+    for suffix in ("ings", "ing", "ed", "es", "s"):
+        if len(w) > len(suffix) + 2 and w.endswith(suffix):
+            w = w[: -len(suffix)]
+            break
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiousl":  # plugg -> plug
+        w = w[:-1]
+    return w
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower() for t in _TOKEN_RE.findall(text)]
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed content words of a text, in order, without stop words or 1-letter tokens."""
+    out: list[str] = []
+    for tok in tokens(text):
+        for part in re.split(r"[./-]", tok) if not any(c.isdigit() for c in tok) else [tok]:
+            if len(part) < 2 or part in STOP_WORDS or part in QUESTION_WORDS:
+                continue
+            out.append(stem(part))
+    return out
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose and list items into sentences, keeping citation markers with their sentence."""
+    parts = [p.strip() for line in text.splitlines() for p in _SENTENCE_RE.split(line)]
+    return [p for p in parts if re.search(r"[A-Za-z0-9]", p)]
+
+
+def numbers(text: str) -> list[str]:
+    """Numbers in a text, normalised: thousands separators removed, '8.80' -> '8.8'."""
+    out = []
+    for whole, frac in _NUMBER_RE.findall(text):
+        value = whole.replace(",", "")
+        if frac:
+            frac = frac.rstrip("0")
+            value = f"{value}.{frac}" if frac else value
+        out.append(value)
+    return out
+
+
+def normalise_space(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()

@@ -1,0 +1,47 @@
+from assistant.evidence import EvidenceGate, subject_terms, value_kind
+from assistant.extractive import extractive_answer
+
+GATE = EvidenceGate(min_dense_score=0.3, min_term_coverage=0.5)
+
+
+def test_value_kind_detection():
+    assert value_kind("What torque for the water inlet nuts?") == "torque"
+    assert value_kind("What tyre pressure should the haul truck run?") == "pressure"
+    assert value_kind("How much did the last bucket repair cost?") == "cost"
+    assert value_kind("What causes low oil pressure?") is None
+    assert value_kind("press 4 pump whines and loses pressure, what do I check?") is None
+    assert value_kind("Why does the belt slip?") is None
+
+
+def test_low_similarity_abstains():
+    report = GATE.assess("thermostat opening temperature", ["Valve opening temperature: 82 °C"], [0.1])
+    assert not report.ok and "similarity" in report.reason
+
+
+def test_missing_subject_terms_abstain():
+    report = GATE.assess("What is the tyre pressure of the loader?", ["Oil pressure: 2.5 bar at idle"], [0.5])
+    assert not report.ok
+    assert "tyre" in report.missing_terms
+
+
+def test_value_question_needs_a_value_with_the_subject():
+    texts = ["Water inlet nuts: tighten firmly.", "Thermostat valve opening temperature 80 – 84°C"]
+    report = GATE.assess("What torque for the water inlet nuts?", texts, [0.6, 0.4])
+    assert not report.ok and "torque" in report.reason
+    texts.append("Install the water inlet with the two nuts. Torque: 5S-FE – 90 kg-cm (78 in.-lb, 8.8 N·m)")
+    report = GATE.assess("What torque for the water inlet nuts?", texts, [0.6, 0.4, 0.7])
+    assert report.ok and report.value_sources == [2]
+
+
+def test_asset_terms_can_be_ignored():
+    assert "press" not in subject_terms("press 4 pump noise", ignore={"press"})
+
+
+def test_extractive_answer_quotes_value_line_with_label():
+    sources = {1: "Thermostat > Installation\nInstall water inlet.\nTorque:\n3S-GTE – 80 kg-cm (7.8 N·m)"}
+    text = extractive_answer("water inlet torque", sources, value_kind="torque")
+    assert "7.8 N·m" in text and text.endswith("[1].")
+
+
+def test_extractive_answer_empty_without_value():
+    assert extractive_answer("tyre torque", {1: "Check the tyre for cuts."}, value_kind="torque") == ""
