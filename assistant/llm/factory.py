@@ -1,0 +1,85 @@
+"""Build the generator chosen by ``llm.mode``; each heavy backend is imported only inside its branch."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from assistant.types import Generator
+
+_INSTALL = {
+    "llama_cpp": "llama-cpp-python==0.3.36 (pip install llama-cpp-python==0.3.36; compiles in ~4 min)",
+    "transformers": "transformers, torch and gguf (pip install 'transformers>=4.45' torch gguf)",
+    "peft": "peft (pip install 'peft>=0.12')",
+    "openai": "the openai client (pip install 'openai>=1.30')",
+}
+
+
+class BackendNotInstalled(RuntimeError):
+    """The package a backend needs is missing; the message says what to install."""
+
+
+def _require(module: str, mode: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        raise BackendNotInstalled(f"llm.mode={mode} needs {_INSTALL[module]}")
+
+
+def build_generator(mode: str, *, model: str = "qwen2.5-0.5b", cache_dir: Path = Path(".maintassist/models"),
+                    n_ctx: int = 4096, threads: int = 2, max_tokens: int = 320, temperature: float = 0.0,
+                    seed: int = 0, lora_adapter: Path | None = None, base_url: str = "http://127.0.0.1:8000/v1",
+                    api_key: str = "not-needed", server_model: str = "default", device: str = "auto") -> Generator:
+    """One generator for ``mode`` in ``llamacpp | transformers | openai | fake`` from plain settings values.
+
+    ``model`` is a bundled name (``qwen2.5-0.5b``, ``smollm2-135m``), a .gguf path, or (transformers only)
+    a local HF model folder. Bundled models are verified and assembled into ``cache_dir`` once.
+    """
+    from assistant.models import file_sha256
+
+    cache_dir = Path(cache_dir)
+    if mode == "llamacpp":
+        _require("llama_cpp", mode)
+        from assistant.llm.llamacpp import LlamaCppGenerator, file_id
+
+        path = _gguf(model, cache_dir)
+        lora = Path(lora_adapter) if lora_adapter else None
+        if lora is not None and lora.is_dir():
+            raise ValueError(f"llm.lora_adapter={lora} is a folder (a peft adapter): llama.cpp needs the adapter "
+                             "converted to a GGUF LoRA file, or use llm.mode=transformers")
+        return LlamaCppGenerator(
+            path, n_ctx=n_ctx, threads=threads, temperature=temperature, seed=seed, max_tokens=max_tokens,
+            lora_path=lora, model_id=file_id(path, file_sha256(path, cache_dir)),
+            adapter_id=file_id(lora, file_sha256(lora, cache_dir)) if lora and lora.is_file() else None,
+        )
+    if mode == "transformers":
+        _require("transformers", mode)
+        if lora_adapter:
+            _require("peft", mode)
+        from assistant.llm.hf import TransformersGenerator
+
+        if Path(model).expanduser().is_dir():
+            ref, gguf_file, model_id = Path(model).expanduser(), None, Path(model).name
+        else:
+            from assistant.llm.llamacpp import file_id
+
+            path = _gguf(model, cache_dir)
+            ref, gguf_file, model_id = path.parent, path.name, file_id(path, file_sha256(path, cache_dir))
+        return TransformersGenerator(ref, gguf_file=gguf_file, adapter_dir=lora_adapter, device=device,
+                                     temperature=temperature, max_tokens=max_tokens, seed=seed, threads=threads,
+                                     model_id=model_id)
+    if mode == "openai":
+        _require("openai", mode)
+        from assistant.llm.openai_compat import OpenAICompatGenerator
+
+        return OpenAICompatGenerator(base_url, server_model, api_key, temperature=temperature,
+                                     max_tokens=max_tokens, seed=seed)
+    if mode == "fake":
+        from assistant.llm.fake import FakeGenerator
+
+        return FakeGenerator()
+    raise ValueError(f"unknown llm.mode {mode!r}: use llamacpp, transformers, openai or fake")
+
+
+def _gguf(model: str, cache_dir: Path) -> Path:
+    from assistant.models import llm_gguf_path
+
+    return llm_gguf_path(str(Path(model).expanduser()) if model.endswith(".gguf") else model, cache_dir)
