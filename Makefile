@@ -31,7 +31,7 @@ run: ingest-sample
 
 test: install
 	bash scripts/system_deps.sh
-	$(PY) -m pytest -q
+	PY=$(PY) bash scripts/run_tests.sh -q
 
 test-fast: install
 	$(PY) -m pytest -q -m "not slow"

@@ -165,6 +165,10 @@ class AnswerChain:
         if parsed is None:
             return None
         result = answerer.answer(parsed)
+        if not getattr(result, "answered", True):
+            # Nothing matched, or the asked-for figure is not recorded: let retrieval and the
+            # evidence gate decide instead of stating a count of zero as fact.
+            return None
         citations = []
         for n, c in enumerate(result.citations, start=1):
             citations.append(Citation(n=n, chunk_id=f"wo:{c.record_id}", source=c.source, doc_type="work_order",

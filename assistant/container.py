@@ -133,7 +133,7 @@ class Container:
         return AnswerChain(
             self.retriever, self.generator, gate=EvidenceGate(a.min_dense_score, a.min_term_coverage),
             checker=CitationChecker(a.support_threshold, drop_unsupported=True), registry=self.registry,
-            history=(HistoryQueryParser(self.registry), HistoryAnswerer(self.work_orders)),
+            history=(HistoryQueryParser(self.registry, store=self.work_orders), HistoryAnswerer(self.work_orders)),
             k=r.k, candidates=r.candidates, rrf_k=r.rrf_k, max_history_turns=a.max_history_turns,
             max_tokens=self.settings.llm.max_tokens, quote_lines=a.quote_lines, prompt_version=a.prompt_version,
         )

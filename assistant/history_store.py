@@ -1,0 +1,264 @@
+"""Work orders kept as structured rows, for counting / ranking / latest questions.
+
+The ingest pipeline fills the table through the ``WorkOrderSink`` methods
+(``replace_source`` / ``delete_source``); the history answerer and the procedure
+builder read it through ``search`` and ``similar``. The table itself is created by
+the Alembic migration (tests may use ``Base.metadata.create_all`` on a temp SQLite).
+
+    store = WorkOrderStore(session_factory)
+    store.replace_source("/data/wo.csv", records)
+    rows = store.search(assets=["CWC04007"], stems=["sensor", "fail"], date_from="2019-01-01")
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+from typing import Any, Callable, Iterable, Sequence
+
+from sqlalchemy import JSON, Float, String, Text, cast, delete, func, insert, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from assistant.db.base import Base
+from ingest.types import WorkOrderRecord
+
+# Columns whose text a topic is matched against (besides ``extra``). The asset's own id and
+# name join them only when no asset is pinned, so "chillers" can select chiller rows while
+# "belt" in "belt tracking on Belt conveyor 3" must be in the row's own text.
+TEXT_COLUMNS = (
+    "description", "failure_code", "failure_description", "failure_mode", "component",
+    "cause", "action", "parts", "work_type",
+)
+ASSET_COLUMNS = ("asset", "asset_name")
+
+Stems = Sequence["str | Sequence[str]"]  # each entry: one stem, or alternatives of which one must match
+
+_PREVENTIVE = {"preventive", "preventative", "pm", "pm01", "planned", "scheduled", "true", "yes", "y", "1"}
+_CORRECTIVE = {"corrective", "cm", "pm02", "pm03", "breakdown", "reactive", "repair", "unplanned",
+               "unscheduled", "emergency", "false", "no", "n", "0"}
+
+
+class WorkOrder(Base):
+    """One work-order row. Keep names in step with the Alembic migration."""
+
+    __tablename__ = "work_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(String(128), index=True)
+    source: Mapped[str] = mapped_column(String(1024), index=True)
+    asset: Mapped[str | None] = mapped_column(String(128), index=True, nullable=True)
+    asset_name: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    date: Mapped[str | None] = mapped_column(String(10), index=True, nullable=True)
+    description: Mapped[str] = mapped_column(Text)
+    failure_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    failure_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    failure_mode: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    component: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    cause: Mapped[str | None] = mapped_column(Text, nullable=True)
+    action: Mapped[str | None] = mapped_column(Text, nullable=True)
+    parts: Mapped[str | None] = mapped_column(Text, nullable=True)
+    work_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    duration_hours: Mapped[float | None] = mapped_column(Float, nullable=True)
+    cost: Mapped[float | None] = mapped_column(Float, nullable=True)
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+_RECORD_FIELDS = [f.name for f in fields(WorkOrderRecord)]
+
+
+def normalise_record_id(record_id: str) -> str:
+    """'WO-123 456' and 'wo123456' are the same work order seen in two files."""
+    return re.sub(r"[^0-9a-z]", "", (record_id or "").lower())
+
+
+def work_kind(work_type: str | None) -> str | None:
+    """Map a site's work-type value (PM01, 'TRUE' in a `preventive` column ...) to preventive/corrective."""
+    if not work_type:
+        return None
+    value = work_type.strip().lower()
+    if value in _PREVENTIVE or "prevent" in value:
+        return "preventive"
+    if value in _CORRECTIVE or "correct" in value:
+        return "corrective"
+    return None
+
+
+def row_text(record: WorkOrderRecord, with_asset: bool = False) -> str:
+    """Lower-cased text of every descriptive field, the haystack for topic matching."""
+    columns = TEXT_COLUMNS + (ASSET_COLUMNS if with_asset else ())
+    parts = [getattr(record, name) or "" for name in columns]
+    parts += [str(v) for v in (record.extra or {}).values() if v is not None]
+    return " \n ".join(parts).lower()
+
+
+def _groups(stems: Stems) -> list[tuple[str, ...]]:
+    return [(s,) if isinstance(s, str) else tuple(s) for s in stems]
+
+
+def matches_stems(text: str, stems: Stems) -> bool:
+    """Every stem (or one of its alternatives) must start a word of the text:
+    'fail' matches 'failure', not 'wolfail'."""
+    return all(any(re.search(r"(?<![0-9a-z])" + re.escape(alt), text) for alt in group)
+               for group in _groups(stems))
+
+
+def is_failure(record: WorkOrderRecord, text: str) -> bool:
+    """A failure event: corrective work, or failure words in the row, or a failure code when
+    the work type is unknown."""
+    kind = work_kind(record.work_type)
+    if kind == "corrective" or re.search(r"(?<![0-9a-z])(fail|fault|broke|breakdown|malfunct|defect)", text):
+        return True
+    return kind is None and bool(record.failure_code)
+
+
+class WorkOrderStore:
+    """SQLAlchemy-backed work-order table; implements the ingest ``WorkOrderSink`` Protocol."""
+
+    def __init__(self, session_factory: Callable[[], Session]):
+        self._session_factory = session_factory
+
+    # --- sink -----------------------------------------------------------------
+    def replace_source(self, source: str, records: list[WorkOrderRecord]) -> None:
+        """Delete the file's old rows and insert the new ones in one transaction."""
+        rows = [self._to_row(source, r) for r in records]
+        with self._session_factory() as session, session.begin():
+            session.execute(delete(WorkOrder).where(WorkOrder.source == source))
+            if rows:
+                # Core bulk insert: one executemany, ~10k rows in well under a second on SQLite.
+                session.execute(insert(WorkOrder), rows)
+
+    def delete_source(self, source: str) -> None:
+        with self._session_factory() as session, session.begin():
+            session.execute(delete(WorkOrder).where(WorkOrder.source == source))
+
+    # --- reads ----------------------------------------------------------------
+    def count(self) -> int:
+        with self._session_factory() as session:
+            return session.scalar(select(func.count()).select_from(WorkOrder)) or 0
+
+    def sources(self) -> list[str]:
+        with self._session_factory() as session:
+            return list(session.scalars(select(WorkOrder.source).distinct().order_by(WorkOrder.source)))
+
+    def assets(self) -> list[tuple[str | None, str | None]]:
+        """Distinct (asset id, asset name) pairs, for resolving names the registry does not know."""
+        with self._session_factory() as session:
+            stmt = select(WorkOrder.asset, WorkOrder.asset_name).distinct()
+            return [(a, n) for a, n in session.execute(stmt) if a or n]
+
+    def search(
+        self,
+        *,
+        assets: Sequence[str] | None = None,
+        asset_names: Sequence[str] = (),
+        asset_class: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        stems: Stems = (),
+        kind: str | None = None,
+        failure: bool = False,
+        dedupe: bool = True,
+    ) -> list[WorkOrderRecord]:
+        """Rows matching every given filter, newest first (undated rows last).
+
+        ``assets`` match the asset id or (via ``asset_names``) the asset name, case-insensitively;
+        ``asset_class`` ('chiller') keeps rows whose asset id or name contains the word;
+        ``stems`` must all start a word of the row text (the asset name counts only when no
+        asset is given); ``kind`` is preventive / corrective; ``failure`` keeps failure events.
+        """
+        with_asset = assets is None
+        stmt = select(WorkOrder)
+        if assets is not None:
+            ids = [a.lower() for a in assets]
+            names = [n.lower() for n in asset_names if n]
+            conds = [func.lower(WorkOrder.asset).in_(ids)] if ids else []
+            if names:
+                conds.append(func.lower(WorkOrder.asset_name).in_(names))
+            if not conds:
+                return []
+            stmt = stmt.where(or_(*conds))
+        if asset_class:
+            pattern = f"%{asset_class.lower()}%"
+            stmt = stmt.where(or_(func.lower(WorkOrder.asset_name).like(pattern),
+                                  func.lower(WorkOrder.asset).like(pattern)))
+        if date_from:
+            stmt = stmt.where(WorkOrder.date >= date_from)
+        if date_to:
+            stmt = stmt.where(WorkOrder.date <= date_to)
+        haystack = self._haystack(with_asset)
+        for group in _groups(stems):  # SQL pre-filter; the word-start check happens in Python below
+            stmt = stmt.where(or_(*[haystack.like(f"%{alt}%") for alt in group]))
+        stmt = stmt.order_by(WorkOrder.date.is_(None), WorkOrder.date.desc(), WorkOrder.id)
+        with self._session_factory() as session:
+            records = [self._to_record(row) for row in session.scalars(stmt)]
+        out = []
+        for r in records:
+            text = row_text(r, with_asset)
+            if not matches_stems(text, stems) or (kind is not None and work_kind(r.work_type) != kind):
+                continue
+            if failure and not is_failure(r, text):
+                continue
+            out.append(r)
+        return dedupe_records(out) if dedupe else out
+
+    def similar(self, *, assets: Sequence[str] | None, asset_names: Sequence[str] = (),
+                stems: Stems, min_matches: int = 1) -> list[tuple[int, WorkOrderRecord]]:
+        """Rows sharing at least ``min_matches`` of the stems, as (matched count, row), newest first."""
+        if not stems:
+            return []
+        stmt = select(WorkOrder)
+        if assets is not None:
+            conds = [func.lower(WorkOrder.asset).in_([a.lower() for a in assets])]
+            names = [n.lower() for n in asset_names if n]
+            if names:
+                conds.append(func.lower(WorkOrder.asset_name).in_(names))
+            stmt = stmt.where(or_(*conds))
+        haystack = self._haystack(False)
+        stmt = stmt.where(or_(*[haystack.like(f"%{alt}%") for group in _groups(stems) for alt in group]))
+        stmt = stmt.order_by(WorkOrder.date.is_(None), WorkOrder.date.desc(), WorkOrder.id)
+        with self._session_factory() as session:
+            records = dedupe_records([self._to_record(row) for row in session.scalars(stmt)])
+        scored = []
+        for record in records:
+            text = row_text(record)
+            hits = sum(1 for group in _groups(stems) if matches_stems(text, [group]))
+            if hits >= min_matches:
+                scored.append((hits, record))
+        return scored
+
+    # --- helpers --------------------------------------------------------------
+    @staticmethod
+    def _haystack(with_asset: bool):
+        columns = TEXT_COLUMNS + (ASSET_COLUMNS if with_asset else ())
+        cols = [func.coalesce(getattr(WorkOrder, name), "") for name in columns]
+        cols.append(func.coalesce(cast(WorkOrder.extra, Text), ""))
+        text = cols[0]
+        for col in cols[1:]:
+            text = text + " " + col
+        return func.lower(text)
+
+    @staticmethod
+    def _to_row(source: str, record: WorkOrderRecord) -> dict[str, Any]:
+        row = {name: getattr(record, name) for name in _RECORD_FIELDS}
+        row["source"] = source
+        row["description"] = record.description or ""
+        row["extra"] = record.extra or None
+        return row
+
+    @staticmethod
+    def _to_record(row: WorkOrder) -> WorkOrderRecord:
+        values = {name: getattr(row, name) for name in _RECORD_FIELDS}
+        values["extra"] = dict(row.extra or {})
+        return WorkOrderRecord(**values)
+
+
+def dedupe_records(records: Iterable[WorkOrderRecord]) -> list[WorkOrderRecord]:
+    """Keep the first row of each normalised record id (the same order seen in two files)."""
+    seen: set[str] = set()
+    out = []
+    for record in records:
+        key = normalise_record_id(record.record_id) or f"\x00{id(record)}"
+        if key not in seen:
+            seen.add(key)
+            out.append(record)
+    return out
