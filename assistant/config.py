@@ -68,6 +68,12 @@ class IndexSettings(BaseModel):
 
 
 class RetrievalSettings(BaseModel):
+    fusion: Literal["convex", "rrf"] = Field(
+        "convex",
+        description="How dense and BM25 rankings combine: convex = alpha*cosine + (1-alpha)*BM25/max "
+        "(measured better than RRF on both QA sets, see benchmarks/README.md); rrf = reciprocal rank fusion.",
+    )
+    alpha: float = Field(0.7, description="Dense share in convex fusion (0 = BM25 only, 1 = dense only).")
     k: int = Field(6, description="Chunks handed to the LLM as numbered sources.")
     candidates: int = Field(40, description="Candidates taken from each retriever before fusion.")
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant (Cormack et al. 2009 default).")

@@ -54,7 +54,7 @@ class Container:
     def retriever(self):
         r = self.settings.retrieval
         return self.store.retriever(rrf_k=r.rrf_k, candidates=r.candidates, dense_weight=r.dense_weight,
-                                    bm25_weight=r.bm25_weight)
+                                    bm25_weight=r.bm25_weight, fusion=r.fusion, alpha=r.alpha)
 
     # ---- ingest -------------------------------------------------------------------
     @property

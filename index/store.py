@@ -1,0 +1,284 @@
+"""The persisted, versioned index folder.
+
+Layout::
+
+    path/CURRENT            name of the live version folder (swapped atomically with os.replace)
+    path/v-<n>/chunks.jsonl one Chunk per line, in row order
+    path/v-<n>/vectors.npy  float32 (rows, dim): kinds can be rebuilt and unchanged texts never re-embedded
+    path/v-<n>/faiss.index
+    path/v-<n>/bm25/
+    path/v-<n>/manifest.json
+
+``apply`` builds a complete new version beside the live one and flips ``CURRENT`` only once
+everything is on disk, so a crash or an exception mid-way leaves the previous version live.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from index.bm25 import BM25Index
+from index.faiss_index import FaissIndex, IndexParams
+from index.hybrid import HybridRetriever
+from index.store_io import (
+    corpus_hash,
+    embed_missing,
+    fsync_dir,
+    read_chunks,
+    write_json_atomic,
+    write_version,
+)
+from index.types import Embedder
+from ingest.types import Chunk
+
+FORMAT_VERSION = 1
+
+
+class IndexMismatchError(RuntimeError):
+    """The index on disk was built with another embedding model or dimension."""
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """One immutable loaded version; readers keep using theirs while a new one is swapped in."""
+
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    faiss: FaissIndex
+    bm25: BM25Index
+    manifest: dict[str, Any]
+
+
+class IndexStore:
+    """Versioned chunk + vector + FAISS + BM25 store with atomic updates.
+
+    >>> store = IndexStore.open(data_dir / "index", embedder)                    # doctest: +SKIP
+    >>> store.apply({"/abs/manual.pdf": (file_hash, chunks)}, deletes=[])        # doctest: +SKIP
+    >>> store.retriever(rrf_k=60, candidates=40).retrieve("E-204", k=6)           # doctest: +SKIP
+
+    A ``HybridRetriever`` reads the snapshot it was made from; call ``retriever()`` again after
+    ``apply`` to see the new version. Reads are thread-safe; ``apply`` calls are serialised.
+    """
+
+    def __init__(self, path: Path, embedder: Embedder, params: IndexParams, chunking: dict | None):
+        self.path = Path(path)
+        self.embedder = embedder
+        self.params = params
+        self.chunking = dict(chunking or {})
+        self._write_lock = threading.Lock()
+        self._snapshot = self._empty_snapshot()
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        embedder: Embedder,
+        *,
+        kind: str = "auto",
+        approx_threshold: int = 200_000,
+        hnsw_m: int = 32,
+        hnsw_ef_search: int = 128,
+        ivf_nlist: int = 1024,
+        ivf_nprobe: int = 32,
+        use_gpu: str = "auto",
+        chunking: dict | None = None,
+        index_kind: str | None = None,  # alias of `kind` (the name used in DESIGN.md)
+    ) -> "IndexStore":
+        params = IndexParams(
+            kind=index_kind or kind,  # type: ignore[arg-type]
+            approx_threshold=approx_threshold,
+            hnsw_m=hnsw_m,
+            hnsw_ef_search=hnsw_ef_search,
+            ivf_nlist=ivf_nlist,
+            ivf_nprobe=ivf_nprobe,
+            use_gpu=use_gpu,  # type: ignore[arg-type]
+        )
+        params.resolve_kind(0)  # validates the kind now, not at first ingest
+        store = cls(path, embedder, params, chunking)
+        current = store._current_dir()
+        if current is not None:
+            store._snapshot = store._load(current)
+        return store
+
+    # -- reading ------------------------------------------------------------------------------
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return dict(self._snapshot.manifest)
+
+    def chunks(self) -> list[Chunk]:
+        return list(self._snapshot.chunks)
+
+    def source_hashes(self) -> dict[str, str]:
+        return dict(self._snapshot.manifest.get("source_hashes", {}))
+
+    def __len__(self) -> int:
+        return len(self._snapshot.chunks)
+
+    def retriever(
+        self, rrf_k: int = 60, candidates: int = 40, dense_weight: float = 1.0, bm25_weight: float = 1.0,
+        fusion: str = "convex", alpha: float = 0.7,
+    ) -> HybridRetriever:
+        """A retriever that follows this store: after ``apply`` its next call sees the new version."""
+        config = dict(rrf_k=rrf_k, candidates=candidates, dense_weight=dense_weight, bm25_weight=bm25_weight,
+                      fusion=fusion, alpha=alpha)
+        return _LiveRetriever(self, config)  # type: ignore[return-value]  # same API as HybridRetriever
+
+    def snapshot_retriever(self, **config: Any) -> HybridRetriever:
+        """A HybridRetriever frozen on the current version (what ``retriever()`` delegates to)."""
+        snap = self._snapshot
+        return HybridRetriever(snap.chunks, self.embedder, snap.faiss, snap.bm25, vectors=snap.vectors, **config)
+
+    # -- writing ------------------------------------------------------------------------------
+    def apply(self, upserts: dict[str, tuple[str, list[Chunk]]], deletes: Sequence[str] = ()) -> None:
+        """Replace the chunks of each upserted source, drop deleted sources, then swap atomically.
+
+        ``upserts`` maps source path -> (file hash, its complete new chunk list). Vectors of texts
+        already in the index are reused; only new texts are embedded.
+        """
+        with self._write_lock:
+            old = self._snapshot
+            removed = set(deletes) | set(upserts)
+            keep = [i for i, c in enumerate(old.chunks) if c.source not in removed]
+            chunks = [old.chunks[i] for i in keep]
+            seen = {c.chunk_id for c in chunks}
+            for source, (_, new_chunks) in upserts.items():
+                for chunk in new_chunks:
+                    if chunk.source != source:
+                        raise ValueError(f"chunk {chunk.chunk_id} has source {chunk.source!r}, upserted under {source!r}")
+                    if chunk.chunk_id not in seen:  # identical chunk ids carry identical text
+                        seen.add(chunk.chunk_id)
+                        chunks.append(chunk)
+            known = {c.content_hash: i for i, c in enumerate(old.chunks)}
+            vectors = embed_missing(chunks, old.vectors, known, self.embedder)
+
+            source_hashes = {s: h for s, h in old.manifest.get("source_hashes", {}).items() if s not in removed}
+            source_hashes.update({s: h for s, (h, _) in upserts.items()})
+            faiss_index = FaissIndex.build(vectors, self.params, dim=self.embedder.dim)
+            bm25 = BM25Index.build([c.text for c in chunks])
+            manifest = self._manifest(chunks, faiss_index.kind, source_hashes, old.manifest.get("version", 0) + 1)
+
+            self.path.mkdir(parents=True, exist_ok=True)
+            name = f"v-{self._next_version()}"
+            manifest["version_dir"] = name
+            write_version(self.path / name, chunks, vectors, faiss_index, bm25, manifest)
+            # The flip: after this line the new version is live, before it the old one is.
+            write_json_atomic(self.path / "CURRENT", name, raw=True)
+            fsync_dir(self.path)
+            self._snapshot = self._load(self.path / name, reuse=(faiss_index, bm25))
+            self._prune(keep={name, old.manifest.get("version_dir")})
+
+    # -- internals ----------------------------------------------------------------------------
+    def _current_dir(self) -> Path | None:
+        pointer = self.path / "CURRENT"
+        if not pointer.exists():
+            return None
+        name = pointer.read_text(encoding="utf-8").strip()
+        folder = self.path / name
+        if not name or not (folder / "manifest.json").exists():
+            raise FileNotFoundError(f"{pointer} names {name!r}, but {folder}/manifest.json is missing")
+        return folder
+
+    def _load(self, folder: Path, reuse: tuple[FaissIndex, BM25Index] | None = None) -> _Snapshot:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        self._check_embedder(folder, manifest)
+        chunks = read_chunks(folder / "chunks.jsonl")
+        # Memory-mapped: opening is instant and only the rows a query touches are read.
+        vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+        if len(chunks) != manifest.get("chunk_count") or vectors.shape[0] != len(chunks):
+            raise ValueError(f"{folder}: chunks.jsonl, vectors.npy and manifest.json disagree on the chunk count")
+        if reuse is not None:
+            faiss_index, bm25 = reuse
+        else:
+            bm25 = BM25Index.load(folder / "bm25")
+            wanted = self.params.resolve_kind(len(chunks))
+            if wanted == manifest["index_kind"] or len(chunks) == 0:
+                faiss_index = FaissIndex.load(folder / "faiss.index", manifest["index_kind"], vectors.shape[1], self.params)
+            else:  # Settings now ask for another kind: rebuild from the stored vectors, no re-embedding
+                faiss_index = FaissIndex.build(np.asarray(vectors), self.params, dim=vectors.shape[1])
+        return _Snapshot(chunks, vectors, faiss_index, bm25, manifest)
+
+    def _check_embedder(self, folder: Path, manifest: dict[str, Any]) -> None:
+        built_id, built_dim = manifest.get("embedding_model_id"), manifest.get("embedding_dim")
+        if built_id != self.embedder.model_id or built_dim != self.embedder.dim:
+            raise IndexMismatchError(
+                f"the index in {folder.parent} was built with embedding model {built_id!r} (dim {built_dim}), "
+                f"but the configured embedder is {self.embedder.model_id!r} (dim {self.embedder.dim}). "
+                "Vectors from different models cannot be compared: re-ingest into a fresh data dir "
+                "(--data-dir or MAINTASSIST_DATA_DIR), or configure the original embedding model again."
+            )
+
+    def _manifest(self, chunks: list[Chunk], kind: str, source_hashes: dict[str, str], version: int) -> dict:
+        return {
+            "format_version": FORMAT_VERSION,
+            "version": version,
+            "embedding_model_id": self.embedder.model_id,
+            "embedding_dim": self.embedder.dim,
+            "chunking": self.chunking,
+            "index_kind": kind,
+            "chunk_count": len(chunks),
+            "corpus_hash": corpus_hash(chunks),
+            "source_hashes": dict(sorted(source_hashes.items())),
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+
+    def _empty_snapshot(self) -> _Snapshot:
+        dim = self.embedder.dim
+        empty = np.zeros((0, dim), np.float32)
+        manifest = self._manifest([], "flat", {}, 0)
+        return _Snapshot([], empty, FaissIndex.build(empty, IndexParams(kind="flat", use_gpu="never"), dim),
+                         BM25Index.build([]), manifest)
+
+    def _next_version(self) -> int:
+        numbers = [int(p.name[2:]) for p in self.path.glob("v-*") if p.name[2:].isdigit()]
+        return max(numbers, default=0) + 1
+
+    def _prune(self, keep: set[str | None]) -> None:
+        """Remove versions older than the previous one, and leftovers of failed builds."""
+        for entry in self.path.iterdir():
+            if entry.is_dir() and entry.name.startswith("v-") and entry.name not in keep:
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+class _LiveRetriever:
+    """HybridRetriever API over whichever version of the store is live at call time.
+
+    Long-lived holders (the wiring caches one retriever) would otherwise keep serving the
+    version that was live when they were built. Re-binding costs one pass over the chunk ids.
+    """
+
+    def __init__(self, store: IndexStore, config: dict[str, Any]):
+        self._store = store
+        self._config = config
+        self._bound: tuple[_Snapshot, HybridRetriever] | None = None
+
+    def _current(self) -> HybridRetriever:
+        snap, bound = self._store._snapshot, self._bound
+        if bound is None or bound[0] is not snap:
+            bound = (snap, self._store.snapshot_retriever(**self._config))
+            self._bound = bound  # a single assignment: concurrent readers see old or new, never half
+        return bound[1]
+
+    def retrieve(self, query: str, k: int, filters=None):
+        return self._current().retrieve(query, k, filters)
+
+    def dense(self, query: str, k: int, filters=None):
+        return self._current().dense(query, k, filters)
+
+    def keyword(self, query: str, k: int, filters=None):
+        return self._current().keyword(query, k, filters)
+
+    def dense_scores(self, query: str, chunk_ids):
+        return self._current().dense_scores(query, chunk_ids)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):  # never recurse through our own private attributes
+            raise AttributeError(name)
+        return getattr(self._current(), name)
