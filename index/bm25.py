@@ -1,0 +1,140 @@
+"""Keyword retrieval: BM25 (the maintained ``bm25s`` library) with a tokeniser for maintenance text.
+
+Generic tokenisers split ``E-204`` into ``e`` and ``204`` and lose the code. Ours keeps each code
+whole *and* emits its parts, so ``P/N 4471-22`` is found by ``4471-22``, ``4471`` and ``447122``:
+
+>>> tokenize("Replace seal P/N 4471-22 after alarm E-204")
+['replace', 'seal', 'p/n', 'p', 'n', 'pn', '4471-22', '4471', '22', '447122', 'after', 'alarm', 'e-204', 'e', '204', 'e204']
+
+Filtering happens after scoring over *all* rows (``top(..., mask=...)``), so a filter never
+depends on a candidate cut-off: it is exact and fails closed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+# Small on purpose: words like "not", "no", "off", "on", "low", "high" carry meaning in fault text.
+STOP_WORDS = frozenset(
+    "a an and are as at be been but by can do does for from had has have how i if in into is it its "
+    "me my of or our so than that the their them then there these they this to was we were what when "
+    "where which who why will with you your".split()
+)
+
+# A run of letters/digits, optionally joined to more runs by - / . _ (codes, part numbers, ratings).
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-/._][a-z0-9]+)*")
+_SEPARATORS = re.compile(r"[-/._]")
+_ALNUM_RUNS = re.compile(r"[a-z]+|[0-9]+")
+
+
+def _stem(word: str) -> str:
+    """Light plural stemming on plain words: valves -> valve, batteries -> battery, glass stays."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase tokens; codes kept whole plus their parts and their separator-free form."""
+    out: list[str] = []
+    for match in _TOKEN.finditer(text.lower()):
+        token = match.group(0)
+        if _SEPARATORS.search(token):
+            parts = [p for p in _SEPARATORS.split(token) if p]
+            out.append(token)
+            out.extend(p for p in parts if p not in STOP_WORDS)
+            out.append("".join(parts))  # "E204" written without the dash still matches
+        elif token.isalpha():
+            if token not in STOP_WORDS:
+                out.append(_stem(token))
+        else:
+            out.append(token)
+            runs = _ALNUM_RUNS.findall(token)
+            if len(runs) > 1:
+                # WO259747 -> wo, 259747; MT010b -> mt, 010. Single letters/digits are noise.
+                out.extend(r for r in runs if len(r) > 1)
+    return out
+
+
+class BM25Index:
+    """BM25 over chunk texts, rows in the store's chunk order.
+
+    >>> bm = BM25Index.build(["Alarm E-204: low oil", "Torque 45 Nm"])
+    >>> bm.top("e-204", k=5)  # doctest: +ELLIPSIS
+    [(0, ...)]
+    """
+
+    def __init__(self, retriever, n_docs: int):
+        self._retriever = retriever  # None for an empty corpus
+        self.n_docs = n_docs
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> "BM25Index":
+        if len(texts) == 0:
+            return cls(None, 0)
+        import bm25s
+
+        retriever = bm25s.BM25()
+        retriever.index([tokenize(t) for t in texts], show_progress=False)
+        return cls(retriever, len(texts))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every row for the query (zeros where no query term occurs)."""
+        tokens = tokenize(query)
+        if self._retriever is None or not tokens:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        known = [t for t in tokens if t in self._retriever.vocab_dict]
+        if not known:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+
+    def top(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Best ``k`` rows with a positive score, restricted to ``mask`` (bool per row) when given."""
+        if k <= 0 or self.n_docs == 0:
+            return []
+        return self.top_from_scores(self.scores(query), k, mask)
+
+    def top_from_scores(self, scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """``top`` for scores already computed with ``scores`` (the hybrid retriever reuses them)."""
+        if k <= 0 or self.n_docs == 0:
+            return []
+        if mask is not None:
+            if mask.shape != (self.n_docs,):
+                raise ValueError(f"mask has shape {mask.shape}, expected ({self.n_docs},)")
+            scores = np.where(mask, scores, 0.0)
+        hits = np.flatnonzero(scores > 0)
+        if hits.size == 0:
+            return []
+        if hits.size > k:
+            hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
+        # Stable order: higher score first, then lower row (earlier chunk) for ties.
+        order = sorted(hits.tolist(), key=lambda r: (-float(scores[r]), r))
+        return [(r, float(scores[r])) for r in order]
+
+    def save(self, directory: Path) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "meta.json").write_text(json.dumps({"n_docs": self.n_docs}), encoding="utf-8")
+        if self._retriever is not None:
+            self._retriever.save(str(directory), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path) -> "BM25Index":
+        directory = Path(directory)
+        meta_path = directory / "meta.json"
+        if not meta_path.exists():
+            raise FileNotFoundError(f"{meta_path} is missing: the BM25 index folder is incomplete")
+        n_docs = int(json.loads(meta_path.read_text(encoding="utf-8"))["n_docs"])
+        if n_docs == 0:
+            return cls(None, 0)
+        import bm25s
+
+        retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
+        return cls(retriever, n_docs)

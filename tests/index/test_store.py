@@ -1,0 +1,162 @@
+import json
+import threading
+
+import pytest
+
+import index.store as store_module
+from index.bm25 import BM25Index
+from index.embedder import FakeHashEmbedder
+from index.store import IndexMismatchError, IndexStore
+from tests.index.conftest import MILL_MANUAL, PRESS_MANUAL, WORK_ORDERS, corpus, make_chunk, upserts
+
+QUERIES = ["E-204 pressure low", "seal 4471", "spindle bearings", "lock-out guard", "WO259747"]
+
+
+def results(store):
+    retriever = store.retriever()
+    return [[(h.chunk.chunk_id, round(h.score, 6)) for h in retriever.retrieve(q, 5)] for q in QUERIES]
+
+
+def open_store(path, embedder, **kw):
+    return IndexStore.open(path, embedder, use_gpu="never", chunking={"chunk_tokens": 320}, **kw)
+
+
+class TestIndexStore:
+    def test_missing_folder_opens_empty(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        assert store.chunks() == [] and store.source_hashes() == {} and len(store) == 0
+        assert not (tmp_path / "index").exists()
+
+    def test_save_load_round_trip(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        store.apply(upserts(corpus()), [])
+        reopened = open_store(tmp_path / "index", FakeHashEmbedder())
+        assert [c.to_dict() for c in reopened.chunks()] == [c.to_dict() for c in store.chunks()]
+        assert results(reopened) == results(store)
+        assert reopened.source_hashes() == {s: f"h1-{s}" for s in corpus()}
+
+    def test_manifest_records_what_built_the_index(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        store.apply(upserts(corpus()), [])
+        manifest = json.loads((tmp_path / "index" / store.manifest["version_dir"] / "manifest.json").read_text())
+        assert manifest["embedding_model_id"] == "fake-hash-64" and manifest["embedding_dim"] == 64
+        assert manifest["chunking"] == {"chunk_tokens": 320}
+        assert manifest["index_kind"] == "flat" and manifest["chunk_count"] == 8
+        assert len(manifest["corpus_hash"]) == 16 and manifest["created_at"]
+        assert (tmp_path / "index" / "CURRENT").read_text() == manifest["version_dir"]
+
+    def test_other_embedder_is_refused_with_advice(self, tmp_path, embedder):
+        open_store(tmp_path / "index", embedder).apply(upserts(corpus()), [])
+        with pytest.raises(IndexMismatchError, match="fresh data dir") as err:
+            open_store(tmp_path / "index", FakeHashEmbedder(dim=32))
+        assert "fake-hash-64" in str(err.value) and "fake-hash-32" in str(err.value)
+
+    def test_changed_source_replaces_its_chunks_and_delete_removes(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        store.apply(upserts(corpus()), [])
+        new_press = [make_chunk(PRESS_MANUAL, 0, "Alarm E-305 accumulator precharge low", asset="PRESS-04")]
+        store.apply({PRESS_MANUAL: ("h2", new_press)}, deletes=[MILL_MANUAL])
+        sources = {c.source for c in store.chunks()}
+        assert sources == {PRESS_MANUAL, WORK_ORDERS}
+        assert [c.text for c in store.chunks() if c.source == PRESS_MANUAL] == [new_press[0].text]
+        assert store.source_hashes() == {PRESS_MANUAL: "h2", WORK_ORDERS: f"h1-{WORK_ORDERS}"}
+        assert store.retriever().keyword("E-204", 5)[0].chunk.source == WORK_ORDERS
+
+    def test_unchanged_texts_are_never_re_embedded(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        store.apply(upserts(corpus()), [])
+        assert len(embedder.embedded) == 8
+        embedder.embedded.clear()
+        # Same press texts (re-chunked under new ids) plus one new chunk: only the new text is embedded.
+        press = corpus()[PRESS_MANUAL]
+        rechunked = [make_chunk(PRESS_MANUAL, i + 10, c.text, asset=c.asset) for i, c in enumerate(press)]
+        rechunked.append(make_chunk(PRESS_MANUAL, 99, "Check accumulator precharge monthly"))
+        store.apply({PRESS_MANUAL: ("h2", rechunked)}, [])
+        assert embedder.embedded == ["Check accumulator precharge monthly"]
+        # Reopened from disk, reuse still works: a no-op apply embeds nothing.
+        embedder.embedded.clear()
+        reopened = open_store(tmp_path / "index", embedder)
+        reopened.apply({WORK_ORDERS: ("h3", corpus()[WORK_ORDERS])}, [])
+        assert embedder.embedded == []
+
+    @pytest.mark.parametrize("failing", ["bm25_save", "flip"])
+    def test_failure_before_the_flip_leaves_the_old_version_live(self, tmp_path, embedder, monkeypatch, failing):
+        store = open_store(tmp_path / "index", embedder)
+        store.apply(upserts(corpus()), [])
+        before = results(store)
+
+        def boom(*args, **kwargs):
+            raise OSError("disk full (injected)")
+
+        if failing == "bm25_save":
+            monkeypatch.setattr(BM25Index, "save", boom)
+        else:  # everything written, only the CURRENT swap fails
+            monkeypatch.setattr(store_module, "write_json_atomic", boom)
+        with pytest.raises(OSError, match="injected"):
+            store.apply({MILL_MANUAL: ("h9", [])}, deletes=[PRESS_MANUAL])
+        monkeypatch.undo()
+        assert results(store) == before and len(store) == 8
+        reopened = open_store(tmp_path / "index", FakeHashEmbedder())
+        assert results(reopened) == before
+        # The store is still usable: the next apply succeeds and cleans up leftovers.
+        reopened.apply({}, deletes=[MILL_MANUAL])
+        assert {c.source for c in reopened.chunks()} == {PRESS_MANUAL, WORK_ORDERS}
+        assert not list((tmp_path / "index").glob("*.tmp"))
+
+    def test_a_held_retriever_follows_apply(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        retriever = store.retriever(rrf_k=60, candidates=10)
+        assert retriever.retrieve("E-204", 3) == []
+        store.apply(upserts(corpus()), [])
+        assert retriever.keyword("E-204", 1)[0].chunk.source in (PRESS_MANUAL, WORK_ORDERS)
+        assert retriever.candidates == 10 and len(retriever.chunks) == 8
+        frozen = store.snapshot_retriever()
+        store.apply({}, deletes=[PRESS_MANUAL, WORK_ORDERS])
+        assert retriever.keyword("E-204", 1) == [] and frozen.keyword("E-204", 1)
+
+    def test_only_current_and_previous_versions_are_kept(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        for n in range(4):
+            store.apply({f"/plant/notes{n}.txt": (str(n), [make_chunk(f"/plant/notes{n}.txt", 0, f"note {n}")])}, [])
+        versions = sorted(p.name for p in (tmp_path / "index").glob("v-*"))
+        assert versions == ["v-3", "v-4"] and store.manifest["version_dir"] == "v-4"
+
+    def test_dangling_current_is_a_clear_error(self, tmp_path, embedder):
+        (tmp_path / "index").mkdir()
+        (tmp_path / "index" / "CURRENT").write_text("v-7")
+        with pytest.raises(FileNotFoundError, match="v-7"):
+            open_store(tmp_path / "index", embedder)
+
+    def test_changed_kind_is_rebuilt_from_stored_vectors(self, tmp_path, embedder):
+        open_store(tmp_path / "index", embedder).apply(upserts(corpus()), [])
+        embedder.embedded.clear()
+        hnsw = open_store(tmp_path / "index", embedder, kind="hnsw")
+        assert hnsw.retriever().faiss_index.kind == "hnsw" and embedder.embedded == []
+        assert hnsw.retriever().keyword("0x1F", 1)[0].chunk.source == MILL_MANUAL
+
+    def test_chunk_filed_under_wrong_source_is_refused(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        with pytest.raises(ValueError, match="upserted under"):
+            store.apply({MILL_MANUAL: ("h", corpus()[PRESS_MANUAL])}, [])
+
+    def test_concurrent_reads_during_apply(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        store.apply(upserts(corpus()), [])
+        errors: list[BaseException] = []
+
+        def reader():
+            try:
+                for _ in range(30):
+                    hits = store.retriever().retrieve("E-204", 3)
+                    assert hits
+            except BaseException as exc:  # collected and re-raised in the main thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=reader) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for n in range(3):
+            store.apply({f"/plant/n{n}.txt": (str(n), [make_chunk(f"/plant/n{n}.txt", 0, f"E-204 note {n}")])}, [])
+        for t in threads:
+            t.join()
+        assert errors == [] and len(store) == 11
