@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, Alembic migrations, users, conversations and the audit log."""

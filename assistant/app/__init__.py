@@ -1,0 +1,1 @@
+"""The Chainlit chat app. ``main.py`` is the Chainlit entry; the other modules hold testable logic."""

@@ -1,0 +1,181 @@
+"""What happens when a technician asks, asks for a procedure, or a supervisor audits.
+
+Called from ``main.py``'s Chainlit callbacks. Each exchange: stream the answer into one message
+(sources first, then tokens), replace it with the checked text plus visible flags, attach every
+citation as a side element named ``[n]``, record the Answer and append an audit event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+import chainlit as cl
+
+from assistant.app import render
+from assistant.app.services import AppServices
+from assistant.db.export import ExchangeFilter, answer_payload, exchanges
+from assistant.db.users import UserInfo
+
+log = logging.getLogger(__name__)
+
+PROCEDURE_RE = re.compile(r"^\s*/procedure\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
+AUDIT_RE = re.compile(r"^\s*/audit\b\s*(.*)$", re.IGNORECASE)
+THREAD_RE = re.compile(r"^\s*/thread\s+(\S+)\s*$", re.IGNORECASE)
+HISTORY_TURNS = 8
+
+
+def current_user(services: AppServices) -> UserInfo:
+    user = cl.user_session.get("user")
+    info = services.users.get(user.identifier) if user else None
+    if info is None:
+        raise PermissionError("not logged in")
+    return info
+
+
+def asset_from_request(environ: dict[str, Any] | None) -> str | None:
+    """The asset a QR link asked for: ``?asset=`` on the page URL (Referer of the chat socket), else
+    the short-lived ``maintassist_asset`` cookie ``public/asset.js`` sets before the login redirect."""
+    from http.cookies import SimpleCookie
+
+    environ = environ or {}
+    values = parse_qs(urlparse(environ.get("HTTP_REFERER") or "").query).get("asset")
+    if values and values[0].strip():
+        return values[0].strip()
+    cookie = SimpleCookie()
+    try:
+        cookie.load(environ.get("HTTP_COOKIE") or "")
+    except Exception:  # noqa: BLE001 - a malformed cookie header just means no asset
+        return None
+    morsel = cookie.get("maintassist_asset")
+    return unquote(morsel.value).strip() or None if morsel else None
+
+
+def asset_settings(services: AppServices, initial: str | None) -> cl.ChatSettings:
+    from chainlit.input_widget import Select
+
+    items = {"Any machine": ""}
+    items.update({label: asset_id for asset_id, label in services.assets})
+    if initial and initial not in items.values():
+        items[initial] = initial  # a QR link to an asset the registry does not list yet
+    return cl.ChatSettings([Select(id="asset", label="Machine", items=items, initial_value=initial or "")])
+
+
+async def handle_message(services: AppServices, text: str) -> None:
+    user = current_user(services)
+    if m := PROCEDURE_RE.match(text):
+        await run_procedure(services, user, m.group(1).strip())
+    elif m := AUDIT_RE.match(text):
+        await show_audit(services, user, m.group(1).strip())
+    elif m := THREAD_RE.match(text):
+        await show_thread(services, user, m.group(1))
+    else:
+        await answer_question(services, user, text)
+
+
+async def answer_question(services: AppServices, user: UserInfo, question: str) -> None:
+    asset = cl.user_session.get("asset") or None
+    # Plain dicts, not ChatMessage: Chainlit persists the session as JSON for resuming.
+    history: list[dict[str, str]] = cl.user_session.get("history") or []
+    msg = cl.Message(content="", author="Assistant")
+    await msg.send()
+    answer = None
+    elements: dict[str, cl.Text] = {}
+    async for kind, value in services.runner.stream(question, asset=asset, history=history):
+        if kind == "queued":
+            msg.content = f"_Queued: {value} question(s) ahead of yours…_"
+            await msg.update()
+        elif kind == "sources":
+            msg.elements = _elements(value, elements)
+            msg.content = render.sources_line(value) + "\n\n"
+            await msg.update()
+        elif kind == "token":
+            await msg.stream_token(value)
+        elif kind == "error":
+            log.exception("answer failed", exc_info=value)
+            msg.content = f"⚠️ Could not answer: {value}"
+            await msg.update()
+            return
+        elif kind == "answer":
+            answer = value
+    if answer is None:
+        return
+    msg.elements = _elements(answer.citations, elements)
+    msg.content = render.answer_markdown(answer.text, answer.citations, answer.flags, answer.abstained)
+    await msg.update()
+    turn = [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+    history = (history + turn)[-HISTORY_TURNS:]
+    cl.user_session.set("history", history)
+    thread_id = cl.context.session.thread_id
+    await asyncio.to_thread(_record, services, user, thread_id, msg.id, answer)
+
+
+def _elements(citations: list[Any], made: dict[str, cl.Text]) -> list[cl.Text]:
+    """One side element per citation, reused across updates so the panel never shows duplicates."""
+    out = []
+    for c in citations:
+        content = render.citation_text(c)
+        key = f"{c.n}:{content}"
+        if key not in made:
+            made[key] = cl.Text(name=render.element_name(c), content=content, display="side")
+        out.append(made[key])
+    return out
+
+
+def _record(services: AppServices, user: UserInfo, thread_id: str, message_id: str, answer: Any) -> None:
+    services.conversations.ensure_thread(user, thread_id, title=answer.question[:120], asset=answer.asset)
+    services.conversations.update_thread(user, thread_id, asset=answer.asset)
+    services.conversations.record_answer(user, thread_id, message_id, answer)
+    services.audit.append(user.username, "answer", answer_payload(answer, message_id), thread_id)
+
+
+async def run_procedure(services: AppServices, user: UserInfo, symptom: str) -> None:
+    asset = cl.user_session.get("asset") or None
+    if not symptom:
+        await cl.Message(content="Describe the problem after `/procedure`, e.g. `/procedure pump whining`.").send()
+        return
+    msg = cl.Message(content="_Building the procedure from the manuals and work orders…_", author="Assistant")
+    await msg.send()
+    try:
+        procedure = await asyncio.to_thread(services.procedures.build, asset, symptom)
+    except Exception as exc:  # noqa: BLE001 - shown to the technician instead of a dead spinner
+        log.exception("procedure failed")
+        msg.content = f"⚠️ Could not build a procedure: {exc}"
+        await msg.update()
+        return
+    msg.content = render.procedure_markdown(procedure)
+    await msg.update()
+    payload = {"message_id": msg.id, "asset": asset, "symptom": symptom, "procedure": msg.content}
+    await asyncio.to_thread(services.audit.append, user.username, "procedure", payload, cl.context.session.thread_id)
+
+
+async def show_audit(services: AppServices, user: UserInfo, args: str) -> None:
+    if not user.can_read_all:
+        await cl.Message(content="Only supervisors and admins can audit.").send()
+        return
+    flagged = "flagged" in args.split()
+    rows = await asyncio.to_thread(exchanges, services.audit, ExchangeFilter(flagged=flagged))
+    ok, bad = await asyncio.to_thread(services.audit.verify)
+    chain = "✅ audit chain intact" if ok else f"❌ audit chain broken at event {bad}"
+    await cl.Message(content=f"{chain}\n\n{render.audit_markdown(rows)}\n\nOpen a conversation: `/thread <id>`").send()
+
+
+async def show_thread(services: AppServices, user: UserInfo, thread_id: str) -> None:
+    """Read-only transcript of any thread for supervisors (the server refuses technicians)."""
+    try:
+        view = await asyncio.to_thread(services.conversations.get_thread, user, thread_id)
+    except PermissionError:
+        await cl.Message(content="You may not read that conversation.").send()
+        return
+    except LookupError:
+        await cl.Message(content=f"No conversation {thread_id}.").send()
+        return
+    lines = [f"**{view.thread.title or 'Conversation'}** by {view.thread.owner} "
+             f"({view.thread.asset or 'any machine'}, read-only)"]
+    for m in view.messages:
+        who = "🧑‍🔧" if m.role == "user_message" else "🤖"
+        lines.append(f"{who} {m.content}")
+    await cl.Message(content="\n\n".join(lines)).send()

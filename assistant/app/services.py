@@ -1,0 +1,91 @@
+"""Everything the chat app needs, built once per server process from the data dir.
+
+``maintassist serve`` passes the data dir in ``MAINTASSIST_DATA_DIR``; the answer chain, the
+procedure builder and Whisper load lazily on first use, so the login page is up in seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from assistant.db.audit import AuditLog
+from assistant.db.conversations import ConversationService
+from assistant.db.users import UserService
+
+log = logging.getLogger(__name__)
+
+FAKE_CHAIN_ENV = "MAINTASSIST_APP_FAKE_CHAIN"  # UI tests only: answer with FakeAnswerChain
+
+
+class AppServices:
+    def __init__(self, container: Any, chain: Any = None) -> None:
+        self.container = container
+        self.settings = container.settings
+        self.sessions = container.session_factory
+        self.users = UserService(self.sessions)
+        self.conversations = ConversationService(self.sessions)
+        self.audit = AuditLog(self.sessions)
+        self._chain = chain
+
+    @cached_property
+    def chain(self) -> Any:
+        return self._chain if self._chain is not None else self.container.chain
+
+    @cached_property
+    def runner(self):
+        from assistant.app.exchange import ExchangeRunner
+
+        return ExchangeRunner(self.chain, workers=self.settings.app.answer_workers)
+
+    @property
+    def procedures(self) -> Any:
+        return self.container.procedures
+
+    @cached_property
+    def assets(self) -> list[tuple[str, str]]:
+        """(id, label) of every known asset, for the asset picker."""
+        try:
+            registry = self.container.registry
+        except Exception as exc:  # noqa: BLE001 - an app without a registry still answers
+            log.warning("asset registry unavailable: %s", exc)
+            return []
+        return [(a.id, f"{a.id} · {a.name}" if a.name else a.id) for a in registry.all()]
+
+    @cached_property
+    def transcriber(self):
+        from assistant.app.voice import Transcriber, codes_in, domain_prompt
+        from assistant.models import whisper_model_dir
+
+        model_dir = whisper_model_dir(self.settings.app.whisper_model, self.settings.model_cache_dir)
+        codes: list[str] = []
+        try:
+            codes = codes_in(c.text for c in self.container.store.chunks()[:5000])
+        except Exception as exc:  # noqa: BLE001 - the prompt is a hint; an empty index is fine
+            log.warning("no index codes for the voice prompt: %s", exc)
+        registry = None
+        try:
+            registry = self.container.registry
+        except Exception as exc:  # noqa: BLE001
+            log.warning("no asset names for the voice prompt: %s", exc)
+        return Transcriber(model_dir, domain_prompt(registry, codes), threads=self.settings.llm.threads)
+
+
+@functools.lru_cache(maxsize=1)
+def get_services() -> AppServices:
+    """The process-wide services, built from ``MAINTASSIST_DATA_DIR`` (and the usual settings env)."""
+    from assistant.cli import container_from
+
+    data_dir = os.environ.get("MAINTASSIST_DATA_DIR")
+    container = container_from(Path(data_dir) if data_dir else None)
+    chain = None
+    if os.environ.get(FAKE_CHAIN_ENV) == "1":
+        from assistant.app.fakes import FakeAnswerChain
+
+        log.warning("%s=1: answering with FakeAnswerChain (UI tests only)", FAKE_CHAIN_ENV)
+        chain = FakeAnswerChain(delay_s=0.2)
+    return AppServices(container, chain=chain)

@@ -1,0 +1,95 @@
+"""``maintassist serve``: migrate, make sure an admin and the auth secret exist, start Chainlit."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+APP_DIR = Path(__file__).resolve().parent.parent / "app"
+SECRET_FILE = "chainlit_secret"
+
+
+def ensure_secret(data_dir: Path) -> str:
+    """The Chainlit JWT secret: generated once, kept in the data dir readable by the owner only."""
+    path = data_dir / SECRET_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    # O_EXCL + 0600 at creation: the secret is never world-readable, not even briefly.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(secret)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return secret
+
+
+def prepare_app_root(data_dir: Path) -> Path:
+    """A Chainlit project folder in the data dir (config, CSS, welcome text) from the packaged copies.
+
+    Chainlit writes its own files (translations, uploads) next to its config, so it gets a
+    writable folder of its own rather than the installed package.
+    """
+    root = data_dir / "chainlit"
+    (root / ".chainlit").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(APP_DIR / "chainlit_config.toml", root / ".chainlit" / "config.toml")
+    shutil.copyfile(APP_DIR / "chainlit.md", root / "chainlit.md")
+    shutil.copytree(APP_DIR / "public", root / "public", dirs_exist_ok=True)
+    return root
+
+
+def server_command(host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "chainlit", "run", str(APP_DIR / "main.py"), "--headless",
+            "--host", host, "--port", str(port)]
+
+
+def prepare(data_dir: Path | None) -> tuple[dict[str, str], object]:
+    """Everything before the server starts; returns the server's environment and the settings."""
+    from assistant.cli import container_from
+    from assistant.db.users import UserService
+
+    container = container_from(data_dir)
+    settings = container.settings
+    data = settings.data_dir.resolve()
+    users = UserService(container.session_factory)  # building it ran the migrations
+    password = users.ensure_admin()
+    if password:
+        typer.echo("First run: created user 'admin' with password (shown once, change it with "
+                   f"`maintassist users set-password admin`):\n  {password}")
+    env = dict(os.environ)
+    env.update({"MAINTASSIST_DATA_DIR": str(data), "CHAINLIT_AUTH_SECRET": ensure_secret(data),
+                "CHAINLIT_APP_ROOT": str(prepare_app_root(data)), "HF_HUB_OFFLINE": "1",
+                "TRANSFORMERS_OFFLINE": "1"})
+    # Chainlit imports main.py by path from its own folder; make our packages importable there too.
+    source_root = str(APP_DIR.parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (source_root, env.get("PYTHONPATH", "")) if p)
+    return env, settings
+
+
+def register(app: typer.Typer) -> None:
+    from assistant.cli import DataDirOption
+
+    @app.command()
+    def serve(
+        host: str | None = typer.Option(None, "--host", help="Interface to listen on (default from settings)."),
+        port: int | None = typer.Option(None, "--port", help="Port (default from settings, 8000)."),
+        data_dir: Path = DataDirOption,
+    ) -> None:
+        """Start the chat app for technicians and supervisors."""
+        env, settings = prepare(data_dir)
+        host = host or settings.app.host
+        port = port or settings.app.port
+        typer.echo(f"maintassist chat on http://{host}:{port}  (data: {env['MAINTASSIST_DATA_DIR']})")
+        proc = subprocess.Popen(server_command(host, port), env=env, cwd=env["CHAINLIT_APP_ROOT"])
+        try:
+            raise typer.Exit(proc.wait())
+        except KeyboardInterrupt:
+            proc.terminate()
+            raise typer.Exit(proc.wait()) from None

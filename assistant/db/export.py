@@ -1,0 +1,96 @@
+"""Supervisor view of the audit log: one row per exchange, with its latest feedback.
+
+Rows come from the hash-chained log itself (``answer`` and ``feedback`` events), so what a
+supervisor exports is exactly what ``audit verify`` vouches for.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any, Iterable
+
+from assistant.db.audit import AuditLog
+
+ANSWER_ACTION = "answer"
+FEEDBACK_ACTION = "feedback"
+CSV_FIELDS = ["event_id", "ts", "user", "thread_id", "message_id", "asset", "question", "answer", "sources",
+              "flags", "abstained", "feedback", "feedback_comment", "latency_s", "model_id", "adapter_id",
+              "prompt_version"]
+
+
+@dataclass
+class ExchangeFilter:
+    since: datetime | None = None
+    until: datetime | None = None
+    user: str | None = None
+    asset: str | None = None
+    flagged: bool = False
+
+
+def is_flagged(row: dict[str, Any]) -> bool:
+    """Thumbs-down, abstention, or an answer sentence the checker could not support."""
+    kinds = {f.get("kind") for f in row.get("flags") or []}
+    return row.get("feedback") == -1 or bool(row.get("abstained")) or "unsupported_sentence" in kinds
+
+
+def exchanges(log: AuditLog, filters: ExchangeFilter | None = None) -> list[dict[str, Any]]:
+    f = filters or ExchangeFilter()
+    feedback: dict[str, dict[str, Any]] = {}
+    # Feedback can arrive after --until, so it is read over the whole log (latest wins).
+    for event in log.iter(action=FEEDBACK_ACTION):
+        feedback[event.payload.get("message_id", "")] = event.payload
+    rows = []
+    for event in log.iter(since=f.since, until=f.until, actor=f.user, action=ANSWER_ACTION):
+        p = event.payload
+        fb = feedback.get(p.get("message_id", ""), {})
+        row = {
+            "event_id": event.id, "ts": event.ts.isoformat(timespec="seconds"), "user": event.actor,
+            "thread_id": event.thread_id, "message_id": p.get("message_id"), "asset": p.get("asset"),
+            "question": p.get("question"), "answer": p.get("answer"), "sources": p.get("citations") or [],
+            "flags": p.get("flags") or [], "abstained": bool(p.get("abstained")),
+            "feedback": fb.get("value"), "feedback_comment": fb.get("comment"),
+            "latency_s": (p.get("timings") or {}).get("total_s"), "model_id": p.get("model_id"),
+            "adapter_id": p.get("adapter_id"), "prompt_version": p.get("prompt_version"),
+        }
+        if f.asset and (row["asset"] or "").lower() != f.asset.lower():
+            continue
+        if f.flagged and not is_flagged(row):
+            continue
+        rows.append(row)
+    return rows
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
+    count = 0
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        count += 1
+    return count
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        flat = dict(row)
+        flat["sources"] = "; ".join(s.get("label", "") if isinstance(s, dict) else str(s) for s in row["sources"])
+        flat["flags"] = "; ".join(f"{x.get('kind')}: {x.get('detail')}" for x in row["flags"])
+        writer.writerow(flat)
+        count += 1
+    return count
+
+
+def answer_payload(answer: Any, message_id: str) -> dict[str, Any]:
+    """The audit payload of one exchange, built from an ``assistant.types.Answer``."""
+    return {
+        "message_id": message_id, "asset": answer.asset, "question": answer.question, "answer": answer.text,
+        "citations": [{"n": c.n, "label": c.label, "source": c.source, "page": c.page,
+                       "record_id": c.record_id, "cited": c.cited} for c in answer.citations],
+        "flags": [{"kind": fl.kind, "detail": fl.detail} for fl in answer.flags],
+        "abstained": answer.abstained, "route": answer.route, "timings": dict(answer.timings),
+        "model_id": answer.model_id, "adapter_id": answer.adapter_id, "prompt_version": answer.prompt_version,
+    }

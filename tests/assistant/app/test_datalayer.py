@@ -1,0 +1,122 @@
+import asyncio
+
+import pytest
+
+from assistant.types import Answer
+
+
+def _run(coro):
+    return asyncio.run(coro)
+
+
+@pytest.fixture
+def layer(services):
+    from assistant.app.datalayer import MaintDataLayer
+
+    return MaintDataLayer(services)
+
+
+def _as(user: str):
+    """Run data-layer calls as ``user``, the way the app's HTTP middleware does."""
+    from assistant.app.datalayer import current_http_user
+
+    return current_http_user.set(user)
+
+
+def _step(thread_id, step_id, kind, text):
+    return {"id": step_id, "threadId": thread_id, "type": kind, "name": "ana", "output": text,
+            "createdAt": "2026-11-29T08:00:00.000Z"}
+
+
+class TestMaintDataLayer:
+    def test_thread_lifecycle_listing_and_author(self, services, layer):
+        ana = services.users.add("ana", "correct horse")
+        services.users.add("bo", "correct horse")
+        token = _as("ana")
+        try:
+            _run(layer.update_thread("t1", name="Press noise"))
+            _run(layer.create_step(_step("t1", "m1", "user_message", "Why is press 4 whining?")))
+            _run(layer.create_step(_step("t1", "r1", "run", "internal")))  # not a conversation message
+            _run(layer.create_step(_step("t1", "m2", "assistant_message", "Check the bearing [1].")))
+        finally:
+            from assistant.app.datalayer import current_http_user
+
+            current_http_user.reset(token)
+        assert _run(layer.get_thread_author("t1")) == "ana"
+        thread = _run(layer.get_thread("t1"))
+        assert thread["userIdentifier"] == "ana" and thread["name"] == "Press noise"
+        assert [s["id"] for s in thread["steps"]] == ["m1", "m2"]
+        from chainlit.types import Pagination, ThreadFilter
+
+        page = _run(layer.list_threads(Pagination(first=10), ThreadFilter(userId=str(ana.id))))
+        assert [t["id"] for t in page.data] == ["t1"] and page.pageInfo.hasNextPage is False
+        bo = services.users.get("bo")
+        assert _run(layer.list_threads(Pagination(first=10), ThreadFilter(userId=str(bo.id)))).data == []
+
+    def test_other_technician_cannot_write_or_give_feedback(self, services, layer):
+        from chainlit.types import Feedback
+
+        from assistant.app.datalayer import current_http_user
+
+        services.users.add("ana", "correct horse")
+        services.users.add("bo", "correct horse")
+        token = _as("ana")
+        _run(layer.create_step(_step("t1", "m1", "assistant_message", "answer")))
+        current_http_user.reset(token)
+        token = _as("bo")
+        try:
+            with pytest.raises(PermissionError):
+                _run(layer.create_step(_step("t1", "m9", "user_message", "hijack")))
+            with pytest.raises(PermissionError):
+                _run(layer.upsert_feedback(Feedback(forId="m1", value=0)))
+        finally:
+            current_http_user.reset(token)
+        with pytest.raises(PermissionError):  # nobody logged in
+            _run(layer.upsert_feedback(Feedback(forId="m1", value=1)))
+
+    def test_feedback_is_stored_and_audited(self, services, layer):
+        from chainlit.types import Feedback
+
+        from assistant.app.datalayer import current_http_user
+
+        ana = services.users.add("ana", "correct horse")
+        thread = services.conversations.create_thread(ana)
+        services.conversations.record_answer(ana, thread.id, "m1", Answer(question="q", text="a [1]."))
+        token = _as("ana")
+        try:
+            fid = _run(layer.upsert_feedback(Feedback(forId="m1", value=0, comment="wrong part")))
+        finally:
+            current_http_user.reset(token)
+        step = _run(layer.get_thread(thread.id))["steps"][0]
+        assert step["feedback"] == {"forId": "m1", "id": fid, "comment": "wrong part", "value": 0}
+        event = list(services.audit.iter(action="feedback"))[0]
+        assert event.payload == {"message_id": "m1", "value": -1, "comment": "wrong part"}
+        assert services.audit.verify() == (True, None)
+
+    def test_login_user_is_looked_up_not_created(self, services, layer):
+        from chainlit.user import User
+
+        services.users.add("ana", "correct horse", role="supervisor")
+        persisted = _run(layer.create_user(User(identifier="ana")))
+        assert persisted.identifier == "ana" and persisted.metadata == {"role": "supervisor"}
+        assert _run(layer.create_user(User(identifier="stranger"))) is None
+
+
+def test_feedback_on_the_run_step_lands_on_its_answer(services, layer):
+    """Chainlit puts the thumbs on the run step wrapping on_message; we store it on the answer."""
+    from chainlit.types import Feedback
+
+    from assistant.app.datalayer import current_http_user
+
+    ana = services.users.add("ana", "correct horse")
+    thread = services.conversations.create_thread(ana)
+    services.conversations.add_message(ana, thread.id, "assistant_message", "a [1].", message_id="m1",
+                                       parent_id="run-1")
+    token = _as("ana")
+    try:
+        _run(layer.upsert_feedback(Feedback(forId="run-1", value=1)))
+    finally:
+        current_http_user.reset(token)
+    steps = _run(layer.get_thread(thread.id))["steps"]
+    assert steps[0]["parentId"] is None and steps[0]["feedback"]["value"] == 1
+    assert list(services.audit.iter(action="feedback"))[0].payload["message_id"] == "m1"

@@ -1,0 +1,48 @@
+"""Database fixtures: every test runs on a fresh SQLite file, and on PostgreSQL when
+``MAINTASSIST_TEST_PG_URL`` points at a server (``scripts/start_postgres.sh`` starts one)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+PG_URL = os.environ.get("MAINTASSIST_TEST_PG_URL")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'maintassist.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need MAINTASSIST_TEST_PG_URL (start one with scripts/start_postgres.sh)")
+    # A fresh database per test, so migrations always start from empty.
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url):
+    from assistant.db.session import make_engine, upgrade
+
+    eng = make_engine(db_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    from assistant.db.session import session_factory
+
+    return session_factory(engine)
