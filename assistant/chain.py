@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 from assistant.chain_retrieval import ScopedRetriever, condense
 from assistant.citations import CitationChecker, parse_markers
 from assistant.evidence import EvidenceGate, EvidenceReport
-from assistant.extractive import extractive_lines
+from assistant.extractive import extractive_lines, is_howto, step_lines
 from assistant.prompts import (PROMPT_VERSION, SYSTEM_PROMPT, USER_TEMPLATE, compress, format_history,
                                format_sources, sanitize, says_not_found)
 from assistant.types import Answer, ChatMessage, Citation, Flag
@@ -146,9 +146,13 @@ class AnswerChain:
         if checked:
             flags.extend(checked.flags)
         allowed = {i + 1 for i in report.value_sources} if report.value_kind else None
-        lines = extractive_lines(query, sources, value_kind=report.value_kind, max_lines=self.quote_lines,
-                                 exclude=lead, allowed=allowed)
-        quoted = "\n".join(f"- {line.rstrip('.')} [{n}]." for line, n in lines)
+        steps = step_lines(query, sources) if is_howto(query) else []
+        if steps:
+            quoted = "\n".join(f"{line.rstrip('.')} [{n}]." for line, n in steps)
+        else:
+            lines = extractive_lines(query, sources, value_kind=report.value_kind, max_lines=self.quote_lines,
+                                     exclude=lead, allowed=allowed)
+            quoted = "\n".join(f"- {line.rstrip('.')} [{n}]." for line, n in lines)
         text = lead
         if quoted:
             text = f"{lead}\n\nFrom your documents:\n{quoted}" if lead else f"From your documents:\n{quoted}"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.textutil import content_terms, numbers, split_sentences
+from assistant.textutil import content_terms, numbers, quantities, split_sentences
 from assistant.types import Flag
 
 MARKER_RE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -54,6 +54,8 @@ def support(sentence: str, source_text: str) -> float:
     src_nums = set(numbers(source_text))
     if nums and not set(nums) <= src_nums:
         return 0.0
+    if not set(quantities(body)) <= set(quantities(source_text)):
+        return 0.0  # "1.0 kg" is not supported by a source that only says "priority 1"
     if not terms:
         return 1.0 if nums else 0.0
     return len(terms & src_terms) / len(terms)

@@ -38,7 +38,16 @@ VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "electrical": (("voltage", "volts", "amps", "current", "resistance", "ohms"),
                    _NUM + r"(?:v\b|volt|kv\b|a\b|amp|ω|ohm|kω)"),
     "speed": (("rpm", "speed"), _NUM + r"(?:rpm|r/min|km/h|m/s|mph)"),
+    "amount": (("charge", "weight", "mass", "quantity", "rating", "size", "diameter", "length", "width",
+                "interval", "lifetime", "life"),
+               _NUM + r"(?:kg|g|lbs?|t|tons?|tonnes?|m|mm|cm|in|ft|l|hours?|hrs?|h|km|miles?|months?|years?)\b"),
 }
+
+# Dates and periods name when, not what: they are metadata of work orders and sensor
+# summaries (written as 2020-06-08), so they do not count as subject terms.
+_DATE_WORDS = set("""january february march april may june july august september october november december
+jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday
+today yesterday week weeks month months year years day days""".split())
 
 # Words that name the kind of value rather than its subject; excluded from subject terms.
 _VALUE_WORDS = {w for words, _ in VALUE_KINDS.values() for w in words} | {
@@ -91,7 +100,18 @@ def value_pattern(kind: str) -> re.Pattern[str]:
 def subject_terms(question: str, ignore: set[str] | None = None) -> list[str]:
     ignore = {t for t in (ignore or set())}
     value_stems = set(content_terms(" ".join(_VALUE_WORDS)))
-    return [t for t in dict.fromkeys(content_terms(question)) if t not in value_stems and t not in ignore]
+    dates = set(content_terms(" ".join(_DATE_WORDS)))
+    return [t for t in dict.fromkeys(content_terms(question))
+            if t not in value_stems and t not in ignore and t not in dates and not re.fullmatch(r"(19|20)\d\d", t)]
+
+
+def _surface_words(question: str, stems: set[str]) -> list[str]:
+    """The question's own words for a set of stems, so messages say 'tyre', not 'tyr'."""
+    words = []
+    for word in re.findall(r"[A-Za-z0-9][\w/-]*", question):
+        if content_terms(word) and content_terms(word)[0] in stems and word.lower() not in words:
+            words.append(word.lower())
+    return words
 
 
 class EvidenceGate:
@@ -116,7 +136,7 @@ class EvidenceGate:
         union = set().union(*joined)
         present = [t for t in terms if t in union]
         coverage = len(present) / len(terms) if terms else 1.0
-        missing = [t for t in terms if t not in union]
+        missing = _surface_words(question, {t for t in terms if t not in union})
         report = EvidenceReport(True, best_dense=best, coverage=coverage, missing_terms=missing)
         if best < self.min_dense_score:
             report.ok, report.reason = False, f"best source similarity {best:.2f} is below {self.min_dense_score:.2f}"
@@ -129,12 +149,14 @@ class EvidenceGate:
         report.value_kind = kind
         if kind is not None:
             pattern = value_pattern(kind)
-            need = max(1, round(len(terms) * 0.5)) if terms else 0
+            # The value must come with its subject: every subject term for short subjects,
+            # two thirds of them for long questions.
+            need = len(terms) if len(terms) <= 3 else -(-2 * len(terms) // 3)
             for i, (text, tset) in enumerate(zip(texts, joined)):
                 if pattern.search(text) and sum(t in tset for t in terms) >= need:
                     report.value_sources.append(i)
             if not report.value_sources:
                 report.ok = False
-                subject = " ".join(terms) or "this item"
+                subject = " ".join(_surface_words(question, set(terms))) or "this item"
                 report.reason = f"no source gives a {kind} value for {subject}"
         return report

@@ -73,3 +73,34 @@ def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str 
         if len(picked) == max_lines:
             break
     return picked
+
+
+_HOWTO_RE = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to|what are the steps|steps? (to|for)|procedure for)\b",
+                       re.IGNORECASE)
+_STEP_RE = re.compile(r"^\s*(\d{1,2}[.)]|[a-h][.)])\s+\S")
+
+
+def is_howto(question: str) -> bool:
+    return bool(_HOWTO_RE.search(question))
+
+
+def step_lines(question: str, sources: dict[int, str], max_steps: int = 10) -> list[tuple[str, int]]:
+    """The numbered steps of the source that best matches a how-to question, in order.
+
+    Steps are copied verbatim; the source is the one whose step lines share most terms with
+    the question (a numbered procedure is the answer to "how do I …").
+    """
+    q_terms = set(content_terms(question))
+    best: tuple[int, int] | None = None
+    for n, text in sources.items():
+        steps = [ln for ln in text.splitlines() if _STEP_RE.match(ln)]
+        if len(steps) < 2:
+            continue
+        overlap = len(q_terms & set(content_terms(text)))
+        if best is None or overlap > best[0]:
+            best = (overlap, n)
+    if best is None or best[0] == 0:
+        return []
+    n = best[1]
+    steps = [ln.strip() for ln in sources[n].splitlines() if _STEP_RE.match(ln)]
+    return [(step, n) for step in steps[:max_steps]]

@@ -32,11 +32,13 @@ def stem(word: str) -> str:
     w = word.lower()
     if not w.isalpha() or w.endswith(("ss", "us", "is")):
         return w
-    for suffix in ("ings", "ing", "ed", "es", "s"):
+    for suffix in ("ments", "ment", "ings", "ing", "ed", "es", "s"):
         if len(w) > len(suffix) + 2 and w.endswith(suffix):
             w = w[: -len(suffix)]
             break
     if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiousl":  # plugg -> plug
+        w = w[:-1]
+    if len(w) > 3 and w.endswith("e"):  # replace / replaced / replacement -> replac
         w = w[:-1]
     return w
 
@@ -71,6 +73,29 @@ def numbers(text: str) -> list[str]:
             frac = frac.rstrip("0")
             value = f"{value}.{frac}" if frac else value
         out.append(value)
+    return out
+
+
+_QUANTITY_RE = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(%|°\s?[cf]\b|[a-zµ°][a-z·./²³-]{0,7})", re.IGNORECASE
+)
+
+
+def quantities(text: str) -> list[str]:
+    """Numbers with the unit written right after them, normalised: '8.80 N·m' -> '8.8 n·m'.
+
+    A bare number can match anything ('3' is in most documents); a number with its unit is a
+    claim that can be checked.
+    """
+    out = []
+    for whole, frac, unit in _QUANTITY_RE.findall(text):
+        value = whole.replace(",", "")
+        frac = frac.rstrip("0")
+        value = f"{value}.{frac}" if frac else value
+        unit = re.sub(r"\s+", "", unit.lower()).rstrip(".")
+        if unit in STOP_WORDS or unit in {"or", "and", "to", "x"}:
+            continue
+        out.append(f"{value} {unit}")
     return out
 
 

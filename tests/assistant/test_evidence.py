@@ -45,3 +45,21 @@ def test_extractive_answer_quotes_value_line_with_label():
 
 def test_extractive_answer_empty_without_value():
     assert extractive_answer("tyre torque", {1: "Check the tyre for cuts."}, value_kind="torque") == ""
+
+
+def test_howto_quotes_numbered_steps_in_order():
+    from assistant.extractive import is_howto, step_lines
+
+    sources = {1: "Belt\n1. Lock out the drive.\n2. Slacken the take-up.\n3. Fit the new belt.",
+               2: "Thermostat\n1. Drain engine coolant.\n2. Remove the water inlet.\n3. Remove the thermostat."}
+    assert is_howto("How do I remove the thermostat?")
+    steps = step_lines("How do I remove the thermostat?", sources)
+    assert [n for _, n in steps] == [2, 2, 2]
+    assert steps[0][0] == "1. Drain engine coolant."
+
+
+def test_quantity_claims_need_the_same_unit():
+    from assistant.citations import support
+
+    assert support("The charge is 1.0 kg.", "Work order priority 1, charge checked") == 0.0
+    assert support("The charge is 1.0 kg.", "Refrigerant charge 1 kg") > 0.5
