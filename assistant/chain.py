@@ -70,11 +70,12 @@ class AnswerChain:
                     break
         return found
 
-    def retrieve(self, question: str, asset: str | None = None,
-                 history: Sequence[ChatMessage] = ()) -> list[ScoredChunk]:
+    def retrieve(self, question: str, asset: str | None = None, history: Sequence[Any] = (),
+                 k: int | None = None) -> list[ScoredChunk]:
+        """The chunks ``answer`` would use (``k`` overrides the number, for recall@10 in evaluation)."""
         history = _as_messages(history)
         query = condense(question, history, self.max_history_turns)
-        return self.scoped.retrieve(query, self.k, self.resolve_assets(question, asset, history))
+        return self.scoped.retrieve(query, k or self.k, self.resolve_assets(question, asset, history))
 
     # ---- answering -------------------------------------------------------------------
     def answer(self, question: str, *, asset: str | None = None, history: Sequence[Any] = (),

@@ -48,24 +48,38 @@ class ScopedRetriever:
         if not assets:
             return _diverse(general, k)
         wanted = {a.lower() for a in assets}
-        rankings: dict[str, list[str]] = {}
-        by_id: dict[str, ScoredChunk] = {}
-        for asset in assets:
-            scoped = self.retriever.retrieve(query, pool, Filters(asset=asset))
-            rankings[f"asset:{asset}"] = [s.chunk.chunk_id for s in scoped]
-            by_id.update({s.chunk.chunk_id: s for s in scoped})
         kept = [s for s in general if s.chunk.asset is None or s.chunk.asset.lower() in wanted]
-        rankings["general"] = [s.chunk.chunk_id for s in kept]
-        by_id.update({s.chunk.chunk_id: s for s in kept})
-        fused = reciprocal_rank_fusion(rankings, k=self.rrf_k)
-        ordered = []
-        for chunk_id, score in fused:
-            item = by_id[chunk_id]
-            ordered.append(ScoredChunk(item.chunk, score, item.dense_score, item.bm25_score, dict(item.ranks)))
+        scoped = [s for a in assets for s in self.retriever.retrieve(query, pool, Filters(asset=a))]
+        if getattr(self.retriever, "fusion", "rrf") == "convex":
+            return _diverse(_merge_convex(kept, scoped, general, getattr(self.retriever, "alpha", 0.7)), k)
+        rankings = {"general": [s.chunk.chunk_id for s in kept], "asset": [s.chunk.chunk_id for s in scoped]}
+        by_id = {s.chunk.chunk_id: s for s in scoped + kept}
+        ordered = [_rescored(by_id[cid], score) for cid, score in reciprocal_rank_fusion(rankings, k=self.rrf_k)]
         return _diverse(ordered, k)
 
 
-def _diverse(ranked: list[ScoredChunk], k: int, per_source: int = 3) -> list[ScoredChunk]:
+def _merge_convex(kept: list[ScoredChunk], scoped: list[ScoredChunk], general: list[ScoredChunk],
+                  alpha: float) -> list[ScoredChunk]:
+    """Merge the asset-scoped hits into the general ones on one score scale.
+
+    A filtered search normalises BM25 by the best score *within the asset*, which would inflate
+    its hits; re-scoring them with the general search's BM25 maximum keeps untagged manual
+    chunks and asset-tagged work orders comparable.
+    """
+    top_bm25 = max((s.bm25_score or 0.0 for s in general + scoped), default=0.0) or 1.0
+    merged: dict[str, ScoredChunk] = {s.chunk.chunk_id: s for s in kept}
+    for s in scoped:
+        if s.chunk.chunk_id not in merged:
+            score = alpha * (s.dense_score or 0.0) + (1 - alpha) * (s.bm25_score or 0.0) / top_bm25
+            merged[s.chunk.chunk_id] = _rescored(s, score)
+    return sorted(merged.values(), key=lambda s: -s.score)
+
+
+def _rescored(item: ScoredChunk, score: float) -> ScoredChunk:
+    return ScoredChunk(item.chunk, score, item.dense_score, item.bm25_score, dict(item.ranks))
+
+
+def _diverse(ranked: list[ScoredChunk], k: int, per_source: int = 4) -> list[ScoredChunk]:
     """Top k, at most ``per_source`` chunks from one file unless nothing else is left.
 
     One long work-order file or manual otherwise fills every slot; a mix of manual,
@@ -76,7 +90,7 @@ def _diverse(ranked: list[ScoredChunk], k: int, per_source: int = 3) -> list[Sco
     spill: list[ScoredChunk] = []
     for item in ranked:
         src = item.chunk.source
-        if counts.get(src, 0) < per_source or item.chunk.doc_type == "work_order":
+        if counts.get(src, 0) < per_source:
             chosen.append(item)
             counts[src] = counts.get(src, 0) + 1
         else:
