@@ -93,7 +93,8 @@ def value_pattern(kind: str) -> re.Pattern[str]:
     """A number with a unit of this kind, or the kind's own word followed closely by a number
     (sensor summaries and tables often give the unit once, in a header, or not at all)."""
     triggers, unit_pattern = VALUE_KINDS[kind]
-    labelled = rf"\b(?:{'|'.join(map(re.escape, triggers))})\w*\b[^.\n\d]{{0,40}}\d"
+    # (?<![a-z]) rather than \b: "supply_temperature" must count as a temperature label.
+    labelled = rf"(?<![a-z])(?:{'|'.join(map(re.escape, triggers))})[a-z]*\b[^.\n\d]{{0,40}}\d"
     return re.compile(f"(?:{unit_pattern})|(?:{labelled})", re.IGNORECASE)
 
 
@@ -158,5 +159,5 @@ class EvidenceGate:
             if not report.value_sources:
                 report.ok = False
                 subject = " ".join(_surface_words(question, set(terms))) or "this item"
-                report.reason = f"no source gives a {kind} value for {subject}"
+                report.reason = f"no source states a {kind} figure for {subject}"
         return report
