@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 
 from assistant.chain_retrieval import ScopedRetriever, condense
 from assistant.citations import CitationChecker, parse_markers
-from assistant.evidence import EvidenceGate, EvidenceReport
+from assistant.evidence import EvidenceGate, EvidenceReport, value_pattern
 from assistant.extractive import extractive_lines, is_howto, step_lines
 from assistant.prompts import (PROMPT_VERSION, SYSTEM_PROMPT, USER_TEMPLATE, compress, format_history,
                                format_sources, sanitize, says_not_found)
@@ -245,10 +245,6 @@ class AnswerChain:
 
 
 def _has_verified_value(text: str, report: EvidenceReport) -> bool:
-    import re
-
-    from assistant.evidence import value_pattern
-
     return bool(value_pattern(report.value_kind).search(text)) if report.value_kind else True
 
 

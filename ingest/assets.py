@@ -14,9 +14,7 @@ such as "asset" or "excavator", so the article "a" never resolves to asset A.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -184,18 +182,11 @@ class AssetRegistry:
 
     def save(self, path: Path) -> None:
         """Atomic write: a crash leaves the previous registry file intact."""
+        from index.store_io import write_json_atomic
+
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".assets-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self.to_dict(), fh, indent=1, ensure_ascii=False)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json_atomic(path, self.to_dict())
 
     @classmethod
     def open(cls, path: Path) -> "AssetRegistry":

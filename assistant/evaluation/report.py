@@ -6,9 +6,6 @@ misleading 0.0. Key names are stable; scripts may rely on them (docs/EVALUATION.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Sequence
@@ -129,19 +126,11 @@ def build_report(results: Sequence[QuestionResult], *, ks: Sequence[int], mode: 
 
 def write_report(report: dict[str, Any], path: Path) -> None:
     """Write atomically so a crashed run never leaves half a report for scripts to read."""
+    from index.store_io import write_json_atomic
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(report, handle, indent=2, ensure_ascii=False)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_json_atomic(path, report)
 
 
 def fmt(value: Any, digits: int = 3) -> str:
