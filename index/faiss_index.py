@@ -6,11 +6,12 @@ Kinds:
 - ``ivfpq``: ``IndexIVFPQ``, trained; compressed codes (memory) at some recall cost, nprobe sets recall.
 - ``auto``: flat up to ``approx_threshold`` rows, HNSW above. Why the default is 200k
   (``Settings.index.approx_threshold``): measured on the 2-core box (benchmarks/README.md), one
-  exact query costs p95 23 ms at 100k rows and 33 ms at 200k (one search thread), and embedding
-  the query adds ~10-20 ms, so 200k is about the largest corpus where exact search (recall 1.0,
-  rebuilt in under a second at every ingest) still fits the 50 ms retrieval budget. Above it,
-  HNSW answers in ~5 ms p95 at recall@10 >= 0.97, at the price of a graph build of ~1 min per
-  100k rows at each ingest.
+  exact query costs p95 23 ms at 100k rows and 33 ms at 200k (one search thread, busy box), so
+  200k is about the largest corpus where exact search (recall 1.0, rebuilt in under a second at
+  every ingest) still leaves room in a 50 ms budget for embedding the query and BM25. Above it,
+  HNSW answers in ~5 ms p95 (recall@10 0.975 at 200k, 0.85 at 1M with efSearch=128: raise
+  efSearch for very large corpora), at the price of a graph build of ~1 min per 100k rows at
+  each ingest.
 
 Row ids are positions 0..n-1 in the store's chunk order.
 """
