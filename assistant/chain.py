@@ -40,7 +40,7 @@ class AnswerChain:
                  checker: CitationChecker | None = None, registry: Any = None, history: Any = None,
                  k: int = 6, candidates: int = 40, rrf_k: int = 60, max_history_turns: int = 4,
                  max_tokens: int = 320, source_chars: int = 700, quote_lines: int = 2,
-                 prompt_version: str = PROMPT_VERSION) -> None:
+                 paraphrase_score: float = 0.6, prompt_version: str = PROMPT_VERSION) -> None:
         self.retriever = retriever
         self.scoped = ScopedRetriever(retriever, candidates=candidates, rrf_k=rrf_k)
         self.generator = generator
@@ -53,6 +53,7 @@ class AnswerChain:
         self.max_tokens = max_tokens
         self.source_chars = source_chars
         self.quote_lines = quote_lines
+        self.paraphrase_score = paraphrase_score
         self.prompt_version = prompt_version
         self._lcel = None
 
@@ -109,7 +110,12 @@ class AnswerChain:
         answer.timings["sources_s"] = sources_s
         answer.extra["evidence"] = {"best_dense": round(report.best_dense, 3), "coverage": round(report.coverage, 3),
                                     "value_kind": report.value_kind, "reason": report.reason}
+        if report.ok:
+            unknown = self._never_mentioned(report)
+            if unknown:
+                report.ok, report.reason = False, "your documents never mention " + ", ".join(repr(w) for w in unknown)
         if not report.ok:
+            answer.extra["evidence"]["reason"] = report.reason
             return self._abstain(answer, report.reason, query, on_token, t0)
 
         sources: dict[int, str] = {}
@@ -226,6 +232,20 @@ class AnswerChain:
         answer.timings.setdefault("first_token_s", time.perf_counter() - t0)
         answer.timings["total_s"] = time.perf_counter() - t0
         return answer
+
+    def _never_mentioned(self, report: EvidenceReport) -> list[str]:
+        """Question words absent from the whole corpus, when the best source is only loosely similar.
+
+        "How long is the warranty?" over manuals that never say "warranty" retrieves the
+        machine's introduction; quoting it would pretend to answer. A close paraphrase (high
+        cosine) is let through, since the documents may use another word for the same thing.
+        """
+        if report.best_dense >= self.paraphrase_score or not report.missing_terms:
+            return []
+        keyword = getattr(self.retriever, "keyword", None)
+        if keyword is None:
+            return []
+        return [w for w in report.missing_terms if not keyword(w, 1)]
 
     def _dense_scores(self, query: str, hits: list[ScoredChunk]) -> list[float]:
         fn = getattr(self.retriever, "dense_scores", None)

@@ -89,6 +89,11 @@ class AnswerSettings(BaseModel):
         0.5,
         description="Abstain when fewer than this share of the question's key terms occur in the sources.",
     )
+    paraphrase_score: float = Field(
+        0.6,
+        description="A question word the corpus never mentions makes the assistant decline unless the best "
+        "source's cosine is at least this (then the documents likely say it with other words).",
+    )
     support_threshold: float = Field(
         0.35, description="Answer sentences whose overlap with their cited chunk is below this are flagged."
     )

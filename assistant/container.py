@@ -135,7 +135,8 @@ class Container:
             checker=CitationChecker(a.support_threshold, drop_unsupported=True), registry=self.registry,
             history=(HistoryQueryParser(self.registry, store=self.work_orders), HistoryAnswerer(self.work_orders)),
             k=r.k, candidates=r.candidates, rrf_k=r.rrf_k, max_history_turns=a.max_history_turns,
-            max_tokens=self.settings.llm.max_tokens, quote_lines=a.quote_lines, prompt_version=a.prompt_version,
+            max_tokens=self.settings.llm.max_tokens, quote_lines=a.quote_lines, paraphrase_score=a.paraphrase_score,
+            prompt_version=a.prompt_version,
         )
 
     @cached_property

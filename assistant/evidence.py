@@ -38,6 +38,8 @@ VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "electrical": (("voltage", "volts", "amps", "current", "resistance", "ohms"),
                    _NUM + r"(?:v\b|volt|kv\b|a\b|amp|ω|ohm|kω)"),
     "speed": (("rpm", "speed"), _NUM + r"(?:rpm|r/min|km/h|m/s|mph)"),
+    "part_number": (("part number", "part no", "p/n", "order number"),
+                    r"\b(?:p/?n|part\s*(?:no\.?|number))\s*[:#]?\s*[A-Z0-9][\w-]*\d"),
     "amount": (("charge", "weight", "mass", "quantity", "rating", "size", "diameter", "length", "width",
                 "interval", "lifetime", "life"),
                _NUM + r"(?:kg|g|lbs?|t|tons?|tonnes?|m|mm|cm|in|ft|l|hours?|hrs?|h|km|miles?|months?|years?)\b"),
@@ -115,6 +117,14 @@ def _surface_words(question: str, stems: set[str]) -> list[str]:
     return words
 
 
+_CODE_RE = re.compile(r"\b[A-Za-z]{1,5}-?\d{1,6}[A-Za-z]?\b")
+
+
+def codes(text: str) -> list[str]:
+    """Identifiers such as alarm codes, part or work-order numbers: letters then digits (E-204, MT010b)."""
+    return [c for c in dict.fromkeys(_CODE_RE.findall(text)) if any(ch.isdigit() for ch in c)]
+
+
 class EvidenceGate:
     """Decide whether sources can answer a question. Thresholds come from Settings.
 
@@ -139,6 +149,15 @@ class EvidenceGate:
         coverage = len(present) / len(terms) if terms else 1.0
         missing = _surface_words(question, {t for t in terms if t not in union})
         report = EvidenceReport(True, best_dense=best, coverage=coverage, missing_terms=missing)
+        # An identifier the technician typed (alarm E-999, WO-1043) must be in the evidence
+        # itself: a near-miss code (E-204) answers a different question.
+        ignore_lower = {t.lower() for t in (ignore_terms or set())}
+        joined_text = " ".join(texts).lower()
+        absent = [c for c in codes(question) if c.lower() not in joined_text and c.lower() not in ignore_lower
+                  and c.lower().replace("-", "") not in joined_text.replace("-", "")]
+        if absent:
+            report.ok, report.reason = False, "no source mentions " + ", ".join(absent)
+            return report
         if best < self.min_dense_score:
             report.ok, report.reason = False, f"best source similarity {best:.2f} is below {self.min_dense_score:.2f}"
             return report

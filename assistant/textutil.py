@@ -18,7 +18,9 @@ STOP_WORDS = frozenset(
 
 # Words that describe the kind of answer wanted rather than its subject.
 QUESTION_WORDS = frozenset(
-    "value spec specification specified recommended correct proper right amount level setting".split()
+    """value values spec specification specified recommended correct proper right amount level setting
+    lowest highest maximum minimum peak average mean recorded logged measured measure reading readings
+    data sensor times often go went fall fell rise rose above below over under exceed exceeded""".split()
 )
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:[./-][a-z0-9]+)*", re.IGNORECASE)

@@ -93,3 +93,21 @@ def test_followup_uses_previous_question_for_retrieval(history_role):
     answer = chain.answer("and the remedy?", history=history)
     assert answer.standalone_query.startswith(prev)
     assert not answer.abstained
+
+
+def test_word_the_corpus_never_mentions_declines():
+    class KeywordRetriever(FakeRetriever):
+        def keyword(self, query, k, filters=None):
+            return [s for s in self.retrieve(query, k) if query.lower() in s.chunk.text.lower()]
+
+    gen = FakeGenerator("The warranty is 2 years.")
+    chain = AnswerChain(KeywordRetriever(CHUNKS), gen, gate=EvidenceGate(0.3, 0.3), k=3, paraphrase_score=0.9)
+    answer = chain.answer("How long is the warranty on the water inlet nuts?")
+    assert answer.abstained and "warranty" in answer.text
+    assert gen.calls == []
+
+
+def test_unknown_alarm_code_declines():
+    chain, gen = make_chain("E-999 means low pressure.")
+    answer = chain.answer("What does alarm E-999 mean for the pump suction strainer?")
+    assert answer.abstained and "E-999" in answer.text
