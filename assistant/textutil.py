@@ -13,7 +13,10 @@ STOP_WORDS = frozenset(
     which who whom whose when where why how can could should would will shall may might must not no yes any all
     some each every my our your their his her me us them if then than so as about please tell show give find
     know need want get got let lets just also only very more most much many one first last next check
-    check does doing machine equipment unit thing things still keep""".split()
+    check does doing machine equipment unit thing things still keep happen happened happens far long
+    much mean means meaning need needs needed use used using usual usually normally typically normal
+    possible likely way ways kind type types occur occurred go goes going come comes make makes made
+    take takes taken look looks like see seen say says said explain describe""".split()
 )
 
 # Words that describe the kind of answer wanted rather than its subject.
