@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
 import chainlit as cl
 from chainlit.server import app as http_app
 
 from assistant.app import handlers
 from assistant.app.datalayer import MaintDataLayer, current_http_user
-from assistant.app.services import get_services
+from assistant.app.services import get_services, warm_up
 from assistant.app.voice import AudioBuffer
 
 log = logging.getLogger("maintassist.app")
@@ -57,6 +58,9 @@ class _HttpUserMiddleware:
 
 
 http_app.add_middleware(_HttpUserMiddleware)
+
+# Server start, not import of a library module: warm the models off the event loop.
+threading.Thread(target=lambda: warm_up(get_services()), name="maintassist-warm-up", daemon=True).start()
 
 
 @cl.data_layer

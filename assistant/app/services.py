@@ -75,6 +75,24 @@ class AppServices:
         return Transcriber(model_dir, domain_prompt(registry, codes), threads=self.settings.llm.threads)
 
 
+def warm_up(services: "AppServices") -> None:
+    """Load index, embedder and LLM before the first question arrives.
+
+    Loaded lazily on the first answer, they stalled the server's pings for ~0.5 s
+    (benchmarks/README.md, "Chat under load"); at start-up no technician is waiting yet.
+    """
+    try:
+        chain = services.chain
+        retrieve = getattr(chain, "retrieve", None)
+        if retrieve is not None:
+            retrieve("warm up")
+        load = getattr(getattr(chain, "generator", None), "load", None)
+        if load is not None:
+            load()
+    except Exception as exc:  # the first real question will report the same problem to the user
+        log.warning("warm-up failed: %s", exc)
+
+
 @functools.lru_cache(maxsize=1)
 def get_services() -> AppServices:
     """The process-wide services, built from ``MAINTASSIST_DATA_DIR`` (and the usual settings env)."""
