@@ -248,11 +248,13 @@ class AnswerChain:
         return [w for w in report.missing_terms if not keyword(w, 1)]
 
     def _dense_scores(self, query: str, hits: list[ScoredChunk]) -> list[float]:
+        """Cosines of the hits. The hybrid retriever already returns exact cosines on every hit;
+        only hits without one (other retrievers) cost a second query embedding."""
         fn = getattr(self.retriever, "dense_scores", None)
-        if fn is not None and hits:
-            scores = fn(query, [h.chunk.chunk_id for h in hits])
-            return [float(scores.get(h.chunk.chunk_id, 0.0)) for h in hits]
-        return [h.dense_score or 0.0 for h in hits]
+        missing = [h.chunk.chunk_id for h in hits if h.dense_score is None]
+        scores = fn(query, missing) if fn is not None and missing else {}
+        return [h.dense_score if h.dense_score is not None else float(scores.get(h.chunk.chunk_id, 0.0))
+                for h in hits]
 
     def _asset_terms(self, assets: list[str]) -> set[str]:
         words: list[str] = []

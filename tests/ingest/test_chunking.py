@@ -12,7 +12,7 @@ from ingest.tokens import FakeWordPieceCounter, MiniLMTokenCounter
 from ingest.types import SourceDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "manuals"
-MR2 = Path(__file__).resolve().parents[3] / "shared" / "data" / "external" / "mr2-manual"
+from tests.ingest.conftest import MR2
 COUNTER = FakeWordPieceCounter()
 
 
@@ -181,12 +181,8 @@ class TestWithLoadersAndRealTokenizer:
 
 
 @pytest.mark.external
+@pytest.mark.usefixtures("need_mr2")
 class TestRealManual:
-    @pytest.fixture(autouse=True)
-    def _need_data(self):
-        if not MR2.exists():
-            pytest.skip(f"{MR2} not present (shared external data not mounted)")
-
     def test_thermostat_spec_keeps_its_section(self):
         doc = load_manual(MR2 / "docs" / "cooling-system" / "thermostat.md").documents[0]
         chunks = Chunker(240, 30).split(doc)

@@ -11,7 +11,7 @@ from ingest.manuals import ManualLoader, load_manual
 from ingest.types import IngestError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "manuals"
-MR2 = Path(__file__).resolve().parents[3] / "shared" / "data" / "external" / "mr2-manual"
+from tests.ingest.conftest import MR2
 
 
 def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
@@ -209,12 +209,8 @@ class TestBadInput:
 
 
 @pytest.mark.external
+@pytest.mark.usefixtures("need_mr2")
 class TestRealManual:
-    @pytest.fixture(autouse=True)
-    def _need_data(self):
-        if not MR2.exists():
-            pytest.skip(f"{MR2} not present (shared external data not mounted)")
-
     def test_every_file_loads_without_markup_noise(self):
         files = sorted((MR2 / "docs").rglob("*.md"))
         assert files
