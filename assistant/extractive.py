@@ -41,9 +41,13 @@ def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str 
             continue
         lines = [ln.strip(" -*•\t") for ln in text.splitlines()[1:] or text.splitlines()]
         for i, line in enumerate(lines):
+            # a value line ("Torque: 18 N·m") takes its subject from the two lines above it
+            above = set(content_terms(" ".join(lines[max(0, i - 2):i]))) if pattern else set()
             for sent in split_sentences(line) or [line]:
                 terms = set(content_terms(sent))
                 overlap = len(q_terms & terms)
+                if pattern and pattern.search(sent):
+                    overlap += 0.5 * len((q_terms & above) - terms)
                 if overlap < min_overlap:
                     continue
                 score = overlap + (2.0 if pattern and pattern.search(sent) else 0.0) - 0.01 * n

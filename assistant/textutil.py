@@ -16,7 +16,8 @@ STOP_WORDS = frozenset(
     check does doing machine equipment unit thing things still keep happen happened happens far long
     much mean means meaning need needs needed use used using usual usually normally typically normal
     possible likely way ways kind type types occur occurred go goes going come comes make makes made
-    take takes taken look looks like see seen say says said explain describe""".split()
+    take takes taken look looks like see seen say says said explain describe after before during between
+    while within through against via per""".split()
 )
 
 # Words that describe the kind of answer wanted rather than its subject.
