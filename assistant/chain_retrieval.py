@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
+from assistant.evidence import codes
+from assistant.textutil import content_terms
 from assistant.types import ChatMessage
 from index.fusion import reciprocal_rank_fusion
 from index.types import Filters, ScoredChunk
@@ -37,25 +39,57 @@ def condense(question: str, history: Sequence[ChatMessage], max_turns: int) -> s
 class ScopedRetriever:
     """Wrap a hybrid retriever with asset scoping and doc-type diversity."""
 
-    def __init__(self, retriever: Any, *, candidates: int, rrf_k: int) -> None:
+    def __init__(self, retriever: Any, *, candidates: int, rrf_k: int, registry: Any = None) -> None:
         self.retriever = retriever
         self.candidates = candidates
         self.rrf_k = rrf_k
+        self.registry = registry
+
+    def retrieval_query(self, query: str, assets: Sequence[str]) -> str:
+        """The query ranked: once scoped to an asset, without the asset's name, which would only
+        rank every record of that asset above the passage that answers."""
+        if assets and self.registry is not None:
+            stripped = self.registry.strip_mentions(query, assets)
+            if content_terms(stripped):
+                return stripped
+        return query
 
     def retrieve(self, query: str, k: int, assets: Sequence[str] = ()) -> list[ScoredChunk]:
         pool = max(self.candidates, k)
+        query = self.retrieval_query(query, assets)
         general = self.retriever.retrieve(query, pool)
         if not assets:
-            return _diverse(general, k)
+            return _diverse(prefer_definitions(query, general), k)
         wanted = {a.lower() for a in assets}
         kept = [s for s in general if s.chunk.asset is None or s.chunk.asset.lower() in wanted]
         scoped = [s for a in assets for s in self.retriever.retrieve(query, pool, Filters(asset=a))]
         if getattr(self.retriever, "fusion", "rrf") == "convex":
-            return _diverse(_merge_convex(kept, scoped, general, getattr(self.retriever, "alpha", 0.7)), k)
+            merged = _merge_convex(kept, scoped, general, getattr(self.retriever, "alpha", 0.7))
+            return _diverse(prefer_definitions(query, merged), k)
         rankings = {"general": [s.chunk.chunk_id for s in kept], "asset": [s.chunk.chunk_id for s in scoped]}
         by_id = {s.chunk.chunk_id: s for s in scoped + kept}
         ordered = [_rescored(by_id[cid], score) for cid, score in reciprocal_rank_fusion(rankings, k=self.rrf_k)]
-        return _diverse(ordered, k)
+        return _diverse(prefer_definitions(query, ordered), k)
+
+
+_DEFINE_RE = re.compile(r"\b(mean|means|meaning|stands? for|indicates?|signif\w*)\b|\bwhat is (the )?(alarm|fault|error|code)\b",
+                        re.I)
+
+
+def prefer_definitions(query: str, ranked: list[ScoredChunk]) -> list[ScoredChunk]:
+    """For "what does S-14 mean", manual passages naming the code lead.
+
+    Work orders quoting the code ("tripped S-14 again") outrank the alarm table on both
+    similarity and keywords, yet only the manual says what the code means and what to do.
+    """
+    ids = [c.lower() for c in codes(query)]
+    if not ids or not _DEFINE_RE.search(query):
+        return ranked
+
+    def defines(s: ScoredChunk) -> bool:
+        return s.chunk.doc_type == "manual" and any(c in s.chunk.text.lower() for c in ids)
+
+    return [s for s in ranked if defines(s)] + [s for s in ranked if not defines(s)]
 
 
 def _merge_convex(kept: list[ScoredChunk], scoped: list[ScoredChunk], general: list[ScoredChunk],

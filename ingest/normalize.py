@@ -106,8 +106,24 @@ def looks_like_heading(line: str, max_words: int = 10) -> bool:
         return False
     if all(c.isupper() for c in letters):
         return True
-    # "4.2 Hydraulic system" / "Section 5 Troubleshooting"
-    return bool(re.match(r"^(\d+(\.\d+)+|section \d+|chapter \d+)\s+[A-Z]", s, re.IGNORECASE))
+    # "4.2 Hydraulic system" / "Section 5 Troubleshooting" / "2 Specifications"
+    return bool(re.match(r"^(\d+(\.\d+)+|section \d+|chapter \d+)\s+[A-Z]", s, re.IGNORECASE)
+                or numbered_heading_depth(s))
+
+
+def numbered_heading_depth(line: str) -> int:
+    """Depth of a numbered heading ("2 Specifications" -> 1, "5.1 Replace belt" -> 2), else 0.
+
+    A single number needs a capitalised word of three letters or more and no further digits,
+    so "10 Nm" or "3 Check the belt at 142 Hz" stay body text.
+    """
+    s = line.strip()
+    m = re.match(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+([A-Z][A-Za-z/-]{2,}(?:\s+[A-Za-z/&,()-]+){0,7})$", s)
+    if not m or s[-1] in ".,;:" or (("." not in m.group(1)) and re.search(r"\d", m.group(2))):
+        return 0
+    if "." not in m.group(1) and (s[len(m.group(1))] == "." or len(m.group(2).split()) > 5):
+        return 0  # "1. Remove the guard" is a step
+    return m.group(1).count(".") + 1
 
 
 def plain_text_to_blocks(text: str) -> tuple[str | None, str]:

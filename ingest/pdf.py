@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.normalize import looks_like_heading, squash
+from ingest.normalize import looks_like_heading, numbered_heading_depth, squash
 from ingest.types import IngestError, LoadResult, SourceDocument
 
-_HEADING_SCAN_LINES = 4  # a page's own heading sits in its first few lines; later ones start new sections
+# A page's own heading sits in its first few lines (after a running header); text before a
+# numbered heading further down continues the previous page's section.
+_HEADING_SCAN_LINES = 4
 
 
 def _page_text(raw: str) -> str:
     lines = [squash(line) for line in raw.replace("\r", "\n").split("\n")]
+    # numbered headings inside a page start sections of their own ("#" lines, as in Markdown),
+    # so a page holding the end of 1.5 and all of "2 Specifications" is not filed under 1.5
+    lines = [f"{'#' * (depth + 1)} {line}" if (depth := numbered_heading_depth(line)) else line for line in lines]
     text = "\n".join(lines)
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
@@ -19,7 +24,8 @@ def _page_text(raw: str) -> str:
 
 
 def _headings(text: str) -> list[tuple[int, str]]:
-    return [(i, line) for i, line in enumerate(text.split("\n")) if looks_like_heading(line)]
+    lines = [line.lstrip("#").strip() for line in text.split("\n")]
+    return [(i, line) for i, line in enumerate(lines) if looks_like_heading(line)]
 
 
 def _open(path: Path, result: LoadResult):
@@ -68,7 +74,9 @@ def load_pdf(path: Path) -> LoadResult:
             continue
         heads = _headings(text)
         section = current
-        if heads and (heads[0][0] < _HEADING_SCAN_LINES or current is None):
+        numbered_first = heads and text.split("\n")[heads[0][0]].startswith("#")
+        if heads and (current is None or (heads[0][0] < _HEADING_SCAN_LINES and not numbered_first)
+                      or heads[0][0] == 0):
             section = heads[0][1].strip()
         if heads:
             current = heads[-1][1].strip()

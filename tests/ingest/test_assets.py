@@ -22,6 +22,12 @@ def registry() -> AssetRegistry:
     return reg
 
 
+def test_strip_mentions_removes_the_asset_names_only(registry):
+    assert registry.strip_mentions("What is the accumulator precharge on press 4?", ["PRESS-04"]) == \
+        "What is the accumulator precharge on ?"
+    assert registry.strip_mentions("Chiller 6 supply temperature", ["CWC04001"]) == "Chiller 6 supply temperature"
+
+
 class TestResolve:
     @pytest.mark.parametrize("text", ["press 4 leaking", "Press-04 leaking", "PRESS 04?", "why does press04 stall",
                                       "the big press is down"])

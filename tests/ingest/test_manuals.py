@@ -147,6 +147,18 @@ class TestPdf:
         assert second.section == "SPINDLE MAINTENANCE"  # carried over the page break
         assert all(d.source == path.resolve().as_posix() and d.doc_type == "manual" for d in result.documents)
 
+    def test_numbered_heading_inside_a_page_starts_its_own_section(self, tmp_path):
+        from ingest.chunking import Chunker
+
+        path = tmp_path / "mill.pdf"
+        path.write_bytes(make_pdf([["1.5 Restoring the machine", "Close the doors."],
+                                   ["Remove the lock.", "2 Specifications", "Belt tension: 142 Hz"]]))
+        page2 = load_manual(path).documents[1]
+        assert page2.section == "1.5 Restoring the machine"
+        chunks = Chunker(240, 0).split(page2)
+        spec = next(c for c in chunks if "142 Hz" in c.text)
+        assert spec.section == "2 Specifications" and "Remove the lock" not in spec.text
+
     def test_blank_page_gives_warning(self, tmp_path):
         path = tmp_path / "scan.pdf"
         path.write_bytes(make_pdf([["Some text."], []]))
