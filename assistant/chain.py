@@ -3,6 +3,8 @@
 Routes:
 - ``history``: counting / latest / ranking questions over work orders go to a structured
   query (similarity search cannot count);
+- ``sensor``: highest / lowest / mean / limit-crossing questions about one asset's signal are
+  read from the sensor summaries' figures (``assistant/sensor_answer.py``);
 - ``rag``: hybrid retrieval, an evidence gate, generation with numbered sources through a
   LangChain LCEL pipeline, then citation and number checks;
 - ``abstain``: the evidence gate or the model found no answer; say what was searched and
@@ -38,16 +40,18 @@ class AnswerChain:
 
     def __init__(self, retriever: Any, generator: Any, *, gate: EvidenceGate,
                  checker: CitationChecker | None = None, registry: Any = None, history: Any = None,
+                 sensors: Any = None,
                  k: int = 6, candidates: int = 40, rrf_k: int = 60, max_history_turns: int = 4,
                  max_tokens: int = 320, source_chars: int = 700, quote_lines: int = 2,
                  paraphrase_score: float = 0.6, prompt_version: str = PROMPT_VERSION) -> None:
         self.retriever = retriever
-        self.scoped = ScopedRetriever(retriever, candidates=candidates, rrf_k=rrf_k)
+        self.scoped = ScopedRetriever(retriever, candidates=candidates, rrf_k=rrf_k, registry=registry)
         self.generator = generator
         self.gate = gate
         self.checker = checker or CitationChecker(drop_unsupported=True)
         self.registry = registry
         self.history = history  # (parser, answerer) pair or None
+        self.sensors = sensors  # SensorAnswerer or None
         self.k = k
         self.max_history_turns = max_history_turns
         self.max_tokens = max_tokens
@@ -99,11 +103,22 @@ class AnswerChain:
             answer.timings["total_s"] = time.perf_counter() - t0
             return answer
 
+        routed = self._sensor_answer(query, assets)
+        if routed is not None:
+            answer = Answer(text=routed[0], citations=routed[1], route="sensor", **base)
+            answer.timings["sources_s"] = answer.timings["first_token_s"] = time.perf_counter() - t0
+            _notify(on_sources, answer.citations)
+            if on_token:
+                on_token(answer.text)
+            answer.timings["total_s"] = time.perf_counter() - t0
+            return answer
+
         hits = self.scoped.retrieve(query, self.k, assets)
         citations = [_citation(n, h) for n, h in enumerate(hits, start=1)]
         sources_s = time.perf_counter() - t0
         _notify(on_sources, citations)
-        dense = self._dense_scores(query, hits)
+        # the gate's similarity floor is calibrated on the question as asked
+        dense = self._dense_scores(query, hits, exact=self.scoped.retrieval_query(query, assets) == query)
         ignore = self._asset_terms(assets)
         report = self.gate.assess(query, [h.chunk.text for h in hits], dense, ignore_terms=ignore)
         answer = Answer(text="", citations=citations, retrieval_scores=[round(h.score, 4) for h in hits], **base)
@@ -187,6 +202,13 @@ class AnswerChain:
                                       record_id=c.record_id, asset=c.asset, cited=True))
         return result.text, citations
 
+    def _sensor_answer(self, query: str, assets: list[str]) -> tuple[str, list[Citation]] | None:
+        """Figures read from the sensor summaries; None when not a sensor question (retrieval decides)."""
+        if self.sensors is None:
+            return None
+        result = self.sensors.answer(query, assets)
+        return None if result is None else (result.text, result.citations)
+
     def _generate(self, question: str, history: list[ChatMessage], citations: list[Citation], texts: list[str],
                   answer: Answer, on_token: TokenCallback | None, t0: float) -> str:
         turns = [(m.role, m.content) for m in history[-2 * self.max_history_turns:]][-4:]
@@ -240,18 +262,23 @@ class AnswerChain:
         machine's introduction; quoting it would pretend to answer. A close paraphrase (high
         cosine) is let through, since the documents may use another word for the same thing.
         """
-        if report.best_dense >= self.paraphrase_score or not report.missing_terms:
+        if report.best_dense >= self.paraphrase_score or not report.missing_terms or report.value_sources:
+            # (a passage binding the asked value to its subject outweighs one unknown word
+            # elsewhere in a compound question: "how heavy is X and how do I secure it")
             return []
         keyword = getattr(self.retriever, "keyword", None)
         if keyword is None:
             return []
         return [w for w in report.missing_terms if not keyword(w, 1)]
 
-    def _dense_scores(self, query: str, hits: list[ScoredChunk]) -> list[float]:
-        """Cosines of the hits. The hybrid retriever already returns exact cosines on every hit;
-        only hits without one (other retrievers) cost a second query embedding."""
+    def _dense_scores(self, query: str, hits: list[ScoredChunk], exact: bool = True) -> list[float]:
+        """Cosines of the hits with ``query``. The hybrid retriever returns them on every hit of
+        the query it ranked (``exact``); otherwise they cost a second query embedding."""
         fn = getattr(self.retriever, "dense_scores", None)
-        missing = [h.chunk.chunk_id for h in hits if h.dense_score is None]
+        missing = [h.chunk.chunk_id for h in hits if h.dense_score is None or not exact]
+        if not exact and fn is not None:
+            scores = fn(query, missing)
+            return [float(scores.get(h.chunk.chunk_id, 0.0)) for h in hits]
         scores = fn(query, missing) if fn is not None and missing else {}
         return [h.dense_score if h.dense_score is not None else float(scores.get(h.chunk.chunk_id, 0.0))
                 for h in hits]

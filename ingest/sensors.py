@@ -3,7 +3,9 @@
 Accepts wide tables (``timestamp, [asset], signal_a, signal_b, ...``) and long ones
 (``timestamp, asset, signal, value, [unit]``) from CSV or JSON Lines, with ISO or epoch
 timestamps. For each asset+signal it writes one summary per window (day/week/month) plus one
-for the whole period: range, mean, trend, limit crossings and 3-sigma outliers, numbers exact.
+for the whole period: range (and when each extreme happened), mean, trend, limit crossings and
+3-sigma outliers, numbers exact. The figures are also kept in the metadata for
+``assistant.sensor_answer``.
 
 Usage::
 
@@ -19,6 +21,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ingest.sensor_stats import (cadence, crossings, extreme_times, fitted_change, fmt_time, fmt_value,
+                                 signed, times_word)
 from ingest.tables import Table, norm_key, parse_datetime, parse_float, read_table
 from ingest.types import IngestError, LoadResult, SourceDocument
 
@@ -109,29 +113,6 @@ def load_limits(path: Path) -> list[SensorLimit]:
         limits.append(SensorLimit(str(row.get("asset") or "*"), str(row["signal"]), low, high,
                                   str(row["unit"]) if row.get("unit") else None))
     return limits
-
-
-def _fmt(x: float) -> str:
-    digits = 1 if abs(x) >= 100 else 2 if abs(x) >= 1 else 3
-    text = f"{x:.{digits}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _ts(t: datetime) -> str:
-    return t.strftime("%Y-%m-%d %H:%M")
-
-
-def _cadence(times: list[datetime]) -> str:
-    if len(times) < 2:
-        return "single reading"
-    step = statistics.median((b - a).total_seconds() for a, b in zip(times, times[1:]))
-    for size, name in ((86400, "day"), (3600, "h"), (60, "min"), (1, "s")):
-        if step >= size and step % size == 0 and step // size <= 60:
-            return f"{int(step // size)}-{name}"
-    for size, name in ((86400, "days"), (3600, "h"), (60, "min")):
-        if step >= size:
-            return f"irregular, median gap {step / size:.1f} {name}"
-    return f"irregular, median gap {step:.1f} s"
 
 
 def window_bounds(t: datetime, window: str) -> tuple[datetime, datetime]:
@@ -225,73 +206,48 @@ class SensorSummarizer:
             period = f"{self.window} of {start.date()} to {end.date()}"
         mean = statistics.fmean(values)
         std = statistics.pstdev(values) if len(values) > 1 else 0.0
-        parts = [f"range {_fmt(min(values))}–{_fmt(max(values))}{u}", f"mean {_fmt(mean)}{u}"]
-        change = _fitted_change(times, values)
+        low, high = min(values), max(values)
+        low_at, high_at = extreme_times(times, values)  # the first reading at each extreme
+        parts = [f"range {fmt_value(low)}–{fmt_value(high)}{u}",
+                 f"lowest {fmt_value(low)}{u} at {fmt_time(low_at)}, "
+                 f"highest {fmt_value(high)}{u} at {fmt_time(high_at)}",
+                 f"mean {fmt_value(mean)}{u}"]
+        change = fitted_change(times, values)
         span = "the period" if start is None else f"the {self.window}"
         if len(values) > 2:
             if abs(change) < FLAT_FRACTION * std or change == 0:
-                parts.append(f"no clear trend over {span} (fitted change {_signed(change)})")
+                parts.append(f"no clear trend over {span} (fitted change {signed(change)})")
             else:
-                parts.append(f"trend {'rising' if change > 0 else 'falling'} {_signed(change)} over {span}")
+                parts.append(f"trend {'rising' if change > 0 else 'falling'} {signed(change)} over {span}")
         meta: dict[str, Any] = {"signal": signal, "window": self.window if start else "all", "readings": len(values),
-                                "min": min(values), "max": max(values), "mean": mean, "unit": unit}
+                                "min": low, "max": high, "mean": mean, "unit": unit,
+                                "min_at": low_at.isoformat(), "max_at": high_at.isoformat(),
+                                "first_at": first.isoformat(), "last_at": last.isoformat()}
         if limit is not None:
             for kind, bound in (("high", limit.high), ("low", limit.low)):
                 if bound is None:
                     continue
                 hits = crossings(times, values, bound, above=kind == "high")
-                meta[f"{kind}_crossings"] = len(hits)
+                meta[f"{kind}_limit"], meta[f"{kind}_crossings"] = bound, len(hits)
                 verb = "crossed the high limit" if kind == "high" else "fell below the low limit"
                 if hits:
-                    parts.append(f"{verb} {_fmt(bound)}{u} {_times(len(hits))} "
-                                 f"(first {_ts(hits[0])}, last {_ts(hits[-1])})")
+                    parts.append(f"{verb} {fmt_value(bound)}{u} {times_word(len(hits))} "
+                                 f"(first {fmt_time(hits[0])}, last {fmt_time(hits[-1])})")
                 else:
-                    parts.append(f"stayed {'below the high' if kind == 'high' else 'above the low'} limit {_fmt(bound)}{u}")
+                    parts.append(f"stayed {'below the high' if kind == 'high' else 'above the low'} limit {fmt_value(bound)}{u}")
         outliers = [(t, v) for t, v in zip(times, values) if std > 0 and abs(v - mean) > OUTLIER_SIGMA * std]
         meta["outliers"] = len(outliers)
         if outliers:
-            listed = ", ".join(f"{_ts(t)} = {_fmt(v)}" for t, v in outliers[:MAX_LISTED])
+            listed = ", ".join(f"{fmt_time(t)} = {fmt_value(v)}" for t, v in outliers[:MAX_LISTED])
             more = f" and {len(outliers) - MAX_LISTED} more" if len(outliers) > MAX_LISTED else ""
             parts.append(f"outliers (>3σ): {listed}{more}")
         else:
             parts.append("no outliers beyond 3σ")
-        text = (f"{asset} — {signal}, {period} ({len(values)} readings, {_cadence(times)}, "
-                f"{_ts(first)} to {_ts(last)}): " + "; ".join(parts) + ".")
+        text = (f"{asset} — {signal}, {period} ({len(values)} readings, {cadence(times)}, "
+                f"{fmt_time(first)} to {fmt_time(last)}): " + "; ".join(parts) + ".")
         key = start.date().isoformat() if start else "all"
         return SourceDocument(
             text=text, source=source, doc_type="sensor", title=f"{asset} {signal} sensor summary",
             record_id=f"sensor:{asset}:{signal}:{key}", asset=asset,
             date=(start or first).date().isoformat(), metadata=meta,
         )
-
-
-def crossings(times: list[datetime], values: list[float], bound: float, *, above: bool) -> list[datetime]:
-    """Timestamps where the series goes beyond ``bound`` (a run of readings beyond it counts once)."""
-    hits, outside = [], False
-    for t, v in zip(times, values):
-        now = v > bound if above else v < bound
-        if now and not outside:
-            hits.append(t)
-        outside = now
-    return hits
-
-
-def _fitted_change(times: list[datetime], values: list[float]) -> float:
-    """Least-squares slope times the span: how much the series moved from first to last reading."""
-    if len(values) < 2:
-        return 0.0
-    xs = [(t - times[0]).total_seconds() for t in times]
-    mx, my = statistics.fmean(xs), statistics.fmean(values)
-    sxx = sum((x - mx) ** 2 for x in xs)
-    if sxx == 0:
-        return 0.0
-    slope = sum((x - mx) * (y - my) for x, y in zip(xs, values)) / sxx
-    return slope * (xs[-1] - xs[0])
-
-
-def _signed(x: float) -> str:
-    return ("+" if x >= 0 else "−") + _fmt(abs(x))
-
-
-def _times(n: int) -> str:
-    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"

@@ -111,3 +111,13 @@ def test_unknown_alarm_code_declines():
     chain, gen = make_chain("E-999 means low pressure.")
     answer = chain.answer("What does alarm E-999 mean for the pump suction strainer?")
     assert answer.abstained and "E-999" in answer.text
+
+
+def test_code_meaning_prefers_the_manual_that_names_the_code():
+    from assistant.chain_retrieval import prefer_definitions
+
+    wo = ScoredChunk(Chunk(chunk_id="w", text="comp 1 tripped S-14 again", source="wo.csv", doc_type="work_order"), 0.9)
+    manual = ScoredChunk(Chunk(chunk_id="m", text="S-14 Discharge temperature above 105 °C", source="m.md",
+                               doc_type="manual"), 0.5)
+    assert [s.chunk.chunk_id for s in prefer_definitions("What does S-14 mean?", [wo, manual])] == ["m", "w"]
+    assert [s.chunk.chunk_id for s in prefer_definitions("When did S-14 last trip?", [wo, manual])] == ["w", "m"]

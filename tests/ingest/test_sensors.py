@@ -38,7 +38,8 @@ class TestSummaries:
         week, overall = result.documents
         assert week.text == (
             "CH-6 — supply_temperature, week of 2020-06-01 to 2020-06-07 (8 readings, 15-min, "
-            "2020-06-03 00:00 to 2020-06-03 01:45): range 45–50 °F; mean 47.19 °F; "
+            "2020-06-03 00:00 to 2020-06-03 01:45): range 45–50 °F; "
+            "lowest 45 °F at 2020-06-03 00:00, highest 50 °F at 2020-06-03 01:15; mean 47.19 °F; "
             "no clear trend over the week (fitted change +0.458); "
             "crossed the high limit 48 °F twice (first 2020-06-03 00:30, last 2020-06-03 01:00); "
             "no outliers beyond 3σ."
@@ -46,6 +47,10 @@ class TestSummaries:
         assert (week.doc_type, week.asset, week.date) == ("sensor", "CH-6", "2020-06-01")
         assert week.record_id == "sensor:CH-6:supply_temperature:2020-06-01"
         assert week.metadata["high_crossings"] == 2 and week.metadata["mean"] == 47.1875
+        assert week.metadata["high_limit"] == 48.0 and "low_limit" not in week.metadata
+        # 45 is read twice (00:00 and 01:45): the first time is the one reported
+        assert (week.metadata["min_at"], week.metadata["max_at"]) == ("2020-06-03T00:00:00", "2020-06-03T01:15:00")
+        assert (week.metadata["first_at"], week.metadata["last_at"]) == ("2020-06-03T00:00:00", "2020-06-03T01:45:00")
         assert overall.record_id == "sensor:CH-6:supply_temperature:all"
         assert "whole period 2020-06-03 to 2020-06-03" in overall.text
 
@@ -90,6 +95,8 @@ class TestSummaries:
                        "sensor:Chiller 6:tonnage:2020-06-01", "sensor:Chiller 6:tonnage:2020-06-02", "sensor:Chiller 6:tonnage:all"]
         assert "power, on 2020-06-01 (23 readings, 1-h, 2020-06-01 00:00 to 2020-06-01 23:00): range 5–5" in result.documents[0].text
         assert "(6 readings, 1-h" in result.documents[4].text and "range 124–129" in result.documents[4].text
+        assert "lowest 124 at 2020-06-02 00:00, highest 129 at 2020-06-02 05:00" in result.documents[4].text
+        assert result.documents[5].metadata["max_at"] == "2020-06-02T05:00:00"
 
     def test_monthly_window_and_bad_rows(self, tmp_path):
         path = tmp_path / "s.csv"
