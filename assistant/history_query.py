@@ -18,6 +18,7 @@ from datetime import date
 from typing import Literal, Protocol, Sequence
 
 from assistant.history_text import parse_date_range, significant_words, stems_of, topic_groups
+from ingest.assets import QUALIFIERS
 
 Kind = Literal["count", "latest", "first", "rank", "list", "total"]
 GroupBy = Literal["asset", "failure_code", "failure_mode", "cause", "component", "parts"]
@@ -106,9 +107,14 @@ def _detect_kind(q: str) -> tuple[Kind, int | None, str] | None:
     return None
 
 
+# "What happened / what was done on <asset> <date>": a dated question about events lists them.
+_WHAT_HAPPENED = re.compile(r"\bwhat\s+(?:\w+\s+){0,2}(?:happened|occurred|went wrong|was done|were done|"
+                            r"was carried out|was performed|was repaired|was fixed|was replaced)\b")
+
 # Signal phrases removed before the remaining words become the topic.
 _SCAFFOLD = re.compile(
-    r"\b(how many times|number of times|how many|how often|how much|when did|when was|when were|"
+    r"\b(what happened|what occurred|went wrong|was done|were done|carried out|was performed|"
+    r"how many times|number of times|how many|how often|how much|when did|when was|when were|"
     r"most recent|last time|first time|top \d{1,2}|total|downtime|down time|cost|costs|spent|spend)\b")
 
 
@@ -128,11 +134,13 @@ class HistoryQueryParser:
     def parse(self, question: str, asset: str | None = None) -> HistoryQuery | None:
         q = " ".join(question.lower().split())
         detected = _detect_kind(q)
+        today = self._today or date.today()
+        date_from, date_to, period, rest = parse_date_range(question, today)
+        if detected is None and date_from and _WHAT_HAPPENED.search(q):
+            detected = ("list", None, "count")  # "what happened on excavator A on 2008-12-08?"
         if detected is None:
             return None
         kind, top_n, metric = detected
-        today = self._today or date.today()
-        date_from, date_to, period, rest = parse_date_range(question, today)
         rest_l = rest.lower()
 
         work_kind = None
@@ -194,6 +202,8 @@ class HistoryQueryParser:
         if not ids:
             return None, [], []
         phrases = [*ids, *names]
+        # a bare short id is named with a qualifier ("excavator B", "asset 3"): drop both words
+        phrases += [f"{word} {a}" for a in ids if len(a) <= 2 for word in QUALIFIERS]
         lookup = getattr(self._registry, "get", None)  # AssetRegistry.get(id) -> Asset with aliases, model
         for asset_id in ids:
             record = lookup(asset_id) if lookup else None

@@ -215,7 +215,7 @@ def parse_date_range(question: str, today: date) -> tuple[str | None, str | None
     if m:
         stop = _point(m[2], end=False)
         return done(None, stop - timedelta(days=1) if stop else None, f"before {m[2]}", m)
-    m = re.search(rf"\b(?:in|during|for|of)\s+({_POINT})\b", lower)
+    m = re.search(rf"\b(in|during|for|of|on)\s+({_POINT})\b", lower)
     if m:
-        return done(_point(m[1], end=False), _point(m[1], end=True), f"in {m[1]}", m)
+        return done(_point(m[2], end=False), _point(m[2], end=True), f"{'on' if m[1] == 'on' else 'in'} {m[2]}", m)
     return None, None, None, question

@@ -165,3 +165,9 @@ class TestStoreFallback:
         parser = HistoryQueryParser(FakeRegistry({}), store=FakeAssetsStore(), today=TODAY)
         q = parser.parse("how many leaks did Chiller 9 have?")
         assert q.assets == ["CWC04009"] and q.asset_names == ["Chiller 9"] and q.stems == ["leak"]
+
+
+def test_what_happened_on_a_date_lists_that_days_work_orders(parser):
+    q = parser.parse("What happened on chiller 7 on 2008-12-08?")
+    assert (q.kind, q.assets, q.date_from, q.date_to, q.topic) == ("list", ["CWC04007"], "2008-12-08", "2008-12-08", "")
+    assert parser.parse("What happened to the thermostat?") is None  # no date: a manual question
