@@ -42,7 +42,7 @@ class AnswerChain:
                  checker: CitationChecker | None = None, registry: Any = None, history: Any = None,
                  sensors: Any = None,
                  k: int = 6, candidates: int = 40, rrf_k: int = 60, max_history_turns: int = 4,
-                 max_tokens: int = 320, source_chars: int = 700, quote_lines: int = 2,
+                 max_tokens: int = 320, source_chars: int = 300, quote_lines: int = 2,
                  paraphrase_score: float = 0.6, prompt_version: str = PROMPT_VERSION) -> None:
         self.retriever = retriever
         self.scoped = ScopedRetriever(retriever, candidates=candidates, rrf_k=rrf_k, registry=registry)
@@ -140,7 +140,8 @@ class AnswerChain:
                 answer.flags.append(Flag("instruction_in_document", f"[{c.n}] ignored: {removed[0][:120]}"))
         texts = [compress(sources[c.n], query, self.source_chars) for c in citations]
         raw = self._generate(question, history, citations, texts, answer, on_token, t0)
-        text, flags, cited = self._compose(query, raw, sources, report)
+        # quoted lines are matched on what is asked, not on the asset's name (scope, not content)
+        text, flags, cited = self._compose(self.scoped.retrieval_query(query, assets), raw, sources, report)
         answer.flags.extend(flags)
         if not text:
             return self._abstain(answer, f"no source states the {report.value_kind or 'answer'} asked for",

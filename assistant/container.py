@@ -119,7 +119,7 @@ class Container:
             llm.mode, model=llm.model, cache_dir=self.settings.model_cache_dir, n_ctx=llm.n_ctx,
             threads=llm.threads, max_tokens=llm.max_tokens, temperature=llm.temperature, seed=llm.seed,
             lora_adapter=llm.lora_adapter, base_url=llm.base_url, api_key=llm.api_key,
-            server_model=llm.server_model, device=llm.device,
+            server_model=llm.server_model, device=llm.device, flash_attn=llm.flash_attn,
         )
 
     @cached_property
@@ -138,6 +138,7 @@ class Container:
             sensors=SensorAnswerer(self.store.chunks, registry=self.registry),  # reads the live index version
             k=r.k, candidates=r.candidates, rrf_k=r.rrf_k, max_history_turns=a.max_history_turns,
             max_tokens=self.settings.llm.max_tokens, quote_lines=a.quote_lines, paraphrase_score=a.paraphrase_score,
+            source_chars=a.source_chars,
             prompt_version=a.prompt_version,
         )
 

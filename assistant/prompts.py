@@ -88,7 +88,13 @@ def compress(text: str, question: str, max_chars: int) -> str:
 
 
 def format_sources(labels: list[str], texts: list[str]) -> str:
-    return "\n\n".join(f"[{n}] ({label})\n{text}" for n, (label, text) in enumerate(zip(labels, texts), start=1))
+    """Numbered sources. The label keeps file and page / record only: the section path is the
+    text's own first line already, and every prompt token costs time before the first answer token."""
+    out = []
+    for n, (label, text) in enumerate(zip(labels, texts), start=1):
+        short = " · ".join(p for p in label.split(" · ") if ">" not in p and p.strip() not in text[:200])
+        out.append(f"[{n}] ({short})\n{text}" if short else f"[{n}]\n{text}")
+    return "\n\n".join(out)
 
 
 def format_history(turns: list[tuple[str, str]]) -> str:

@@ -27,7 +27,8 @@ def _require(module: str, mode: str) -> None:
 def build_generator(mode: str, *, model: str = "qwen2.5-0.5b", cache_dir: Path = Path(".maintassist/models"),
                     n_ctx: int = 4096, threads: int = 2, max_tokens: int = 320, temperature: float = 0.0,
                     seed: int = 0, lora_adapter: Path | None = None, base_url: str = "http://127.0.0.1:8000/v1",
-                    api_key: str = "not-needed", server_model: str = "default", device: str = "auto") -> Generator:
+                    api_key: str = "not-needed", server_model: str = "default", device: str = "auto",
+                    flash_attn: bool = True) -> Generator:
     """One generator for ``mode`` in ``llamacpp | transformers | openai | fake`` from plain settings values.
 
     ``model`` is a bundled name (``qwen2.5-0.5b``, ``smollm2-135m``), a .gguf path, or (transformers only)
@@ -47,7 +48,7 @@ def build_generator(mode: str, *, model: str = "qwen2.5-0.5b", cache_dir: Path =
                              "converted to a GGUF LoRA file, or use llm.mode=transformers")
         return LlamaCppGenerator(
             path, n_ctx=n_ctx, threads=threads, temperature=temperature, seed=seed, max_tokens=max_tokens,
-            lora_path=lora, model_id=file_id(path, file_sha256(path, cache_dir)),
+            lora_path=lora, flash_attn=flash_attn, model_id=file_id(path, file_sha256(path, cache_dir)),
             adapter_id=file_id(lora, file_sha256(lora, cache_dir)) if lora and lora.is_file() else None,
         )
     if mode == "transformers":

@@ -28,7 +28,7 @@ class LlamaCppGenerator:
     """
 
     def __init__(self, model_path: Path, *, n_ctx: int = 4096, threads: int = 2, temperature: float = 0.0,
-                 seed: int = 0, max_tokens: int = 320, lora_path: Path | None = None,
+                 seed: int = 0, max_tokens: int = 320, lora_path: Path | None = None, flash_attn: bool = True,
                  model_id: str | None = None, adapter_id: str | None = None) -> None:
         self.model_path = Path(model_path)
         if not self.model_path.is_file():
@@ -39,7 +39,7 @@ class LlamaCppGenerator:
         if n_ctx < 256 or threads < 1 or max_tokens < 1 or temperature < 0:
             raise ValueError("need n_ctx >= 256, threads >= 1, max_tokens >= 1, temperature >= 0")
         self.n_ctx, self.threads, self.temperature = n_ctx, threads, temperature
-        self.seed, self.max_tokens = seed, max_tokens
+        self.seed, self.max_tokens, self.flash_attn = seed, max_tokens, flash_attn
         self.model_id = model_id or file_id(self.model_path)
         self.adapter_id = adapter_id or (file_id(self.lora_path) if self.lora_path else None)
         self._lock = threading.Lock()
@@ -51,7 +51,7 @@ class LlamaCppGenerator:
 
             self._model = Llama(
                 model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.threads,
-                n_threads_batch=self.threads, seed=self.seed, verbose=False,
+                n_threads_batch=self.threads, seed=self.seed, verbose=False, flash_attn=self.flash_attn,
                 lora_path=str(self.lora_path) if self.lora_path else None,
             )
         return self._model
