@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 from assistant.chain_retrieval import ScopedRetriever, condense
 from assistant.citations import CitationChecker, parse_markers
 from assistant.evidence import EvidenceGate, EvidenceReport, value_pattern
-from assistant.extractive import extractive_lines, is_howto, step_lines
+from assistant.extractive import best_step_source, extractive_lines, is_howto, step_lines
 from assistant.prompts import (PROMPT_VERSION, SYSTEM_PROMPT, USER_TEMPLATE, compress, format_history,
                                format_sources, sanitize, says_not_found)
 from assistant.types import Answer, ChatMessage, Citation, Flag
@@ -40,9 +40,9 @@ class AnswerChain:
 
     def __init__(self, retriever: Any, generator: Any, *, gate: EvidenceGate,
                  checker: CitationChecker | None = None, registry: Any = None, history: Any = None,
-                 sensors: Any = None,
+                 sensors: Any = None, sections: Any = None,
                  k: int = 6, candidates: int = 40, rrf_k: int = 60, max_history_turns: int = 4,
-                 max_tokens: int = 320, source_chars: int = 300, quote_lines: int = 2,
+                 max_tokens: int = 320, source_chars: int = 250, quote_lines: int = 2,
                  paraphrase_score: float = 0.6, prompt_version: str = PROMPT_VERSION) -> None:
         self.retriever = retriever
         self.scoped = ScopedRetriever(retriever, candidates=candidates, rrf_k=rrf_k, registry=registry)
@@ -52,6 +52,7 @@ class AnswerChain:
         self.registry = registry
         self.history = history  # (parser, answerer) pair or None
         self.sensors = sensors  # SensorAnswerer or None
+        self.sections = sections  # chain_retrieval.SectionIndex or None
         self.k = k
         self.max_history_turns = max_history_turns
         self.max_tokens = max_tokens
@@ -141,7 +142,9 @@ class AnswerChain:
         texts = [compress(sources[c.n], query, self.source_chars) for c in citations]
         raw = self._generate(question, history, citations, texts, answer, on_token, t0)
         # quoted lines are matched on what is asked, not on the asset's name (scope, not content)
-        text, flags, cited = self._compose(self.scoped.retrieval_query(query, assets), raw, sources, report)
+        asked = self.scoped.retrieval_query(query, assets)
+        sections = self._whole_procedure(asked, hits, answer.citations, sources) if is_howto(asked) else None
+        text, flags, cited = self._compose(asked, raw, sources, report, sections)
         answer.flags.extend(flags)
         if not text:
             return self._abstain(answer, f"no source states the {report.value_kind or 'answer'} asked for",
@@ -152,8 +155,8 @@ class AnswerChain:
         answer.timings["total_s"] = time.perf_counter() - t0
         return answer
 
-    def _compose(self, query: str, raw: str, sources: dict[int, str],
-                 report: EvidenceReport) -> tuple[str, list[Flag], list[int]]:
+    def _compose(self, query: str, raw: str, sources: dict[int, str], report: EvidenceReport,
+                 sections: dict[int, list[int]] | None = None) -> tuple[str, list[Flag], list[int]]:
         """Checked model answer plus the best quoted source lines it does not already say.
 
         The quoted lines carry the exact values a technician needs even when a small model
@@ -169,7 +172,7 @@ class AnswerChain:
         if checked:
             flags.extend(checked.flags)
         allowed = {i + 1 for i in report.value_sources} if report.value_kind else None
-        steps = step_lines(query, sources) if is_howto(query) else []
+        steps = step_lines(query, sources, sections=sections) if is_howto(query) else []
         if steps:
             quoted = "\n".join(f"{line.rstrip('.')} [{n}]." for line, n in steps)
         else:
@@ -184,6 +187,23 @@ class AnswerChain:
         return text.strip(), flags, list(dict.fromkeys(parse_markers(text)))
 
     # ---- helpers ---------------------------------------------------------------------
+    def _whole_procedure(self, query: str, hits: list[ScoredChunk], citations: list[Citation],
+                         sources: dict[int, str]) -> dict[int, list[int]] | None:
+        """The best procedure's section, all its chunks in order; missing ones become extra sources."""
+        n = best_step_source(query, sources)
+        if n is None or self.sections is None:
+            return None
+        numbers = {h.chunk.chunk_id: i for i, h in enumerate(hits, start=1)}
+        order = []
+        for chunk in self.sections.siblings(hits[n - 1].chunk):
+            if chunk.chunk_id not in numbers:
+                hit = ScoredChunk(chunk, 0.0)
+                numbers[chunk.chunk_id] = len(citations) + 1
+                citations.append(_citation(numbers[chunk.chunk_id], hit))
+                sources[numbers[chunk.chunk_id]] = sanitize(chunk.text)[0]
+            order.append(numbers[chunk.chunk_id])
+        return {n: order} if n in order else None
+
     def _history_answer(self, query: str, assets: list[str]) -> tuple[str, list[Citation]] | None:
         if self.history is None:
             return None

@@ -132,3 +132,30 @@ def _diverse(ranked: list[ScoredChunk], k: int, per_source: int = 4) -> list[Sco
         if len(chosen) == k:
             return chosen
     return (chosen + spill)[:k]
+
+
+class SectionIndex:
+    """All chunks of a manual section in document order, from the live index's chunk list,
+    so a procedure split over several chunks can be quoted whole."""
+
+    def __init__(self, chunks_fn: Any, max_chunks: int = 4) -> None:
+        self._chunks_fn = chunks_fn
+        self._max = max_chunks
+        self._key: tuple | None = None
+        self._by_section: dict[tuple[str, str], list[Any]] = {}
+
+    def siblings(self, chunk: Any) -> list[Any]:
+        chunks = self._chunks_fn()
+        key = (len(chunks), chunks[0].chunk_id, chunks[-1].chunk_id) if chunks else None
+        if key != self._key:  # a re-ingest swapped the index: rebuild
+            self._by_section = {}
+            for c in chunks:
+                if c.doc_type == "manual" and c.section:
+                    self._by_section.setdefault((c.source, c.section), []).append(c)
+            self._key = key
+        group = self._by_section.get((chunk.source, chunk.section or ""), [chunk])
+        if len(group) <= self._max:
+            return group
+        ids = [c.chunk_id for c in group]
+        at = ids.index(chunk.chunk_id) if chunk.chunk_id in ids else 0
+        return group[max(0, at - 1):max(0, at - 1) + self._max]

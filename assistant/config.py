@@ -101,7 +101,7 @@ class AnswerSettings(BaseModel):
         2, description="Best-matching source lines quoted under the answer, so exact values are always shown."
     )
     source_chars: int = Field(
-        300, ge=100, description="Characters of each source given to the LLM (the passages best matching the "
+        250, ge=100, description="Characters of each source given to the LLM (the passages best matching the "
         "question are kept); the prompt length, hence the time to first token, grows with it.",
     )
     max_history_turns: int = Field(4, description="Conversation turns used to condense follow-ups.")
@@ -120,7 +120,8 @@ class LLMSettings(BaseModel):
     n_ctx: int = Field(4096, description="Context window in tokens.")
     threads: int = Field(2, description="CPU threads for llama.cpp.")
     flash_attn: bool = Field(
-        True, description="llama.cpp flash attention: about 10 % faster prompt reading on CPU (time to first token)."
+        False, description="llama.cpp flash attention: about 10 % faster prompt reading on 2 CPU cores, but a "
+        "repeated prompt (prefix cache) may then give a different greedy answer; off for reproducible answers.",
     )
     max_tokens: int = Field(320, description="Maximum new tokens per answer.")
     temperature: float = Field(0.0, description="Sampling temperature; 0 = greedy, reproducible.")

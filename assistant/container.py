@@ -128,6 +128,7 @@ class Container:
         from assistant.citations import CitationChecker
         from assistant.evidence import EvidenceGate
         from assistant.history import HistoryAnswerer, HistoryQueryParser
+        from assistant.chain_retrieval import SectionIndex
         from assistant.sensor_answer import SensorAnswerer
 
         a, r = self.settings.answer, self.settings.retrieval
@@ -136,6 +137,7 @@ class Container:
             checker=CitationChecker(a.support_threshold, drop_unsupported=True), registry=self.registry,
             history=(HistoryQueryParser(self.registry, store=self.work_orders), HistoryAnswerer(self.work_orders)),
             sensors=SensorAnswerer(self.store.chunks, registry=self.registry),  # reads the live index version
+            sections=SectionIndex(self.store.chunks),
             k=r.k, candidates=r.candidates, rrf_k=r.rrf_k, max_history_turns=a.max_history_turns,
             max_tokens=self.settings.llm.max_tokens, quote_lines=a.quote_lines, paraphrase_score=a.paraphrase_score,
             source_chars=a.source_chars,

@@ -28,7 +28,7 @@ def build_generator(mode: str, *, model: str = "qwen2.5-0.5b", cache_dir: Path =
                     n_ctx: int = 4096, threads: int = 2, max_tokens: int = 320, temperature: float = 0.0,
                     seed: int = 0, lora_adapter: Path | None = None, base_url: str = "http://127.0.0.1:8000/v1",
                     api_key: str = "not-needed", server_model: str = "default", device: str = "auto",
-                    flash_attn: bool = True) -> Generator:
+                    flash_attn: bool = False) -> Generator:
     """One generator for ``mode`` in ``llamacpp | transformers | openai | fake`` from plain settings values.
 
     ``model`` is a bundled name (``qwen2.5-0.5b``, ``smollm2-135m``), a .gguf path, or (transformers only)

@@ -28,7 +28,7 @@ class LlamaCppGenerator:
     """
 
     def __init__(self, model_path: Path, *, n_ctx: int = 4096, threads: int = 2, temperature: float = 0.0,
-                 seed: int = 0, max_tokens: int = 320, lora_path: Path | None = None, flash_attn: bool = True,
+                 seed: int = 0, max_tokens: int = 320, lora_path: Path | None = None, flash_attn: bool = False,
                  model_id: str | None = None, adapter_id: str | None = None) -> None:
         self.model_path = Path(model_path)
         if not self.model_path.is_file():

@@ -63,3 +63,24 @@ def test_quantity_claims_need_the_same_unit():
 
     assert support("The charge is 1.0 kg.", "Work order priority 1, charge checked") == 0.0
     assert support("The charge is 1.0 kg.", "Refrigerant charge 1 kg") > 0.5
+
+
+def test_steps_keep_wrapped_lines_and_span_a_split_section():
+    from assistant.extractive import step_lines
+
+    sources = {1: "Belt > 5.2 Adjust tracking\n1. Run the belt and mark the\n   belt edge at the head.\n2. Lock out.",
+               2: "Lock-out\n1. Switch off.\n2. Fit padlock.",
+               3: "Belt > 5.2 Adjust tracking\n3. Tighten the lock nuts to 110 N·m.\n4. Verify."}
+    steps = step_lines("How do I adjust the belt tracking?", sources, sections={1: [1, 3]})
+    assert steps[0] == ("1. Run the belt and mark the belt edge at the head.", 1)
+    assert [n for _, n in steps] == [1, 1, 3, 3] and "110 N·m" in steps[2][0]
+
+
+def test_section_index_returns_siblings_in_document_order():
+    from assistant.chain_retrieval import SectionIndex
+    from ingest.types import Chunk
+
+    chunks = [Chunk(chunk_id=str(i), text=f"part {i}", source="m.md", doc_type="manual",
+                    section="5.2 Adjust" if i != 1 else "1.4 Lock-out") for i in range(4)]
+    index = SectionIndex(lambda: chunks)
+    assert [c.chunk_id for c in index.siblings(chunks[2])] == ["0", "2", "3"]
