@@ -139,7 +139,10 @@ class AnswerChain:
             sources[c.n], removed = sanitize(h.chunk.text)
             if removed:
                 answer.flags.append(Flag("instruction_in_document", f"[{c.n}] ignored: {removed[0][:120]}"))
-        texts = [compress(sources[c.n], query, self.source_chars) for c in citations]
+        # the prompt budget leans towards the best-ranked sources (same total, same first-token time)
+        weights = _RANK_WEIGHTS[:len(citations)] + [0.6] * max(0, len(citations) - len(_RANK_WEIGHTS))
+        scale = len(weights) / sum(weights) if weights else 1.0
+        texts = [compress(sources[c.n], query, int(self.source_chars * w * scale)) for c, w in zip(citations, weights)]
         raw = self._generate(question, history, citations, texts, answer, on_token, t0)
         # quoted lines are matched on what is asked, not on the asset's name (scope, not content)
         asked = self.scoped.retrieval_query(query, assets)
@@ -312,6 +315,9 @@ class AnswerChain:
             if name:
                 words.append(name)
         return set(content_terms(" ".join(words)))
+
+
+_RANK_WEIGHTS = [1.6, 1.3, 1.0, 0.8, 0.7, 0.6]
 
 
 def _has_verified_value(text: str, report: EvidenceReport) -> bool:

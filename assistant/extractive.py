@@ -12,6 +12,9 @@ from assistant.evidence import value_pattern
 from assistant.textutil import content_terms, split_sentences
 
 
+_QUALIFIERS = {"minimum", "maximum", "min", "max", "limit", "new", "used", "wear", "standard", "service"}
+
+
 def extractive_answer(question: str, sources: dict[int, str], *, value_kind: str | None = None,
                       max_lines: int = 2) -> str:
     """Best source lines by question-term overlap, as ``line [n].`` sentences.
@@ -33,6 +36,9 @@ def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str 
     limits the sources quoted (for quantity questions: those that state one for the subject).
     """
     q_terms = set(content_terms(question))
+    # "minimum" / "maximum" are not subject words, yet they pick the right one of two values
+    qualifiers = {w for w in re.findall(r"[a-z]+", question.lower()) if w in _QUALIFIERS}
+    ids = {t for t in q_terms if re.search(r"\d", t) and re.search(r"[a-z]", t)}
     min_overlap = max(1, round(len(q_terms) / 3))
     pattern = value_pattern(value_kind) if value_kind else None
     candidates: list[tuple[float, int, int, str]] = []
@@ -47,8 +53,14 @@ def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str 
                 terms = set(content_terms(sent))
                 overlap = len(q_terms & terms)
                 if pattern and pattern.search(sent):
-                    overlap += 0.5 * len((q_terms & above) - terms)
-                if overlap < min_overlap:
+                    if len(q_terms & (terms | above)) < min_overlap:
+                        continue
+                    # own words count fully, the lines above less; a model or code the question
+                    # names ("5S-FE") and "minimum" / "maximum" pick between neighbouring values
+                    overlap += 0.4 * len((q_terms & above) - terms) + (1.0 if ids & terms else 0.0)
+                    context = f"{' '.join(lines[max(0, i - 2):i])} {sent}".lower()
+                    overlap += sum(1 for w in qualifiers if re.search(rf"\b{w}", context))
+                elif overlap < min_overlap:
                     continue
                 score = overlap + (2.0 if pattern and pattern.search(sent) else 0.0) - 0.01 * n
                 if pattern and not pattern.search(sent):

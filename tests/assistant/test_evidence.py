@@ -84,3 +84,17 @@ def test_section_index_returns_siblings_in_document_order():
                     section="5.2 Adjust" if i != 1 else "1.4 Lock-out") for i in range(4)]
     index = SectionIndex(lambda: chunks)
     assert [c.chunk_id for c in index.siblings(chunks[2])] == ["0", "2", "3"]
+
+
+def test_quoted_value_follows_the_named_model_and_minimum():
+    from assistant.extractive import extractive_lines
+
+    src = {1: "Compression check\nInstall the water inlet with the two nuts.\nTorque:\n3S-GTE – 80 kg-cm (7.8 N·m)\n"
+              "5S-FE – 90 kg-cm (8.8 N·m)"}
+    best = extractive_lines("What torque do the water inlet nuts get on the 5S-FE engine?", src,
+                            value_kind="torque", max_lines=1)
+    assert "8.8 N·m" in best[0][0]
+    src = {1: "Compression\nCompression pressure:\n5S-FE – 12.5 kg/cm² or more\nMinimum pressure:\n5S-FE – 10.0 kg/cm²"}
+    best = extractive_lines("What is the minimum compression pressure for a 5S-FE?", src, value_kind="pressure",
+                            max_lines=1)
+    assert "10.0" in best[0][0]
