@@ -18,7 +18,8 @@ from typing import Any, Callable, Sequence
 
 from assistant.chain_retrieval import ScopedRetriever, condense
 from assistant.citations import CitationChecker, parse_markers
-from assistant.evidence import EvidenceGate, EvidenceReport, value_pattern
+from assistant.evidence import EvidenceGate, EvidenceReport, subject_terms, value_pattern
+from assistant.question_focus import asked_noun
 from assistant.extractive import best_step_source, extractive_lines, is_howto, step_lines
 from assistant.prompts import (PROMPT_VERSION, SYSTEM_PROMPT, USER_TEMPLATE, compress, format_history,
                                format_sources, sanitize, says_not_found)
@@ -293,7 +294,14 @@ class AnswerChain:
         keyword = getattr(self.retriever, "keyword", None)
         if keyword is None:
             return []
-        return [w for w in report.missing_terms if not keyword(w, 1)]
+        unknown = [w for w in report.missing_terms if not keyword(w, 1)]
+        # the noun asked about ("how long is the *warranty*") decides alone; an odd word in a
+        # chatty question ("squirted some oil in ...") only when it is a third of the subject
+        head = asked_noun(report.question)
+        terms = max(1, len(subject_terms(report.question)))
+        if any(content_terms(w)[:1] == [head] for w in unknown) or len(unknown) / terms >= 1 / 3:
+            return unknown
+        return []
 
     def _dense_scores(self, query: str, hits: list[ScoredChunk], exact: bool = True) -> list[float]:
         """Cosines of the hits with ``query``. The hybrid retriever returns them on every hit of

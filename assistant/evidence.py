@@ -100,7 +100,8 @@ class EvidenceGate:
         if kind is not None:
             # The value must sit in a passage that names its subject: the part number of the
             # valve, not the part number of the filter listed on the same page.
-            kind_terms = subject_terms(question, ignore_terms, kind=kind)
+            kind_terms = [t for t in subject_terms(question, ignore_terms, kind=kind)
+                          if t in union or not any(ch.isdigit() for ch in t)]  # "3000", "mr2": conditions
             report.value_sources = bound_sources(texts, kind_terms, pattern=value_pattern(kind))
             if not report.value_sources:
                 report.ok = False

@@ -80,7 +80,8 @@ def _detect_kind(q: str) -> tuple[Kind, int | None, str] | None:
     top = re.search(r"\btop\s+(\d{1,2})\b", q)
     if top and re.search(r"\b(assets?|machines?|chillers?|pumps?|equipment|units?|which)\b", q):
         return "rank", int(top[1]), metric
-    rank = re.search(r"\b(which|what)\s+\w+\s+(?:\w+\s+){0,3}(?:had|has|have|with|saw|needed|got)\s+the\s+"
+    rank = re.search(r"\b(which|what)\s+\w+\s+(?:\w+\s+){0,3}(?:(?:has|have|had)\s+)?"
+                     r"(?:had|has|have|with|saw|needed|got|logged|recorded|raised|seen)\s+the\s+"
                      r"(most|fewest|least|highest|lowest|largest|greatest)\b", q)
     if rank and (re.search(_NOUNS, q[rank.end():]) or metric != "count") or \
             re.search(r"\bwhich\s+\w+\s+(?:\w+\s+){0,2}(?:fails?|failed|broke|breaks)\s+(?:the\s+)?most\b", q) or \
@@ -97,6 +98,7 @@ def _detect_kind(q: str) -> tuple[Kind, int | None, str] | None:
         return "first", None, "count"
     if re.search(r"\bwhen\s+(?:did|was|were|has|have)\b.*\b(last|latest|recently)\b", q) or \
             re.search(r"\bwho\s+(?:\w+\s+){0,2}(?:the\s+)?(last|latest|most recent)\b", q) or \
+            re.search(rf"\b(?:what|which)\s+(?:was|were|is)\s+the\s+(?:last|latest|most recent)\b.*{_NOUNS}", q) or \
             re.search(rf"\b(last time|most recent|latest|previous)\b.*{_NOUNS}|{_NOUNS}.*\b(last time|most recent)\b", q) \
             and (past or re.search(r"\b(when|what|show|list)\b", q)):
         return "latest", None, "count"
@@ -114,6 +116,7 @@ _WHAT_HAPPENED = re.compile(r"\bwhat\s+(?:\w+\s+){0,2}(?:happened|occurred|went 
 # Signal phrases removed before the remaining words become the topic.
 _SCAFFOLD = re.compile(
     r"\b(what happened|what occurred|went wrong|was done|were done|carried out|was performed|"
+    r"when was it (?:finished|completed|closed|done)|"
     r"how many times|number of times|how many|how often|how much|when did|when was|when were|"
     r"most recent|last time|first time|top \d{1,2}|total|downtime|down time|cost|costs|spent|spend)\b")
 
@@ -132,7 +135,7 @@ class HistoryQueryParser:
         self._today = today
 
     def parse(self, question: str, asset: str | None = None) -> HistoryQuery | None:
-        q = " ".join(question.lower().split())
+        q = " ".join(re.sub(r"[()\[\],;]", " ", question.lower()).split())
         detected = _detect_kind(q)
         today = self._today or date.today()
         date_from, date_to, period, rest = parse_date_range(question, today)
@@ -144,12 +147,15 @@ class HistoryQueryParser:
         rest_l = rest.lower()
 
         work_kind = None
-        if re.search(r"\b(preventive|preventative|planned|scheduled|pm)\b", rest_l) and \
+        if re.search(r"\bnon-?(preventive|preventative|planned|scheduled|pm)\b", rest_l):
+            work_kind = "corrective"
+        elif re.search(r"\b(preventive|preventative|planned|scheduled|pm)\b", rest_l) and \
                 not re.search(r"\b(unplanned|unscheduled)\b", rest_l):
             work_kind = "preventive"
         elif re.search(r"\b(corrective|unplanned|unscheduled|breakdowns?|reactive)\b", rest_l):
             work_kind = "corrective"
 
+        rest_l = re.sub(r"\bnon-?(?=(?:preventive|preventative|planned|scheduled|pm)\b)", "", rest_l)
         asset_class = None
         group_by: GroupBy = "asset"
         named: list[str] = []

@@ -64,6 +64,9 @@ def compress(text: str, question: str, max_chars: int) -> str:
     context header) is always kept so the model knows where the text comes from.
     """
     lines = [ln for ln in text.splitlines() if ln.strip()]
+    if len(text) > max_chars:
+        # a table record is one long "field: value | field: value" line: pick fields, not a prefix
+        lines = lines[:1] + [f for ln in lines[1:] for f in (ln.split(" | ") if len(ln) > max_chars // 2 else [ln])]
     if len(text) <= max_chars or len(lines) <= 2:
         return text[:max_chars]
     q_terms = set(content_terms(question))

@@ -26,7 +26,7 @@ VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
                _NUM + r"(?:n[·.\s-]?m\b|nm\b|kg[-\s]?cm|kgf|ft[.\s-]*lb|in[.\s-]*lb|lbf)"),
     "pressure": (("pressure", "psi", "inflat"),
                  _NUM + r"(?:bar\b|psi|kpa|mpa|kg/cm|kgf/cm|lb/in)"),
-    "temperature": (("temperature", "degrees", "hot"),
+    "temperature": (("temperature", "degrees"),
                     _NUM + r"(?:°|deg\b|degrees|celsius|fahrenheit|[cf]\b)"),
     "cost": (("cost", "price", "costs", "expensive", "spend", "spent", "paid", "pay"),
              r"(?:[$€£]\s*\d|\d+(?:[.,]\d+)?\s*(?:usd|eur|gbp|dollars|euros)|\bcost\b[^.\n]{0,40}\d)"),
@@ -57,6 +57,12 @@ _SYMPTOM_CONTEXT = re.compile(r"\b(cause[sd]?|why|reason|symptoms?|troubleshoot\
 _SYMPTOM_BEFORE = re.compile(r"\b(low|high|no|poor|loses|losing|lost|loss of|drops?|dropping|excessive|abnormal)\s+(\w+\s+)?$")
 
 
+# "oil pressure switch", "temperature sensor": the value word names a part, not the value asked
+_MODIFIES_PART = re.compile(r"\s+(switch|gauge|sensor|sender|sending|transducer|hose|line|pipe|light|lamp|warning|"
+                            r"test|tester|check|cap|regulator|relief|plate|unit)\b")
+_HOWTO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to|what are the steps|steps? (to|for)|procedure)\b")
+
+
 def value_kind(question: str) -> str | None:
     """The kind of quantity a question asks for, or None.
 
@@ -64,13 +70,13 @@ def value_kind(question: str) -> str | None:
     part number, not a pressure. "What causes low oil pressure?" names a symptom, not a value.
     """
     q = question.lower()
-    if _SYMPTOM_CONTEXT.search(q):
+    if _SYMPTOM_CONTEXT.search(q) or _HOWTO.search(q):
         return None
     best: tuple[int, str] | None = None
     for kind, (triggers, _) in VALUE_KINDS.items():
         for trigger in triggers:
             for m in re.finditer(rf"\b{re.escape(trigger)}\w*", q):
-                if _SYMPTOM_BEFORE.search(q[max(0, m.start() - 25):m.start()]):
+                if _SYMPTOM_BEFORE.search(q[max(0, m.start() - 25):m.start()]) or _MODIFIES_PART.match(q[m.end():]):
                     continue
                 if best is None or m.start() < best[0]:
                     best = (m.start(), kind)
@@ -137,6 +143,17 @@ asset assets machine machines equipment part parts component components step ste
 fault faults alarm alarms code codes error errors tool tools thing things way ways one ones happens happened
 else reason reasons action actions work order orders task tasks check checks procedure procedures
 issue issues failure failures symptom symptoms sign signs date time day year month""".split())
+
+
+_ASKED_RE = re.compile(r"\b(?:what|which|how long|how much|how many|when)\s+(?:is|are|was|were|does|do|did)?\s*"
+                       r"(?:the|a|an|my|our|this)?\s*([a-z][a-z-]+)")
+
+
+def asked_noun(question: str) -> str | None:
+    """Stem of the noun a question asks about: "How long is the warranty on ..." -> 'warranty'."""
+    m = _ASKED_RE.search(question.lower())
+    stems = content_terms(m.group(1)) if m else []
+    return stems[0] if stems else None
 
 
 def focus_terms(question: str) -> tuple[str, ...]:

@@ -17,7 +17,8 @@ STOP_WORDS = frozenset(
     much mean means meaning need needs needed use used using usual usually normally typically normal
     possible likely way ways kind type types occur occurred go goes going come comes make makes made
     take takes taken look looks like see seen say says said explain describe after before during between
-    while within through against via per""".split()
+    while within through against via per but ok okay just yet doesn don won isn aren wasn weren didn can't
+    cannot wouldn shouldn couldn hasn haven hadn""".split()
 )
 
 # Words that describe the kind of answer wanted rather than its subject.

@@ -171,3 +171,9 @@ def test_what_happened_on_a_date_lists_that_days_work_orders(parser):
     q = parser.parse("What happened on chiller 7 on 2008-12-08?")
     assert (q.kind, q.assets, q.date_from, q.date_to, q.topic) == ("list", ["CWC04007"], "2008-12-08", "2008-12-08", "")
     assert parser.parse("What happened to the thermostat?") is None  # no date: a manual question
+
+
+def test_logged_the_most_and_non_preventive(parser):
+    assert parser.parse("Which chiller has logged the most refrigerant leak work orders?").kind == "rank"
+    q = parser.parse("How many corrective (non-preventive) WOs has Chiller 7 had?")
+    assert (q.kind, q.work_kind, q.topic) == ("count", "corrective", "")

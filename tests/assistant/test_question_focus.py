@@ -56,3 +56,16 @@ def test_who_made_needs_a_maker():
     assert not GATE.assess("Who manufactured the hydraulic pump?", texts, [0.6]).ok
     texts.append("Hydraulic pump: axial piston pump, manufacturer Rexroth A10VSO.")
     assert GATE.assess("Who manufactured the hydraulic pump?", texts, [0.6, 0.5]).ok
+
+
+def test_value_words_naming_a_part_or_a_howto_ask_no_value():
+    assert value_kind("Putting the oil pressure switch back in - what do I put on the threads?") is None
+    assert value_kind("How do I check engine oil pressure?") is None
+    assert value_kind("Engine keeps running hot. Can I pull the thermostat?") is None
+    assert value_kind("What is the oil pressure at idle?") == "pressure"
+
+
+def test_asked_noun():
+    from assistant.question_focus import asked_noun
+
+    assert asked_noun("How long is the warranty on the water inlet nuts?") == "warranty"
