@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Sequence
 
-from assistant.chain_retrieval import ScopedRetriever, condense
+from assistant.chain_retrieval import ScopedRetriever, ambiguous_assets, condense
 from assistant.citations import CitationChecker, parse_markers
 from assistant.evidence import EvidenceGate, EvidenceReport, subject_terms, value_pattern
 from assistant.question_focus import asked_noun
@@ -154,6 +154,12 @@ class AnswerChain:
             return self._abstain(answer, f"no source states the {report.value_kind or 'answer'} asked for",
                                  query, None, t0)
         answer.text = text
+        choices = ambiguous_assets(question, self.registry, hits) if not assets else []
+        if choices:
+            names = ", ".join(self.registry.name(a) or a for a in choices[:8])
+            answer.text += f"\n\nWhich one do you mean ({names}{', …' if len(choices) > 8 else ''})? " \
+                           "Select the asset to see its own manual and history."
+            answer.flags.append(Flag("ambiguous_asset", f"the question fits {len(choices)} assets"))
         for c in answer.citations:
             c.cited = c.n in cited
         answer.timings["total_s"] = time.perf_counter() - t0

@@ -159,3 +159,23 @@ class SectionIndex:
         ids = [c.chunk_id for c in group]
         at = ids.index(chunk.chunk_id) if chunk.chunk_id in ids else 0
         return group[max(0, at - 1):max(0, at - 1) + self._max]
+
+
+def ambiguous_assets(question: str, registry: Any, hits: Sequence[ScoredChunk]) -> list[str]:
+    """Assets "the chiller" may mean, when the best sources belong to several of them.
+
+    Only a definite reference ("the / my / this chiller") with no asset selected or named
+    counts, and only when the top three sources are all records of two or more of those
+    assets: a generic manual answer needs no asset, and a guessed one would mislead.
+    """
+    if registry is None or not hits:
+        return []
+    words = re.findall(r"\b(?:the|my|this|our|that)\s+([a-z][a-z-]+)", question.lower())
+    for word in words:
+        named = [a.id for a in registry.all() if word in re.findall(r"[a-z]+", (a.name or "").lower())]
+        if len(named) < 2:
+            continue
+        top = [h.chunk.asset for h in hits[:3]]
+        if all(a in named for a in top) and len(set(top)) >= 2:
+            return named
+    return []

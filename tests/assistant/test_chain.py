@@ -121,3 +121,22 @@ def test_code_meaning_prefers_the_manual_that_names_the_code():
                                doc_type="manual"), 0.5)
     assert [s.chunk.chunk_id for s in prefer_definitions("What does S-14 mean?", [wo, manual])] == ["m", "w"]
     assert [s.chunk.chunk_id for s in prefer_definitions("When did S-14 last trip?", [wo, manual])] == ["w", "m"]
+
+
+def test_the_chiller_with_records_of_several_chillers_asks_which_one():
+    from assistant.chain_retrieval import ambiguous_assets
+    from ingest.assets import AssetRegistry
+
+    reg = AssetRegistry()
+    reg.add("CH-1", name="Chiller 1")
+    reg.add("CH-2", name="Chiller 2")
+    reg.add("P-4", name="Press 4")
+
+    def hit(asset):
+        return ScoredChunk(Chunk(chunk_id=asset, text="condenser plugged", source="wo.csv", doc_type="work_order",
+                                 asset=asset), 0.5)
+
+    assert ambiguous_assets("the chiller condenser is plugged", reg, [hit("CH-1"), hit("CH-2"), hit("CH-1")]) == \
+        ["CH-1", "CH-2"]
+    assert ambiguous_assets("the chiller condenser is plugged", reg, [hit("CH-1"), hit("CH-1"), hit("CH-1")]) == []
+    assert ambiguous_assets("a chiller condenser is plugged", reg, [hit("CH-1"), hit("CH-2"), hit("CH-1")]) == []
