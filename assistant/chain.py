@@ -16,11 +16,12 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Sequence
 
+from assistant.chain_routes import history_route, sensor_route, whole_procedure
 from assistant.chain_retrieval import ScopedRetriever, ambiguous_assets, condense
 from assistant.citations import CitationChecker, parse_markers
 from assistant.evidence import EvidenceGate, EvidenceReport, subject_terms, value_pattern
 from assistant.question_focus import asked_noun
-from assistant.extractive import best_step_source, extractive_lines, is_howto, step_lines
+from assistant.extractive import extractive_lines, is_howto, step_lines
 from assistant.prompts import (PROMPT_VERSION, SYSTEM_PROMPT, USER_TEMPLATE, compress, format_history,
                                format_sources, sanitize, says_not_found)
 from assistant.types import Answer, ChatMessage, Citation, Flag
@@ -95,19 +96,11 @@ class AnswerChain:
                     model_id=getattr(self.generator, "model_id", None),
                     adapter_id=getattr(self.generator, "adapter_id", None), prompt_version=self.prompt_version)
 
-        routed = self._history_answer(query, assets)
-        if routed is not None:
-            answer = Answer(text=routed[0], citations=routed[1], route="history", **base)
-            answer.timings["sources_s"] = answer.timings["first_token_s"] = time.perf_counter() - t0
-            _notify(on_sources, answer.citations)
-            if on_token:
-                on_token(answer.text)
-            answer.timings["total_s"] = time.perf_counter() - t0
-            return answer
-
-        routed = self._sensor_answer(query, assets)
-        if routed is not None:
-            answer = Answer(text=routed[0], citations=routed[1], route="sensor", **base)
+        route, found = "history", history_route(self.history, query, assets)
+        if found is None:
+            route, found = "sensor", sensor_route(self.sensors, query, assets)
+        if found is not None:
+            answer = Answer(text=found[0], citations=found[1], route=route, **base)
             answer.timings["sources_s"] = answer.timings["first_token_s"] = time.perf_counter() - t0
             _notify(on_sources, answer.citations)
             if on_token:
@@ -147,7 +140,8 @@ class AnswerChain:
         raw = self._generate(question, history, citations, texts, answer, on_token, t0)
         # quoted lines are matched on what is asked, not on the asset's name (scope, not content)
         asked = self.scoped.retrieval_query(query, assets)
-        sections = self._whole_procedure(asked, hits, answer.citations, sources) if is_howto(asked) else None
+        sections = whole_procedure(asked, hits, answer.citations, sources, self.sections, _citation) \
+            if is_howto(asked) else None
         text, flags, cited = self._compose(asked, raw, sources, report, sections)
         answer.flags.extend(flags)
         if not text:
@@ -197,49 +191,6 @@ class AnswerChain:
         return text.strip(), flags, list(dict.fromkeys(parse_markers(text)))
 
     # ---- helpers ---------------------------------------------------------------------
-    def _whole_procedure(self, query: str, hits: list[ScoredChunk], citations: list[Citation],
-                         sources: dict[int, str]) -> dict[int, list[int]] | None:
-        """The best procedure's section, all its chunks in order; missing ones become extra sources."""
-        n = best_step_source(query, sources)
-        if n is None or self.sections is None:
-            return None
-        numbers = {h.chunk.chunk_id: i for i, h in enumerate(hits, start=1)}
-        order = []
-        for chunk in self.sections.siblings(hits[n - 1].chunk):
-            if chunk.chunk_id not in numbers:
-                hit = ScoredChunk(chunk, 0.0)
-                numbers[chunk.chunk_id] = len(citations) + 1
-                citations.append(_citation(numbers[chunk.chunk_id], hit))
-                sources[numbers[chunk.chunk_id]] = sanitize(chunk.text)[0]
-            order.append(numbers[chunk.chunk_id])
-        return {n: order} if n in order else None
-
-    def _history_answer(self, query: str, assets: list[str]) -> tuple[str, list[Citation]] | None:
-        if self.history is None:
-            return None
-        parser, answerer = self.history
-        parsed = parser.parse(query, asset=assets[0] if len(assets) == 1 else None)
-        if parsed is None:
-            return None
-        result = answerer.answer(parsed)
-        if not getattr(result, "answered", True):
-            # Nothing matched, or the asked-for figure is not recorded: let retrieval and the
-            # evidence gate decide instead of stating a count of zero as fact.
-            return None
-        citations = []
-        for n, c in enumerate(result.citations, start=1):
-            citations.append(Citation(n=n, chunk_id=f"wo:{c.record_id}", source=c.source, doc_type="work_order",
-                                      label=f"{c.source.rsplit('/', 1)[-1]} · {c.record_id}", excerpt=c.excerpt,
-                                      record_id=c.record_id, asset=c.asset, cited=True))
-        return result.text, citations
-
-    def _sensor_answer(self, query: str, assets: list[str]) -> tuple[str, list[Citation]] | None:
-        """Figures read from the sensor summaries; None when not a sensor question (retrieval decides)."""
-        if self.sensors is None:
-            return None
-        result = self.sensors.answer(query, assets)
-        return None if result is None else (result.text, result.citations)
-
     def _generate(self, question: str, history: list[ChatMessage], citations: list[Citation], texts: list[str],
                   answer: Answer, on_token: TokenCallback | None, t0: float) -> str:
         turns = [(m.role, m.content) for m in history[-2 * self.max_history_turns:]][-4:]
