@@ -14,8 +14,9 @@ from datetime import datetime
 
 
 def fmt_value(x: float) -> str:
-    """Four significant-ish digits: 1 decimal from 100, 2 from 1, 3 below; trailing zeros dropped."""
-    digits = 1 if abs(x) >= 100 else 2 if abs(x) >= 1 else 3
+    """2 decimals from 1 up, 3 below; trailing zeros dropped (a reading logged as 1941.6234 is
+    quoted as 1941.62, not rounded to a figure nobody can find in the export)."""
+    digits = 2 if abs(x) >= 1 else 3
     text = f"{x:.{digits}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
