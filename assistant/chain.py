@@ -112,8 +112,10 @@ class AnswerChain:
         citations = [_citation(n, h) for n, h in enumerate(hits, start=1)]
         sources_s = time.perf_counter() - t0
         _notify(on_sources, citations)
-        # the gate's similarity floor is calibrated on the question as asked
-        dense = self._dense_scores(query, hits, exact=self.scoped.retrieval_query(query, assets) == query)
+        # the gate's similarity floor is calibrated on the question as asked; quoted lines are
+        # matched on what is asked, without the asset's name (scope, not content)
+        asked = self.scoped.retrieval_query(query, assets)
+        dense = self._dense_scores(query, hits, exact=asked == query)
         ignore = self._asset_terms(assets)
         report = self.gate.assess(query, [h.chunk.text for h in hits], dense, ignore_terms=ignore)
         answer = Answer(text="", citations=citations, retrieval_scores=[round(h.score, 4) for h in hits], **base)
@@ -138,8 +140,6 @@ class AnswerChain:
         scale = len(weights) / sum(weights) if weights else 1.0
         texts = [compress(sources[c.n], query, int(self.source_chars * w * scale)) for c, w in zip(citations, weights)]
         raw = self._generate(question, history, citations, texts, answer, on_token, t0)
-        # quoted lines are matched on what is asked, not on the asset's name (scope, not content)
-        asked = self.scoped.retrieval_query(query, assets)
         sections = whole_procedure(asked, hits, answer.citations, sources, self.sections, _citation) \
             if is_howto(asked) else None
         text, flags, cited = self._compose(asked, raw, sources, report, sections)
@@ -264,12 +264,10 @@ class AnswerChain:
         """Cosines of the hits with ``query``. The hybrid retriever returns them on every hit of
         the query it ranked (``exact``); otherwise they cost a second query embedding."""
         fn = getattr(self.retriever, "dense_scores", None)
-        missing = [h.chunk.chunk_id for h in hits if h.dense_score is None or not exact]
-        if not exact and fn is not None:
-            scores = fn(query, missing)
-            return [float(scores.get(h.chunk.chunk_id, 0.0)) for h in hits]
+        own = exact or fn is None  # without a way to re-score, the ranked query's cosines stand
+        missing = [h.chunk.chunk_id for h in hits if h.dense_score is None or not own]
         scores = fn(query, missing) if fn is not None and missing else {}
-        return [h.dense_score if h.dense_score is not None else float(scores.get(h.chunk.chunk_id, 0.0))
+        return [h.dense_score if own and h.dense_score is not None else float(scores.get(h.chunk.chunk_id, 0.0))
                 for h in hits]
 
     def _asset_terms(self, assets: list[str]) -> set[str]:

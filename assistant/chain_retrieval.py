@@ -12,7 +12,7 @@ import re
 from typing import Any, Sequence
 
 from assistant.evidence import codes
-from assistant.textutil import content_terms
+from assistant.textutil import content_terms, normalise_space, strip_mentions
 from assistant.types import ChatMessage
 from index.fusion import reciprocal_rank_fusion
 from index.types import Filters, ScoredChunk
@@ -49,7 +49,7 @@ class ScopedRetriever:
         """The query ranked: once scoped to an asset, without the asset's name, which would only
         rank every record of that asset above the passage that answers."""
         if assets and self.registry is not None:
-            stripped = self.registry.strip_mentions(query, assets)
+            stripped = normalise_space(strip_mentions(query, [p for a in assets for p in self.registry.phrases(a)]))
             if content_terms(stripped):
                 return stripped
         return query

@@ -48,7 +48,8 @@ def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str 
         lines = [ln.strip(" -*•\t") for ln in text.splitlines()[1:] or text.splitlines()]
         for i, line in enumerate(lines):
             # a value line ("Torque: 18 N·m") takes its subject from the two lines above it
-            above = set(content_terms(" ".join(lines[max(0, i - 2):i]))) if pattern else set()
+            above_text = " ".join(lines[max(0, i - 2):i]) if pattern else ""
+            above = set(content_terms(above_text))
             for sent in split_sentences(line) or [line]:
                 terms = set(content_terms(sent))
                 overlap = len(q_terms & terms)
@@ -58,7 +59,7 @@ def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str 
                     # own words count fully, the lines above less; a model or code the question
                     # names ("5S-FE") and "minimum" / "maximum" pick between neighbouring values
                     overlap += 0.4 * len((q_terms & above) - terms) + (1.0 if ids & terms else 0.0)
-                    context = f"{' '.join(lines[max(0, i - 2):i])} {sent}".lower()
+                    context = f"{above_text} {sent}".lower()
                     overlap += sum(1 for w in qualifiers if re.search(rf"\b{w}", context))
                 elif overlap < min_overlap:
                     continue

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Literal, Protocol, Sequence
 
 from assistant.history_text import parse_date_range, significant_words, stems_of, topic_groups
+from assistant.textutil import strip_mentions
 from ingest.assets import QUALIFIERS
 
 Kind = Literal["count", "latest", "first", "rank", "list", "total"]
@@ -230,18 +231,6 @@ class HistoryQueryParser:
         best = max(h[0] for h in hits)  # longest mention wins ("chiller 13" over "chiller 1")
         chosen = [(a, n) for length, a, n in hits if length == best]
         return [a for a, _ in chosen], [n for _, n in chosen]
-
-
-def strip_mentions(text: str, phrases: Sequence[str]) -> str:
-    """Remove asset mentions ("press 4", "Press #4", "PRESS-04", "chiller 9") so their words do not
-    become topic words; separators and leading zeros are ignored, longest phrase first."""
-    for phrase in sorted(set(phrases), key=len, reverse=True):
-        parts = re.findall(r"[a-z]+|\d+", phrase.lower())
-        if not parts:
-            continue
-        body = r"[^a-z0-9]*".join(rf"0*{int(t)}" if t.isdigit() else re.escape(t) for t in parts)
-        text = re.sub(rf"(?<![a-z0-9]){body}(?![a-z0-9])", " ", text)
-    return text
 
 
 def asset_label(query: HistoryQuery) -> str | None:

@@ -19,7 +19,7 @@ import statistics
 from typing import Mapping, Sequence
 
 from assistant.history import hours
-from assistant.history_query import strip_mentions
+from assistant.textutil import strip_mentions
 from assistant.history_text import ALTERNATIVES, significant_words, topic_groups
 from assistant.procedure_render import Cause, Item, Procedure, ProcedureSource, Step
 from assistant.procedure_text import (

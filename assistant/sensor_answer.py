@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable, Literal, Sequence
 
-from assistant.history_query import strip_mentions
+from assistant.textutil import strip_mentions
 from assistant.history_text import parse_date_range
 from assistant.textutil import stem
 from assistant.types import Citation
@@ -142,6 +142,9 @@ class SensorAnswerer:
         self._max = max_cited
 
     def answer(self, question: str, assets: Sequence[str]) -> SensorResult | None:
+        # every question passes here before retrieval: skip the chunk scan unless it can be ours
+        if not assets or parse(question, [p for a in assets for p in self._phrases(a)], self._today) is None:
+            return None
         by_asset: dict[str, list[Chunk]] = {}
         for c in self._chunks():
             if c.doc_type == "sensor" and c.asset in assets and all(k in c.metadata for k in _NEEDED):
@@ -160,8 +163,7 @@ class SensorAnswerer:
         return self._answer(query, asset, signal, chunks)
 
     def _phrases(self, asset: str) -> list[str]:
-        record = self._registry.get(asset) if self._registry is not None and hasattr(self._registry, "get") else None
-        return [asset, *(getattr(record, "aliases", None) or []), getattr(record, "name", None) or ""]
+        return self._registry.phrases(asset) if hasattr(self._registry, "phrases") else [asset]
 
     def _answer(self, q: SensorQuery, asset: str, signal: str, chunks: list[Chunk]) -> SensorResult | None:
         whole = next((c for c in chunks if c.metadata.get("window") == "all"), None)

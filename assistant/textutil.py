@@ -5,6 +5,8 @@ Kept dependency-free and pure so they are easy to test on hand-made strings.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import re
 
 STOP_WORDS = frozenset(
@@ -104,6 +106,19 @@ def quantities(text: str) -> list[str]:
             continue
         out.append(f"{value} {unit}")
     return out
+
+
+def strip_mentions(text: str, phrases: Sequence[str]) -> str:
+    """Remove asset mentions ("press 4", "Press #4", "PRESS-04", "chiller 9") so their words do not
+    become topic words or ranking words; case, separators and leading zeros are ignored, longest
+    phrase first."""
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        parts = re.findall(r"[a-z]+|\d+", phrase.lower())
+        if not parts:
+            continue
+        body = r"[^a-z0-9]*".join(rf"0*{int(t)}" if t.isdigit() else re.escape(t) for t in parts)
+        text = re.sub(rf"(?<![a-z0-9]){body}(?![a-z0-9])", " ", text, flags=re.IGNORECASE)
+    return text
 
 
 def normalise_space(text: str) -> str:

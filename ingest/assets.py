@@ -128,37 +128,11 @@ class AssetRegistry:
                 i += 1
         return found
 
-    def strip_mentions(self, text: str, asset_ids: Iterable[str]) -> str:
-        """``text`` without the words naming these assets by id, name or alias (not by model).
-
-        Once a question is scoped to an asset, its name only matches every record of that asset
-        ("Injection moulding machine 5 (IMM-05)" heads each of its work orders) and drowns the
-        words that say what is asked.
-        """
-        keys = set()
-        for asset_id in asset_ids:
-            asset = self._assets.get(asset_id)
-            if asset is not None:
-                keys.update(alias_key(a) for a in [asset.id, asset.name or "", *asset.aliases] if a)
-        keys.discard(())
-        spans = list(re.finditer(r"[a-z]+|\d+", text.lower()))
-        toks = [m.group(0) if m.group(0).isalpha() else str(int(m.group(0))) for m in spans]
-        cut: list[tuple[int, int]] = []
-        i = 0
-        while i < len(toks):
-            for size in range(min(self._max_len, len(toks) - i), 0, -1):
-                if tuple(toks[i:i + size]) in keys:
-                    cut.append((spans[i].start(), spans[i + size - 1].end()))
-                    i += size
-                    break
-            else:
-                i += 1
-        out, pos = [], 0
-        for start, end in cut:
-            out.append(text[pos:start])
-            pos = end
-        out.append(text[pos:])
-        return re.sub(r"\s+", " ", "".join(out)).strip()
+    def phrases(self, asset_id: str) -> list[str]:
+        """Every way a question may name this asset: id, name and aliases (not its model, which
+        names the manual too)."""
+        asset = self._assets.get(asset_id)
+        return [asset_id] if asset is None else [p for p in dict.fromkeys([asset.id, asset.name or "", *asset.aliases]) if p]
 
     def assets_for_model(self, text: str) -> list[str]:
         """Ids of assets whose model is named in ``text`` (a manual's file name or title)."""

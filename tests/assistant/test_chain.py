@@ -140,3 +140,17 @@ def test_the_chiller_with_records_of_several_chillers_asks_which_one():
         ["CH-1", "CH-2"]
     assert ambiguous_assets("the chiller condenser is plugged", reg, [hit("CH-1"), hit("CH-1"), hit("CH-1")]) == []
     assert ambiguous_assets("a chiller condenser is plugged", reg, [hit("CH-1"), hit("CH-2"), hit("CH-1")]) == []
+
+
+def test_retrieval_query_drops_the_scoped_assets_names_only():
+    from assistant.chain_retrieval import ScopedRetriever
+    from ingest.assets import AssetRegistry
+
+    reg = AssetRegistry()
+    reg.add("PRESS-04", name="Hydraulic press 4", aliases=["press 4"])
+    reg.add("CWC04001", name="Chiller 1")
+    scoped = ScopedRetriever(None, candidates=10, rrf_k=60, registry=reg)
+    assert scoped.retrieval_query("What is the accumulator precharge on press 4?", ["PRESS-04"]) == \
+        "What is the accumulator precharge on ?"
+    assert scoped.retrieval_query("What is the precharge on PRESS-04?", ["PRESS-04"]) == "What is the precharge on ?"
+    assert scoped.retrieval_query("Chiller 6 supply temperature", ["CWC04001"]) == "Chiller 6 supply temperature"

@@ -22,10 +22,8 @@ def registry() -> AssetRegistry:
     return reg
 
 
-def test_strip_mentions_removes_the_asset_names_only(registry):
-    assert registry.strip_mentions("What is the accumulator precharge on press 4?", ["PRESS-04"]) == \
-        "What is the accumulator precharge on ?"
-    assert registry.strip_mentions("Chiller 6 supply temperature", ["CWC04001"]) == "Chiller 6 supply temperature"
+def test_phrases_name_id_name_and_aliases(registry):
+    assert registry.phrases("PRESS-04") == ["PRESS-04", "Hydraulic press 4", "the big press"]
 
 
 class TestResolve:
