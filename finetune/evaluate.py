@@ -7,7 +7,9 @@ model the exact prompt of each held-out example and scores its raw answer mechan
 - ``target_cited``: it cites the source that holds the answer;
 - ``fact_match``: every number it states is in the source(s) it cites for that sentence;
 - ``false_decline``: it declined an answerable question;
-- ``correct_decline``: on "not in the documents" examples, it declined.
+- ``correct_decline``: on "not in the documents" examples, it declined;
+- ``procedure_valid``: on procedure examples, at least two numbered steps, each citing a source
+  that exists, and the procedure's own source among them.
 
 >>> scores = evaluate_generator(FakeGenerator("x [1]."), examples)  # doctest: +SKIP
 """
@@ -21,7 +23,16 @@ from typing import Any, Sequence
 from finetune.examples import Example, check_example
 
 _MARKER = re.compile(r"\[(\d+)\]")
-METRICS = ("citation_valid", "target_cited", "fact_match", "false_decline", "correct_decline")
+_STEP = re.compile(r"^\s*\d{1,2}[.)]\s+\S")
+METRICS = ("citation_valid", "target_cited", "fact_match", "false_decline", "correct_decline", "procedure_valid")
+
+
+def procedure_valid(ex: Example, answer: str) -> bool:
+    """Numbered steps, every one citing an existing source, the procedure's source among them."""
+    steps = [line for line in answer.splitlines() if _STEP.match(line)]
+    cited = [[int(n) for n in _MARKER.findall(s)] for s in steps]
+    return (len(steps) >= 2 and all(c and all(1 <= n <= len(ex.sources) for n in c) for c in cited)
+            and (ex.target is None or any(ex.target in c for c in cited)))
 
 
 def score_answer(ex: Example, answer: str) -> dict[str, bool]:
@@ -34,8 +45,11 @@ def score_answer(ex: Example, answer: str) -> dict[str, bool]:
     cited = [int(n) for n in _MARKER.findall(answer)]
     valid = bool(cited) and all(1 <= n <= len(ex.sources) for n in cited)
     probe = Example(question=ex.question, sources=ex.sources, answer=answer, kind=ex.kind, target=None)
-    return {"citation_valid": valid, "target_cited": ex.target in cited if ex.target else valid,
-            "fact_match": valid and check_example(probe) is None, "false_decline": declined}
+    scores = {"citation_valid": valid, "target_cited": ex.target in cited if ex.target else valid,
+              "fact_match": valid and check_example(probe) is None, "false_decline": declined}
+    if ex.kind == "procedure":
+        scores["procedure_valid"] = procedure_valid(ex, answer)
+    return scores
 
 
 def evaluate_generator(generator: Any, examples: Sequence[Example], *, max_tokens: int = 160,
@@ -49,7 +63,9 @@ def evaluate_generator(generator: Any, examples: Sequence[Example], *, max_token
     started = time.perf_counter()
     for ex in examples:
         msgs = [ChatMessage(m["role"], m["content"]) for m in messages_for(ex)]
-        answer = "".join(generator.stream(msgs, max_tokens=max_tokens)).strip()
+        # A whole procedure is several times longer than a fact; a cut-off last step is no verdict.
+        budget = max_tokens * 3 if ex.kind == "procedure" else max_tokens
+        answer = "".join(generator.stream(msgs, max_tokens=budget)).strip()
         for key, ok in score_answer(ex, answer).items():
             totals[key].append(ok)
         if keep_answers:
@@ -57,6 +73,7 @@ def evaluate_generator(generator: Any, examples: Sequence[Example], *, max_token
     out: dict[str, Any] = {m: (round(sum(v) / len(v), 3) if v else None) for m, v in totals.items()}
     out["n_answerable"] = len(totals["citation_valid"])
     out["n_decline"] = len(totals["correct_decline"])
+    out["n_procedure"] = len(totals["procedure_valid"])
     out["seconds"] = round(time.perf_counter() - started, 1)
     if keep_answers:
         out["answers"] = answers

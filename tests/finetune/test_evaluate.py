@@ -21,6 +21,19 @@ def test_score_answer():
     assert score_answer(NOPE, "It is 40 L [1].") == {"correct_decline": False}
 
 
+PROC = Example("How to change the filter?", SOURCES, "1. Lock out [2].\n2. Drain 40 L of oil [1].", "procedure",
+               target=1, split="test")
+
+
+def test_procedure_validity_needs_cited_numbered_steps():
+    assert score_answer(PROC, PROC.answer)["procedure_valid"]
+    assert not score_answer(PROC, "1. Lock out [2].\n2. Drain the oil.")["procedure_valid"]  # a step without a source
+    assert not score_answer(PROC, "Lock out and drain the oil [1].")["procedure_valid"]  # no steps
+    assert not score_answer(PROC, "1. Lock out [2].\n2. Drain [3].")["procedure_valid"]  # [3] does not exist
+    assert not score_answer(PROC, "1. Lock out [2].\n2. Drain [2].")["procedure_valid"]  # its own source not cited
+    assert "procedure_valid" not in score_answer(FACT, FACT.answer)
+
+
 def test_evaluate_generator_and_table():
     good = FakeGenerator(lambda msgs: "It opens at 235 bar [2]." if "Question: Relief" in msgs[-1].content
                          else DECLINE)
