@@ -9,6 +9,8 @@ finds out *who* is asking (the websocket session's user, or the HTTP request's u
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import contextvars
 from datetime import datetime
 from typing import Any
@@ -189,8 +191,16 @@ class MaintDataLayer(BaseDataLayer):
 
     @staticmethod
     def _element(e: dict[str, Any], thread_id: str) -> dict[str, Any]:
-        return {**e, "threadId": thread_id, "url": None, "chainlitKey": None, "objectKey": None, "size": None,
-                "language": None, "page": None, "props": None, "autoPlay": None, "playerConfig": None}
+        # The browser fetches a text element's body from its url; a resumed thread has no session
+        # file to point at, so the stored excerpt travels inline as a data: URL. A custom element
+        # (the procedure checklist) keeps its props, ticks included, as JSON content.
+        url = props = None
+        if e.get("type") == "custom":
+            props = json.loads(e.get("content") or "{}")
+        elif e.get("content") is not None:
+            url = "data:text/plain;charset=utf-8;base64," + base64.b64encode(e["content"].encode()).decode()
+        return {**e, "threadId": thread_id, "url": url, "chainlitKey": None, "objectKey": None, "size": None,
+                "language": None, "page": None, "props": props, "autoPlay": None, "playerConfig": None}
 
     async def build_debug_url(self) -> str:
         return ""

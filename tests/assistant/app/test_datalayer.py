@@ -120,3 +120,53 @@ def test_feedback_on_the_run_step_lands_on_its_answer(services, layer):
     steps = _run(layer.get_thread(thread.id))["steps"]
     assert steps[0]["parentId"] is None and steps[0]["feedback"]["value"] == 1
     assert list(services.audit.iter(action="feedback"))[0].payload["message_id"] == "m1"
+
+
+def test_resumed_citation_panels_carry_their_excerpt(services, layer):
+    """A reopened thread has no session files; the side panel's text must come with the element."""
+    import base64
+    from types import SimpleNamespace
+
+    from assistant.app.datalayer import current_http_user
+
+    services.users.add("ana", "correct horse")
+    token = _as("ana")
+    try:
+        _run(layer.create_step(_step("t1", "m1", "assistant_message", "Use ISO VG 46 [1].")))
+        panel = SimpleNamespace(id="e1", thread_id="t1", for_id="m1", type="text", name="[1]", display="side",
+                                content="**press.md**\n\n> Hydraulic oil: ISO VG 46 — ÄÖ", mime="text/plain")
+        _run(layer.create_element(panel))
+    finally:
+        current_http_user.reset(token)
+    element = _run(layer.get_thread("t1"))["elements"][0]
+    head, _, body = element["url"].partition(",")
+    assert head == "data:text/plain;charset=utf-8;base64"
+    assert base64.b64decode(body).decode() == panel.content
+    assert element["forId"] == "m1" and element["name"] == "[1]"
+
+
+def test_checklist_ticks_survive_a_reload(services, layer):
+    """Ticking re-sends the custom element with new props; the resumed thread gets the latest ones."""
+    import json
+    from types import SimpleNamespace
+
+    from assistant.app.datalayer import current_http_user
+
+    services.users.add("ana", "correct horse")
+    props = {"title": "Replace filter", "sections": [{"key": "safety", "items": [{"id": "s1"}]}], "done": []}
+
+    def element(done):
+        return SimpleNamespace(id="c1", thread_id="t1", for_id="m1", type="custom", name="Checklist",
+                               display="inline", content=json.dumps({**props, "done": done}),
+                               mime="application/json")
+
+    token = _as("ana")
+    try:
+        _run(layer.create_step(_step("t1", "m1", "assistant_message", "Replace filter")))
+        _run(layer.create_element(element([])))
+        _run(layer.create_element(element(["s1"])))  # the tick
+    finally:
+        current_http_user.reset(token)
+    elements = _run(layer.get_thread("t1"))["elements"]
+    assert len(elements) == 1
+    assert elements[0]["props"]["done"] == ["s1"] and elements[0]["url"] is None
