@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import chainlit as cl
 
-from assistant.app import render
+from assistant.app import checklist, render
 from assistant.app.services import AppServices
 from assistant.db.export import ExchangeFilter, answer_payload, exchanges
 from assistant.db.users import UserInfo
@@ -38,7 +38,7 @@ def current_user(services: AppServices) -> UserInfo:
 
 def asset_from_request(environ: dict[str, Any] | None) -> str | None:
     """The asset a QR link asked for: ``?asset=`` on the page URL (Referer of the chat socket), else
-    the short-lived ``maintassist_asset`` cookie ``public/asset.js`` sets before the login redirect."""
+    the short-lived ``maintassist_asset`` cookie ``public/app.js`` sets before the login redirect."""
     from http.cookies import SimpleCookie
 
     environ = environ or {}
@@ -146,9 +146,15 @@ async def run_procedure(services: AppServices, user: UserInfo, symptom: str) -> 
         msg.content = f"⚠️ Could not build a procedure: {exc}"
         await msg.update()
         return
-    msg.content = render.procedure_markdown(procedure)
+    # The steps live in an interactive checklist element; the text keeps what, where, causes, sources.
+    msg.content = checklist.header_markdown(procedure)
+    msg.elements = [cl.CustomElement(name=checklist.ELEMENT_NAME, props=checklist.checklist_props(procedure),
+                                     display="inline")]
+    msg.elements += [cl.Text(name=f"[{s.n}]", content=checklist.source_text(s), display="side")
+                     for s in procedure.sources]
     await msg.update()
-    payload = {"message_id": msg.id, "asset": asset, "symptom": symptom, "procedure": msg.content}
+    payload = {"message_id": msg.id, "asset": asset, "symptom": symptom,
+               "procedure": render.procedure_markdown(procedure)}
     await asyncio.to_thread(services.audit.append, user.username, "procedure", payload, cl.context.session.thread_id)
 
 
