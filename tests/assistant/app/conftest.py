@@ -33,3 +33,53 @@ def services(tmp_path: Path):
     upgrade(engine)
     yield AppServices(FakeContainer(settings, session_factory(engine)), chain=FakeAnswerChain())
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def e2e_server(tmp_path_factory):
+    """One real server for all browser tests (starting one loads every model: ~30 s)."""
+    from tests.assistant.app.browser import start_server
+
+    yield from start_server(tmp_path_factory.mktemp("e2e-data"))
+
+
+@pytest.fixture(scope="session")
+def spoken_question(tmp_path_factory):
+    """An espeak-ng WAV of a sample question (None without espeak-ng): the browser's microphone."""
+    import shutil
+    import subprocess
+    import wave
+
+    if not shutil.which("espeak-ng"):
+        return None
+
+    folder = tmp_path_factory.mktemp("voice")
+    spoken = folder / "spoken.wav"
+    subprocess.run(["espeak-ng", "-s", "140", "-w", str(spoken), "What hydraulic oil does press four use?"],
+                   check=True)
+    # A second of silence on each side: Chromium loops the file from wherever it is when the
+    # recording starts, so the question must stand whole between pauses.
+    with wave.open(str(spoken)) as w:
+        params, frames = w.getparams(), w.readframes(w.getnframes())
+    pause = b"\0" * (params.sampwidth * params.nchannels * params.framerate)
+    wav = folder / "question.wav"
+    with wave.open(str(wav), "wb") as w:
+        w.setparams(params)
+        w.writeframes(pause + frames + pause)
+    return wav
+
+
+@pytest.fixture(scope="module")  # Playwright's sync API holds an event loop; other tests need none
+def chromium(spoken_question):
+    from playwright.sync_api import sync_playwright
+
+    from tests.assistant.app.browser import CHROMIUM, CHROMIUM_ARGS
+
+    args = list(CHROMIUM_ARGS)
+    if spoken_question:  # Chromium's fake microphone plays the WAV; permission prompts auto-accept
+        args += ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                 f"--use-file-for-fake-audio-capture={spoken_question}"]
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        yield b
+        b.close()

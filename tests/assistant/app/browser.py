@@ -1,0 +1,126 @@
+"""A real `maintassist serve` plus Debian's headless Chromium (Playwright), shared by the browser tests.
+
+Real parts: the server process, Chainlit, our data layer and SQLite file, the MiniLM embedder,
+FAISS + BM25 retrieval over an ingested sample manual, the default LLM (Qwen2.5-0.5B through
+llama.cpp), the citation checker and Whisper for voice. ``MAINTASSIST_E2E_LLM=fake`` swaps in the
+scripted FakeGenerator (for a quick UI-only run); any other value names the model to use.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+MANUAL = ROOT / "data" / "sample" / "manuals" / "hp200_press_manual.md"
+ASSETS = ROOT / "data" / "sample" / "assets.csv"
+PASSWORD = "correct horse"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from assistant.cli import app; app()", *args], env=env,
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def start_server(data: Path):
+    """Ingest the press manual, add users ana and bo, start the server; yields its URL and env."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", MAINTASSIST_DATA_DIR=str(data),
+               MAINTASSIST_INGEST__ASSET_REGISTRY_FILE=str(ASSETS))
+    model = os.environ.get("MAINTASSIST_E2E_LLM")
+    if model == "fake":
+        env["MAINTASSIST_LLM__MODE"] = "fake"
+    elif model:
+        env["MAINTASSIST_LLM__MODEL"] = model
+    ingest = cli("ingest", str(MANUAL), env=env)
+    assert ingest.returncode == 0, ingest.stdout + ingest.stderr
+    for name in ("ana", "bo"):
+        added = cli("users", "add", name, "--password", PASSWORD, env=env)
+        assert added.returncode == 0, added.stderr
+    port = _free_port()
+    log = open(data / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-c", "from assistant.cli import app; app()", "serve", "--port",
+                             str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            assert proc.poll() is None, (data / "server.log").read_text()
+            time.sleep(1)
+    else:
+        pytest.fail("server did not start:\n" + (data / "server.log").read_text())
+    try:
+        yield {"url": url, "data": data, "env": env}
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
+        log.close()
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copyfile(data / "server.log", ARTIFACTS / "e2e-server.log")
+
+
+def login(page, url: str, user: str, path: str = "/") -> None:
+    page.goto(url + path)
+    page.wait_for_selector("#email", timeout=60_000)
+    page.fill("#email", user)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#chat-input", timeout=60_000)
+
+
+def ask(page, text: str) -> None:
+    page.fill("#chat-input", text)
+    page.click("#chat-submit")  # Enter is ignored while the composer is still initialising
+
+
+def on_screen(page, selector: str):
+    """First match inside the viewport (a closed off-canvas sidebar keeps its items, off screen)."""
+    width = page.viewport_size["width"]
+    loc = page.locator(selector)
+    for i in range(loc.count()):
+        box = loc.nth(i).bounding_box()
+        if box and box["width"] > 0 and 0 <= box["x"] < width:
+            return loc.nth(i)
+    return None
+
+
+def open_thread_from_sidebar(page, url: str, title: str) -> None:
+    """Reload the app and open the conversation listed under ``title`` in the sidebar."""
+    page.goto(url + "/")
+    page.wait_for_selector("#chat-input", timeout=60_000)
+    page.wait_for_timeout(2_000)
+    if on_screen(page, f"text={title}") is None:  # the sidebar starts closed on a tablet
+        on_screen(page, "#sidebar-trigger-button").click()
+    deadline = time.time() + 30
+    while (item := on_screen(page, f"text={title}")) is None and time.time() < deadline:
+        page.wait_for_timeout(500)
+    assert item is not None, f"conversation {title!r} not listed in the sidebar"
+    item.click()
+
+
+def no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
