@@ -27,6 +27,8 @@ def main() -> None:
     parser.add_argument("adapters", nargs="+", type=Path, help="adapter folders from `maintassist finetune`")
     parser.add_argument("--limit", type=int, default=None, help="at most N test examples per adapter")
     parser.add_argument("--kinds", default="", help="only these example kinds, comma-separated (e.g. procedure)")
+    parser.add_argument("--adapter-only", action="store_true",
+                        help="skip the base model (its greedy scores on the same split do not change)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--model-cache", type=Path, default=ROOT / ".maintassist" / "models",
                         help="where a split bundled GGUF is assembled (a data dir's models/ folder)")
@@ -46,7 +48,10 @@ def main() -> None:
         if args.kinds:
             chosen = [ex for ex in chosen if ex.kind in args.kinds.split(",")]
         row = {"folder": str(folder), "seed": meta["train"]["seed"], "n": len(chosen)}
-        for name, lora in (("base", None), ("adapter", folder / "adapter.gguf")):
+        models = [("adapter", folder / "adapter.gguf")]
+        if not args.adapter_only:
+            models.insert(0, ("base", None))
+        for name, lora in models:
             scores = evaluate_generator(LlamaCppGenerator(gguf, threads=args.threads, lora_path=lora), chosen,
                                         keep_answers=True)
             row[name] = scores
@@ -56,9 +61,9 @@ def main() -> None:
     print(f"\n| adapter (seed) | n (answerable / decline / procedure) | model | " + " | ".join(METRICS) + " |")
     print("|---|---|---|" + "---:|" * len(METRICS))
     for row in results:
-        b = row["base"]
+        b = row["adapter"]
         counts = f"{b['n_answerable']} / {b['n_decline']} / {b['n_procedure']}"
-        for name in ("base", "adapter"):
+        for name in [m for m in ("base", "adapter") if m in row]:
             cells = ["-" if row[name][m] is None else f"{row[name][m]:.3f}" for m in METRICS]
             print(f"| {Path(row['folder']).name} ({row['seed']}) | {counts} | {name} | " + " | ".join(cells) + " |")
     args.out.parent.mkdir(parents=True, exist_ok=True)

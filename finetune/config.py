@@ -56,6 +56,7 @@ class TrainArgs:
     patience: int = 3  # validation passes without improvement before stopping
     warmup_steps: int = 5
     threads: int | None = None  # torch CPU threads; None = torch's default
+    balance_kinds: bool = True  # kinds take turns in each epoch (see train.epoch_order)
 
     def __post_init__(self) -> None:
         if self.device not in {"auto", "cpu", "cuda"}:

@@ -103,6 +103,27 @@ def add_lora(model: Any, lora: LoraArgs) -> Any:
     return get_peft_model(model, config)
 
 
+def epoch_order(train: Sequence[dict], gen: Any, balance_kinds: bool) -> list[int]:
+    """One epoch's example order. Balanced: kinds take turns (each shuffled), so a short CPU run
+    of a few dozen steps sees declines and procedures too, not mostly the plentiful work orders;
+    every example still comes once per epoch."""
+    import torch
+
+    order = torch.randperm(len(train), generator=gen).tolist()
+    if not balance_kinds:
+        return order
+    groups: dict[str, list[int]] = {}
+    for i in order:
+        groups.setdefault(train[i].get("kind", ""), []).append(i)
+    queues = [groups[k] for k in sorted(groups)]
+    out: list[int] = []
+    while any(queues):
+        turn = [q for q in queues if q]
+        for j in torch.randperm(len(turn), generator=gen).tolist():
+            out.append(turn[j].pop(0))
+    return out
+
+
 def train_loop(model: Any, train: Sequence[dict], val: Sequence[dict], args: TrainArgs, device: str, pad_id: int,
                on_step: Callable[[int, int, float, float | None], None] | None = None) -> TrainResult:
     """AdamW with linear warm-up/decay; validation every ``eval_every`` steps; early stopping on val loss.
@@ -127,7 +148,7 @@ def train_loop(model: Any, train: Sequence[dict], val: Sequence[dict], args: Tra
     started = time.perf_counter()
     step = 0
     while step < total and not stopped:
-        order = torch.randperm(len(train), generator=gen).tolist()
+        order = epoch_order(train, gen, args.balance_kinds)
         micro = [order[i:i + args.batch_size] for i in range(0, len(order), args.batch_size)]
         for start in range(0, len(micro), args.grad_accum):  # the last group may be smaller
             model.train()
@@ -213,7 +234,7 @@ def main(inputs: TrainInputs, lora: LoraArgs, args: TrainArgs,
             item = encode(tok, ex, args.max_length)
             dropped += item is None
             if item is not None:
-                splits[ex.split].append(item)
+                splits[ex.split].append({**item, "kind": ex.kind})
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
 
     # 5. Train with validation and early stopping.

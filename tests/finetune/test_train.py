@@ -103,3 +103,18 @@ def test_save_convert_read_back(tokenizer, items, tmp_path):
     reader = gguf.GGUFReader(str(gguf_path))
     assert reader.fields["general.type"].contents() == "adapter"
     assert reader.fields["adapter.lora.alpha"].contents() == 8.0
+
+
+def test_balanced_epoch_lets_kinds_take_turns_and_keeps_every_example():
+    from finetune.train import epoch_order
+
+    train = [{"kind": "work_order"}] * 12 + [{"kind": "decline"}] * 3 + [{"kind": "procedure"}] * 2
+    order = epoch_order(train, torch.Generator().manual_seed(0), balance_kinds=True)
+    assert sorted(order) == list(range(len(train)))  # a permutation: nothing dropped or repeated
+    first_round = {train[i]["kind"] for i in order[:3]}
+    assert first_round == {"work_order", "decline", "procedure"}  # the rare kinds come early
+    assert [train[i]["kind"] for i in order[:6]].count("procedure") == 2
+    again = epoch_order(train, torch.Generator().manual_seed(0), balance_kinds=True)
+    assert again == order  # seeded
+    plain = epoch_order(train, torch.Generator().manual_seed(0), balance_kinds=False)
+    assert sorted(plain) == list(range(len(train)))
