@@ -68,8 +68,11 @@ def header_markdown(p: Procedure) -> str:
 
 
 def source_text(s: ProcedureSource) -> str:
-    """Side panel of one procedure source, like an answer's citation panel."""
+    """Side panel of one procedure source, laid out like an answer's citation panel."""
+    from assistant.app.render import excerpt_body
+
+    section = s.section if s.section and s.section not in s.label else ""
     where = ", ".join(x for x in (f"work order {s.record_id}" if s.record_id else "",
-                                   f"page {s.page}" if s.page is not None else "", s.section or "") if x)
-    lines = [f"**{s.label}**"] + ([where] if where else []) + ["", "> " + s.excerpt.strip().replace("\n", "\n> ")]
-    return "\n".join(lines)
+                                   f"page {s.page}" if s.page is not None else "", section) if x)
+    body = excerpt_body(s.excerpt, s.label)
+    return "\n".join([f"**{s.label}**"] + ([where] if where else []) + ["", "> " + body.replace("\n", "\n> ")])

@@ -54,8 +54,19 @@ def citation_text(c: Citation) -> str:
     if c.asset:
         lines.append(f"asset: {c.asset}")
     lines.append("")
-    lines.append("> " + c.excerpt.strip().replace("\n", "\n> "))
+    lines.append("> " + excerpt_body(c.excerpt, c.label).replace("\n", "\n> "))
     return "\n".join(lines)
+
+
+def excerpt_body(excerpt: str, label: str) -> str:
+    """The excerpt without the heading-path line chunks carry for retrieval: the panel's title
+    already names the section, and the technician should see the cited words first."""
+    excerpt = excerpt.strip()
+    first, _, rest = excerpt.partition("\n")
+    path = label.partition(" · ")[2]
+    if rest.strip() and path and first.strip() == path.strip():
+        return rest.strip()
+    return excerpt
 
 
 def sources_line(citations: Sequence[Citation]) -> str:

@@ -59,4 +59,7 @@ def test_header_keeps_causes_duration_warnings_and_sources():
 def test_source_panel_names_page_and_work_order():
     p = _procedure()
     assert checklist.source_text(p.sources[0]).startswith("**rs55.pdf · p. 12**\npage 12, 7 Maintenance")
+    loto = ProcedureSource(n=3, kind="manual", source="m.md", label="m.md · Manual > 1.4 LOTO", section="Manual > 1.4 LOTO",
+                           excerpt="Manual > 1.4 LOTO\n1. Tell the line leader.")
+    assert checklist.source_text(loto) == "**m.md · Manual > 1.4 LOTO**\n\n> 1. Tell the line leader."
     assert "work order WO-7" in checklist.source_text(p.sources[1])

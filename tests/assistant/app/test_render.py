@@ -17,6 +17,12 @@ class TestRender:
         assert "page 12" in text and "> Change oil\n> every 8,000 h" in text
         assert render.element_name(_cite(3)) == "[3]"
 
+    def test_panel_drops_the_repeated_heading_path(self):
+        c = _cite(excerpt="HP-200 Manual > 6 Maintenance schedule\nChange oil every 8,000 h")
+        assert render.citation_text(c).endswith("\n\n> Change oil every 8,000 h")
+        alone = _cite(excerpt="HP-200 Manual > 6 Maintenance schedule")  # nothing else: keep it
+        assert render.citation_text(alone).endswith("> HP-200 Manual > 6 Maintenance schedule")
+
     def test_work_order_citation_shows_record_id(self):
         c = _cite(doc_type="work_order", label="wo.csv · WO-1042", record_id="WO-1042", section=None)
         assert "work order WO-1042" in render.citation_text(c)
