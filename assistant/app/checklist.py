@@ -63,8 +63,14 @@ def header_markdown(p: Procedure) -> str:
                     f"(median of similar past work orders {_marks(p.duration_basis)})".rstrip()]
     out += ["", "Tick each item below as you go; safety comes first."]
     if p.sources:
-        out += ["", "**Sources:** " + " · ".join(f"[{s.n}] {s.label}" for s in p.sources)]
+        out += ["", "**Sources:** " + " · ".join(f"[{s.n}] {_short(s.label)}" for s in p.sources)]
     return "\n".join(out)
+
+
+def _short(label: str) -> str:
+    """File plus innermost section ("rs55.html · 1.4 Lock-out / tag-out"); the panel has the full path."""
+    head, _, rest = label.partition(" · ")
+    return f"{head} · {rest.split(' > ')[-1]}" if rest else head
 
 
 def source_text(s: ProcedureSource) -> str:

@@ -53,6 +53,9 @@ def test_header_keeps_causes_duration_warnings_and_sources():
     assert "RS-55 compressor (COMP-01)" in text and "Filter clogged" in text and "[2]" in text
     assert "1.5 h" in text and "No lock-out procedure found" in text
     assert "**Sources:** [1] rs55.pdf · p. 12 · [2] wo.csv · WO-7" in text
+    deep = _procedure(sources=[ProcedureSource(n=1, kind="manual", source="m.html", excerpt="x",
+                                               label="m.html · Manual > 1 Safety > 1.4 Lock-out")])
+    assert "**Sources:** [1] m.html · 1.4 Lock-out" in checklist.header_markdown(deep)
     assert "Drain the oil" not in text  # steps live in the checklist
 
 
