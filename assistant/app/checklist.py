@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.app.render import excerpt_body
 from assistant.procedure_render import Procedure, ProcedureSource, Step
 
 ELEMENT_NAME = "Checklist"  # must match public/elements/Checklist.jsx
@@ -75,8 +76,6 @@ def _short(label: str) -> str:
 
 def source_text(s: ProcedureSource) -> str:
     """Side panel of one procedure source, laid out like an answer's citation panel."""
-    from assistant.app.render import excerpt_body
-
     section = s.section if s.section and s.section not in s.label else ""
     where = ", ".join(x for x in (f"work order {s.record_id}" if s.record_id else "",
                                    f"page {s.page}" if s.page is not None else "", section) if x)

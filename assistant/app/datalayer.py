@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import contextvars
+import json
 from datetime import datetime
 from typing import Any
 
