@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.app.render import excerpt_body
+from assistant.app.render import excerpt_body, short_label
 from assistant.procedure_render import Procedure, ProcedureSource, Step
 
 ELEMENT_NAME = "Checklist"  # must match public/elements/Checklist.jsx
@@ -64,14 +64,8 @@ def header_markdown(p: Procedure) -> str:
                     f"(median of similar past work orders {_marks(p.duration_basis)})".rstrip()]
     out += ["", "Tick each item below as you go; safety comes first."]
     if p.sources:
-        out += ["", "**Sources:** " + " · ".join(f"[{s.n}] {_short(s.label)}" for s in p.sources)]
+        out += ["", "**Sources:** " + " · ".join(f"[{s.n}] {short_label(s)}" for s in p.sources)]
     return "\n".join(out)
-
-
-def _short(label: str) -> str:
-    """File plus innermost section ("rs55.html · 1.4 Lock-out / tag-out"); the panel has the full path."""
-    head, _, rest = label.partition(" · ")
-    return f"{head} · {rest.split(' > ')[-1]}" if rest else head
 
 
 def source_text(s: ProcedureSource) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from assistant.procedure_render import ProcedureSource
 from assistant.types import Citation, Flag
 
 FLAG_TITLES = {
@@ -35,7 +36,7 @@ def where(c: Citation) -> str:
     return ", ".join(parts)
 
 
-def short_label(c: Citation) -> str:
+def short_label(c: Citation | ProcedureSource) -> str:
     """File name plus the innermost section ("press.md · 6 Maintenance schedule"), for one-line lists."""
     head, _, rest = c.label.partition(" · ")
     tail = rest.split(" > ")[-1] if rest else ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.assistant.app.browser import ARTIFACTS, ask, login, no_horizontal_scroll, open_thread_from_sidebar
@@ -100,6 +102,6 @@ def _assert_recorded(server, thread_id: str) -> None:
     assert rows[0]["asset"] == "PRESS-04"
     assert any("hp200_press_manual.md" in s["label"] for s in rows[0]["sources"])
     assert rows[0]["feedback"] == 1 and rows[0]["feedback_comment"] == "right oil grade"
-    assert rows[0]["model_id"] != "fake" or __import__("os").environ.get("MAINTASSIST_E2E_LLM") == "fake"
+    assert rows[0]["model_id"] != "fake" or os.environ.get("MAINTASSIST_E2E_LLM") == "fake"
     assert log.verify() == (True, None)
     engine.dispose()
