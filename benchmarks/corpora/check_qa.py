@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Validate the QA files of the public-corpora benchmark (standard library only; pypdf if importable).
+
+For every benchmarks/corpora/<name>/qa.jsonl it checks:
+  * each line is valid JSON with the required fields and allowed values;
+  * ids are unique (within the file and across corpora);
+  * every expected source exists under the corpus folder (PDF pages in range; CSV records present);
+  * every answer_must_include string occurs (case-insensitive, normalised) in at least one expected
+    source's text (for PDFs the text of the cited page; skipped with a note if pypdf is missing);
+  * follow-ups carry a history; unanswerable questions carry no answer_must_include.
+Also checks that each corpus has LICENSE* and SOURCE.txt and that no file is over 4 MB.
+
+Usage: python benchmarks/corpora/check_qa.py [corpus ...]      exit status 1 on any error.
+"""
+import csv
+import io
+import json
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+KINDS = {"fact", "procedure", "troubleshooting", "followup", "unanswerable"}
+FIELDS = {"id", "question", "asset", "answerable", "expected_sources", "answer_must_include", "kind", "history"}
+MAX_FILE = 4 * 1024 * 1024
+
+try:
+    import pypdf  # type: ignore
+except Exception:  # pragma: no cover - optional
+    pypdf = None
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
+
+
+def norm(text: str) -> str:
+    """Case-fold, unify dashes, drop thousands separators and all whitespace."""
+    t = unicodedata.normalize("NFKC", text).translate(_DASHES).lower()
+    t = re.sub(r"(?<=\d)[,\u202f\u00a0 ](?=\d{3}\b)", "", t)
+    return re.sub(r"\s+", "", t)
+
+
+_pdf_cache: dict = {}
+
+
+def pdf_pages(path: Path):
+    if path not in _pdf_cache:
+        _pdf_cache[path] = [p.extract_text() or "" for p in pypdf.PdfReader(str(path)).pages]
+    return _pdf_cache[path]
+
+
+def source_text(corpus: Path, src: dict, errors: list, where: str):
+    """Return the text a fact must be found in, or None when it cannot be checked."""
+    rel = src.get("source")
+    if not isinstance(rel, str) or not rel:
+        errors.append(f"{where}: expected source without 'source'")
+        return None
+    path = corpus / rel
+    if not path.is_file():
+        errors.append(f"{where}: source file missing: {rel}")
+        return None
+    if path.suffix.lower() == ".pdf":
+        if pypdf is None:
+            return None
+        pages = pdf_pages(path)
+        page = src.get("page")
+        if page is None:
+            return "\n".join(pages)
+        if not isinstance(page, int) or not 1 <= page <= len(pages):
+            errors.append(f"{where}: page {page!r} out of range for {rel} ({len(pages)} pages)")
+            return None
+        return pages[page - 1]
+    text = path.read_text(encoding="utf-8", errors="replace")
+    record = src.get("record")
+    if record is not None:
+        if path.suffix.lower() != ".csv":
+            errors.append(f"{where}: 'record' given for a non-CSV source {rel}")
+            return text
+        rows = [r for r in csv.reader(io.StringIO(text)) if r and r[0] == str(record)]
+        if not rows:
+            errors.append(f"{where}: record {record!r} not found in {rel}")
+            return None
+        return "\n".join(",".join(r) for r in rows)
+    return text
+
+
+def check_corpus(corpus: Path, seen_ids: set) -> tuple:
+    errors, notes = [], []
+    stats = {"total": 0, "answerable": 0, "unanswerable": 0}
+    kinds: dict = {}
+    if not any(corpus.glob("LICENSE*")):
+        errors.append(f"{corpus.name}: no LICENSE file")
+    if not (corpus / "SOURCE.txt").is_file():
+        errors.append(f"{corpus.name}: no SOURCE.txt")
+    for f in corpus.rglob("*"):
+        if f.is_file() and f.stat().st_size > MAX_FILE:
+            errors.append(f"{corpus.name}: file over 4 MB: {f.relative_to(corpus)}")
+    qa = corpus / "qa.jsonl"
+    if not qa.is_file():
+        errors.append(f"{corpus.name}: no qa.jsonl")
+        return errors, notes, stats, kinds
+    for n, line in enumerate(qa.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{corpus.name}/qa.jsonl:{n}"
+        try:
+            q = json.loads(line)
+        except json.JSONDecodeError as e:
+            errors.append(f"{where}: invalid JSON ({e})")
+            continue
+        if not isinstance(q, dict):
+            errors.append(f"{where}: not an object")
+            continue
+        extra = set(q) - FIELDS
+        if extra:
+            errors.append(f"{where}: unknown fields {sorted(extra)}")
+        for req in ("id", "question", "answerable", "kind"):
+            if req not in q:
+                errors.append(f"{where}: missing field {req}")
+        qid = q.get("id")
+        where = f"{where} ({qid})"
+        if qid in seen_ids:
+            errors.append(f"{where}: duplicate id")
+        seen_ids.add(qid)
+        if not isinstance(q.get("question"), str) or not q.get("question", "").strip():
+            errors.append(f"{where}: empty question")
+        kind = q.get("kind")
+        if kind not in KINDS:
+            errors.append(f"{where}: bad kind {kind!r}")
+        if not isinstance(q.get("answerable"), bool):
+            errors.append(f"{where}: answerable must be true/false")
+        stats["total"] += 1
+        kinds[kind] = kinds.get(kind, 0) + 1
+        facts = q.get("answer_must_include") or []
+        sources = q.get("expected_sources") or []
+        if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
+            errors.append(f"{where}: expected_sources must be a list of objects")
+            sources = []
+        if kind == "followup":
+            hist = q.get("history")
+            if not (isinstance(hist, list) and hist and all(
+                    isinstance(h, dict) and h.get("role") in ("user", "assistant") and isinstance(h.get("content"), str)
+                    for h in hist)):
+                errors.append(f"{where}: follow-up needs a history of {{role, content}} turns")
+        if q.get("answerable") is False:
+            stats["unanswerable"] += 1
+            if kind != "unanswerable":
+                errors.append(f"{where}: answerable=false but kind={kind!r}")
+            if facts:
+                errors.append(f"{where}: unanswerable question with answer_must_include")
+            for s in sources:
+                source_text(corpus, s, errors, where)
+            continue
+        stats["answerable"] += 1
+        if kind == "unanswerable":
+            errors.append(f"{where}: kind 'unanswerable' but answerable=true")
+        if not sources:
+            errors.append(f"{where}: answerable question without expected_sources")
+        if not isinstance(facts, list) or not facts or not all(isinstance(f, str) and f.strip() for f in facts):
+            errors.append(f"{where}: answerable question needs non-empty answer_must_include strings")
+            continue
+        texts = [source_text(corpus, s, errors, where) for s in sources]
+        if any(t is None for t in texts) and pypdf is None:
+            notes.append(f"{where}: PDF text not checked (pypdf not importable)")
+        checkable = [norm(t) for t in texts if t is not None]
+        if not checkable:
+            continue
+        for fact in facts:
+            nf = norm(fact)
+            if not any(nf in t for t in checkable):
+                errors.append(f"{where}: fact {fact!r} not found in its expected sources")
+    return errors, notes, stats, kinds
+
+
+def main(argv) -> int:
+    names = argv[1:] or sorted(p.name for p in ROOT.iterdir() if p.is_dir() and (p / "qa.jsonl").exists())
+    seen: set = set()
+    all_errors = []
+    if pypdf is None:
+        print("note: pypdf not importable - facts cited in PDFs are not checked")
+    for name in names:
+        errors, notes, stats, kinds = check_corpus(ROOT / name, seen)
+        kinds_s = ", ".join(f"{k}={v}" for k, v in sorted(kinds.items(), key=lambda kv: str(kv[0])))
+        print(f"{name}: {stats['total']} questions, {stats['answerable']} answerable, "
+              f"{stats['unanswerable']} unanswerable ({kinds_s}) - {'OK' if not errors else f'{len(errors)} error(s)'}")
+        for n in notes[:5]:
+            print("  note:", n)
+        for e in errors:
+            print("  ERROR:", e)
+        all_errors += errors
+    return 1 if all_errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
