@@ -8,6 +8,10 @@ For every benchmarks/corpora/<name>/qa.jsonl it checks:
   * every answer_must_include string occurs (case-insensitive, normalised) in at least one expected
     source's text (for PDFs the text of the cited page; skipped with a note if pypdf is missing);
   * follow-ups carry a history; unanswerable questions carry no answer_must_include.
+  * where a corpus has make_answers.py (record questions over a CSV log: counts, latest, most frequent),
+    it is run and, for every question id it answers, answer_must_include must equal its computed facts
+    and the expected CSV records must be among its computed records (instead of the text check, since a
+    count does not occur in the rows it counts); every id it answers must exist in qa.jsonl.
 Also checks that each corpus has LICENSE* and SOURCE.txt and that no file is over 4 MB.
 
 Usage: python benchmarks/corpora/check_qa.py [corpus ...]      exit status 1 on any error.
@@ -16,6 +20,7 @@ import csv
 import io
 import json
 import re
+import subprocess
 import sys
 import unicodedata
 from pathlib import Path
@@ -99,6 +104,8 @@ def check_corpus(corpus: Path, seen_ids: set) -> tuple:
     if not qa.is_file():
         errors.append(f"{corpus.name}: no qa.jsonl")
         return errors, notes, stats, kinds
+    computed = computed_answers(corpus, errors)
+    answered_ids = set()
     for n, line in enumerate(qa.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -160,6 +167,16 @@ def check_corpus(corpus: Path, seen_ids: set) -> tuple:
             errors.append(f"{where}: answerable question needs non-empty answer_must_include strings")
             continue
         texts = [source_text(corpus, s, errors, where) for s in sources]
+        if qid in computed:
+            answered_ids.add(qid)
+            want = computed[qid]
+            if sorted(map(norm, facts)) != sorted(map(norm, want.get("facts", []))):
+                errors.append(f"{where}: answer_must_include {facts!r} differs from make_answers.py {want.get('facts')!r}")
+            allowed = {str(r) for r in want.get("records", [])}
+            for s in sources:
+                if "record" in s and str(s["record"]) not in allowed:
+                    errors.append(f"{where}: record {s['record']!r} is not among make_answers.py's records")
+            continue
         if any(t is None for t in texts) and pypdf is None:
             notes.append(f"{where}: PDF text not checked (pypdf not importable)")
         checkable = [norm(t) for t in texts if t is not None]
@@ -169,7 +186,27 @@ def check_corpus(corpus: Path, seen_ids: set) -> tuple:
             nf = norm(fact)
             if not any(nf in t for t in checkable):
                 errors.append(f"{where}: fact {fact!r} not found in its expected sources")
+    for qid in sorted(set(computed) - answered_ids, key=str):
+        errors.append(f"{corpus.name}: make_answers.py answers {qid!r}, which is not an answerable question in qa.jsonl")
     return errors, notes, stats, kinds
+
+
+def computed_answers(corpus: Path, errors: list) -> dict:
+    """Run the corpus's make_answers.py (if any) and return {question id: {"facts", "records"}}."""
+    script = corpus / "make_answers.py"
+    if not script.is_file():
+        return {}
+    try:
+        out = subprocess.run([sys.executable, str(script)], cwd=str(corpus), capture_output=True,
+                             text=True, timeout=120, check=True).stdout
+        data = json.loads(out)
+    except (subprocess.SubprocessError, ValueError) as e:
+        errors.append(f"{corpus.name}: make_answers.py failed ({e})")
+        return {}
+    if not isinstance(data, dict):
+        errors.append(f"{corpus.name}: make_answers.py did not print a JSON object")
+        return {}
+    return data
 
 
 def main(argv) -> int:
