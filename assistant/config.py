@@ -123,6 +123,14 @@ class LLMSettings(BaseModel):
         False, description="llama.cpp flash attention: about 10 % faster prompt reading on 2 CPU cores, but a "
         "repeated prompt (prefix cache) may then give a different greedy answer; off for reproducible answers.",
     )
+    isolate: bool = Field(
+        True, description="llamacpp mode: run llama.cpp in a supervised child process (its OpenAI-compatible "
+        "server on a loopback port), so a model crash never takes the chat server down and the model restarts "
+        "by itself; false loads it into the calling process (benchmarks comparing the two).",
+    )
+    start_timeout_s: float = Field(
+        120.0, description="How long a question waits for the model process to (re)start before it fails.",
+    )
     max_tokens: int = Field(320, description="Maximum new tokens per answer.")
     temperature: float = Field(0.0, description="Sampling temperature; 0 = greedy, reproducible.")
     seed: int = Field(0, description="Sampling seed.")

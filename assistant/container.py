@@ -119,7 +119,8 @@ class Container:
             llm.mode, model=llm.model, cache_dir=self.settings.model_cache_dir, n_ctx=llm.n_ctx,
             threads=llm.threads, max_tokens=llm.max_tokens, temperature=llm.temperature, seed=llm.seed,
             lora_adapter=llm.lora_adapter, base_url=llm.base_url, api_key=llm.api_key,
-            server_model=llm.server_model, device=llm.device, flash_attn=llm.flash_attn,
+            server_model=llm.server_model, device=llm.device, flash_attn=llm.flash_attn, isolate=llm.isolate,
+            log_dir=self.settings.data_dir / "logs", start_timeout_s=llm.start_timeout_s,
         )
 
     @cached_property

@@ -1,12 +1,14 @@
 """Time to first token and decode speed of the LLM backends on a ~1,000-token grounded-answer prompt.
 
-For each backend (llamacpp in-process, openai via a local llama.cpp server, transformers) and a plain
+For each backend (llamacpp in-process, child = the default: llama.cpp in a supervised child process behind
+its OpenAI-compatible API, openai via a plain local llama.cpp server, transformers) and a plain
 ``Llama.create_completion`` of the same templated prompt (the ceiling: no chat wrapper, no streaming glue):
 p50/p95 time to first token and p50/min tokens/s over ``--runs`` runs. Each run rotates the order of the sources so
 llama.cpp's prefix cache cannot skip the prompt (a new question brings new sources); the system prompt
 stays a shared prefix as it would in use. Output tokens are counted with the model's own tokenizer.
+The llama.cpp backends take turns run by run, so a change in the machine's load hits them alike.
 
-    .venv/bin/python benchmarks/bench_llm.py --runs 5 --backends llamacpp,ceiling,openai,transformers
+    .venv/bin/python benchmarks/bench_llm.py --runs 5 --backends llamacpp,child,ceiling,openai,transformers
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ def start_server(gguf: Path, threads: int, n_ctx: int) -> tuple[subprocess.Popen
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="qwen2.5-0.5b")
-    ap.add_argument("--backends", default="llamacpp,ceiling,openai,transformers")
+    ap.add_argument("--backends", default="llamacpp,child,ceiling,openai,transformers")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--prompt-tokens", type=int, default=1000)
     ap.add_argument("--max-tokens", type=int, default=64)
@@ -121,18 +123,27 @@ def main() -> None:
     common = dict(model=args.model, cache_dir=args.cache_dir, n_ctx=args.n_ctx, threads=args.threads,
                   max_tokens=args.max_tokens, temperature=0.0, seed=0)
     t = time.perf_counter()
-    ref = build_generator("llamacpp", **common)
+    ref = build_generator("llamacpp", isolate=False, **common)
     ref.load()
     load_s = time.perf_counter() - t
     paras = sources(args.prompt_tokens, ref.count_tokens)
     prompt_tokens = ref.count_prompt_tokens(messages(paras, 0))
-    results = []
+    streams, extras, cleanup = {}, {}, []
     for name in args.backends.split(","):
-        print(f"running {name} ...", file=sys.stderr, flush=True)
+        print(f"setting up {name} ...", file=sys.stderr, flush=True)
         extra: dict = {"prompt_tokens": prompt_tokens}
         if name == "llamacpp":
-            gen, extra["load_s"] = ref, load_s
-            runs = [timed(gen.stream(messages(paras, r)), ref.count_tokens) for r in range(args.runs)]
+            extra["load_s"] = load_s
+            streams[name] = lambda r: ref.stream(messages(paras, r))
+        elif name == "child":
+            import tempfile
+
+            child = build_generator("llamacpp", isolate=True, log_dir=Path(tempfile.mkdtemp()), **common)
+            t = time.perf_counter()
+            child.load()
+            extra["load_s"] = time.perf_counter() - t
+            cleanup.append(child.server.stop)
+            streams[name] = lambda r, g=child: g.stream(messages(paras, r))
         elif name == "ceiling":
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -144,25 +155,34 @@ def main() -> None:
                 prompt = fmt(messages=[{"role": m.role, "content": m.content} for m in messages(paras, r)]).prompt
                 for c in llm.create_completion(prompt, max_tokens=args.max_tokens, temperature=0.0, stream=True):
                     yield c["choices"][0]["text"]
-            runs = [timed(plain(r), ref.count_tokens) for r in range(args.runs)]
+            streams[name] = plain
         elif name == "openai":
             proc, base = start_server(Path(ref.model_path), args.threads, args.n_ctx)
-            try:
-                gen = build_generator("openai", base_url=base, server_model="bench", **{
-                    k: v for k, v in common.items() if k in ("max_tokens", "temperature", "seed")})
-                runs = [timed(gen.stream(messages(paras, r)), ref.count_tokens) for r in range(args.runs)]
-            finally:
-                proc.terminate()
-                proc.wait(timeout=10)
+            cleanup.append(proc.terminate)
+            gen = build_generator("openai", base_url=base, server_model="bench", **{
+                k: v for k, v in common.items() if k in ("max_tokens", "temperature", "seed")})
+            streams[name] = lambda r, g=gen: g.stream(messages(paras, r))
         elif name == "transformers":
             gen = build_generator("transformers", device="auto", **common)
             t = time.perf_counter()
             gen.load()
             extra["load_s"] = time.perf_counter() - t
-            runs = [timed(gen.stream(messages(paras, r)), ref.count_tokens) for r in range(max(1, args.runs // 2))]
+            streams[name] = lambda r, g=gen: g.stream(messages(paras, r)) if r < max(1, args.runs // 2) else None
         else:
             raise SystemExit(f"unknown backend {name!r}")
-        results.append(summarise(name, runs, extra))
+        extras[name] = extra
+    runs: dict[str, list[dict]] = {name: [] for name in streams}
+    try:
+        for r in range(args.runs):
+            for name, make in streams.items():
+                stream = make(r)
+                if stream is not None:
+                    print(f"{name} run {r}:", file=sys.stderr, flush=True)
+                    runs[name].append(timed(stream, ref.count_tokens))
+    finally:
+        for stop in cleanup:
+            stop()
+    results = [summarise(name, runs[name], extras[name]) for name in streams]
 
     meta = {"model": ref.model_id, "threads": args.threads, "runs": args.runs, "max_tokens": args.max_tokens,
             "cpu_count": os.cpu_count(), "load_average_1m": os.getloadavg()[0],

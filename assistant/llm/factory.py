@@ -12,6 +12,7 @@ _INSTALL = {
     "transformers": "transformers, torch and gguf (pip install 'transformers>=4.45' torch gguf)",
     "peft": "peft (pip install 'peft>=0.12')",
     "openai": "the openai client (pip install 'openai>=1.30')",
+    "uvicorn": "llama-cpp-python's server extras (pip install 'llama-cpp-python[server]==0.3.36')",
 }
 
 
@@ -28,11 +29,13 @@ def build_generator(mode: str, *, model: str = "qwen2.5-0.5b", cache_dir: Path =
                     n_ctx: int = 4096, threads: int = 2, max_tokens: int = 320, temperature: float = 0.0,
                     seed: int = 0, lora_adapter: Path | None = None, base_url: str = "http://127.0.0.1:8000/v1",
                     api_key: str = "not-needed", server_model: str = "default", device: str = "auto",
-                    flash_attn: bool = False) -> Generator:
+                    flash_attn: bool = False, isolate: bool = True, log_dir: Path | None = None,
+                    start_timeout_s: float = 120.0) -> Generator:
     """One generator for ``mode`` in ``llamacpp | transformers | openai | fake`` from plain settings values.
 
     ``model`` is a bundled name (``qwen2.5-0.5b``, ``smollm2-135m``), a .gguf path, or (transformers only)
     a local HF model folder. Bundled models are verified and assembled into ``cache_dir`` once.
+    With ``isolate`` (the default), llama.cpp runs in a supervised child process that logs to ``log_dir``.
     """
     from assistant.models import file_sha256
 
@@ -46,11 +49,18 @@ def build_generator(mode: str, *, model: str = "qwen2.5-0.5b", cache_dir: Path =
         if lora is not None and lora.is_dir():
             raise ValueError(f"llm.lora_adapter={lora} is a folder (a peft adapter): llama.cpp needs the adapter "
                              "converted to a GGUF LoRA file, or use llm.mode=transformers")
-        return LlamaCppGenerator(
-            path, n_ctx=n_ctx, threads=threads, temperature=temperature, seed=seed, max_tokens=max_tokens,
-            lora_path=lora, flash_attn=flash_attn, model_id=file_id(path, file_sha256(path, cache_dir)),
-            adapter_id=file_id(lora, file_sha256(lora, cache_dir)) if lora and lora.is_file() else None,
-        )
+        ids = {"model_id": file_id(path, file_sha256(path, cache_dir)),
+               "adapter_id": file_id(lora, file_sha256(lora, cache_dir)) if lora and lora.is_file() else None}
+        if isolate:
+            _require("uvicorn", mode)
+            from assistant.llm.llama_server import LlamaServer, LlamaServerGenerator
+
+            server = LlamaServer(path, n_ctx=n_ctx, threads=threads, seed=seed, flash_attn=flash_attn, lora_path=lora,
+                                 log_path=Path(log_dir) / "llm-server.log" if log_dir else None,
+                                 start_timeout_s=start_timeout_s)
+            return LlamaServerGenerator(server, temperature=temperature, max_tokens=max_tokens, seed=seed, **ids)
+        return LlamaCppGenerator(path, n_ctx=n_ctx, threads=threads, temperature=temperature, seed=seed,
+                                 max_tokens=max_tokens, lora_path=lora, flash_attn=flash_attn, **ids)
     if mode == "transformers":
         _require("transformers", mode)
         if lora_adapter:

@@ -55,3 +55,16 @@ def test_converted_adapter_changes_llamacpp_output(tmp_path):
     assert before != after
     # The trained answer comes back through llama.cpp: the conversion kept shapes, order and scale.
     assert after.startswith("Set the relief valve to 235 bar [1]"), after
+
+    # The same adapter through the default runtime: the supervised llama.cpp child loads it.
+    from assistant.llm.base import generate
+    from assistant.llm.llama_server import LlamaServer, LlamaServerGenerator
+    from assistant.types import ChatMessage
+
+    server = LlamaServer(gguf, n_ctx=512, threads=2, lora_path=adapter, log_path=tmp_path / "llm.log")
+    try:
+        served = generate(LlamaServerGenerator(server, max_tokens=24),
+                          [ChatMessage(m["role"], m["content"]) for m in messages_for(ex)])
+    finally:
+        server.stop()
+    assert served.startswith("Set the relief valve to 235 bar [1]"), served

@@ -1,0 +1,106 @@
+"""The default runtime: llama.cpp in a supervised child process (real SmolLM2 / Qwen GGUFs, real server)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import pytest
+
+from assistant.llm.base import generate
+from assistant.llm.llama_server import LlamaServer, LlamaServerGenerator, ModelStopped
+from assistant.types import ChatMessage
+
+pytestmark = [pytest.mark.slow, pytest.mark.llm]
+
+SYSTEM = ChatMessage("system", "Answer only from the numbered sources and cite them as [n].")
+GROUNDED = [SYSTEM, ChatMessage("user", (
+    "Sources:\n[1] PRESS-04 hydraulic pump: torque the flange bolts to 45 Nm in a star pattern. "
+    "Relief valve setting 180 bar.\n[2] Chiller 7: clean the condenser coil every 3 months.\n\n"
+    "Question: What torque do the PRESS-04 pump flange bolts need?"))]
+LONG = [ChatMessage("user", "Write a long numbered list of 40 maintenance checks for a hydraulic press.")]
+
+
+@pytest.fixture
+def smol_server(smollm2_gguf, tmp_path):
+    server = LlamaServer(smollm2_gguf, n_ctx=2048, threads=2, log_path=tmp_path / "logs" / "llm.log")
+    yield server
+    server.stop()
+
+
+class TestSupervisedChild:
+    def test_kill_mid_answer_fails_fast_then_restarts(self, smol_server):
+        gen = LlamaServerGenerator(smol_server, max_tokens=400, model_id="smol")
+        stream = gen.stream(LONG)
+        assert next(stream)  # the answer has started streaming
+        victim = smol_server.pid
+        killed = time.monotonic()
+        os.kill(victim, signal.SIGKILL)
+        with pytest.raises(ModelStopped, match="the model stopped; restarting"):
+            for _ in stream:
+                pass
+        assert time.monotonic() - killed < 5
+        # The next question waits for the restarted child and is answered by it.
+        assert generate(gen, GROUNDED, max_tokens=12).strip()
+        assert smol_server.pid not in (None, victim) and smol_server.restarts == 1
+
+    def test_child_is_a_separate_process_with_private_config(self, smol_server, tmp_path):
+        url = smol_server.url()
+        assert url.startswith("http://127.0.0.1:") and smol_server.pid != os.getpid()
+        # The config (with the API key) was read and removed; the log stays beside where it was.
+        assert not list((tmp_path / "logs").glob(".llama-server.*.json"))
+        import httpx
+
+        assert httpx.get(url + "/models", timeout=5).status_code == 401  # no key, no model
+        headers = {"Authorization": f"Bearer {smol_server.api_key}"}
+        assert httpx.get(url + "/models", headers=headers, timeout=5).status_code == 200
+
+    def test_greedy_stream_is_deterministic_and_grammars_work(self, smol_server):
+        gen = LlamaServerGenerator(smol_server, max_tokens=30, model_id="smol")
+        pieces = list(gen.stream(GROUNDED))
+        assert len(pieces) > 1 and "".join(pieces) == generate(gen, GROUNDED)
+        assert generate(gen, GROUNDED, grammar='root ::= "yes" | "no"') in ("yes", "no")
+        schema = {"type": "object", "properties": {"part": {"type": "string", "maxLength": 20}}, "required": ["part"]}
+        assert isinstance(json.loads(generate(gen, GROUNDED, grammar=json.dumps(schema)))["part"], str)
+        assert 0 < gen.count_tokens("torque the flange bolts") < 10
+
+    def test_stop_ends_the_child(self, smollm2_gguf, tmp_path):
+        server = LlamaServer(smollm2_gguf, n_ctx=1024, threads=1, log_path=tmp_path / "llm.log")
+        server.url()
+        pid = server.pid
+        server.stop()
+        assert server.pid is None
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+        with pytest.raises(ModelStopped, match="shut down"):
+            server.url()
+
+    def test_a_model_that_cannot_load_fails_with_the_log(self, tmp_path):
+        bad = tmp_path / "broken.gguf"
+        bad.write_bytes(b"GGUF" + b"\0" * 64)
+        server = LlamaServer(bad, n_ctx=512, threads=1, log_path=tmp_path / "llm.log", start_timeout_s=8)
+        try:
+            with pytest.raises(ModelStopped, match="did not start within 8 s.*llm.log"):
+                server.url()
+        finally:
+            server.stop()
+
+
+def test_construction_checks_paths(tmp_path):
+    with pytest.raises(FileNotFoundError, match="GGUF model not found"):
+        LlamaServer(tmp_path / "missing.gguf")
+
+
+class TestQwenThroughTheChild:
+    def test_same_answer_as_in_process(self, qwen_gguf, tmp_path):
+        from assistant.llm.llamacpp import LlamaCppGenerator
+
+        server = LlamaServer(qwen_gguf, n_ctx=2048, threads=2, log_path=tmp_path / "llm.log")
+        try:
+            child = generate(LlamaServerGenerator(server, max_tokens=40), GROUNDED)
+        finally:
+            server.stop()
+        local = generate(LlamaCppGenerator(qwen_gguf, n_ctx=2048, threads=2, max_tokens=40), GROUNDED)
+        assert "45" in child and child == local
