@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import typer
@@ -87,9 +89,41 @@ def register(app: typer.Typer) -> None:
         host = host or settings.app.host
         port = port or settings.app.port
         typer.echo(f"maintassist chat on http://{host}:{port}  (data: {env['MAINTASSIST_DATA_DIR']})")
-        proc = subprocess.Popen(server_command(host, port), env=env, cwd=env["CHAINLIT_APP_ROOT"])
-        try:
-            raise typer.Exit(proc.wait())
-        except KeyboardInterrupt:
-            proc.terminate()
-            raise typer.Exit(proc.wait()) from None
+        raise typer.Exit(run_supervised(server_command(host, port), env=env, cwd=env["CHAINLIT_APP_ROOT"]))
+
+
+def run_supervised(command: list[str], *, env: dict[str, str], cwd: str, grace_s: float = 10.0) -> int:
+    """Run the server in a process group of its own and take the whole group down on SIGTERM / SIGINT.
+
+    The group holds Chainlit and the model process it starts, so nothing is left serving the port or
+    holding the model after ``maintassist serve`` is stopped (a plain terminate() orphaned Chainlit).
+    """
+    proc = subprocess.Popen(command, env=env, cwd=cwd, start_new_session=True)
+    asked: list[float] = []  # when a stop was asked for
+
+    def stop(_signum: int, _frame: object) -> None:
+        if not asked:
+            asked.append(time.monotonic())
+            _signal_group(proc.pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    try:
+        while True:
+            try:
+                code = proc.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if asked and time.monotonic() - asked[0] > grace_s:  # a graceful shutdown that hangs
+                    _signal_group(proc.pid, signal.SIGKILL)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _signal_group(proc.pid, signal.SIGKILL)  # anything left in the group (a model process mid-exit)
+    return 0 if asked else code
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass  # the group is gone already
