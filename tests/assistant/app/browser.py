@@ -9,10 +9,13 @@ scripted FakeGenerator (for a quick UI-only run); any other value names the mode
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -22,8 +25,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+# The marker is an unknown switch Chromium ignores; it lets the watchdog below find this run's browsers.
+MARKER = f"--maintassist-e2e={secrets.token_hex(6)}"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+                 "--disable-component-update", "--no-first-run", MARKER]
+SERVER: dict = {}  # the running server's process and log, for the report hook in conftest.py
 MANUAL = ROOT / "data" / "sample" / "manuals" / "hp200_press_manual.md"
 ASSETS = ROOT / "data" / "sample" / "assets.csv"
 PASSWORD = "correct horse"
@@ -62,6 +68,8 @@ def start_server(data: Path):
     proc = subprocess.Popen([sys.executable, "-c", "from assistant.cli import app; app()", "serve", "--port",
                              str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
+    SERVER.update(proc=proc, log=data / "server.log", stopping=threading.Event())
+    threading.Thread(target=_watch, args=(proc, SERVER["stopping"]), name="e2e-server-watchdog", daemon=True).start()
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 180
     while time.time() < deadline:
@@ -76,11 +84,46 @@ def start_server(data: Path):
     try:
         yield {"url": url, "data": data, "env": env}
     finally:
+        SERVER["stopping"].set()
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)
         log.close()
         ARTIFACTS.mkdir(exist_ok=True)
         shutil.copyfile(data / "server.log", ARTIFACTS / "e2e-server.log")
+
+
+def _watch(proc: subprocess.Popen, stopping: threading.Event) -> None:
+    """When the server dies during the tests, close this run's browsers: every Playwright wait then fails
+    at once (instead of after its 60 s timeout), and the report hook attaches the server log."""
+    proc.wait()
+    if stopping.is_set():
+        return
+    for pid in _pids_with(MARKER):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _pids_with(token: str) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if token.encode() in (entry / "cmdline").read_bytes():
+                    out.append(int(entry.name))
+            except OSError:
+                continue  # the process ended meanwhile
+    return out
+
+
+def server_died() -> str | None:
+    """The tail of the server log when the shared server has died unexpectedly, else None."""
+    proc = SERVER.get("proc")
+    if proc is None or proc.poll() is None or SERVER["stopping"].is_set():
+        return None
+    return f"server exited with {proc.returncode}; last lines of its log:\n" + \
+        "\n".join(SERVER["log"].read_text(errors="replace").splitlines()[-60:])
 
 
 def login(page, url: str, user: str, path: str = "/") -> None:

@@ -21,6 +21,18 @@ class FakeContainer:
     session_factory: object
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A browser test whose server died shows why: the server log goes into the failure report."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and "e2e_server" in getattr(item, "fixturenames", ()):
+        from tests.assistant.app.browser import server_died
+
+        if (died := server_died()) is not None:
+            report.sections.append(("e2e server log", died))
+
+
 @pytest.fixture
 def services(tmp_path: Path):
     from assistant.app.fakes import FakeAnswerChain
