@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the test suite uses: Chromium (browser tests), espeak-ng + sox (voice tests),
-# PostgreSQL (persistence tests). Installs only what is missing; needs root (CI runs as root).
+# PostgreSQL (persistence tests), binutils (objdump/as: the llama.cpp build's instruction check).
+# Installs only what is missing; needs root (CI runs as root).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
 command -v sox >/dev/null || need+=(sox)
+command -v objdump >/dev/null || need+=(binutils)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
