@@ -98,7 +98,10 @@ def run_supervised(command: list[str], *, env: dict[str, str], cwd: str, grace_s
     The group holds Chainlit and the model process it starts, so nothing is left serving the port or
     holding the model after ``maintassist serve`` is stopped (a plain terminate() orphaned Chainlit).
     """
-    proc = subprocess.Popen(command, env=env, cwd=cwd, start_new_session=True)
+    from assistant.llm.server_child import set_pdeathsig
+
+    # PDEATHSIG: even a kill -9 of this process takes Chainlit (and so the model process) along.
+    proc = subprocess.Popen(command, env=env, cwd=cwd, start_new_session=True, preexec_fn=set_pdeathsig)
     asked: list[float] = []  # when a stop was asked for
 
     def stop(_signum: int, _frame: object) -> None:

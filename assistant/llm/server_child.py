@@ -13,13 +13,17 @@ import signal
 import sys
 
 
-def die_with_parent() -> None:
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
+def set_pdeathsig(sig: int = signal.SIGTERM) -> None:
+    """Ask the kernel to send ``sig`` to this process when its parent (thread) ends. Linux only."""
+    if sys.platform.startswith("linux"):
+        import ctypes
 
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, sig)
+
+
+def die_with_parent() -> None:
+    set_pdeathsig()
     expected = os.environ.get("MAINTASSIST_PARENT_PID")
     if expected and os.getppid() != int(expected):
         sys.exit(0)  # the parent died before the line above took effect

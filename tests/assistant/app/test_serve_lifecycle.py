@@ -52,8 +52,28 @@ def test_sigterm_stops_the_whole_tree(tmp_path: Path):
         assert [pid for pid in model_pids if _alive(pid)] == []
     finally:
         if serve.poll() is None:
-            serve.kill()
+            serve.terminate()
+            serve.wait(timeout=30)
         log.close()
+
+
+def test_kill_9_of_serve_takes_chainlit_along(tmp_path: Path):
+    env = dict(os.environ, MAINTASSIST_DATA_DIR=str(tmp_path), MAINTASSIST_EMBEDDING__MODE="fake",
+               MAINTASSIST_LLM__MODE="fake", HF_HUB_OFFLINE="1")
+    port = _free_port()
+    serve = subprocess.Popen([sys.executable, "-c", "from assistant.cli import app; app()", "serve", "--port",
+                              str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not _listening(port):
+        assert serve.poll() is None
+        time.sleep(0.5)
+    assert _listening(port)
+    serve.kill()
+    serve.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _listening(port):
+        time.sleep(0.5)
+    assert not _listening(port)
 
 
 def _alive(pid: int) -> bool:
