@@ -139,6 +139,7 @@ class AnswerChain:
         weights = _RANK_WEIGHTS[:len(citations)] + [0.6] * max(0, len(citations) - len(_RANK_WEIGHTS))
         scale = len(weights) / sum(weights) if weights else 1.0
         texts = [compress(sources[c.n], query, int(self.source_chars * w * scale)) for c, w in zip(citations, weights)]
+        answer.extra["prompt_sources"] = texts  # what the model read (evaluation: where facts get lost)
         raw = self._generate(question, history, citations, texts, answer, on_token, t0)
         sections = whole_procedure(asked, hits, answer.citations, sources, self.sections, _citation) \
             if is_howto(asked) else None

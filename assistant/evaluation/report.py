@@ -30,7 +30,8 @@ def summarize(results: Sequence[QuestionResult], ks: Sequence[int], mode: str) -
     }
 
 
-GROUNDING_KEYS = ("citation_precision", "citation_coverage", "fact_recall", "invalid_citations")
+GROUNDING_KEYS = ("citation_precision", "citation_coverage", "fact_recall", "invalid_citations",
+                  "facts_in_retrieved", "facts_in_prompt")
 ABSTENTION_KEYS = ("correct_decline_rate", "false_decline_rate")
 
 
@@ -61,6 +62,11 @@ def _grounding(results: Sequence[QuestionResult]) -> dict[str, Any]:
             [len(r.facts_found) / len(r.item.answer_must_include) for r in with_facts]
         ),
         "invalid_citations": sum(len(r.invalid_markers) for r in results),
+        # Where facts are lost (answerable questions with facts): in the retrieved chunks, in the
+        # model's prompt (questions that reached the model), in the answer (= fact recall).
+        "facts_in_retrieved": metrics.mean([r.facts_in_retrieved for r in with_facts
+                                            if r.facts_in_retrieved is not None]),
+        "facts_in_prompt": metrics.mean([r.facts_in_prompt for r in with_facts if r.facts_in_prompt is not None]),
     }
 
 
@@ -100,7 +106,7 @@ def question_record(r: QuestionResult, ks: Sequence[int]) -> dict[str, Any]:
         "answer": r.answer_text, "abstained": r.abstained, "route": r.route,
         "cited": r.markers, "precise_citations": r.precise_markers, "invalid_citations": r.invalid_markers,
         "sentences_cited": r.sentences_cited, "sentences_total": r.sentences_total,
-        "facts_found": r.facts_found,
+        "facts_found": r.facts_found, "facts_in_retrieved": r.facts_in_retrieved, "facts_in_prompt": r.facts_in_prompt,
         "facts_missing": [f for f in item.answer_must_include if f not in r.facts_found] if r.answered else None,
         "timings": r.timings, "output_tokens": r.output_tokens, "error": r.error,
     }
@@ -159,6 +165,8 @@ def render_table(report: dict[str, Any], console: Any = None) -> None:
     if report["mode"] == "full":
         console.print(_table("answers", ["n", "cite prec", "cite cov", "fact rec", "invalid", "decl ok",
                                          "decl bad", "cited"], rows, _answer_cells))
+        console.print(_table("where facts are lost", ["n", "in retrieved", "in prompt", "in answer"], rows,
+                             _fact_path_cells))
         console.print(_table("latency (s)", ["n", "1st tok p50", "1st tok p95", "total p50", "total p95", "tok/s"],
                              rows, _latency_cells))
     depth = report["retrieval"]["depth"]
@@ -176,6 +184,11 @@ def _answer_cells(s: dict[str, Any]) -> list[str]:
             fmt(s["answers_with_citations"])]
 
 
+def _fact_path_cells(s: dict[str, Any]) -> list[str]:
+    g = s["grounding"]
+    return [fmt(s["questions"]), fmt(g["facts_in_retrieved"]), fmt(g["facts_in_prompt"]), fmt(g["fact_recall"])]
+
+
 def _latency_cells(s: dict[str, Any]) -> list[str]:
     lat = s["latency_s"]
     return [fmt(s["questions"]), fmt(lat["first_token_p50"], 2), fmt(lat["first_token_p95"], 2),
@@ -183,7 +196,9 @@ def _latency_cells(s: dict[str, Any]) -> list[str]:
 
 
 _CAPTIONS = {"answers": "decl ok: unanswerable questions declined; decl bad: answerable ones declined; "
-                        "cited: answers with a valid citation"}
+                        "cited: answers with a valid citation",
+             "where facts are lost": "share of expected facts in the retrieved chunks, in the text the model "
+                                     "read (questions that reached it), and in the answer"}
 
 
 def _table(title: str, cols: list[str], rows: list[tuple[str, dict[str, Any]]], cells: Any) -> Any:

@@ -48,6 +48,10 @@ class QuestionResult:
     sentences_cited: int = 0
     sentences_total: int = 0
     facts_found: list[str] = field(default_factory=list)
+    # Where facts get lost: share of expected facts in the retrieved chunks, in the model's prompt
+    # (None when the answer had no prompt: routes without a model, declines before generation).
+    facts_in_retrieved: float | None = None
+    facts_in_prompt: float | None = None
     timings: dict[str, float] = field(default_factory=dict)
     output_tokens: int = 0
     model_id: str | None = None
@@ -88,6 +92,14 @@ def grade_answer(item: QAItem, answer: Answer, chunk_text: Callable[[str], str |
     result.sentences_cited, result.sentences_total = metrics.citation_coverage(answer.text)
     # An abstention states no facts, even if its wording happens to repeat one.
     result.facts_found = [] if answer.abstained else metrics.facts_found(item.answer_must_include, answer.text)
+    if item.answerable and item.answer_must_include:
+        facts = item.answer_must_include
+        retrieved = "\n".join((chunk_text(c.chunk_id) if chunk_text and c.chunk_id else None) or c.excerpt or ""
+                              for c in answer.citations)
+        result.facts_in_retrieved = len(metrics.facts_found(facts, retrieved)) / len(facts)
+        prompt = answer.extra.get("prompt_sources") if answer.extra else None
+        if prompt is not None:
+            result.facts_in_prompt = len(metrics.facts_found(facts, "\n".join(prompt))) / len(facts)
     return result
 
 

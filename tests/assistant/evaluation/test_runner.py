@@ -82,6 +82,17 @@ class TestGradeAnswer:
         texts = {"long": long_chunk.text}
         assert grade_answer(Q_FACT, answer, chunk_text=texts.get).precise_markers == [1]
 
+    def test_fact_path_says_where_facts_were_lost(self):
+        answer = Answer(question=Q_FACT.question, text="Check the suction strainer [1].",
+                        citations=[cite(1, P41), cite(2, P12)])
+        r = grade_answer(Q_FACT, answer, chunk_text={"c41": P41.text, "c12": P12.text}.get)
+        # both facts were retrieved, no prompt recorded (a route without a model), one made it
+        assert (r.facts_in_retrieved, r.facts_in_prompt, r.facts_found) == (1.0, None, ["suction strainer"])
+        answer.extra["prompt_sources"] = ["If the pump whines, check the suction strainer first.", "Sight glass."]
+        assert grade_answer(Q_FACT, answer, chunk_text={"c41": P41.text, "c12": P12.text}.get).facts_in_prompt == 0.5
+        summary = build_report([r], ks=[1], mode="full")["grounding"]
+        assert (summary["facts_in_retrieved"], summary["facts_in_prompt"]) == (1.0, None)
+
     def test_abstention_states_no_facts(self):
         r = grade_answer(Q_FOLLOW, fake_chain().answers[Q_FOLLOW.question])
         assert r.abstained and r.facts_found == []
