@@ -183,13 +183,50 @@ def markdown_to_text(source: str) -> tuple[str | None, str]:
     from markdown_it.tree import SyntaxTreeNode
 
     text = preprocess(source)
-    front_title = None
+    front_title, front_lines = None, []
     front = _FRONT_MATTER.match(text)
-    if front:  # YAML front matter (mkdocs, Jekyll): only its title is of use here
+    if front:  # YAML front matter (mkdocs, Jekyll, Hugo): its title, and its fields as text
         text = text[front.end() :]
-        m = re.search(r"^title:\s*['\"]?(.+?)['\"]?\s*$", front.group(1), re.MULTILINE)
-        front_title = m.group(1) if m else None
+        front_title, front_lines = front_matter(front.group(1))
     parser = MarkdownIt("commonmark", {"html": True}).enable("table")
     renderer = _Renderer()
     body = "\n\n".join(renderer.blocks(SyntaxTreeNode(parser.parse(text))))
-    return renderer.title or front_title, body.strip()
+    # Doc sites keep descriptions and specs in the front matter (a parts page may be nothing else).
+    head = "\n".join(front_lines)
+    return renderer.title or front_title, "\n\n".join(p for p in (head, body.strip()) if p)
+
+
+def front_matter(block: str) -> tuple[str | None, list[str]]:
+    """(title, one line per field) of a YAML front-matter block; nested fields as ``parent > key: value``.
+
+    >>> front_matter("title: Belt\\nspecs:\\n  length: 500mm\\ntags: [a, b]")
+    ('Belt', ['specs > length: 500mm', 'tags: a, b'])
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(block)
+    except yaml.YAMLError:
+        data = None
+    if not isinstance(data, dict):  # not YAML after all: keep its lines as they are
+        return None, [squash(line) for line in block.splitlines() if line.strip()]
+    title = data.pop("title", None)
+    lines: list[str] = []
+
+    def walk(prefix: str, value: object) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix} > {key}" if prefix else str(key), inner)
+        elif isinstance(value, list):
+            if all(not isinstance(v, (dict, list)) for v in value):
+                lines.append(f"{prefix}: {', '.join(str(v) for v in value)}")
+            else:
+                for inner in value:
+                    walk(prefix, inner)
+        elif value is not None and str(value).strip():
+            text = squash(str(value))
+            # a long free-text field (description) reads best without its key
+            lines.append(text if len(text) > 80 and " > " not in prefix else f"{prefix}: {text}")
+
+    walk("", data)
+    return (str(title) if title is not None else None), lines

@@ -92,6 +92,19 @@ class TestMarkdown:
         assert load_manual(plain).documents[0].title == "valve-notes"
 
 
+    def test_front_matter_fields_are_text(self, tmp_path):
+        # a parts page of a doc site: everything is in the front matter, nothing below it
+        page = tmp_path / "column.md"
+        page.write_text('---\ntitle: "Gantry Column"\ndescription: "Made from aluminum extrusions."\n'
+                        'specs:\n  length: 500mm\n  profile: 20mm x 60mm V-Slot\n---\n')
+        doc = load_manual(page).documents[0]
+        assert doc.title == "Gantry Column"
+        assert "specs > length: 500mm" in doc.text and "Made from aluminum extrusions." in doc.text
+        broken = tmp_path / "broken.md"
+        broken.write_text("---\nnot: [valid\n---\nBody text here.\n")
+        assert "not: [valid" in load_manual(broken).documents[0].text  # unparsable: kept as lines
+
+
 class TestHtml:
     def test_structure_tables_and_stripping(self):
         doc = load_manual(FIXTURES / "conveyor.html").documents[0]
