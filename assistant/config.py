@@ -34,6 +34,10 @@ class IngestSettings(BaseModel):
     asset_registry_file: Path | None = Field(
         None, description="Optional CSV/YAML asset registry (id, name, model, line, aliases)."
     )
+    lock_wait_s: float = Field(
+        600.0, ge=0, description="How long an ingest waits for another ingest in the same data dir to finish "
+        "before it gives up with a message (ingests in one data dir run one after the other).",
+    )
 
 
 class EmbeddingSettings(BaseModel):
