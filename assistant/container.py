@@ -15,8 +15,10 @@ from assistant.config import Settings
 
 class Container:
     def __init__(self, settings: Settings) -> None:
+        from assistant.private_files import private_dir
+
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)  # password hashes, conversations, secrets: owner only
 
     # ---- index --------------------------------------------------------------------
     @cached_property
