@@ -124,6 +124,13 @@ class Container:
         return session_factory(self.engine)
 
     @cached_property
+    def audit(self):
+        from assistant.db.anchor import AuditAnchor
+        from assistant.db.audit import AuditLog
+
+        return AuditLog(self.session_factory, anchor=AuditAnchor(self.settings.audit_key_path))
+
+    @cached_property
     def work_orders(self):
         from assistant.history import WorkOrderStore
 

@@ -32,7 +32,7 @@ class TestAuditLog:
 
     def test_has_no_update_or_delete_api(self):
         public = {name for name in dir(AuditLog) if not name.startswith("_")}
-        assert public == {"append", "verify", "iter", "get"}
+        assert public == {"append", "verify", "check", "iter", "get"}
 
     def test_iter_filters(self, sessions):
         log = AuditLog(sessions)
