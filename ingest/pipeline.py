@@ -30,6 +30,7 @@ from ingest.router import Router
 from ingest.sensors import SensorLimit, load_limits
 from ingest.tables import load_mapping, norm_key
 from ingest.types import Chunk, IngestError, LoadResult, WorkOrderRecord
+from ingest.walk import walk_files
 
 MAX_WARNINGS_PER_FILE = 5  # enough to show the pattern without flooding the summary
 _SKIP_PREFIXES = ("license", "licence", "copying")
@@ -143,7 +144,7 @@ class IngestPipeline:
                 report.failed += 1
                 report.messages.append(f"failed: {root}: no such file or directory")
                 continue
-            candidates = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+            candidates = walk_files(root, report.messages) if root.is_dir() else [root]  # symlinks followed
             for path in candidates:
                 rel = path.relative_to(root).parts if root.is_dir() else (path.name,)
                 if any(part.startswith(".") for part in rel):
