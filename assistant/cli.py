@@ -48,7 +48,7 @@ def user_error(exc: BaseException) -> str | None:
                              ("unable to open", "cannot open the database: check that the data dir exists "
                                                 "and is writable")):
             if needle in text:
-                return what
+                return f"{what} ({text})"
     return user_error(exc.__cause__) if exc.__cause__ is not None else None
 
 
