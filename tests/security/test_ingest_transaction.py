@@ -124,6 +124,7 @@ def crash_and_rerun(stage: str, tmp_path: Path, db_urls: tuple[str | None, str |
     assert not (tmp_path / "data" / "ingest-journal").exists()
 
 
+@pytest.mark.slow
 def test_concurrent_ingests_wait_for_each_other_and_lose_nothing(tmp_path):
     env = env_for(tmp_path / "data")
     manual, orders = MANUAL, SAMPLE / "work_orders.csv"
@@ -143,6 +144,7 @@ def test_concurrent_ingests_wait_for_each_other_and_lose_nothing(tmp_path):
     assert got["index"] == got["rows"] and len(got["rows"][orders.resolve().as_posix()]) == 177
 
 
+@pytest.mark.slow
 def test_a_second_ingest_that_cannot_wait_says_why_in_one_line(tmp_path):
     env = env_for(tmp_path / "data")
     first = _fault(env, "pause=15@journal_written", MANUAL, wait=False)
