@@ -173,7 +173,9 @@ class IndexStore:
         """A retriever that follows this store: after ``apply`` its next call sees the new version."""
         config = dict(rrf_k=rrf_k, candidates=candidates, dense_weight=dense_weight, bm25_weight=bm25_weight,
                       fusion=fusion, alpha=alpha)
-        return _LiveRetriever(self, config)  # type: ignore[return-value]  # same API as HybridRetriever
+        from index.live import LiveRetriever
+
+        return LiveRetriever(self, config)  # type: ignore[return-value]  # same API as HybridRetriever
 
     def snapshot_retriever(self, **config: Any) -> HybridRetriever:
         """A HybridRetriever frozen on the current version (what ``retriever()`` delegates to)."""
@@ -297,41 +299,3 @@ class IndexStore:
         for entry in self.path.iterdir():
             if entry.is_dir() and entry.name.startswith("v-") and entry.name not in keep:
                 shutil.rmtree(entry, ignore_errors=True)
-
-
-class _LiveRetriever:
-    """HybridRetriever API over whichever version of the store is live at call time.
-
-    Long-lived holders (the wiring caches one retriever) would otherwise keep serving the
-    version that was live when they were built. Re-binding costs one pass over the chunk ids.
-    """
-
-    def __init__(self, store: IndexStore, config: dict[str, Any]):
-        self._store = store
-        self._config = config
-        self._bound: tuple[_Snapshot, HybridRetriever] | None = None
-
-    def _current(self) -> HybridRetriever:
-        self._store.refresh()  # one stat: a version an ingest swapped in is served from the next query on
-        snap, bound = self._store._snapshot, self._bound
-        if bound is None or bound[0] is not snap:
-            bound = (snap, self._store.snapshot_retriever(**self._config))
-            self._bound = bound  # a single assignment: concurrent readers see old or new, never half
-        return bound[1]
-
-    def retrieve(self, query: str, k: int, filters=None):
-        return self._current().retrieve(query, k, filters)
-
-    def dense(self, query: str, k: int, filters=None):
-        return self._current().dense(query, k, filters)
-
-    def keyword(self, query: str, k: int, filters=None):
-        return self._current().keyword(query, k, filters)
-
-    def dense_scores(self, query: str, chunk_ids):
-        return self._current().dense_scores(query, chunk_ids)
-
-    def __getattr__(self, name: str):
-        if name.startswith("_"):  # never recurse through our own private attributes
-            raise AttributeError(name)
-        return getattr(self._current(), name)
