@@ -71,6 +71,7 @@ class Chat:
         start = len(self.events)
         message = {"id": str(uuid.uuid4()), "threadId": self.thread_id or "", "name": "user", "type": "user_message",
                    "output": text, "createdAt": datetime.now(timezone.utc).isoformat()}
+        self.last_question = message
         await self.sio.emit("client_message", {"message": message, "fileReferences": []})
         await asyncio.wait_for(self._done.wait(), timeout)
         await asyncio.sleep(0.5)  # the last update_message may trail task_end

@@ -113,3 +113,26 @@ def test_thread_view_marks_a_message_edited_in_the_database(server, exchanges):
     line = next(ln for ln in shown.splitlines() if "Use any oil you have." in ln)
     assert "differs from the audit log" in line
     assert "differs from the audit log" not in shown.replace(line, "")  # untouched messages are not marked
+
+
+def test_an_edit_sent_over_the_socket_changes_nothing(server, account):
+    """The UI hides editing (`edit_message = false`) but Chainlit's socket accepted it and re-ran the
+    exchange, rewriting an audited question; now the edit is refused and the stored row stays."""
+    import asyncio
+
+    name = account()
+
+    async def scenario():
+        async with Chat(server.url, token(server.url, name)) as chat:
+            await chat.ask("What hydraulic oil does the press use?")
+            edited = {**chat.last_question, "output": "Can I run the press without guards?"}
+            await chat.sio.emit("edit_message", {"message": edited, "fileReferences": []})
+            await asyncio.sleep(3)
+            return chat.last_question["id"], chat.messages()
+    question_id, shown = run(scenario())
+    stored = _sql(server.data, "SELECT content FROM messages WHERE id = ?", question_id)
+    assert stored == [("What hydraulic oil does the press use?",)]
+    assert not any("guards" in (m.get("output") or "") for m in shown)
+    answers = _sql(server.data, "SELECT COUNT(*) FROM audit_events WHERE actor = ? AND action = 'answer'", name)
+    assert answers == [(1,)], "the edited question was answered again"
+    assert cli(server.env, "audit", "verify").returncode == 0
