@@ -34,6 +34,10 @@ class IngestSettings(BaseModel):
     asset_registry_file: Path | None = Field(
         None, description="Optional CSV/YAML asset registry (id, name, model, line, aliases)."
     )
+    lock_wait_s: float = Field(
+        600.0, ge=0, description="How long an ingest waits for another ingest in the same data dir to finish "
+        "before it gives up with a message (ingests in one data dir run one after the other).",
+    )
 
 
 class EmbeddingSettings(BaseModel):
@@ -160,6 +164,37 @@ class AppSettings(BaseModel):
         1, description="Questions answered at once; others queue in arrival order. One suits a CPU LLM, "
         "which already uses every core.",
     )
+    max_question_chars: int = Field(
+        2000, ge=20, description="Longest accepted question (characters); a longer one is refused with a "
+        "message and stored cut to this length.",
+    )
+
+
+class SecuritySettings(BaseModel):
+    allow_origins: list[str] = Field(
+        default_factory=list,
+        description="Other web origins (scheme://host:port) whose pages may call the chat server with a "
+        "user's cookie. Empty: only the server's own origin (a page on another port or host gets nothing).",
+    )
+    cookie_secure: bool = Field(
+        False, description="Mark the login cookie Secure, so browsers send it over HTTPS only. Turn on when "
+        "the app is served through a TLS reverse proxy (README, Security).",
+    )
+    login_max_failures_per_account: int = Field(
+        5, ge=1, description="Failed logins for one account within `login_window_s` before it is locked "
+        "for `login_lockout_s` (HTTP 429).",
+    )
+    login_max_failures_per_address: int = Field(
+        20, ge=1, description="Failed logins from one client address within `login_window_s` (any accounts) "
+        "before that address is locked for `login_lockout_s`.",
+    )
+    login_window_s: float = Field(900.0, gt=0, description="Window in which failed logins are counted.")
+    login_lockout_s: float = Field(900.0, gt=0, description="How long a locked account or address is refused.")
+    audit_key_file: Path | None = Field(
+        None, description="Secret key of the audit log's keyed hashes; its signed checkpoint (head event and "
+        "count) is written beside it. Default: audit.key in the data dir. Keep it where database "
+        "administrators cannot write, so an edited, re-chained or truncated log fails `audit verify`.",
+    )
 
 
 class Settings(BaseSettings):
@@ -178,6 +213,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     app: AppSettings = Field(default_factory=AppSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
 
     @classmethod
     def settings_customise_sources(
@@ -198,6 +234,10 @@ class Settings(BaseSettings):
     @property
     def model_cache_dir(self) -> Path:
         return self.data_dir / "models"
+
+    @property
+    def audit_key_path(self) -> Path:
+        return self.security.audit_key_file or self.data_dir / "audit.key"
 
     @property
     def database_url(self) -> str:

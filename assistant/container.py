@@ -15,8 +15,10 @@ from assistant.config import Settings
 
 class Container:
     def __init__(self, settings: Settings) -> None:
+        from assistant.private_files import private_dir
+
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)  # password hashes, conversations, secrets: owner only
 
     # ---- index --------------------------------------------------------------------
     @cached_property
@@ -43,12 +45,14 @@ class Container:
         from index.store import IndexStore
 
         s = self.settings
-        return IndexStore.open(
+        store = IndexStore.open(
             s.index_dir, self.embedder, kind=s.index.kind, approx_threshold=s.index.approx_threshold,
             hnsw_m=s.index.hnsw_m, hnsw_ef_search=s.index.hnsw_ef_search, ivf_nlist=s.index.ivf_nlist,
             ivf_nprobe=s.index.ivf_nprobe, use_gpu=s.index.use_gpu,
             chunking={"chunk_tokens": s.ingest.chunk_tokens, "overlap_tokens": s.ingest.chunk_overlap_tokens},
         )
+        store.on_refresh(self._reload_registry)  # a running server learns the assets a new ingest added
+        return store
 
     @cached_property
     def retriever(self):
@@ -72,6 +76,12 @@ class Container:
             registry.load(self.settings.ingest.asset_registry_file)
         return registry
 
+    def _reload_registry(self) -> None:
+        if "registry" in self.__dict__:  # only a registry already handed out needs the new assets
+            from ingest.assets import AssetRegistry
+
+            self.registry.merge(AssetRegistry.open(self.registry_path))
+
     @cached_property
     def chunker(self):
         from ingest.chunking import Chunker
@@ -86,8 +96,18 @@ class Container:
         return IngestPipeline(
             self.store, self.work_orders, self.chunker, max_file_mb=s.max_file_mb, registry=self.registry,
             registry_path=self.registry_path, column_mapping=s.column_mapping_file, sensor_window=s.sensor_window,
-            sensor_limits=s.sensor_limits_file,
+            sensor_limits=s.sensor_limits_file, journal=self.ingest_journal,
         )
+
+    @cached_property
+    def ingest_journal(self):
+        import sys
+
+        from ingest.journal import IngestJournal
+
+        data = self.settings.data_dir
+        return IngestJournal(data / "ingest-journal", data / "ingest.lock", wait_s=self.settings.ingest.lock_wait_s,
+                             notify=lambda line: print(line, file=sys.stderr))
 
     # ---- database -----------------------------------------------------------------
     @cached_property
@@ -102,6 +122,13 @@ class Container:
         from assistant.db.session import session_factory
 
         return session_factory(self.engine)
+
+    @cached_property
+    def audit(self):
+        from assistant.db.anchor import AuditAnchor
+        from assistant.db.audit import AuditLog
+
+        return AuditLog(self.session_factory, anchor=AuditAnchor(self.settings.audit_key_path))
 
     @cached_property
     def work_orders(self):

@@ -16,12 +16,14 @@ everything is on disk, so a crash or an exception mid-way leaves the previous ve
 from __future__ import annotations
 
 import json
+import logging
+import os
 import shutil
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -40,6 +42,7 @@ from index.types import Embedder
 from ingest.types import Chunk
 
 FORMAT_VERSION = 1
+log = logging.getLogger(__name__)
 
 
 class IndexMismatchError(RuntimeError):
@@ -66,6 +69,8 @@ class IndexStore:
 
     A ``HybridRetriever`` reads the snapshot it was made from; call ``retriever()`` again after
     ``apply`` to see the new version. Reads are thread-safe; ``apply`` calls are serialised.
+    ``refresh()`` picks up a version another process (an ingest) swapped in; the live retriever
+    calls it before every query, so a running server answers from the newest version.
     """
 
     def __init__(self, path: Path, embedder: Embedder, params: IndexParams, chunking: dict | None):
@@ -74,6 +79,9 @@ class IndexStore:
         self.params = params
         self.chunking = dict(chunking or {})
         self._write_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+        self._pointer_seen: tuple[int, int, int] | None = None  # CURRENT's (inode, mtime, size) last read
+        self._listeners: list[Callable[[], None]] = []
         self._snapshot = self._empty_snapshot()
 
     @classmethod
@@ -103,10 +111,46 @@ class IndexStore:
         )
         params.resolve_kind(0)  # validates the kind now, not at first ingest
         store = cls(path, embedder, params, chunking)
+        store._pointer_seen = store._pointer_stat()
         current = store._current_dir()
         if current is not None:
             store._snapshot = store._load(current)
         return store
+
+    def refresh(self) -> bool:
+        """Load the version ``CURRENT`` names when another process swapped it since we last looked.
+
+        Costs one ``stat`` when nothing changed. ``CURRENT`` only ever names a complete version
+        (written, fsynced, renamed before the flip), and the new snapshot replaces the old one in
+        a single assignment, so a reader sees the old version or the new one, never a mix. True
+        when a new version was loaded; listeners (``on_refresh``) are then called.
+        """
+        seen = self._pointer_stat()
+        if seen is None or seen == self._pointer_seen:
+            return False
+        with self._refresh_lock:
+            if seen == self._pointer_seen:
+                return False  # another thread loaded it meanwhile
+            self._pointer_seen = seen
+            try:
+                folder = self._current_dir()
+                if folder is None or folder.name == self._snapshot.manifest.get("version_dir"):
+                    return False
+                snapshot = self._load(folder)
+            except (OSError, ValueError, KeyError, IndexMismatchError) as exc:
+                # e.g. the version was pruned by a newer ingest while we read it: keep serving this one
+                log.warning("index %s: keeping version %s, the new one did not load: %s", self.path,
+                            self._snapshot.manifest.get("version_dir"), exc)
+                return False
+            self._snapshot = snapshot
+        log.info("index %s: now serving %s", self.path, folder.name)
+        for listener in list(self._listeners):
+            listener()
+        return True
+
+    def on_refresh(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after ``refresh`` loaded a newer version (e.g. to reload the asset registry)."""
+        self._listeners.append(listener)
 
     # -- reading ------------------------------------------------------------------------------
     @property
@@ -129,7 +173,9 @@ class IndexStore:
         """A retriever that follows this store: after ``apply`` its next call sees the new version."""
         config = dict(rrf_k=rrf_k, candidates=candidates, dense_weight=dense_weight, bm25_weight=bm25_weight,
                       fusion=fusion, alpha=alpha)
-        return _LiveRetriever(self, config)  # type: ignore[return-value]  # same API as HybridRetriever
+        from index.live import LiveRetriever
+
+        return LiveRetriever(self, config)  # type: ignore[return-value]  # same API as HybridRetriever
 
     def snapshot_retriever(self, **config: Any) -> HybridRetriever:
         """A HybridRetriever frozen on the current version (what ``retriever()`` delegates to)."""
@@ -172,10 +218,18 @@ class IndexStore:
             # The flip: after this line the new version is live, before it the old one is.
             write_json_atomic(self.path / "CURRENT", name, raw=True)
             fsync_dir(self.path)
+            self._pointer_seen = self._pointer_stat()
             self._snapshot = self._load(self.path / name, reuse=(faiss_index, bm25))
             self._prune(keep={name, old.manifest.get("version_dir")})
 
     # -- internals ----------------------------------------------------------------------------
+    def _pointer_stat(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.path / "CURRENT")
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size  # os.replace gives every flip a new inode
+
     def _current_dir(self) -> Path | None:
         pointer = self.path / "CURRENT"
         if not pointer.exists():
@@ -245,40 +299,3 @@ class IndexStore:
         for entry in self.path.iterdir():
             if entry.is_dir() and entry.name.startswith("v-") and entry.name not in keep:
                 shutil.rmtree(entry, ignore_errors=True)
-
-
-class _LiveRetriever:
-    """HybridRetriever API over whichever version of the store is live at call time.
-
-    Long-lived holders (the wiring caches one retriever) would otherwise keep serving the
-    version that was live when they were built. Re-binding costs one pass over the chunk ids.
-    """
-
-    def __init__(self, store: IndexStore, config: dict[str, Any]):
-        self._store = store
-        self._config = config
-        self._bound: tuple[_Snapshot, HybridRetriever] | None = None
-
-    def _current(self) -> HybridRetriever:
-        snap, bound = self._store._snapshot, self._bound
-        if bound is None or bound[0] is not snap:
-            bound = (snap, self._store.snapshot_retriever(**self._config))
-            self._bound = bound  # a single assignment: concurrent readers see old or new, never half
-        return bound[1]
-
-    def retrieve(self, query: str, k: int, filters=None):
-        return self._current().retrieve(query, k, filters)
-
-    def dense(self, query: str, k: int, filters=None):
-        return self._current().dense(query, k, filters)
-
-    def keyword(self, query: str, k: int, filters=None):
-        return self._current().keyword(query, k, filters)
-
-    def dense_scores(self, query: str, chunk_ids):
-        return self._current().dense_scores(query, chunk_ids)
-
-    def __getattr__(self, name: str):
-        if name.startswith("_"):  # never recurse through our own private attributes
-            raise AttributeError(name)
-        return getattr(self._current(), name)

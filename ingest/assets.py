@@ -174,6 +174,16 @@ class AssetRegistry:
     def __contains__(self, asset_id: object) -> bool:
         return asset_id in self._assets
 
+    def merge(self, other: "AssetRegistry") -> None:
+        """Add every asset of ``other`` (assets are only ever added, so a union loses nothing).
+
+        Built aside and swapped in, so a server thread resolving a question meanwhile never sees
+        a dict change size under it."""
+        union = AssetRegistry()
+        for a in [*self.all(), *other.all()]:
+            union.add(a.id, name=a.name, aliases=a.aliases, model=a.model, line=a.line)
+        self._assets, self._index, self._max_len = union._assets, union._index, union._max_len
+
     # ---- persistence ----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {"assets": [asdict(a) for a in self.all()]}

@@ -3,7 +3,9 @@
 Incremental by content hash (sha256 of the file bytes): unchanged files cost one hash, changed
 files replace their old chunks, ``delete`` removes sources. Every file is loaded and chunked
 before the single ``store.apply`` call, so a crash or a bad file mid-run leaves the previous
-index usable; a failing file is reported and the rest of the batch goes in.
+index usable; a failing file is reported and the rest of the batch goes in. With a journal
+(``ingest/journal.py``) the run holds the data dir's ingest lock, finishes what an interrupted
+run left, and writes index, work-order rows and registry as one recoverable transaction.
 
 Usage::
 
@@ -23,10 +25,12 @@ from pathlib import Path
 from typing import Any, Iterable, Protocol
 
 from ingest.assets import AssetRegistry
+from ingest.journal import IngestJournal, commit
 from ingest.router import Router
 from ingest.sensors import SensorLimit, load_limits
 from ingest.tables import load_mapping, norm_key
 from ingest.types import Chunk, IngestError, LoadResult, WorkOrderRecord
+from ingest.walk import walk_files
 
 MAX_WARNINGS_PER_FILE = 5  # enough to show the pattern without flooding the summary
 _SKIP_PREFIXES = ("license", "licence", "copying")
@@ -68,8 +72,10 @@ class IngestPipeline:
     def __init__(self, store: Any, work_orders: WorkOrderSink | None, chunker: Any, *, max_file_mb: float,
                  registry: AssetRegistry | None = None, registry_path: Path | None = None,
                  column_mapping: dict[str, str] | Path | None = None, sensor_window: str = "week",
-                 sensor_limits: list[SensorLimit] | Path | None = None) -> None:
+                 sensor_limits: list[SensorLimit] | Path | None = None,
+                 journal: IngestJournal | None = None) -> None:
         self.store = store
+        self.journal = journal
         self.work_orders = work_orders
         self.chunker = chunker
         self.registry_path = Path(registry_path) if registry_path else None
@@ -84,7 +90,26 @@ class IngestPipeline:
         self.router = Router(max_file_mb, column_mapping, sensor_window, sensor_limits)
 
     def run(self, paths: Iterable[Path], delete: Iterable[Path] = ()) -> IngestReport:
-        report = IngestReport()
+        if self.journal is None:
+            return self._run(paths, delete, IngestReport())
+        with self.journal.locked():
+            report = IngestReport()
+            self._catch_up(report)
+            return self._run(paths, delete, report)
+
+    def _catch_up(self, report: IngestReport) -> None:
+        """Start from what is on disk now: another ingest may have finished while we waited for the
+        lock, and an interrupted one may have left its transaction half done."""
+        self.store.refresh()
+        if self.registry_path is not None:
+            self.registry.merge(AssetRegistry.open(self.registry_path))
+        note = self.journal.recover(self.store, self.work_orders, self.registry_path)
+        if note:
+            report.messages.append(note)
+            if self.registry_path is not None:
+                self.registry.merge(AssetRegistry.open(self.registry_path))
+
+    def _run(self, paths: Iterable[Path], delete: Iterable[Path], report: IngestReport) -> IngestReport:
         existing = self.store.source_hashes()
         loaded: dict[str, _Loaded] = {}
         files = self._collect([Path(p) for p in paths], report)
@@ -104,16 +129,10 @@ class IngestPipeline:
             report.ingested += 1
             report.chunks_added += len(chunks)
         deletes = self._deletes([Path(p) for p in delete], existing, report)
-        if upserts or deletes:
-            self.store.apply(upserts, deletes)  # atomic: on error the old index stays
-        if self.work_orders is not None:
-            for source in upserts:
-                self.work_orders.replace_source(source, loaded[source].result.work_orders)
-            for source in deletes:
-                self.work_orders.delete_source(source)
+        rows = {source: loaded[source].result.work_orders for source in upserts}
+        # Index swap first (the commit point), then rows and registry; the journal finishes them after a crash.
+        commit(self.journal, self.store, self.work_orders, self.registry, self.registry_path, upserts, deletes, rows)
         report.deleted = len(deletes)
-        if self.registry_path is not None:
-            self.registry.save(self.registry_path)
         return report
 
     # ---- steps ----------------------------------------------------------------------------
@@ -125,7 +144,7 @@ class IngestPipeline:
                 report.failed += 1
                 report.messages.append(f"failed: {root}: no such file or directory")
                 continue
-            candidates = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+            candidates = walk_files(root, report.messages) if root.is_dir() else [root]  # symlinks followed
             for path in candidates:
                 rel = path.relative_to(root).parts if root.is_dir() else (path.name,)
                 if any(part.startswith(".") for part in rel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.app.markdown_safety import no_remote_images
 from assistant.app.render import excerpt_body, short_label
 from assistant.procedure_render import Procedure, ProcedureSource, Step
 
@@ -65,7 +66,7 @@ def header_markdown(p: Procedure) -> str:
     out += ["", "Tick each item below as you go; safety comes first."]
     if p.sources:
         out += ["", "**Sources:** " + " · ".join(f"[{s.n}] {short_label(s)}" for s in p.sources)]
-    return "\n".join(out)
+    return no_remote_images("\n".join(out))
 
 
 def source_text(s: ProcedureSource) -> str:
@@ -74,4 +75,5 @@ def source_text(s: ProcedureSource) -> str:
     where = ", ".join(x for x in (f"work order {s.record_id}" if s.record_id else "",
                                    f"page {s.page}" if s.page is not None else "", section) if x)
     body = excerpt_body(s.excerpt, s.label)
-    return "\n".join([f"**{s.label}**"] + ([where] if where else []) + ["", "> " + body.replace("\n", "\n> ")])
+    return no_remote_images("\n".join([f"**{s.label}**"] + ([where] if where else [])
+                                       + ["", "> " + body.replace("\n", "\n> ")]))

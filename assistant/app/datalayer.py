@@ -19,6 +19,7 @@ from chainlit.data.base import BaseDataLayer
 from chainlit.types import Feedback, PageInfo, PaginatedResponse, Pagination, ThreadDict, ThreadFilter
 from chainlit.user import PersistedUser, User
 
+from assistant.app.markdown_safety import no_remote_images
 from assistant.db.users import UserInfo
 
 MESSAGE_TYPES = {"user_message", "assistant_message", "system_message"}
@@ -57,7 +58,7 @@ class MaintDataLayer(BaseDataLayer):
     async def _user(self) -> UserInfo:
         name = self._username()
         info = await asyncio.to_thread(self.services.users.get, name) if name else None
-        if info is None:
+        if info is None or not info.active:
             raise PermissionError("no authenticated user for this request")
         return info
 
@@ -96,11 +97,18 @@ class MaintDataLayer(BaseDataLayer):
             return  # tool/run steps are not part of the conversation record
         user = await self._user()
         convs = self.services.conversations
+        output = step_dict.get("output") or ""
+        asked = step_dict["type"] == "user_message"
+        limit = self.services.settings.app.max_question_chars
+        if asked and len(output) > limit:
+            # Refused by the handler with a message; what is kept is the start, marked as cut.
+            output = output[:limit] + f"\n\n[cut: {len(output):,} characters in all]"
         await asyncio.to_thread(convs.ensure_thread, user, step_dict["threadId"])
         await asyncio.to_thread(
-            convs.add_message, user, step_dict["threadId"], step_dict["type"], step_dict.get("output") or "",
+            convs.add_message, user, step_dict["threadId"], step_dict["type"], output,
             message_id=step_dict["id"], name=step_dict.get("name"), parent_id=step_dict.get("parentId"),
-            metadata=step_dict.get("metadata") or None, created_at=_parse(step_dict.get("createdAt")))
+            metadata=step_dict.get("metadata") or None, created_at=_parse(step_dict.get("createdAt")),
+            overwrite=not asked)  # a question, once asked, is part of the record and never rewritten
 
     async def update_step(self, step_dict: dict[str, Any]) -> None:
         await self.create_step(step_dict)
@@ -141,8 +149,15 @@ class MaintDataLayer(BaseDataLayer):
             return PaginatedResponse(pageInfo=PageInfo(hasNextPage=False, startCursor=None, endCursor=None), data=[])
         before = None
         if pagination.cursor:
-            owner = await asyncio.to_thread(self.services.conversations.get_thread, info, pagination.cursor)
-            before = owner.thread.created_at
+            # The cursor is the viewer's own last thread id: anything else (another user's thread,
+            # a made-up id) is "not found", never a 500 or a hint that the thread exists.
+            owned = await asyncio.to_thread(self.services.conversations.list_threads, info, limit=1,
+                                            only_id=pagination.cursor)
+            if not owned:
+                from fastapi import HTTPException
+
+                raise HTTPException(status_code=404, detail="no such thread")
+            before = owned[0].created_at
         # The sidebar lists the viewer's own threads: Chainlit only lets authors open a thread.
         threads = await asyncio.to_thread(self.services.conversations.list_threads, info,
                                           limit=pagination.first + 1, before=before, search=filters.search)
@@ -160,6 +175,8 @@ class MaintDataLayer(BaseDataLayer):
             return None
         # Chainlit checks authorship before and after this call; we read as the owner.
         info = await asyncio.to_thread(self.services.users.get, owner)
+        if info is None or not info.active:
+            return None  # a disabled or deleted owner cannot resume it
         view = await asyncio.to_thread(convs.get_thread, info, thread_id)
         steps = []
         ids = {m.id for m in view.messages}
@@ -167,7 +184,7 @@ class MaintDataLayer(BaseDataLayer):
             # Run steps are not stored; an answer whose run is gone is shown at the top level.
             parent = m.parent_id if m.parent_id in ids else None
             step = {"id": m.id, "threadId": thread_id, "parentId": parent, "type": m.role, "name": m.name or "",
-                    "output": m.content, "input": "", "createdAt": _iso(m.created_at), "start": _iso(m.created_at),
+                    "output": no_remote_images(m.content), "input": "", "createdAt": _iso(m.created_at), "start": _iso(m.created_at),
                     "end": _iso(m.created_at), "metadata": m.metadata, "streaming": False}
             if m.feedback:
                 step["feedback"] = {"forId": m.id, "id": m.feedback["id"], "comment": m.feedback["comment"],
@@ -198,7 +215,8 @@ class MaintDataLayer(BaseDataLayer):
         if e.get("type") == "custom":
             props = json.loads(e.get("content") or "{}")
         elif e.get("content") is not None:
-            url = "data:text/plain;charset=utf-8;base64," + base64.b64encode(e["content"].encode()).decode()
+            body = no_remote_images(e["content"])  # stored before images were made links, or not ours
+            url = "data:text/plain;charset=utf-8;base64," + base64.b64encode(body.encode()).decode()
         return {**e, "threadId": thread_id, "url": url, "chainlitKey": None, "objectKey": None, "size": None,
                 "language": None, "page": None, "props": props, "autoPlay": None, "playerConfig": None}
 

@@ -15,9 +15,11 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import chainlit as cl
 
-from assistant.app import checklist, render
+from assistant.app import checklist, render, security
+from assistant.app.markdown_safety import ImageStreamFilter, no_remote_images
 from assistant.app.services import AppServices
 from assistant.db.export import ExchangeFilter, answer_payload, exchanges
+from assistant.db.integrity import record_payload, thread_marks, verify_conversations
 from assistant.db.users import UserInfo
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,10 @@ def current_user(services: AppServices) -> UserInfo:
     info = services.users.get(user.identifier) if user else None
     if info is None:
         raise PermissionError("not logged in")
+    # An open socket outlives the token check at connect: a revoked session must not keep asking.
+    if not security.session_current(services.users, cl.context.session.token):
+        raise PermissionError("your session has ended (logged out, password changed or account disabled); "
+                              "reload the page and log in again")
     return info
 
 
@@ -64,19 +70,27 @@ def asset_settings(services: AppServices, initial: str | None) -> cl.ChatSetting
     return cl.ChatSettings([Select(id="asset", label="Machine", items=items, initial_value=initial or "")])
 
 
-async def handle_message(services: AppServices, text: str) -> None:
+async def handle_message(services: AppServices, text: str, message_id: str | None = None) -> None:
+    """``message_id``: the technician's message, whose text the exchange's audit event vouches for."""
     user = current_user(services)
+    limit = services.settings.app.max_question_chars
+    if len(text) > limit:
+        await cl.Message(content=f"Your message has {len(text):,} characters; the limit is {limit:,}. "
+                                 "Please ask a shorter question (one problem at a time).").send()
+        return
+    asked = (message_id, text)
     if m := PROCEDURE_RE.match(text):
-        await run_procedure(services, user, m.group(1).strip())
+        await run_procedure(services, user, m.group(1).strip(), asked)
     elif m := AUDIT_RE.match(text):
-        await show_audit(services, user, m.group(1).strip())
+        await show_audit(services, user, m.group(1).strip(), asked)
     elif m := THREAD_RE.match(text):
-        await show_thread(services, user, m.group(1))
+        await show_thread(services, user, m.group(1), asked)
     else:
-        await answer_question(services, user, text)
+        await answer_question(services, user, text, asked)
 
 
-async def answer_question(services: AppServices, user: UserInfo, question: str) -> None:
+async def answer_question(services: AppServices, user: UserInfo, question: str,
+                          asked: tuple[str | None, str] = (None, "")) -> None:
     asset = cl.user_session.get("asset") or None
     # Plain dicts, not ChatMessage: Chainlit persists the session as JSON for resuming.
     history: list[dict[str, str]] = cl.user_session.get("history") or []
@@ -84,6 +98,7 @@ async def answer_question(services: AppServices, user: UserInfo, question: str) 
     await msg.send()
     answer = None
     elements: dict[str, cl.Text] = {}
+    images = ImageStreamFilter()  # streamed text is rendered at once: no image may load from it either
     async for kind, value in services.runner.stream(question, asset=asset, history=history):
         if kind == "queued":
             msg.content = f"_Queued: {value} question(s) ahead of yours…_"
@@ -93,7 +108,7 @@ async def answer_question(services: AppServices, user: UserInfo, question: str) 
             msg.content = render.sources_line(value) + "\n\n"
             await msg.update()
         elif kind == "token":
-            await msg.stream_token(value)
+            await msg.stream_token(images.feed(value))
         elif kind == "error":
             log.exception("answer failed", exc_info=value)
             msg.content = f"⚠️ Could not answer: {value}"
@@ -110,7 +125,8 @@ async def answer_question(services: AppServices, user: UserInfo, question: str) 
     history = (history + turn)[-HISTORY_TURNS:]
     cl.user_session.set("history", history)
     thread_id = cl.context.session.thread_id
-    await asyncio.to_thread(_record, services, user, thread_id, msg.id, answer)
+    shown = record_payload(msg.id, msg.content, *asked)
+    await asyncio.to_thread(_record, services, user, thread_id, msg.id, answer, shown)
 
 
 def _elements(citations: list[Any], made: dict[str, cl.Text]) -> list[cl.Text]:
@@ -125,14 +141,16 @@ def _elements(citations: list[Any], made: dict[str, cl.Text]) -> list[cl.Text]:
     return out
 
 
-def _record(services: AppServices, user: UserInfo, thread_id: str, message_id: str, answer: Any) -> None:
+def _record(services: AppServices, user: UserInfo, thread_id: str, message_id: str, answer: Any,
+            shown: dict[str, Any]) -> None:
     services.conversations.ensure_thread(user, thread_id, title=answer.question[:120], asset=answer.asset)
     services.conversations.update_thread(user, thread_id, asset=answer.asset)
     services.conversations.record_answer(user, thread_id, message_id, answer)
-    services.audit.append(user.username, "answer", answer_payload(answer, message_id), thread_id)
+    services.audit.append(user.username, "answer", {**answer_payload(answer, message_id), **shown}, thread_id)
 
 
-async def run_procedure(services: AppServices, user: UserInfo, symptom: str) -> None:
+async def run_procedure(services: AppServices, user: UserInfo, symptom: str,
+                        asked: tuple[str | None, str] = (None, "")) -> None:
     asset = cl.user_session.get("asset") or None
     if not symptom:
         await cl.Message(content="Describe the problem after `/procedure`, e.g. `/procedure pump whining`.").send()
@@ -154,23 +172,32 @@ async def run_procedure(services: AppServices, user: UserInfo, symptom: str) -> 
                      for s in procedure.sources]
     await msg.update()
     payload = {"message_id": msg.id, "asset": asset, "symptom": symptom,
-               "procedure": render.procedure_markdown(procedure)}
+               "procedure": render.procedure_markdown(procedure), **record_payload(msg.id, msg.content, *asked)}
     await asyncio.to_thread(services.audit.append, user.username, "procedure", payload, cl.context.session.thread_id)
 
 
-async def show_audit(services: AppServices, user: UserInfo, args: str) -> None:
+async def show_audit(services: AppServices, user: UserInfo, args: str,
+                     asked: tuple[str | None, str] = (None, "")) -> None:
     if not user.can_read_all:
         await cl.Message(content="Only supervisors and admins can audit.").send()
         return
     flagged = "flagged" in args.split()
     rows = await asyncio.to_thread(exchanges, services.audit, ExchangeFilter(flagged=flagged))
-    ok, bad = await asyncio.to_thread(services.audit.verify)
-    chain = "✅ audit chain intact" if ok else f"❌ audit chain broken at event {bad}"
-    await cl.Message(content=f"{chain}\n\n{render.audit_markdown(rows)}\n\nOpen a conversation: `/thread <id>`").send()
+    check = await asyncio.to_thread(services.audit.check)
+    chain = "✅ audit chain intact" if check.ok else f"❌ audit chain broken: {check.reason}"
+    problems = await asyncio.to_thread(verify_conversations, services.sessions, services.audit)
+    if problems:
+        chain += f"\n\n❌ {len(problems)} stored message(s) differ from the audit log, e.g. {problems[0]}"
+    await _reply(services, user, "audit_viewed", {"flagged": flagged}, asked,
+                 f"{chain}\n\n{render.audit_markdown(rows)}\n\nOpen a conversation: `/thread <id>`")
 
 
-async def show_thread(services: AppServices, user: UserInfo, thread_id: str) -> None:
-    """Read-only transcript of any thread for supervisors (the server refuses technicians)."""
+async def show_thread(services: AppServices, user: UserInfo, thread_id: str,
+                      asked: tuple[str | None, str] = (None, "")) -> None:
+    """Read-only transcript of any thread for supervisors (the server refuses technicians).
+
+    Each message is checked against the audit log: an edited one is marked, so a supervisor never
+    takes a tampered transcript for the record."""
     try:
         view = await asyncio.to_thread(services.conversations.get_thread, user, thread_id)
     except PermissionError:
@@ -179,9 +206,20 @@ async def show_thread(services: AppServices, user: UserInfo, thread_id: str) -> 
     except LookupError:
         await cl.Message(content=f"No conversation {thread_id}.").send()
         return
+    marks = await asyncio.to_thread(thread_marks, view, services.audit)
     lines = [f"**{view.thread.title or 'Conversation'}** by {view.thread.owner} "
              f"({view.thread.asset or 'any machine'}, read-only)"]
     for m in view.messages:
         who = "🧑‍🔧" if m.role == "user_message" else "🤖"
-        lines.append(f"{who} {m.content}")
-    await cl.Message(content="\n\n".join(lines)).send()
+        note = {"altered": " ⚠️ *edited after it was recorded: differs from the audit log*",
+                "unrecorded": " *(not in the audit log)*"}.get(marks.get(m.id, ""), "")
+        lines.append(f"{who}{note} {no_remote_images(m.content)}")
+    await _reply(services, user, "thread_read", {"read_thread": thread_id}, asked, "\n\n".join(lines))
+
+
+async def _reply(services: AppServices, user: UserInfo, action: str, payload: dict[str, Any],
+                 asked: tuple[str | None, str], content: str) -> None:
+    """Send a supervisor's view and audit who looked at what (it vouches for both messages too)."""
+    msg = await cl.Message(content=content).send()
+    payload = {**payload, **record_payload(msg.id, msg.content, *asked)}
+    await asyncio.to_thread(services.audit.append, user.username, action, payload, cl.context.session.thread_id)

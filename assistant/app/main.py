@@ -13,7 +13,7 @@ import threading
 import chainlit as cl
 from chainlit.server import app as http_app
 
-from assistant.app import handlers
+from assistant.app import handlers, security
 from assistant.app.datalayer import MaintDataLayer, current_http_user
 from assistant.app.services import get_services, warm_up
 from assistant.app.voice import AudioBuffer
@@ -58,6 +58,7 @@ class _HttpUserMiddleware:
 
 
 http_app.add_middleware(_HttpUserMiddleware)
+security.install(http_app, get_services())  # outermost: origins, revoked tokens, login throttling
 
 # Server start, not import of a library module: warm the models off the event loop.
 threading.Thread(target=lambda: warm_up(get_services()), name="maintassist-warm-up", daemon=True).start()
@@ -73,10 +74,16 @@ async def _login(username: str, password: str) -> cl.User | None:
     services = get_services()
     info = await asyncio.to_thread(services.users.verify, username, password)
     if info is None:
-        await asyncio.to_thread(services.audit.append, username[:128] or "?", "login_failed", {})
-        return None
+        return None  # counted by security.SessionGuard; a lockout, not each guess, is audited
     await asyncio.to_thread(services.audit.append, info.username, "login", {"role": info.role})
-    return cl.User(identifier=info.username, display_name=info.username, metadata={"role": info.role})
+    # The token carries the account's token version; raising it in the database ends this session.
+    return cl.User(identifier=info.username, display_name=info.username,
+                   metadata={"role": info.role, security.TOKEN_VERSION: info.token_version})
+
+
+@cl.on_logout
+async def _logout(request, response):
+    return await security.logout(get_services(), request)
 
 
 @cl.set_starters
@@ -119,7 +126,7 @@ async def _settings(settings: dict):
 
 @cl.on_message
 async def _message(message: cl.Message):
-    await handlers.handle_message(get_services(), message.content)
+    await handlers.handle_message(get_services(), message.content, message_id=message.id)
 
 
 @cl.on_audio_start
@@ -159,7 +166,7 @@ async def _audio_end():
         return
     note = " (recording cut at the time limit)" if buffer.truncated else ""
     # Shown as the technician's own message so a misheard word is visible before the answer.
-    await cl.Message(content=text, author=cl.user_session.get("user").identifier, type="user_message").send()
+    said = await cl.Message(content=text, author=cl.user_session.get("user").identifier, type="user_message").send()
     if note:
         await cl.Message(content=f"_{note.strip(' ()')}_").send()
-    await handlers.handle_message(services, text)
+    await handlers.handle_message(services, text, message_id=said.id)

@@ -1,12 +1,14 @@
 """Text the chat shows: citation side panels, flags, source lists, procedure checklists, audit rows.
 
-Pure functions over our types, so the wording is tested without a browser.
+Pure functions over our types, so the wording is tested without a browser. Everything that
+carries document, user or model text goes through ``no_remote_images`` (``markdown_safety.py``).
 """
 
 from __future__ import annotations
 
 from typing import Any, Sequence
 
+from assistant.app.markdown_safety import no_remote_images
 from assistant.procedure_render import ProcedureSource
 from assistant.types import Citation, Flag
 
@@ -56,7 +58,7 @@ def citation_text(c: Citation) -> str:
         lines.append(f"asset: {c.asset}")
     lines.append("")
     lines.append("> " + excerpt_body(c.excerpt, c.label).replace("\n", "\n> "))
-    return "\n".join(lines)
+    return no_remote_images("\n".join(lines))
 
 
 def excerpt_body(excerpt: str, label: str) -> str:
@@ -73,7 +75,7 @@ def excerpt_body(excerpt: str, label: str) -> str:
 def sources_line(citations: Sequence[Citation]) -> str:
     if not citations:
         return ""
-    return "**Sources:** " + " · ".join(f"{element_name(c)} {short_label(c)}" for c in citations)
+    return no_remote_images("**Sources:** " + " · ".join(f"{element_name(c)} {short_label(c)}" for c in citations))
 
 
 def flags_markdown(flags: Sequence[Flag], abstained: bool = False) -> str:
@@ -95,7 +97,7 @@ def answer_markdown(text: str, citations: Sequence[Citation], flags: Sequence[Fl
     line = sources_line(citations)
     if line:
         parts.append(line)
-    return "\n\n".join(p for p in parts if p)
+    return no_remote_images("\n\n".join(p for p in parts if p))
 
 
 def procedure_markdown(procedure: Any) -> str:
@@ -117,4 +119,4 @@ def audit_markdown(rows: Sequence[dict[str, Any]], limit: int = 20) -> str:
         fb = {1: "👍", -1: "👎"}.get(r["feedback"], "")
         question = (r["question"] or "").replace("|", "/")[:60]
         lines.append(f"| {r['event_id']} | {r['ts']} | {r['user']} | {r['asset'] or ''} | {question} | {kinds} | {fb} | `{r['thread_id']}` |")
-    return "\n".join(lines)
+    return no_remote_images("\n".join(lines))

@@ -13,7 +13,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from assistant.db.audit import AuditLog
 from assistant.db.conversations import ConversationService
 from assistant.db.users import UserService
 
@@ -29,7 +28,7 @@ class AppServices:
         self.sessions = container.session_factory
         self.users = UserService(self.sessions)
         self.conversations = ConversationService(self.sessions)
-        self.audit = AuditLog(self.sessions)
+        self.audit = container.audit  # keyed and checkpointed outside the database
         self._chain = chain
 
     @cached_property

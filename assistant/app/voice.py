@@ -1,7 +1,10 @@
 """Voice questions: buffer the browser's audio, enforce limits, transcribe with faster-whisper.
 
 Chainlit's microphone sends 16-bit mono PCM chunks (``mimeType`` "pcm16") at the configured
-sample rate; other recorders may send webm/wav, which faster-whisper decodes itself. The domain
+sample rate; other recorders may send webm/wav, decoded with PyAV (faster-whisper's decoder).
+The duration limit holds for every format: PCM is cut by its byte count, anything else while it
+is decoded, so a client naming a compressed ``mimeType`` cannot send an hour of speech for
+Whisper to transcribe (the byte limit alone let 43 minutes through). The domain
 prompt (asset ids and names, fault codes, part numbers) steers Whisper towards the words a
 technician says, e.g. "PRESS-04" rather than "press for".
 
@@ -42,7 +45,7 @@ class AudioBuffer:
 
     @property
     def seconds(self) -> float:
-        """Length of the buffered PCM audio (0 for compressed formats, which are limited by bytes)."""
+        """Length of the buffered PCM audio (0 for compressed formats, which are cut when decoded)."""
         return self._size / 2 / self.sample_rate if self.is_pcm else 0.0
 
     @property
@@ -74,9 +77,41 @@ class AudioBuffer:
         if self.is_pcm:
             pcm = np.frombuffer(raw[: len(raw) - len(raw) % 2], dtype="<i2").astype(np.float32) / 32768.0
             return resample(pcm, self.sample_rate, WHISPER_RATE)
-        from faster_whisper import decode_audio
+        samples, cut = decode_limited(raw, self.max_seconds)
+        self.truncated = self.truncated or cut
+        return samples
 
-        return decode_audio(io.BytesIO(raw), sampling_rate=WHISPER_RATE)
+
+def decode_limited(raw: bytes, max_seconds: float, rate: int = WHISPER_RATE) -> tuple[np.ndarray, bool]:
+    """Mono float32 samples at ``rate`` from any container PyAV reads, decoding no further than
+    ``max_seconds`` (the CPU spent is bounded by the limit, not by what the client sent).
+    Returns the samples and whether the recording was cut."""
+    import av
+
+    limit = int(max_seconds * rate)
+    resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=rate)
+    parts: list[np.ndarray] = []
+    total, cut = 0, False
+    with av.open(io.BytesIO(raw), mode="r", metadata_errors="ignore") as container:
+        frames = container.decode(audio=0)
+        while total < limit:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                frame = None  # flush the resampler
+            except av.error.InvalidDataError:
+                continue  # a damaged frame, as faster-whisper skips them
+            for out in resampler.resample(frame):
+                array = out.to_ndarray().reshape(-1)
+                parts.append(array)
+                total += array.size
+            if frame is None:
+                break
+        else:
+            cut = True
+    samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
+    cut = cut or samples.size > limit
+    return samples[:limit].astype(np.float32) / 32768.0, cut
 
 
 def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
@@ -107,8 +142,10 @@ def save_wav(samples: np.ndarray, path: Path, rate: int = WHISPER_RATE) -> Path:
     import os
     import wave
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    from assistant.private_files import private_dir, private_file
+
+    private_dir(path.parent)
+    tmp = private_file(path.with_suffix(".tmp"))  # a technician's voice: owner only, from the first byte
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
     with wave.open(str(tmp), "wb") as wav:
         wav.setnchannels(1)

@@ -14,9 +14,8 @@ from rich.table import Table
 
 def _log(data_dir: Path | None):
     from assistant.cli import container_from
-    from assistant.db.audit import AuditLog
 
-    return AuditLog(container_from(data_dir).session_factory)
+    return container_from(data_dir).audit  # keyed, with the checkpoint outside the database
 
 
 def _parse_when(value: str | None, option: str) -> datetime | None:
@@ -93,10 +92,21 @@ def register(app: typer.Typer) -> None:
 
     @audit_app.command("verify")
     def verify(data_dir: Path = DataDirOption) -> None:
-        """Recompute the hash chain; exit 1 and name the first bad event if it was tampered with."""
-        ok, bad = _log(data_dir).verify()
-        if ok:
-            typer.echo("audit chain OK")
-            return
-        typer.echo(f"audit chain BROKEN at event {bad}: it or an earlier row was edited or deleted", err=True)
-        raise typer.Exit(1)
+        """Recompute the keyed hash chain, compare its end with the signed checkpoint, and check the
+        stored messages and answers against what the chain recorded; exit 1 naming what was tampered with."""
+        from assistant.cli import container_from
+        from assistant.db.integrity import verify_conversations
+
+        container = container_from(data_dir)
+        check = container.audit.check()
+        if not check.ok:
+            where = f" at event {check.bad_id}" if check.bad_id else ""
+            typer.echo(f"audit chain BROKEN{where}: {check.reason}", err=True)
+            raise typer.Exit(1)
+        problems = verify_conversations(container.session_factory, container.audit)
+        for line in problems[:20]:
+            typer.echo(f"  {line}", err=True)
+        if problems:
+            typer.echo(f"audit chain OK, but {len(problems)} stored message(s) or answer(s) differ from it", err=True)
+            raise typer.Exit(1)
+        typer.echo("audit chain OK; stored messages and answers match it")

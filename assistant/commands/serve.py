@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -33,15 +35,22 @@ def ensure_secret(data_dir: Path) -> str:
     return secret
 
 
-def prepare_app_root(data_dir: Path) -> Path:
+def prepare_app_root(data_dir: Path, allow_origins: list[str] | None = None) -> Path:
     """A Chainlit project folder in the data dir (config, CSS, welcome text) from the packaged copies.
 
     Chainlit writes its own files (translations, uploads) next to its config, so it gets a
-    writable folder of its own rather than the installed package.
+    writable folder of its own rather than the installed package; like the data dir, owner only.
+    ``allow_origins`` (``security.allow_origins``) goes into the config for Chainlit's CORS.
     """
-    root = data_dir / "chainlit"
-    (root / ".chainlit").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(APP_DIR / "chainlit_config.toml", root / ".chainlit" / "config.toml")
+    from assistant.private_files import private_dir
+
+    root = private_dir(data_dir / "chainlit")
+    private_dir(root / ".chainlit")
+    private_dir(root / ".files")  # Chainlit's per-session uploads
+    config = (APP_DIR / "chainlit_config.toml").read_text(encoding="utf-8")
+    config = re.sub(r"(?m)^allow_origins = .*$", lambda _m: "allow_origins = " + json.dumps(allow_origins or []),
+                    config)
+    (root / ".chainlit" / "config.toml").write_text(config, encoding="utf-8")
     shutil.copyfile(APP_DIR / "chainlit.md", root / "chainlit.md")
     shutil.copytree(APP_DIR / "public", root / "public", dirs_exist_ok=True)
     return root
@@ -67,7 +76,8 @@ def prepare(data_dir: Path | None) -> tuple[dict[str, str], object]:
                    f"`maintassist users set-password admin`):\n  {password}")
     env = dict(os.environ)
     env.update({"MAINTASSIST_DATA_DIR": str(data), "CHAINLIT_AUTH_SECRET": ensure_secret(data),
-                "CHAINLIT_APP_ROOT": str(prepare_app_root(data)), "HF_HUB_OFFLINE": "1",
+                "CHAINLIT_APP_ROOT": str(prepare_app_root(data, settings.security.allow_origins)),
+                "HF_HUB_OFFLINE": "1",
                 "TRANSFORMERS_OFFLINE": "1"})
     # Chainlit imports main.py by path from its own folder; make our packages importable there too.
     source_root = str(APP_DIR.parent.parent)

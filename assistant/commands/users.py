@@ -1,4 +1,7 @@
-"""``maintassist users add|list|set-role|set-password``: accounts for the chat app."""
+"""``maintassist users add|list|set-role|set-password|disable|enable|delete``: accounts for the chat app.
+
+Changing a password, disabling or deleting an account ends its open chat sessions at once.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +14,10 @@ from rich.table import Table
 
 def _services(data_dir: Path | None):
     from assistant.cli import container_from
-    from assistant.db.audit import AuditLog
     from assistant.db.users import UserService
 
     container = container_from(data_dir)
-    return UserService(container.session_factory), AuditLog(container.session_factory)
+    return UserService(container.session_factory), container.audit
 
 
 def register(app: typer.Typer) -> None:
@@ -49,12 +51,13 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"password (shown once): {password}")
 
     @users_app.command("list")
-    def list_users(data_dir: Path = DataDirOption) -> None:
-        """List users and their roles."""
+    def list_users(show_deleted: bool = typer.Option(False, "--deleted", help="Include deleted accounts."),
+                   data_dir: Path = DataDirOption) -> None:
+        """List users, their roles and whether they may log in."""
         users, _ = _services(data_dir)
-        table = Table("username", "role", "created")
-        for user in users.list():
-            table.add_row(user.username, user.role, user.created_at.isoformat(timespec="seconds"))
+        table = Table("username", "role", "status", "created")
+        for user in users.list(include_deleted=show_deleted):
+            table.add_row(user.username, user.role, user.status, user.created_at.isoformat(timespec="seconds"))
         Console().print(table)
 
     @users_app.command("set-role")
@@ -79,4 +82,35 @@ def register(app: typer.Typer) -> None:
         except (ValueError, LookupError) as exc:
             raise typer.BadParameter(str(exc)) from exc
         audit.append("cli", "password_reset", {"username": name})
-        typer.echo(f"password of {name} changed")
+        typer.echo(f"password of {name} changed; their open sessions have ended")
+
+    def _change(name: str, data_dir: Path | None, action: str, apply, done: str) -> None:
+        users, audit = _services(data_dir)
+        try:
+            apply(users)
+        except LookupError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+        audit.append("cli", action, {"username": name})
+        typer.echo(f"{name} {done}")
+
+    @users_app.command("disable")
+    def disable(name: str, data_dir: Path = DataDirOption) -> None:
+        """Stop a user from logging in and end their open sessions (undo with `enable`)."""
+        _change(name, data_dir, "user_disabled", lambda users: users.disable(name),
+                "is disabled; their open sessions have ended")
+
+    @users_app.command("enable")
+    def enable(name: str, data_dir: Path = DataDirOption) -> None:
+        """Let a disabled user log in again."""
+        _change(name, data_dir, "user_enabled", lambda users: users.enable(name), "may log in again")
+
+    @users_app.command("delete")
+    def delete(name: str, yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+               data_dir: Path = DataDirOption) -> None:
+        """Delete a user: the password is erased, sessions end, the name is never reused.
+
+        Their conversations and audit events are kept for audits."""
+        if not yes:
+            typer.confirm(f"Delete user {name}? They can never log in again", abort=True)
+        _change(name, data_dir, "user_deleted", lambda users: users.delete(name),
+                "is deleted; conversations and audit events are kept for audits")

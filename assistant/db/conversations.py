@@ -107,10 +107,14 @@ class ConversationService:
                                   .where(Thread.id == thread_id))
 
     def list_threads(self, user: UserInfo, *, limit: int = 50, before: datetime | None = None,
-                     search: str | None = None, include_all: bool = False) -> list[ThreadInfo]:
-        """Newest first. Technicians get their own; ``include_all`` widens it for supervisors/admins."""
+                     search: str | None = None, include_all: bool = False,
+                     only_id: str | None = None) -> list[ThreadInfo]:
+        """Newest first. Technicians get their own; ``include_all`` widens it for supervisors/admins.
+        ``only_id`` narrows it to that one thread (empty when ``user`` may not list it)."""
         query = (select(Thread, User.username).join(User, Thread.owner_id == User.id)
                  .order_by(Thread.created_at.desc()).limit(limit))
+        if only_id is not None:
+            query = query.where(Thread.id == only_id)
         if not (include_all and user.can_read_all):
             query = query.where(Thread.owner_id == user.id)
         if before is not None:

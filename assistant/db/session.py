@@ -21,7 +21,12 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         db_path = url.split(":///", 1)[1] if ":///" in url else ""
         if db_path and db_path != ":memory:":
+            from assistant.private_files import private_file
+
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+            # Password hashes, conversations, the audit log: owner only. SQLite gives its -wal and
+            # -shm files the database file's permissions.
+            private_file(Path(db_path))
         # The chat server answers from worker threads; SQLite connections must be shareable.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)

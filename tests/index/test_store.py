@@ -114,6 +114,20 @@ class TestIndexStore:
         store.apply({}, deletes=[PRESS_MANUAL, WORK_ORDERS])
         assert retriever.keyword("E-204", 1) == [] and frozen.keyword("E-204", 1)
 
+    def test_refresh_picks_up_a_version_another_process_swapped_in(self, tmp_path, embedder):
+        """The chat server holds one store; an ingest in another process writes the next version."""
+        server = open_store(tmp_path / "index", embedder)
+        retriever = server.retriever(rrf_k=60, candidates=10)
+        seen = []
+        server.on_refresh(lambda: seen.append(server.manifest["version_dir"]))
+        assert server.refresh() is False and retriever.keyword("E-204", 1) == []
+        ingest = open_store(tmp_path / "index", embedder)
+        ingest.apply(upserts(corpus()), [])
+        assert retriever.keyword("E-204", 1), "the held retriever answers from the new version at once"
+        assert seen == ["v-1"] and server.refresh() is False  # one load per new version
+        (tmp_path / "index" / "CURRENT").write_text("v-99")  # names a folder that is not there
+        assert server.refresh() is False and server.manifest["version_dir"] == "v-1"  # keeps serving
+
     def test_only_current_and_previous_versions_are_kept(self, tmp_path, embedder):
         store = open_store(tmp_path / "index", embedder)
         for n in range(4):

@@ -20,6 +20,12 @@ class FakeContainer:
     settings: object
     session_factory: object
 
+    @property
+    def audit(self):
+        from assistant.db.audit import AuditLog
+
+        return AuditLog(self.session_factory)
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):

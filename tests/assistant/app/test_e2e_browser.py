@@ -90,13 +90,11 @@ def _panel_text(page) -> str:
 
 def _assert_recorded(server, thread_id: str) -> None:
     """The exchange is in our tables and the hash-chained audit log, with asset and feedback."""
-    from assistant.config import load_settings
-    from assistant.db.audit import AuditLog
+    from assistant.cli import container_from
     from assistant.db.export import exchanges
-    from assistant.db.session import make_engine, session_factory
 
-    engine = make_engine(load_settings(data_dir=server["data"]).database_url)
-    log = AuditLog(session_factory(engine))
+    container = container_from(server["data"])
+    log, engine = container.audit, container.engine  # keyed with the server's audit.key
     rows = [r for r in exchanges(log) if r["thread_id"] == thread_id]
     assert rows and rows[0]["question"] == QUESTION and rows[0]["user"] == "ana"
     assert rows[0]["asset"] == "PRESS-04"

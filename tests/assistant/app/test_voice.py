@@ -38,6 +38,25 @@ class TestAudioBuffer:
         assert buf.add(b"x" * 8, "audio/webm")
         assert buf.add(b"x" * 8, "audio/webm") is False and buf.truncated
 
+    def test_compressed_audio_is_cut_at_the_duration_limit_while_decoded(self):
+        """A client naming another mimeType is held to the same duration (only the bytes were limited)."""
+        import io
+        import wave
+
+        out = io.BytesIO()
+        with wave.open(out, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(8000)
+            w.writeframes((np.sin(np.arange(8000 * 120) / 7) * 9000).astype("<i2").tobytes())  # 2 minutes
+        buf = AudioBuffer(sample_rate=16000, max_seconds=3)
+        assert buf.add(out.getvalue(), "audio/wav")  # within the byte limit
+        samples = buf.samples()
+        assert samples.size == 3 * 16000 and buf.truncated
+        short = AudioBuffer(sample_rate=16000, max_seconds=300)
+        short.add(out.getvalue(), "audio/webm;codecs=opus")  # whatever it claims, the container decides
+        assert short.samples().size == pytest.approx(120 * 16000, abs=400) and not short.truncated
+
     def test_resample_identity_and_empty(self):
         x = np.ones(10, dtype=np.float32)
         assert resample(x, 16000, 16000) is not None and resample(x, 16000, 16000).size == 10

@@ -2,6 +2,7 @@ from sqlalchemy import inspect, text
 
 from assistant.db.session import current_revision, make_engine, upgrade
 
+HEAD_REVISION = "0003"
 EXPECTED_TABLES = {"users", "threads", "messages", "answers", "feedback", "elements", "audit_events", "work_orders"}
 
 
@@ -10,12 +11,12 @@ class TestMigrations:
         engine = make_engine(db_url)
         assert current_revision(engine) is None
         upgrade(engine)
-        assert current_revision(engine) == "0002"
+        assert current_revision(engine) == HEAD_REVISION
         assert EXPECTED_TABLES <= set(inspect(engine).get_table_names())
         wo_cols = {c["name"] for c in inspect(engine).get_columns("work_orders")}
         assert {"record_id", "source", "asset", "failure_code", "duration_hours", "extra"} <= wo_cols
         upgrade(engine)  # idempotent
-        assert current_revision(engine) == "0002"
+        assert current_revision(engine) == HEAD_REVISION
         engine.dispose()
 
     def test_upgrade_from_previous_revision_keeps_data(self, db_url):
@@ -27,7 +28,7 @@ class TestMigrations:
                               "VALUES ('old', 'x', 'technician', CURRENT_TIMESTAMP)"))
         assert "ix_feedback_value" not in {i["name"] for i in inspect(engine).get_indexes("feedback")}
         upgrade(engine)
-        assert current_revision(engine) == "0002"
+        assert current_revision(engine) == HEAD_REVISION
         assert "ix_feedback_value" in {i["name"] for i in inspect(engine).get_indexes("feedback")}
         with engine.connect() as conn:
             assert conn.execute(text("SELECT username FROM users")).scalar_one() == "old"
@@ -36,5 +37,5 @@ class TestMigrations:
     def test_upgrade_by_url(self, db_url):
         upgrade(db_url)
         engine = make_engine(db_url)
-        assert current_revision(engine) == "0002"
+        assert current_revision(engine) == HEAD_REVISION
         engine.dispose()

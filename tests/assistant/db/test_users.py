@@ -47,3 +47,31 @@ class TestUserService:
         assert password and len(password) >= 12
         assert users.verify("admin", password).role == "admin"
         assert users.ensure_admin() is None
+
+
+class TestAccountStates:
+    def test_changes_that_end_sessions_raise_the_token_version(self, sessions):
+        users = UserService(sessions)
+        start = users.add("ana", "correct horse").token_version
+        users.set_password("ana", "another horse")
+        assert users.session_state("ana") == (start + 1, True)
+        assert users.revoke_sessions("ana").token_version == start + 2
+        assert users.disable("ana").token_version == start + 3
+        assert users.session_state("ana") == (start + 3, False)
+        assert users.session_state("ghost") is None
+
+    def test_disabled_and_deleted_accounts_cannot_log_in(self, sessions):
+        users = UserService(sessions)
+        users.add("ana", "correct horse")
+        users.add("bo", "correct horse")
+        users.disable("ana")
+        assert users.verify("ana", "correct horse") is None
+        users.enable("ana")
+        assert users.verify("ana", "correct horse").active
+        deleted = users.delete("bo")
+        assert deleted.deleted and deleted.status == "deleted"
+        assert users.verify("bo", "correct horse") is None
+        assert [u.username for u in users.list()] == ["ana"]
+        assert [u.username for u in users.list(include_deleted=True)] == ["ana", "bo"]
+        with pytest.raises(ValueError, match="was deleted"):
+            users.add("bo", "correct horse")
