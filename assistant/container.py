@@ -28,8 +28,6 @@ class Container:
             from index.embedder import FakeHashEmbedder
 
             return FakeHashEmbedder()
-        from index.embedder import SentenceTransformerEmbedder
-
         if cfg.mode == "path":
             if cfg.path is None:
                 raise ValueError("embedding.mode=path needs embedding.path (MAINTASSIST_EMBEDDING__PATH)")
@@ -38,7 +36,20 @@ class Container:
             from assistant.models import embedding_model_dir
 
             model_dir = embedding_model_dir()
-        return SentenceTransformerEmbedder(model_dir, batch_size=cfg.batch_size, device=cfg.device)
+        if cfg.backend == "torch":
+            from index.embedder import SentenceTransformerEmbedder
+
+            return SentenceTransformerEmbedder(model_dir, batch_size=cfg.batch_size, device=cfg.device)
+        from functools import partial
+
+        from assistant.models import file_sha256, onnx_embedding_path
+        from index.embedder import weights_file
+        from index.onnx_embedder import OnnxEmbedder
+
+        cache = self.settings.model_cache_dir
+        sha = file_sha256(weights_file(model_dir), cache)  # hashed once per data dir, then by size + mtime
+        return OnnxEmbedder(model_dir, partial(onnx_embedding_path, model_dir, cfg.backend, sha, cache),
+                            weights_sha256=sha, variant=cfg.backend, batch_size=cfg.batch_size)
 
     @cached_property
     def store(self):
