@@ -66,8 +66,11 @@ DataDirOption = typer.Option(
 COMMAND_MODULES = ("ingest", "search", "ask", "procedure", "status", "eval", "serve", "users", "audit", "finetune", "doctor")
 
 
-def container_from(data_dir: Path | None, **ingest_overrides: object):
-    """Build the wiring Container from settings; ``--data-dir`` and command options take precedence."""
+def container_from(data_dir: Path | None, *, reembed_index: bool = False, **ingest_overrides: object):
+    """Build the wiring Container from settings; ``--data-dir`` and command options take precedence.
+
+    ``reembed_index`` (ingest only): an index built with another embedder is re-embedded, not refused.
+    """
     from assistant.config import load_settings
     from assistant.container import Container
 
@@ -75,7 +78,19 @@ def container_from(data_dir: Path | None, **ingest_overrides: object):
     values = {k: v for k, v in ingest_overrides.items() if v is not None}
     if values:
         settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(update=values)})
-    return Container(settings)
+    return Container(settings, reembed_index=reembed_index)
+
+
+def main() -> None:
+    """The ``maintassist`` console script: the app, with an index built by another embedder reported
+    in one line (what to run) instead of a traceback."""
+    from index.types import IndexMismatchError
+
+    try:
+        app()
+    except IndexMismatchError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from None
 
 
 def _register_all() -> None:

@@ -56,8 +56,8 @@ class EmbeddingSettings(BaseModel):
         "after a change.",
     )
     batch_size: int = Field(
-        64, ge=1, description="Passages per embedding batch; texts are sorted by length first, so a batch "
-        "is padded only to its own longest text.",
+        32, ge=1, description="Passages per embedding batch; texts are sorted by length first, so a batch "
+        "is padded only to its own longest text. onnx-int8 on 2 cores: 16-64 within 5 %, 128 about 15 % slower.",
     )
     device: str = Field("cpu", description="Torch device for backend=torch: cpu, cuda, auto.")
 

@@ -113,7 +113,7 @@ def _quiet() -> Iterator[None]:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    previous = logging.root.manager.disable
+    previous, handlers = logging.root.manager.disable, list(logging.root.handlers)
     logging.disable(logging.WARNING)
     try:
         with warnings.catch_warnings():
@@ -121,4 +121,7 @@ def _quiet() -> Iterator[None]:
             yield
     finally:
         logging.disable(previous)
+        # The quantiser calls logging.warning(), which installs a root handler (basicConfig) as a side
+        # effect; left in place, every library's DEBUG lines (bm25s) would reach the terminal after it.
+        logging.root.handlers[:] = handlers
         hf_logging.enable_progress_bar()
