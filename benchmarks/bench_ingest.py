@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -165,8 +166,8 @@ def cli_ingest(paths: list[Path], data_dir: Path, model_cache: Path | None) -> d
     cmd = [sys.executable, "-c", "from assistant.cli import main; main()", "ingest", *map(str, paths),
            "--data-dir", str(data_dir)]
     wall, out = _timed(cmd)
-    lines = out.strip().splitlines()
-    return {"wall_s": wall, "summary": next((l for l in lines if l.startswith("ingested")), ""),
+    lines = out.splitlines()
+    return {"wall_s": wall, "summary": next((l for l in lines if re.match(r"ingested \d+", l)), ""),
             "time_line": next((l for l in lines if l.startswith("time:")), "")}
 
 
