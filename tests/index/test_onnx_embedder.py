@@ -161,43 +161,49 @@ class TestExportCache:
         assert list((tmp_path / "models" / "onnx").iterdir()) == []
 
 
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    """The bundled MiniLM through each backend, sharing one data dir (exported once per variant)."""
+    from assistant.config import Settings
+    from assistant.container import Container
+
+    data_dir = tmp_path_factory.mktemp("onnx-data")
+    embedders = {backend: Container(Settings(data_dir=data_dir, embedding={"backend": backend})).embedder
+                 for backend in ("torch", "onnx", "onnx-int8")}
+    return data_dir, embedders
+
+
 @pytest.mark.slow
 class TestRealExport:
-    """The bundled MiniLM exported for real (once per variant for the module), against torch."""
+    """The bundled MiniLM exported for real, against sentence-transformers on torch."""
 
-    @pytest.fixture(scope="class")
-    def embedders(self, tmp_path_factory):
-        from assistant.config import Settings
-        from assistant.container import Container
-
-        data_dir = tmp_path_factory.mktemp("onnx-data")
-        return {backend: Container(Settings(data_dir=data_dir, embedding={"backend": backend})).embedder
-                for backend in ("torch", "onnx", "onnx-int8")}
-
-    def test_onnx_vectors_match_torch(self, embedders):
+    def test_onnx_vectors_match_torch(self, real):
+        _, embedders = real
         passages = TEXTS + [" ".join(["The hydraulic unit of the press must be inspected weekly."] * 40)]  # > 256 pieces
         reference = embedders["torch"].embed_batch(passages)
+        query_reference = embedders["torch"].embed_batch(["press 4 pump whines"], query=True)[0]
         for backend, floor in (("onnx", 0.9999), ("onnx-int8", 0.99)):
-            vectors = embedders[backend].embed_batch(passages)
-            cosines = np.sum(vectors * reference, axis=1)
+            cosines = np.sum(embedders[backend].embed_batch(passages) * reference, axis=1)
             assert cosines.min() >= floor, (backend, cosines)
-            query = embedders[backend].embed_batch(["press 4 pump whines"], query=True)
-            assert float(query @ embedders["torch"].embed_batch(["press 4 pump whines"], query=True).T) >= floor
+            query = embedders[backend].embed_batch(["press 4 pump whines"], query=True)[0]
+            assert float(query @ query_reference) >= floor, backend
 
-    def test_each_backend_has_its_own_embedder_id(self, embedders):
-        ids = {backend: e.model_id for backend, e in embedders.items()}
+    def test_each_backend_has_its_own_embedder_id(self, real):
+        ids = {backend: e.model_id for backend, e in real[1].items()}
         assert ids["torch"].startswith("all-MiniLM-L6-v2@53aa51172d14")
         assert ids["onnx"] == ids["torch"] + "+onnx-r1" and ids["onnx-int8"] == ids["torch"] + "+onnx-int8-r1"
 
-    def test_second_start_reuses_the_export(self, embedders, monkeypatch):
+    def test_second_start_reuses_the_export(self, real, monkeypatch):
         import index.onnx_export
         from assistant.config import Settings
         from assistant.container import Container
+
+        data_dir, embedders = real
+        first = embedders["onnx-int8"].embed_batch(TEXTS[:2])  # exported here unless an earlier test did
 
         def no_export(*args):
             raise AssertionError("exported again")
 
         monkeypatch.setattr(index.onnx_export, "export", no_export)
-        data_dir = embedders["onnx-int8"].model_file.args[3].parent  # the class's data dir
         again = Container(Settings(data_dir=data_dir, embedding={"backend": "onnx-int8"})).embedder
-        np.testing.assert_allclose(again.embed_batch(TEXTS[:2]), embedders["onnx-int8"].embed_batch(TEXTS[:2]), atol=1e-6)
+        np.testing.assert_allclose(again.embed_batch(TEXTS[:2]), first, atol=1e-6)
