@@ -8,7 +8,10 @@ result), never at import. Steps:
    sentence embedding itself and the runtime needs neither torch nor a pooling step;
 3. ``torch.onnx.export(..., dynamo=True)`` (the maintained exporter since torch 2.9) with dynamic
    batch and sequence axes;
-4. for ``onnx-int8``: ``onnxruntime.quantization.quantize_dynamic`` — int8 weights per output
+4. onnxruntime's BERT graph optimizer fuses LayerNorm and bias + GELU (about 7 % less CPU per
+   chunk, measured). It cannot fuse attention in a dynamo graph; the TorchScript exporter's graph
+   fuses fully and ran 25 % faster, but that exporter is deprecated since torch 2.9 and to be removed;
+5. for ``onnx-int8``: ``onnxruntime.quantization.quantize_dynamic`` — int8 weights per output
    channel, activations quantised per batch at run time. Per-tensor weights lost too much
    (mean cosine to fp32 0.936 vs 0.993 per channel on 637 manual chunks, benchmarks/README.md).
 
@@ -19,6 +22,7 @@ transformers < 4.58, which would downgrade the project's transformers 5.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import tempfile
@@ -60,9 +64,10 @@ def export(model_dir: Path, target: Path, variant: str) -> None:
     model_dir, target = Path(model_dir), Path(target)
     check_mean_pooling(model_dir)
     with tempfile.TemporaryDirectory(prefix=".onnx-export-", dir=target.parent) as tmp:
-        fp32 = target if variant == "onnx" else Path(tmp) / "fp32.onnx"
+        exported, fp32 = Path(tmp) / "exported.onnx", target if variant == "onnx" else Path(tmp) / "fp32.onnx"
         with _quiet():
-            _export_fp32(model_dir, fp32)
+            _export_fp32(model_dir, exported)
+            _fuse(exported, fp32)
             if variant == "onnx-int8":
                 from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -101,10 +106,18 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
     program.save(str(target), external_data=False)
 
 
+def _fuse(source: Path, target: Path) -> None:
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    # opt_level 1: onnxruntime's hardware-independent rewrites, then the Python BERT fusions.
+    optimize_model(str(source), model_type="bert", opt_level=1).save_model_to_file(str(target))
+
+
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """The exporter, the quantiser and transformers print progress bars and warnings (optional
-    packages such as torchvision, pre-processing advice) that a user ingesting files cannot act on.
+    """The exporter, the optimizer, the quantiser and transformers print progress bars and warnings
+    (optional packages such as torchvision, pre-processing advice) that a user ingesting files
+    cannot act on.
 
     ``logging.disable`` is process-wide: warnings of other threads are dropped too for the few
     seconds the export takes, once per data dir. torch configures its own module loggers, so
@@ -116,7 +129,8 @@ def _quiet() -> Iterator[None]:
     previous, handlers = logging.root.manager.disable, list(logging.root.handlers)
     logging.disable(logging.WARNING)
     try:
-        with warnings.catch_warnings():
+        # onnxruntime's optimizer also print()s ("failed in shape inference": it falls back to ONNX's own)
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             yield
     finally:
