@@ -34,9 +34,10 @@ def user_error(exc: BaseException) -> str | None:
 
     from assistant.db.anchor import AnchorError
     from assistant.private_files import describe_os_error
+    from index.types import IndexMismatchError
     from ingest.journal import IngestBusyError
 
-    if isinstance(exc, (IngestBusyError, AnchorError)):
+    if isinstance(exc, (IngestBusyError, AnchorError, IndexMismatchError)):
         return str(exc)
     if isinstance(exc, OSError):
         return describe_os_error(exc)
@@ -79,18 +80,6 @@ def container_from(data_dir: Path | None, *, reembed_index: bool = False, **inge
     if values:
         settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(update=values)})
     return Container(settings, reembed_index=reembed_index)
-
-
-def main() -> None:
-    """The ``maintassist`` console script: the app, with an index built by another embedder reported
-    in one line (what to run) instead of a traceback."""
-    from index.types import IndexMismatchError
-
-    try:
-        app()
-    except IndexMismatchError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise SystemExit(2) from None
 
 
 def _register_all() -> None:

@@ -42,7 +42,7 @@ from index.store_io import (
     write_json_atomic,
     write_version,
 )
-from index.types import Embedder, IndexMismatchError  # noqa: F401  (re-exported: callers import it from here)
+from index.types import Embedder, IndexMismatchError  # noqa: F401  (IndexMismatchError: also imported from here)
 from ingest.types import Chunk
 
 FORMAT_VERSION = 1
@@ -105,8 +105,8 @@ class IndexStore:
         """Open (or start) the index at ``path``.
 
         An index built with another embedder raises ``IndexMismatchError`` (reading it would compare
-        vectors of two models), unless ``on_mismatch="reembed"``: then its stored chunk texts are
-        embedded again with ``embedder`` into a new version before this returns (no file is re-read).
+        vectors of two models), unless ``on_mismatch="reembed"`` (ingest): then it opens, must not be
+        searched, and ``reembed_if_stale`` embeds its stored chunk texts again (no file is re-read).
         """
         params = IndexParams(kind=index_kind or kind, approx_threshold=approx_threshold,  # type: ignore[arg-type]
                              hnsw_m=hnsw_m, hnsw_ef_search=hnsw_ef_search, ivf_nlist=ivf_nlist,
@@ -116,11 +116,7 @@ class IndexStore:
         store._pointer_seen = store._pointer_stat()
         current = store._current_dir()
         if current is not None:
-            manifest = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
-            if on_mismatch == "reembed" and built_with_other(manifest, embedder):
-                store._reembed(current, manifest)
-            else:
-                store._snapshot = store._load(current)
+            store._snapshot = store._load(current, check=on_mismatch == "error")
         return store
 
     @staticmethod
@@ -209,6 +205,24 @@ class IndexStore:
         return HybridRetriever(snap.chunks, self.embedder, snap.faiss, snap.bm25, vectors=snap.vectors, **config)
 
     # -- writing ------------------------------------------------------------------------------
+    def reembed_if_stale(self) -> int:
+        """If the live version was built with another embedder, embed all its chunk texts again with
+        this store's embedder into a new version (same chunks, hashes and stamps); the number of
+        texts embedded. The ingest pipeline calls it first, under the data dir's ingest lock."""
+        with self._write_lock:
+            old = self._snapshot
+            if not built_with_other(old.manifest, self.embedder):
+                return 0
+            texts = len({c.content_hash for c in old.chunks})
+            log.warning("the index in %s was built with embedder %s; re-embedding its %d chunk texts with %s",
+                        self.path, old.manifest.get("embedding_model_id"), texts, self.embedder.model_id)
+            with embed_progress(texts, f"re-embedding {texts} chunk texts") as advance:
+                pending = PendingEmbeddings(self.embedder, on_embedded=advance)
+                vectors = assemble_vectors(old.chunks, old.vectors[:0], {}, pending)
+            self._write(list(old.chunks), vectors, old.manifest.get("source_hashes", {}),
+                        old.manifest.get("source_stamps", {}), old.manifest)
+            return texts
+
     def apply(self, upserts: dict[str, tuple[str, list[Chunk]]], deletes: Sequence[str] = (), *,
               pending: PendingEmbeddings | None = None, stamps: dict[str, tuple[int, int]] | None = None) -> None:
         """Replace the chunks of each upserted source, drop deleted sources, then swap atomically.
@@ -260,19 +274,6 @@ class IndexStore:
         self._snapshot = self._load(self.path / name, reuse=(faiss_index, bm25))
         self._prune(keep={name, old_manifest.get("version_dir")})
 
-    def _reembed(self, folder: Path, manifest: dict[str, Any]) -> None:
-        """Embed every stored chunk text again with this store's embedder into a new version."""
-        chunks = read_chunks(folder / "chunks.jsonl")
-        texts = {c.content_hash for c in chunks}
-        log.warning("the index in %s was built with embedder %s; re-embedding its %d chunk texts with %s",
-                    self.path, manifest.get("embedding_model_id"), len(texts), self.embedder.model_id)
-        with embed_progress(len(texts), f"re-embedding {len(texts)} chunk texts") as advance:
-            pending = PendingEmbeddings(self.embedder, on_embedded=advance)
-            vectors = assemble_vectors(chunks, np.zeros((0, self.embedder.dim), np.float32), {}, pending)
-        with self._write_lock:
-            self._write(chunks, vectors, manifest.get("source_hashes", {}), manifest.get("source_stamps", {}),
-                        manifest)
-
     def _pointer_stat(self) -> tuple[int, int, int] | None:
         try:
             st = os.stat(self.path / "CURRENT")
@@ -290,9 +291,10 @@ class IndexStore:
             raise FileNotFoundError(f"{pointer} names {name!r}, but {folder}/manifest.json is missing")
         return folder
 
-    def _load(self, folder: Path, reuse: tuple[FaissIndex, BM25Index] | None = None) -> _Snapshot:
+    def _load(self, folder: Path, reuse: tuple[FaissIndex, BM25Index] | None = None, check: bool = True) -> _Snapshot:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        check_built_with(folder, manifest, self.embedder)
+        if check:
+            check_built_with(folder, manifest, self.embedder)
         chunks = read_chunks(folder / "chunks.jsonl")
         # Memory-mapped: opening is instant and only the rows a query touches are read.
         vectors = np.load(folder / "vectors.npy", mmap_mode="r")

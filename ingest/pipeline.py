@@ -52,6 +52,8 @@ class IndexWriter(Protocol):
 
     def refresh(self) -> bool: ...
 
+    def reembed_if_stale(self) -> int: ...
+
     def source_hashes(self) -> dict[str, str]: ...
 
     def source_stamps(self) -> dict[str, tuple[int, int]]: ...
@@ -133,6 +135,9 @@ class IngestPipeline:
     def _run(self, paths: Iterable[Path], delete: Iterable[Path], report: IngestReport) -> IngestReport:
         started = time.perf_counter()
         times = report.times
+        reembedded = self.store.reembed_if_stale()  # the configured embedder changed since the last ingest
+        if reembedded:
+            report.messages.append(f"re-embedded the index's {reembedded} chunk texts with the configured embedder")
         existing, stamps = self.store.source_hashes(), self.store.source_stamps()
         loaded: dict[str, LoadedFile] = {}
         seen: dict[str, tuple[int, int]] = {}

@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         mapping: Path = typer.Option(None, "--mapping", help="YAML mapping of work-order fields to column names."),
         reembed: bool = typer.Option(
             False, "--reembed", help="Without PATHs: only re-embed the stored chunks if the index was built "
-            "with another embedder (every ingest does this first)."),
+            "with another embedder (every ingest does this first, under the ingest lock)."),
         data_dir: Path = DataDirOption,
     ) -> None:
         """Ingest manuals (PDF, Markdown, HTML, text), work orders (CSV, JSON) and sensor data."""
@@ -36,11 +36,7 @@ def register(app: typer.Typer) -> None:
                 raise typer.BadParameter(f"not found: {option}")
         container = container_from(data_dir, reembed_index=True, asset_registry_file=assets,
                                    sensor_limits_file=limits, column_mapping_file=mapping)
-        if not paths and not delete:
-            store = container.store  # opening it re-embeds an index built with another embedder
-            console.print(f"index {container.settings.index_dir}: {len(store)} chunks embedded with "
-                          f"{store.manifest.get('embedding_model_id')}", highlight=False)
-            return
+        # With --reembed alone the run has no files: it only brings the index to the configured embedder.
         report = container.ingest_pipeline.run(paths, delete=delete)
         for message in report.messages:
             console.print(f"  {message}", highlight=False)

@@ -1,4 +1,5 @@
-"""The ``maintassist`` entry point with an index built by another embedder: one line, then ``--reembed``."""
+"""``maintassist`` with an index built by another embedder (one line, then ``ingest --reembed``), the time
+line of ``ingest``, and an unchanged re-ingest that opens neither the database nor the model."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ MANUAL = "# PX-9 press\n\n## Hydraulics\n\nThe accumulator holds 210 bar. Discha
 
 
 def run_main(monkeypatch, *args: str) -> int:
-    from assistant.cli import main
+    """The console script as a user runs it (``app()`` turns known errors into one line and an exit code)."""
+    from assistant.cli import app
 
     monkeypatch.setattr(sys, "argv", ["maintassist", *args])
     with pytest.raises(SystemExit) as exit_:
-        main()
+        app()
     return exit_.value.code or 0
 
 
@@ -43,16 +45,16 @@ class TestIngestCommand:
     def test_reading_commands_say_what_to_run_in_one_line(self, data_dir, monkeypatch, capsys):
         _built_with(data_dir, "all-MiniLM-L6-v2@53aa51172d14")
         capsys.readouterr()
-        assert run_main(monkeypatch, "search", "accumulator", "--data-dir", str(data_dir)) == 2
+        assert run_main(monkeypatch, "search", "accumulator", "--data-dir", str(data_dir)) == 1
         err = capsys.readouterr().err.strip()
-        assert "\n" not in err and err.startswith("error: the index in")
+        assert "\n" not in err and err.startswith("maintassist: the index in")
         assert "'all-MiniLM-L6-v2@53aa51172d14'" in err and "'fake-hash-64'" in err
         assert "maintassist ingest --reembed" in err
 
     def test_ingest_reembed_brings_the_index_to_the_configured_embedder(self, data_dir, monkeypatch, capsys):
         _built_with(data_dir, "all-MiniLM-L6-v2@53aa51172d14")
         assert run_main(monkeypatch, "ingest", "--reembed", "--data-dir", str(data_dir)) == 0
-        assert "embedded with fake-hash-64" in capsys.readouterr().out
+        assert "re-embedded the index's 1 chunk texts with the configured embedder" in capsys.readouterr().out
         assert run_main(monkeypatch, "search", "accumulator", "--data-dir", str(data_dir)) == 0
         assert "px9.md" in capsys.readouterr().out
 

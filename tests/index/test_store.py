@@ -57,19 +57,22 @@ class TestIndexStore:
         IndexStore.check_embedder(tmp_path / "index", FakeHashEmbedder(dim=64))
         IndexStore.check_embedder(tmp_path / "nothing-here", FakeHashEmbedder(dim=32))
 
-    def test_reembed_on_open_rebuilds_with_the_new_embedder_from_stored_texts(self, tmp_path, embedder):
+    def test_reembed_if_stale_rebuilds_with_the_new_embedder_from_stored_texts(self, tmp_path, embedder):
         built = open_store(tmp_path / "index", embedder)
         built.apply(upserts(corpus()), [], stamps={PRESS_MANUAL: (10, 20)})
         other = FakeCountingEmbedder(dim=32)
         other.model_id = "other-32"
-        store = open_store(tmp_path / "index", other, on_mismatch="reembed")
+        store = open_store(tmp_path / "index", other, on_mismatch="reembed")  # opens; nothing embedded yet
+        assert other.embedded == [] and store.manifest["embedding_model_id"] == "fake-hash-64"
+        assert store.reembed_if_stale() == 8
         assert store.manifest["embedding_model_id"] == "other-32" and store.manifest["embedding_dim"] == 32
         assert sorted(other.embedded) == sorted(c.text for c in built.chunks())  # every stored text, once
         assert [c.to_dict() for c in store.chunks()] == [c.to_dict() for c in built.chunks()]
         assert store.source_hashes() == built.source_hashes() and store.source_stamps() == {PRESS_MANUAL: (10, 20)}
         assert store.retriever().dense("spindle bearings coolant", 1)[0].chunk.source == MILL_MANUAL
         other.embedded.clear()
-        assert len(open_store(tmp_path / "index", other, on_mismatch="reembed")) == 8 and other.embedded == []
+        again = open_store(tmp_path / "index", other)  # no error now: built with `other`
+        assert again.reembed_if_stale() == 0 and other.embedded == [] and len(again) == 8
 
     def test_changed_source_replaces_its_chunks_and_delete_removes(self, tmp_path, embedder):
         store = open_store(tmp_path / "index", embedder)

@@ -39,6 +39,9 @@ class FakeIndexStore:
     def source_stamps(self) -> dict[str, tuple[int, int]]:
         return dict(self.stamps)
 
+    def reembed_if_stale(self) -> int:
+        return 0  # one embedder for the fake's whole life
+
     def pending_embeddings(self, on_embedded=None) -> PendingEmbeddings:
         store = self
 
