@@ -50,10 +50,10 @@ class EmbeddingSettings(BaseModel):
     backend: Literal["onnx-int8", "onnx", "torch"] = Field(
         "onnx-int8",
         description="How the model runs. onnx-int8: exported once to ONNX in the data dir's model cache and "
-        "quantised to int8, run by onnxruntime (fastest on CPU; recall@5 on both QA sets within 0.01 of torch, "
-        "benchmarks/README.md); onnx: the same export in fp32; torch: sentence-transformers (GPU hosts, "
-        "`device`). Each backend has its own embedder id: an index is re-embedded by `maintassist ingest` "
-        "after a change.",
+        "quantised to int8, run by onnxruntime (about 3x less CPU per chunk than torch; recall@5 on both QA "
+        "sets not below torch's, benchmarks/README.md); onnx: the same export in fp32; torch: "
+        "sentence-transformers (GPU hosts, `device`). Each backend has its own embedder id: after a change, "
+        "`maintassist ingest` re-embeds the index.",
     )
     batch_size: int = Field(
         32, ge=1, description="Passages per embedding batch; texts are sorted by length first, so a batch "
