@@ -136,6 +136,7 @@ class IngestPipeline:
         started = time.perf_counter()
         times = report.times
         reembedded = self.store.reembed_if_stale()  # the configured embedder changed since the last ingest
+        reembed_s = time.perf_counter() - started
         if reembedded:
             report.messages.append(f"re-embedded the index's {reembedded} chunk texts with the configured embedder")
         existing, stamps = self.store.source_hashes(), self.store.source_stamps()
@@ -172,8 +173,9 @@ class IngestPipeline:
         # Index swap first (the commit point), then rows and registry; the journal finishes them after a crash.
         commit(self.journal, self.store, self.work_orders, self.registry, self.registry_path, upserts, deletes, rows,
                pending=pending, stamps=seen)
-        times.embed = pending.seconds if pending is not None else 0.0
-        times.index_write = time.perf_counter() - t0 - (times.embed - embedded)  # rows + registry included
+        embed_s = pending.seconds if pending is not None else 0.0
+        times.index_write = time.perf_counter() - t0 - (embed_s - embedded)  # rows + registry included
+        times.embed = embed_s + (reembed_s if reembedded else 0.0)
         report.deleted = len(deletes)
         times.chunks = report.chunks_added
         times.total = time.perf_counter() - started
