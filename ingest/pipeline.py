@@ -29,7 +29,6 @@ from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from index.store_io import PendingEmbeddings
 from ingest.assets import AssetRegistry
-from ingest.chunking import restamp
 from ingest.journal import IngestJournal, commit
 from ingest.progress import IngestProgress, StageTimes
 from ingest.read_ahead import ReadAhead
@@ -155,18 +154,18 @@ class IngestPipeline:
                             pending = self.store.pending_embeddings(on_embedded=progress.embedded)
                         # embeds in the main thread while the read-ahead thread parses the next files
                         pending.add(c.text for _, chunks in read.loaded.chunked for c in chunks)
-                    progress.file_done(read.path.name, _pages(read.loaded))
+                    progress.file_done(read.path.name, read.loaded.pages if read.loaded else 0)
             if pending is not None:
                 pending.flush()
         self._register_assets(loaded)
         self._drop_event_log_duplicates(loaded, existing, report)
         upserts: dict[str, tuple[str, list[Chunk]]] = {}
         for source, item in loaded.items():
-            chunks = self._final_chunks(item)
+            chunks = self.reader.final_chunks(item)
             upserts[source] = (item.file_hash, chunks)
             report.ingested += 1
             report.chunks_added += len(chunks)
-            times.pages += _pages(item)
+            times.pages += item.pages
         deletes = self._deletes([Path(p) for p in delete], existing, report)
         rows = {source: loaded[source].result.work_orders for source in upserts}
         embedded, t0 = (pending.seconds if pending is not None else 0.0), time.perf_counter()
@@ -289,19 +288,6 @@ class IngestPipeline:
             report.messages.append(f"note: {Path(source).name}: {len(dup)} work-order events already in a "
                                    "work-order file; kept there only")
 
-    def _final_chunks(self, item: LoadedFile) -> list[Chunk]:
-        """The file's chunks with the asset tags decided after every file was read.
-
-        A file that lost documents (event-log duplicates) is chunked again, so the ordinals in
-        its chunk ids stay consecutive; its texts are unchanged, so nothing is embedded twice.
-        """
-        documents = item.result.documents
-        if len(documents) != len(item.chunked) or any(a is not b for (a, _), b in zip(item.chunked, documents)):
-            item.chunked = self.reader.chunk(documents)
-        for doc, chunks in item.chunked:
-            restamp(chunks, doc)
-        return [c for _, chunks in item.chunked for c in chunks]
-
     def _deletes(self, paths: list[Path], existing: dict[str, str], report: IngestReport) -> list[str]:
         """Sources to remove: a file's own source, or every indexed source under a folder."""
         out: list[str] = []
@@ -314,11 +300,6 @@ class IngestPipeline:
         for source in out:
             report.messages.append(f"deleted: {source}")
         return out
-
-def _pages(item: LoadedFile | None) -> int:
-    """PDF pages among a file's documents (the unit of the pages/s figure)."""
-    return 0 if item is None else sum(1 for doc in item.result.documents if doc.page is not None)
-
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ingest.chunking import restamp
 from ingest.router import Router
 from ingest.types import Chunk, IngestError, LoadResult, SourceDocument
 
@@ -24,6 +25,11 @@ class LoadedFile:
     kind: str
     result: LoadResult
     chunked: list[tuple[SourceDocument, list[Chunk]]]  # each document with the chunks made from it
+
+    @property
+    def pages(self) -> int:
+        """PDF pages among the file's documents (the unit of the pages/s figure)."""
+        return sum(1 for doc in self.result.documents if doc.page is not None)
 
 
 @dataclass
@@ -96,3 +102,16 @@ class FileReader:
             ordinal += len(chunks)
             out.append((doc, chunks))
         return out
+
+    def final_chunks(self, item: LoadedFile) -> list[Chunk]:
+        """The file's chunks with the asset tags the pipeline decided after every file was read.
+
+        A file that lost documents since (event-log duplicates) is chunked again, so the ordinals
+        in its chunk ids stay consecutive; its texts are unchanged, so nothing is embedded twice.
+        """
+        documents = item.result.documents
+        if len(documents) != len(item.chunked) or any(a is not b for (a, _), b in zip(item.chunked, documents)):
+            item.chunked = self.chunk(documents)
+        for doc, chunks in item.chunked:
+            restamp(chunks, doc)
+        return [c for _, chunks in item.chunked for c in chunks]
