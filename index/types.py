@@ -51,6 +51,10 @@ class ScoredChunk:
     ranks: dict[str, int] = field(default_factory=dict)  # retriever name -> 1-based rank
 
 
+class IndexMismatchError(RuntimeError):
+    """The index on disk was built with another embedder (model, backend or dimension)."""
+
+
 class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors."""
 

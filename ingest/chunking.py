@@ -33,6 +33,15 @@ from ingest.types import Chunk, SourceDocument, make_chunk_id
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
 
+def restamp(chunks: list[Chunk], doc: SourceDocument) -> None:
+    """Copy onto ``chunks`` the document fields decided after chunking: the ingest pipeline tags
+    assets once every file is read, but chunks a file as soon as it is parsed. Chunk texts use
+    only the title, section path and body, never these fields."""
+    for chunk in chunks:
+        chunk.asset = doc.asset
+        chunk.metadata = dict(doc.metadata)
+
+
 class Chunker:
     """Splits one SourceDocument into Chunks of at most ``chunk_tokens`` tokens.
 

@@ -169,10 +169,11 @@ class IngestJournal:
 
 def commit(journal: IngestJournal | None, store: Any, sink: Any, registry: Any, registry_path: Path | None,
            upserts: dict[str, tuple[str, list]], deletes: list[str],
-           rows: dict[str, list[WorkOrderRecord]]) -> None:
+           rows: dict[str, list[WorkOrderRecord]], **apply_options: Any) -> None:
     """Journal, swap the index, write the rows, save the registry, drop the journal.
 
     Without a journal (unit tests, library use) the order is the same, without crash recovery.
+    ``apply_options`` go to ``store.apply`` (vectors embedded ahead, file stamps).
     """
     base = live_version(store) if journal is not None else None
     pending = PendingIngest(base, rows, list(deletes), registry.to_dict())
@@ -181,7 +182,7 @@ def commit(journal: IngestJournal | None, store: Any, sink: Any, registry: Any, 
         journal.begin(pending)
     stage("journal_written")
     if upserts or deletes:
-        store.apply(upserts, deletes)  # the commit point; on an exception the old version stays live
+        store.apply(upserts, deletes, **apply_options)  # the commit point; on an exception the old version stays live
     stage("index_swapped")
     _write_rows_and_registry(pending, sink, registry_path, stage)
     if journal is not None:

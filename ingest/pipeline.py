@@ -1,11 +1,16 @@
 """The ingest pipeline: files -> loaders -> chunks -> one atomic index update.
 
-Incremental by content hash (sha256 of the file bytes): unchanged files cost one hash, changed
-files replace their old chunks, ``delete`` removes sources. Every file is loaded and chunked
-before the single ``store.apply`` call, so a crash or a bad file mid-run leaves the previous
-index usable; a failing file is reported and the rest of the batch goes in. With a journal
+Incremental by content hash (sha256 of the file bytes): changed files replace their old chunks,
+``delete`` removes sources. A file whose size and mtime are those recorded when its hash was
+taken is not read at all; any other file is hashed, and the hash decides. Every file is loaded
+and chunked before the single ``store.apply`` call, so a crash or a bad file mid-run leaves the
+previous index usable; a failing file is reported and the rest of the batch goes in. With a journal
 (``ingest/journal.py``) the run holds the data dir's ingest lock, finishes what an interrupted
 run left, and writes index, work-order rows and registry as one recoverable transaction.
+
+Files are parsed and chunked in a read-ahead thread while the main thread embeds the chunks of
+the files before them (``ReadAhead``, ``store.pending_embeddings``); asset tags, which need every
+file read, are stamped on the chunks afterwards (chunk texts never depend on them).
 
 Usage::
 
@@ -17,23 +22,45 @@ Usage::
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Protocol
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
+from index.store_io import PendingEmbeddings
 from ingest.assets import AssetRegistry
 from ingest.journal import IngestJournal, commit
+from ingest.progress import IngestProgress, StageTimes
+from ingest.read_ahead import ReadAhead
+from ingest.reader import FileRead, FileReader, LoadedFile
 from ingest.router import Router
 from ingest.sensors import SensorLimit, load_limits
 from ingest.tables import load_mapping, norm_key
-from ingest.types import Chunk, IngestError, LoadResult, WorkOrderRecord
+from ingest.types import Chunk, WorkOrderRecord
 from ingest.walk import walk_files
 
 MAX_WARNINGS_PER_FILE = 5  # enough to show the pattern without flooding the summary
+# Files parsed ahead of the embedder: enough to keep it fed across a slow file, few enough that
+# the parsed-but-not-embedded text stays small.
+READ_AHEAD_FILES = 8
 _SKIP_PREFIXES = ("license", "licence", "copying")
+
+
+class IndexWriter(Protocol):
+    """The index store as the pipeline uses it (``index.store.IndexStore``)."""
+
+    def refresh(self) -> bool: ...
+
+    def reembed_if_stale(self) -> int: ...
+
+    def source_hashes(self) -> dict[str, str]: ...
+
+    def source_stamps(self) -> dict[str, tuple[int, int]]: ...
+
+    def pending_embeddings(self, on_embedded: Callable[[int], None] | None = None) -> PendingEmbeddings: ...
+
+    def apply(self, upserts: dict[str, tuple[str, list[Chunk]]], deletes: Sequence[str] = (), *,
+              pending: PendingEmbeddings | None = None, stamps: dict[str, tuple[int, int]] | None = None) -> None: ...
 
 
 class WorkOrderSink(Protocol):
@@ -53,23 +80,17 @@ class IngestReport:
     chunks_added: int = 0
     messages: list[str] = field(default_factory=list)
     skipped_other: int = 0  # hidden, licence or unknown-extension files
+    times: StageTimes = field(default_factory=StageTimes)
 
     def summary(self) -> str:
         return (f"{self.ingested} ingested, {self.skipped_unchanged} unchanged, {self.failed} failed, "
                 f"{self.deleted} deleted, {self.skipped_other} skipped; {self.chunks_added} chunks")
 
 
-@dataclass
-class _Loaded:
-    file_hash: str
-    kind: str
-    result: LoadResult
-
-
 class IngestPipeline:
     """Config and collaborators in __init__; ``run(paths, delete)`` does one batch."""
 
-    def __init__(self, store: Any, work_orders: WorkOrderSink | None, chunker: Any, *, max_file_mb: float,
+    def __init__(self, store: IndexWriter, work_orders: WorkOrderSink | None, chunker: Any, *, max_file_mb: float,
                  registry: AssetRegistry | None = None, registry_path: Path | None = None,
                  column_mapping: dict[str, str] | Path | None = None, sensor_window: str = "week",
                  sensor_limits: list[SensorLimit] | Path | None = None,
@@ -88,6 +109,7 @@ class IngestPipeline:
         if isinstance(sensor_limits, (str, Path)):
             sensor_limits = load_limits(Path(sensor_limits))
         self.router = Router(max_file_mb, column_mapping, sensor_window, sensor_limits)
+        self.reader = FileReader(self.router, chunker)
 
     def run(self, paths: Iterable[Path], delete: Iterable[Path] = ()) -> IngestReport:
         if self.journal is None:
@@ -110,29 +132,52 @@ class IngestPipeline:
                 self.registry.merge(AssetRegistry.open(self.registry_path))
 
     def _run(self, paths: Iterable[Path], delete: Iterable[Path], report: IngestReport) -> IngestReport:
-        existing = self.store.source_hashes()
-        loaded: dict[str, _Loaded] = {}
+        started = time.perf_counter()
+        times = report.times
+        reembedded = self.store.reembed_if_stale()  # the configured embedder changed since the last ingest
+        reembed_s = time.perf_counter() - started
+        if reembedded:
+            report.messages.append(f"re-embedded the index's {reembedded} chunk texts with the configured embedder")
+        existing, stamps = self.store.source_hashes(), self.store.source_stamps()
+        loaded: dict[str, LoadedFile] = {}
+        seen: dict[str, tuple[int, int]] = {}
         files = self._collect([Path(p) for p in paths], report)
-        for path in self._progress(files):
-            self._load_one(path, existing, loaded, report)
+        pending: PendingEmbeddings | None = None  # made at the first changed file: an unchanged run needs none
+        with IngestProgress(len(files)) as progress:
+            with ReadAhead(lambda path: self.reader.read(path, existing, stamps), READ_AHEAD_FILES) as ahead:
+                for read in ahead.map(files):
+                    self._book(read, loaded, report)
+                    if read.stamp is not None and read.failure is None:
+                        seen[read.source] = read.stamp
+                    if read.loaded is not None:
+                        if pending is None:
+                            pending = self.store.pending_embeddings(on_embedded=progress.embedded)
+                        # embeds in the main thread while the read-ahead thread parses the next files
+                        pending.add(c.text for _, chunks in read.loaded.chunked for c in chunks)
+                    progress.file_done(read.path.name, read.loaded.pages if read.loaded else 0)
+            if pending is not None:
+                pending.flush()
         self._register_assets(loaded)
         self._drop_event_log_duplicates(loaded, existing, report)
         upserts: dict[str, tuple[str, list[Chunk]]] = {}
         for source, item in loaded.items():
-            try:
-                chunks = self._chunk(item.result)
-            except (IngestError, ValueError) as exc:
-                report.failed += 1
-                report.messages.append(f"failed: {Path(source).name}: chunking error: {exc}")
-                continue
+            chunks = self.reader.final_chunks(item)
             upserts[source] = (item.file_hash, chunks)
             report.ingested += 1
             report.chunks_added += len(chunks)
+            times.pages += item.pages
         deletes = self._deletes([Path(p) for p in delete], existing, report)
         rows = {source: loaded[source].result.work_orders for source in upserts}
+        embedded, t0 = (pending.seconds if pending is not None else 0.0), time.perf_counter()
         # Index swap first (the commit point), then rows and registry; the journal finishes them after a crash.
-        commit(self.journal, self.store, self.work_orders, self.registry, self.registry_path, upserts, deletes, rows)
+        commit(self.journal, self.store, self.work_orders, self.registry, self.registry_path, upserts, deletes, rows,
+               pending=pending, stamps=seen)
+        embed_s = pending.seconds if pending is not None else 0.0
+        times.index_write = time.perf_counter() - t0 - (embed_s - embedded)  # rows + registry included
+        times.embed = embed_s + (reembed_s if reembedded else 0.0)
         report.deleted = len(deletes)
+        times.chunks = report.chunks_added
+        times.total = time.perf_counter() - started
         return report
 
     # ---- steps ----------------------------------------------------------------------------
@@ -160,32 +205,29 @@ class IngestPipeline:
                     out.append(path)
         return list(dict.fromkeys(out))
 
-    def _load_one(self, path: Path, existing: dict[str, str], loaded: dict[str, _Loaded],
-                  report: IngestReport) -> None:
-        source = path.resolve().as_posix()
-        try:
-            self.router.check_size(path)
-            file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
-            if existing.get(source) == file_hash:
-                report.skipped_unchanged += 1
-                return
-            kind, result = self.router.load(path)
-            if not result.documents:
-                raise IngestError(f"{path.name}: nothing to index")
-        except (IngestError, UnicodeError, csv.Error, OSError, ValueError) as exc:
-            report.failed += 1
-            report.messages.append(f"failed: {path}: {exc}")
+    def _book(self, read: FileRead, loaded: dict[str, LoadedFile], report: IngestReport) -> None:
+        """Count one file's outcome and add its messages, in file order."""
+        report.times.parse += read.parse_s
+        report.times.chunk += read.chunk_s
+        if read.unchanged:
+            report.skipped_unchanged += 1
             return
-        loaded[source] = _Loaded(file_hash, kind, result)
+        if read.failure is not None:
+            report.failed += 1
+            report.messages.append(read.failure)
+            return
+        item = read.loaded
+        loaded[read.source] = item
+        result = item.result
         what = _plural(len(result.documents), "document") + (
             f", {_plural(len(result.work_orders), 'work order')}" if result.work_orders else "")
-        report.messages.append(f"ingested: {path} ({kind}, {what})")
+        report.messages.append(f"ingested: {read.path} ({item.kind}, {what})")
         for warning in result.warnings[:MAX_WARNINGS_PER_FILE]:
             report.messages.append(f"warning: {warning}")
         if len(result.warnings) > MAX_WARNINGS_PER_FILE:
-            report.messages.append(f"warning: {path.name}: {len(result.warnings) - MAX_WARNINGS_PER_FILE} more")
+            report.messages.append(f"warning: {read.path.name}: {len(result.warnings) - MAX_WARNINGS_PER_FILE} more")
 
-    def _register_assets(self, loaded: dict[str, _Loaded]) -> None:
+    def _register_assets(self, loaded: dict[str, LoadedFile]) -> None:
         """Work-order assets (id + name) first, then sensor assets; then give every doc the canonical id."""
         for item in loaded.values():
             for wo in item.result.work_orders:
@@ -221,7 +263,7 @@ class IngestPipeline:
             if len(ids) == 1:
                 doc.asset = ids[0]
 
-    def _drop_event_log_duplicates(self, loaded: dict[str, _Loaded], existing: dict[str, str],
+    def _drop_event_log_duplicates(self, loaded: dict[str, LoadedFile], existing: dict[str, str],
                                    report: IngestReport) -> None:
         """An event log repeats work orders a dedicated work-order file already holds; keep one copy
         so counts ("how many work orders on Chiller 6") are not doubled."""
@@ -246,12 +288,6 @@ class IngestPipeline:
             report.messages.append(f"note: {Path(source).name}: {len(dup)} work-order events already in a "
                                    "work-order file; kept there only")
 
-    def _chunk(self, result: LoadResult) -> list[Chunk]:
-        chunks: list[Chunk] = []
-        for doc in result.documents:
-            chunks.extend(self.chunker.split(doc, ordinal_start=len(chunks)))
-        return chunks
-
     def _deletes(self, paths: list[Path], existing: dict[str, str], report: IngestReport) -> list[str]:
         """Sources to remove: a file's own source, or every indexed source under a folder."""
         out: list[str] = []
@@ -264,18 +300,6 @@ class IngestPipeline:
         for source in out:
             report.messages.append(f"deleted: {source}")
         return out
-
-    @staticmethod
-    def _progress(files: list[Path]):
-        from rich.progress import Progress
-
-        with Progress(disable=not sys.stderr.isatty(), transient=True) as progress:
-            task = progress.add_task("ingesting", total=len(files))
-            for path in files:
-                progress.update(task, description=f"ingesting {path.name}")
-                yield path
-                progress.advance(task)
-
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")

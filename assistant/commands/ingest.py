@@ -18,21 +18,25 @@ def register(app: typer.Typer) -> None:
         assets: Path = typer.Option(None, "--assets", help="Asset registry CSV/YAML (id, name, model, line, aliases)."),
         limits: Path = typer.Option(None, "--limits", help="Sensor alarm limits YAML/CSV (asset, signal, low, high)."),
         mapping: Path = typer.Option(None, "--mapping", help="YAML mapping of work-order fields to column names."),
+        reembed: bool = typer.Option(
+            False, "--reembed", help="Without PATHs: only re-embed the stored chunks if the index was built "
+            "with another embedder (every ingest does this first, under the ingest lock)."),
         data_dir: Path = DataDirOption,
     ) -> None:
         """Ingest manuals (PDF, Markdown, HTML, text), work orders (CSV, JSON) and sensor data."""
         console = Console()
         paths, delete = list(paths or []), list(delete or [])
-        if not paths and not delete:
-            raise typer.BadParameter("give at least one PATH or --delete PATH")
+        if not paths and not delete and not reembed:
+            raise typer.BadParameter("give at least one PATH, --delete PATH or --reembed")
         missing = [p for p in paths if not p.exists()]
         if missing:
             raise typer.BadParameter(f"not found: {', '.join(map(str, missing))}")
         for option in (assets, limits, mapping):
             if option is not None and not option.exists():
                 raise typer.BadParameter(f"not found: {option}")
-        container = container_from(data_dir, asset_registry_file=assets, sensor_limits_file=limits,
-                                   column_mapping_file=mapping)
+        container = container_from(data_dir, reembed_index=True, asset_registry_file=assets,
+                                   sensor_limits_file=limits, column_mapping_file=mapping)
+        # With --reembed alone the run has no files: it only brings the index to the configured embedder.
         report = container.ingest_pipeline.run(paths, delete=delete)
         for message in report.messages:
             console.print(f"  {message}", highlight=False)
@@ -41,3 +45,4 @@ def register(app: typer.Typer) -> None:
             f"failed {report.failed}, deleted {report.deleted}; {report.chunks_added} chunks added. "
             f"Index: {container.settings.index_dir}"
         )
+        console.print(report.times.line(), highlight=False, soft_wrap=True)

@@ -65,9 +65,12 @@ def prepare(data_dir: Path | None) -> tuple[dict[str, str], object]:
     """Everything before the server starts; returns the server's environment and the settings."""
     from assistant.cli import container_from
     from assistant.db.users import UserService
+    from index.store import IndexStore
 
     container = container_from(data_dir)
     settings = container.settings
+    # An index built with another embedder would fail at the first question; say so before starting.
+    IndexStore.check_embedder(settings.index_dir, container.embedder)
     data = settings.data_dir.resolve()
     users = UserService(container.session_factory)  # building it ran the migrations
     password = users.ensure_admin()

@@ -7,7 +7,7 @@ import index.store as store_module
 from index.bm25 import BM25Index
 from index.embedder import FakeHashEmbedder
 from index.store import IndexMismatchError, IndexStore
-from tests.index.conftest import MILL_MANUAL, PRESS_MANUAL, WORK_ORDERS, corpus, make_chunk, upserts
+from tests.index.conftest import FakeCountingEmbedder, MILL_MANUAL, PRESS_MANUAL, WORK_ORDERS, corpus, make_chunk, upserts
 
 QUERIES = ["E-204 pressure low", "seal 4471", "spindle bearings", "lock-out guard", "WO259747"]
 
@@ -47,9 +47,32 @@ class TestIndexStore:
 
     def test_other_embedder_is_refused_with_advice(self, tmp_path, embedder):
         open_store(tmp_path / "index", embedder).apply(upserts(corpus()), [])
-        with pytest.raises(IndexMismatchError, match="fresh data dir") as err:
+        with pytest.raises(IndexMismatchError, match="run `maintassist ingest --reembed`") as err:
             open_store(tmp_path / "index", FakeHashEmbedder(dim=32))
-        assert "fake-hash-64" in str(err.value) and "fake-hash-32" in str(err.value)
+        message = str(err.value)
+        assert "fake-hash-64" in message and "fake-hash-32" in message and "8 stored chunks" in message
+        assert "\n" not in message  # one line for the CLI
+        with pytest.raises(IndexMismatchError, match="fake-hash-64"):  # the manifest-only check says the same
+            IndexStore.check_embedder(tmp_path / "index", FakeHashEmbedder(dim=32))
+        IndexStore.check_embedder(tmp_path / "index", FakeHashEmbedder(dim=64))
+        IndexStore.check_embedder(tmp_path / "nothing-here", FakeHashEmbedder(dim=32))
+
+    def test_reembed_if_stale_rebuilds_with_the_new_embedder_from_stored_texts(self, tmp_path, embedder):
+        built = open_store(tmp_path / "index", embedder)
+        built.apply(upserts(corpus()), [], stamps={PRESS_MANUAL: (10, 20)})
+        other = FakeCountingEmbedder(dim=32)
+        other.model_id = "other-32"
+        store = open_store(tmp_path / "index", other, on_mismatch="reembed")  # opens; nothing embedded yet
+        assert other.embedded == [] and store.manifest["embedding_model_id"] == "fake-hash-64"
+        assert store.reembed_if_stale() == 8
+        assert store.manifest["embedding_model_id"] == "other-32" and store.manifest["embedding_dim"] == 32
+        assert sorted(other.embedded) == sorted(c.text for c in built.chunks())  # every stored text, once
+        assert [c.to_dict() for c in store.chunks()] == [c.to_dict() for c in built.chunks()]
+        assert store.source_hashes() == built.source_hashes() and store.source_stamps() == {PRESS_MANUAL: (10, 20)}
+        assert store.retriever().dense("spindle bearings coolant", 1)[0].chunk.source == MILL_MANUAL
+        other.embedded.clear()
+        again = open_store(tmp_path / "index", other)  # no error now: built with `other`
+        assert again.reembed_if_stale() == 0 and other.embedded == [] and len(again) == 8
 
     def test_changed_source_replaces_its_chunks_and_delete_removes(self, tmp_path, embedder):
         store = open_store(tmp_path / "index", embedder)
@@ -61,6 +84,30 @@ class TestIndexStore:
         assert [c.text for c in store.chunks() if c.source == PRESS_MANUAL] == [new_press[0].text]
         assert store.source_hashes() == {PRESS_MANUAL: "h2", WORK_ORDERS: f"h1-{WORK_ORDERS}"}
         assert store.retriever().keyword("E-204", 5)[0].chunk.source == WORK_ORDERS
+
+    def test_texts_embedded_ahead_are_taken_by_apply(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        progress = []
+        pending = store.pending_embeddings(on_embedded=progress.append)
+        texts = [c.text for chunks in corpus().values() for c in chunks]
+        pending.add(texts + texts[:2])  # repeats are embedded once
+        pending.flush()
+        assert embedder.embedded == texts and sum(progress) == 8 and pending.seconds > 0
+        store.apply(upserts(corpus()), [], pending=pending)
+        assert embedder.embedded == texts  # nothing left to embed at apply
+        # texts the index already holds are never queued again
+        embedder.embedded.clear()
+        again = store.pending_embeddings()
+        again.add(texts + ["Check accumulator precharge monthly"])
+        again.flush()
+        assert embedder.embedded == ["Check accumulator precharge monthly"]
+
+    def test_stamps_follow_their_sources(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        store.apply(upserts(corpus()), [], stamps={PRESS_MANUAL: (1, 2), MILL_MANUAL: (3, 4), "/not/indexed": (5, 6)})
+        assert store.source_stamps() == {PRESS_MANUAL: (1, 2), MILL_MANUAL: (3, 4)}
+        store.apply({PRESS_MANUAL: ("h2", corpus()[PRESS_MANUAL])}, deletes=[MILL_MANUAL], stamps={PRESS_MANUAL: (7, 8)})
+        assert open_store(tmp_path / "index", embedder).source_stamps() == {PRESS_MANUAL: (7, 8)}
 
     def test_unchanged_texts_are_never_re_embedded(self, tmp_path, embedder):
         store = open_store(tmp_path / "index", embedder)

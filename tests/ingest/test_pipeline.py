@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from ingest.assets import AssetRegistry
 from ingest.pipeline import IngestPipeline
+from ingest.types import make_chunk_id
 from tests.ingest.fakes import FakeChunker, FakeIndexStore, FakeWorkOrderSink
 
 WO = ("wo_id,wo_description,equipment_id,equipment_name,actual_finish\n"
@@ -133,12 +135,68 @@ class TestRun:
         report = pipeline(store, sink, tmp_path).run([root])
         events = (root / "event.csv").resolve().as_posix()
         assert [w.record_id for w in sink.by_source[events]] == ["WO9"]
-        assert sorted(c.record_id for c in store.chunks() if c.source == events) == ["WO9", "al_1"]
+        kept = [c for c in store.chunks() if c.source == events]
+        assert sorted(c.record_id for c in kept) == ["WO9", "al_1"]
+        # chunked again without the dropped document: chunk ids keep consecutive ordinals
+        assert [c.chunk_id for c in kept] == [make_chunk_id(events, i, c.text) for i, c in enumerate(kept)]
         assert any("1 work-order events already in a work-order file" in m for m in report.messages)
         # a later change to the event log alone still sees the work orders already indexed
         (root / "event.csv").write_text(EVENTS + "WO10,WORK_ORDER,Belt,PRESS-04,Press 4,2024-03-05 10:00:00\n")
         pipeline(store, sink, tmp_path).run([root])
         assert [w.record_id for w in sink.by_source[events]] == ["WO9", "WO10"]
+
+
+class TestReadAheadAndEmbedding:
+    """Files are read and chunked in a read-ahead thread while their texts are embedded; the
+    report still lists every file in order and a bad file never stops the batch."""
+
+    def test_bad_files_reported_in_order_and_texts_embedded_before_the_apply(self, tmp_path):
+        root = tmp_path / "corpus"
+        root.mkdir()
+        bodies = {"a.csv": WO, "b.json": "{nope", "c.csv": WO.replace("WO", "XO"), "d.csv": "",
+                  "e.csv": WO.replace("WO", "YO")}
+        for name, body in bodies.items():
+            (root / name).write_text(body)
+        store = FakeIndexStore()
+        store.group = 2  # embed as soon as two new texts wait
+        report = pipeline(store, None, tmp_path).run([root])
+        assert (report.ingested, report.failed) == (3, 2)
+        outcomes = [re.match(r"(\w+): \S*/([\w.]+)", m).groups()
+                    for m in report.messages if m.startswith(("ingested", "failed"))]
+        assert outcomes == [("ingested", "a.csv"), ("failed", "b.json"), ("ingested", "c.csv"), ("failed", "d.csv"),
+                            ("ingested", "e.csv")]
+        assert any("b.json line 1: invalid JSON" in m for m in report.messages)
+        texts = [c.text for c in store.chunks()]
+        assert store.embedded == texts and len(texts) == 9  # each text once, in file order
+        assert store.embedded_before_apply == [9]  # all embedded while reading; the apply found them ready
+        times = report.times
+        assert times.parse > 0 and times.chunk > 0 and times.embed > 0 and times.total >= times.embed
+        assert times.chunks == 9 and times.pages == 0  # CSV rows have no pages
+
+    def test_unchanged_size_and_mtime_skip_reading_the_file(self, tmp_path, monkeypatch):
+        import os
+
+        root = make_corpus(tmp_path / "corpus")
+        store = FakeIndexStore()
+        pipeline(store, None, tmp_path).run([root])
+        orders = root / "wo" / "orders.csv"
+        assert store.stamps[orders.resolve().as_posix()] == (orders.stat().st_size, orders.stat().st_mtime_ns)
+
+        def no_reading(self):
+            raise AssertionError(f"read {self}")
+
+        monkeypatch.setattr(Path, "read_bytes", no_reading)
+        report = pipeline(store, None, tmp_path).run([root])
+        assert (report.ingested, report.skipped_unchanged, report.failed) == (0, 3, 0)
+        monkeypatch.undo()
+        # Same bytes, new mtime: read and hashed, still unchanged. New bytes: re-ingested.
+        st = orders.stat()
+        os.utime(orders, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+        assert pipeline(store, None, tmp_path).run([root]).skipped_unchanged == 3
+        orders.write_text(WO.replace("Seal kit", "Seal kit P/N 77"))
+        report = pipeline(store, None, tmp_path).run([root])
+        assert (report.ingested, report.skipped_unchanged) == (1, 2)
+        assert store.stamps[orders.resolve().as_posix()] == (orders.stat().st_size, orders.stat().st_mtime_ns)
 
 
 class TestSettingsFiles:
