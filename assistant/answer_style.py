@@ -68,3 +68,9 @@ def drop_echo(text: str, question: str) -> str:
     if rest.strip() and echoes_question(first, question):
         return rest.strip()
     return text.strip()
+
+
+def unnumbered(line: str) -> str:
+    """'11. Verify: …' -> 'Step 11: Verify: …' for a quoted line shown as a bullet: a bullet holding
+    '11.' renders as a list inside a bullet ('•11.')."""
+    return re.sub(r"^(\d{1,2})[.)]\s+", r"Step \1: ", line)

@@ -13,11 +13,10 @@ Routes:
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any, Callable, Sequence
 
-from assistant.answer_style import drop_echo, second_person
+from assistant.answer_style import drop_echo, second_person, unnumbered
 from assistant.chain_routes import history_route, sensor_route, whole_procedure
 from assistant.chain_retrieval import ScopedRetriever, ambiguous_assets, condense
 from assistant.citations import CitationChecker, parse_markers
@@ -133,6 +132,7 @@ class AnswerChain:
         if not report.ok:
             answer.extra["evidence"]["reason"] = report.reason
             answer.extra["never_mentioned"] = answer.extra.get("never_mentioned") or report.coverage == 0.0
+            answer.extra["evidence"]["missing"] = report.missing_terms if report.coverage < 1 else []
             return self._abstain(answer, report.reason, report.subject, on_token, t0)
 
         sources: dict[int, str] = {}
@@ -190,7 +190,7 @@ class AnswerChain:
         else:
             lines = extractive_lines(query, sources, value_kind=report.value_kind, max_lines=self.quote_lines,
                                      exclude=lead, allowed=allowed)
-            quoted = "\n".join(f"- {_unnumbered(line.rstrip('.'))} [{n}]." for line, n in lines)
+            quoted = "\n".join(f"- {unnumbered(line.rstrip('.'))} [{n}]." for line, n in lines)
         text = lead
         if quoted:
             text = f"{lead}\n\nFrom your documents:\n{quoted}" if lead else f"From your documents:\n{quoted}"
@@ -286,11 +286,6 @@ class AnswerChain:
 
 
 _RANK_WEIGHTS = [1.6, 1.3, 1.0, 0.8, 0.7, 0.6]
-
-
-def _unnumbered(line: str) -> str:
-    """'11. Verify: …' -> 'Step 11: Verify: …': a bullet holding '11.' renders as a list inside a bullet ('•11.')."""
-    return re.sub(r"^(\d{1,2})[.)]\s+", r"Step \1: ", line)
 
 
 def _has_verified_value(text: str, report: EvidenceReport) -> bool:

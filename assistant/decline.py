@@ -14,6 +14,7 @@ from typing import Any
 SUGGEST_ADD_MANUAL = "If it should be covered, ask your supervisor to add the manual or records that describe it."
 SUGGEST_PICK_MACHINE = "Pick the machine with the machine button under the message box, then ask again."
 SUGGEST_NAME_PART = "Name the exact part, fault code or part number and ask again."
+SUGGEST_OTHER_MACHINE = "If it is about another machine, name it or pick it with the machine button, then ask again."
 
 
 def decline_text(subject: str, machine: str | None, suggestion: str) -> str:
@@ -22,13 +23,17 @@ def decline_text(subject: str, machine: str | None, suggestion: str) -> str:
     return f"Not in your documents{where}: {subject}.\n\n{suggestion}"
 
 
-def suggestion(*, never_mentioned: bool, machine_chosen: bool, machines_known: bool) -> str:
+def suggestion(*, never_mentioned: bool, machine_chosen: bool, machines_known: bool,
+               words_missing: bool = False) -> str:
     """The one next step most likely to help: new documents when the words are unknown to the
-    whole corpus, a machine when none is chosen, else a more precise question."""
+    whole corpus, a machine when none is chosen or the chosen machine's documents lack the
+    question's words, else a more precise question."""
     if never_mentioned:
         return SUGGEST_ADD_MANUAL
-    if not machine_chosen and machines_known:
+    if machines_known and not machine_chosen:
         return SUGGEST_PICK_MACHINE
+    if machines_known and words_missing:
+        return SUGGEST_OTHER_MACHINE
     return SUGGEST_NAME_PART
 
 
@@ -52,5 +57,6 @@ def decline_for(answer: Any, subject: str, registry: Any = None) -> str:
     name = registry.name(answer.asset) if registry is not None and answer.asset else None
     machine = f"{name} ({answer.asset})" if name else answer.asset
     hint = suggestion(never_mentioned=bool(answer.extra.get("never_mentioned")), machine_chosen=bool(answer.asset),
-                      machines_known=registry is not None and bool(registry.all()))
+                      machines_known=registry is not None and bool(registry.all()),
+                      words_missing=bool((answer.extra.get("evidence") or {}).get("missing")))
     return decline_text(subject or question_subject(answer.question), machine, hint)

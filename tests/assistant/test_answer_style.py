@@ -1,8 +1,8 @@
 """Second person and no echo of the question, on the sentences the small model really wrote."""
 
-from assistant.answer_style import drop_echo, echoes_question, second_person
-from assistant.decline import SUGGEST_ADD_MANUAL, SUGGEST_NAME_PART, SUGGEST_PICK_MACHINE, decline_text, \
-    question_subject, suggestion
+from assistant.answer_style import drop_echo, echoes_question, second_person, unnumbered
+from assistant.decline import (SUGGEST_ADD_MANUAL, SUGGEST_NAME_PART, SUGGEST_OTHER_MACHINE, SUGGEST_PICK_MACHINE,
+                               decline_text, question_subject, suggestion)
 
 
 class TestSecondPerson:
@@ -18,6 +18,11 @@ class TestSecondPerson:
     def test_untouched_text(self):
         text = "Replace the strainer P/N 4471-22 [1].\n\nFrom your documents:\n- Step 11: Verify [2]."
         assert second_person(text) == text
+
+
+def test_quoted_step_numbers_do_not_nest_lists():
+    assert unnumbered("11. Verify: the gauge reads 0 bar") == "Step 11: Verify: the gauge reads 0 bar"
+    assert unnumbered("Item: 2 bar") == "Item: 2 bar"
 
 
 class TestEcho:
@@ -46,6 +51,9 @@ class TestDecline:
         assert suggestion(never_mentioned=True, machine_chosen=True, machines_known=True) == SUGGEST_ADD_MANUAL
         assert suggestion(never_mentioned=False, machine_chosen=False, machines_known=True) == SUGGEST_PICK_MACHINE
         assert suggestion(never_mentioned=False, machine_chosen=True, machines_known=True) == SUGGEST_NAME_PART
+        # the chosen machine's documents lack the question's words (a press question on the compressor)
+        assert suggestion(never_mentioned=False, machine_chosen=True, machines_known=True,
+                          words_missing=True) == SUGGEST_OTHER_MACHINE
 
     def test_subject_in_the_technicians_words(self):
         assert question_subject("How long is the warranty?") == "warranty"

@@ -52,6 +52,7 @@ def test_scope_progress_and_declines(e2e_server, chromium, viewport):
     page.keyboard.press("Escape")
     pick_machine(page, "PRESS-04")
     chip(page).click()
+    page.wait_for_timeout(400)  # the list fades in
     shot(page, "machine-picker", viewport)
     page.keyboard.press("Escape")
     assert _page_alive(page) and not errors, errors
