@@ -149,6 +149,8 @@ async def show_thread(services: AppServices, user: UserInfo, ref: str, asked: As
         if turn.checklist:
             c = turn.checklist
             parts.append(f"Checklist: {c['done']} of {c['total']} ticked.")
+        if turn.sources and "[" not in turn.text:  # a decline: its nearest sources, tappable here too
+            parts.append("Nearest sources: " + " · ".join(f"[{s.n}] {s.label}" for s in turn.sources))
         if turn.feedback:
             parts.append(f"Feedback: {feedback_line(turn.feedback)}")
         elements = [cl.Text(name=f"[{s.n}]", content=s.panel, display="side") for s in turn.sources]

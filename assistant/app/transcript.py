@@ -65,7 +65,8 @@ def turns(view: Any) -> list[Turn]:
             if e.get("type") == "custom" and e.get("content") and e.get("name") == "Checklist":
                 turn.checklist = checklist_summary(json.loads(e["content"]))
             elif e.get("type") == "custom" and e.get("content") and e.get("name") == "SourceChips":
-                turn.sources += [Source(c["n"], c["label"], c.get("where", ""), c.get("excerpt", ""), "")
+                turn.sources += [Source(c["n"], c["label"], c.get("where", ""), c.get("excerpt", ""),
+                                        f"**{c['label']}**\n{c.get('where', '')}\n\n{c.get('excerpt', '')}")
                                  for c in json.loads(e["content"]).get("sources", [])]
             elif e.get("type") == "text" and e.get("content") and re.fullmatch(r"\[\d+\]", e.get("name") or ""):
                 turn.sources.append(parse_panel(e["name"], e["content"]))

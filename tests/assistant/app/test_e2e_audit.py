@@ -63,8 +63,10 @@ def test_audit_view_filters_and_open_by_tap(e2e_server, chromium, viewport):
     assert "audit chain intact" in page.inner_text("#chain")
     page.check("input[name=down]")
     page.click("button[type=submit]")
-    page.wait_for_selector(f".row:has-text('{comment}')", timeout=10_000)
-    assert all("👎" in t for t in page.locator(".row").all_inner_texts())
+    page.wait_for_function("() => location.search.includes('down=1') && document.querySelectorAll('.row').length > 0"
+                           " && [...document.querySelectorAll('.row')].every(r => r.innerText.includes('👎'))",
+                           timeout=10_000)
+    assert page.locator(f".row:has-text('{comment}')").count() == 1
     shot(page, "audit-down", viewport)
     assert no_horizontal_scroll(page)
     # words wrap between words, dates stay on one line (no "PRE SS-04", no date over 4 lines)

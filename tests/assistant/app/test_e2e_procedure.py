@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from tests.assistant.app.browser import (ARTIFACTS, VIEWPORT_IDS, VIEWPORTS, ask, login, no_horizontal_scroll,
-                                         open_thread_from_sidebar, track_requests)
+from tests.assistant.app.browser import (VIEWPORT_IDS, VIEWPORTS, ask, login, no_horizontal_scroll,
+                                         open_thread_from_sidebar, shot, track_requests)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -80,9 +80,10 @@ def test_complete_procedure_checklist(e2e_server, chromium, viewport):
     total = page.locator("#procedure-checklist input[type=checkbox]").count()
     ticked = safety_boxes.count() + 1
     page.wait_for_selector(f"#procedure-checklist [data-progress='{ticked}/{total}']", timeout=10_000)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.locator("#procedure-checklist").screenshot(
-        path=str(ARTIFACTS / f"procedure-checklist-{viewport['width']}x{viewport['height']}.png"))
+    for section in ("safety", "steps", "verify"):  # the chat scrolls inside the page: one view per part
+        page.locator(f"#procedure-checklist [data-section={section}]").scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        shot(page, f"procedure-{section}", viewport)
     assert no_horizontal_scroll(page)
     page.wait_for_timeout(1_500)  # the tick is written through the data layer
 

@@ -33,6 +33,16 @@ def test_transcript_has_sources_feedback_and_checklist_progress():
                                              "items": [["1. Lock out", True], ["Drain", False]]}
 
 
+def test_a_declines_source_chips_become_its_sources():
+    view = _view()
+    view.elements.append({"id": "c2", "forId": "m2", "type": "custom", "name": "SourceChips",
+                          "content": '{"sources": [{"n": 1, "label": "Manual · 4 Troubleshooting", '
+                                     '"where": "hp200.md", "excerpt": "Symptom: Pump whines"}]}'})
+    source = transcript_json(view)["turns"][2]["sources"][0]
+    assert source["label"] == "Manual · 4 Troubleshooting"
+    assert source["panel"] == "**Manual · 4 Troubleshooting**\nhp200.md\n\nSymptom: Pump whines"  # a side panel
+
+
 def test_old_panels_with_a_quoted_excerpt_parse_too():
     source = parse_panel("[2]", "**press.md**\npage 3\n\n> Change oil\n> every 8,000 h")
     assert (source.n, source.label, source.where, source.excerpt) == (2, "press.md", "page 3",
