@@ -295,7 +295,7 @@ def _has_verified_value(text: str, report: EvidenceReport) -> bool:
 def _citation(n: int, hit: ScoredChunk) -> Citation:
     c = hit.chunk
     return Citation(n=n, chunk_id=c.chunk_id, source=c.source, doc_type=c.doc_type, label=c.citation_label(),
-                    excerpt=clip_words(c.text, 600), title=c.title, page=c.page, section=c.section,
+                    excerpt=clip_words(c.text, 2000), title=c.title, page=c.page, section=c.section,
                     record_id=c.record_id, asset=c.asset, score=round(hit.score, 4))
 
 

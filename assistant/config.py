@@ -174,7 +174,9 @@ class AppSettings(BaseModel):
     whisper_model: Literal["base", "tiny.en"] = Field("base", description="Bundled Whisper model.")
     max_audio_mb: float = Field(20.0, description="Largest accepted voice recording in MB.")
     audio_sample_rate: int = Field(
-        16000, description="Sample rate the browser records at (Whisper's native 16 kHz avoids resampling)."
+        24000, description="Sample rate of the browser's PCM chunks. Chainlit 2.12's recorder always records at "
+        "24 kHz whatever features.audio.sample_rate says (Chainlit/chainlit#2569); the server resamples "
+        "to Whisper's 16 kHz. Read at 16 kHz, the audio played 1.5x slow and Whisper misheard it."
     )
     answer_workers: int = Field(
         1, description="Questions answered at once; others queue in arrival order. One suits a CPU LLM, "

@@ -61,16 +61,20 @@ def turns(view: Any) -> list[Turn]:
         if m.role not in ("user_message", "assistant_message", "system_message") or (m.metadata or {}).get("welcome"):
             continue
         turn = Turn(m.id, m.role, m.content, m.created_at.isoformat(timespec="seconds"), m.feedback)
+        panels: dict[int, Source] = {}
+        chips: list[Source] = []
         for e in by_message.get(m.id, []):
             if e.get("type") == "custom" and e.get("content") and e.get("name") == "Checklist":
                 turn.checklist = checklist_summary(json.loads(e["content"]))
             elif e.get("type") == "custom" and e.get("content") and e.get("name") == "SourceChips":
-                turn.sources += [Source(c["n"], c["label"], c.get("where", ""), c.get("excerpt", ""),
-                                        f"**{c['label']}**\n{c.get('where', '')}\n\n{c.get('excerpt', '')}")
-                                 for c in json.loads(e["content"]).get("sources", [])]
+                chips += [Source(c["n"], c["label"], c.get("where", ""), c.get("excerpt", ""),
+                                 f"**{c['label']}**\n{c.get('where', '')}\n\n{c.get('excerpt', '')}")
+                          for c in json.loads(e["content"]).get("sources", [])]
             elif e.get("type") == "text" and e.get("content") and re.fullmatch(r"\[\d+\]", e.get("name") or ""):
-                turn.sources.append(parse_panel(e["name"], e["content"]))
-        turn.sources.sort(key=lambda s: s.n)
+                source = parse_panel(e["name"], e["content"])
+                panels[source.n] = source  # a panel rewritten once the answer was known: the latest
+        # a decline showed its nearest sources as chips (its panels, sent while searching, were never linked)
+        turn.sources = chips or sorted(panels.values(), key=lambda s: s.n)
         out.append(turn)
     return out
 

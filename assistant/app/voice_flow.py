@@ -4,7 +4,8 @@ Chainlit streams the browser's microphone as PCM chunks until the button's ✕ i
 recording ends by itself after ~1.5 s of silence (or at the length limit): the server switches
 the browser's recorder off, transcribes with Whisper and puts the transcript in the message box
 for a glance (or sends it at once when the technician turned on "Send spoken questions at once",
-for gloved hands). Tapping ✕ while still recording cancels: nothing is transcribed or sent.
+for gloved hands). Tapping ✕ while still recording cancels: nothing is transcribed or sent
+(``public/app.js`` turns the ✕ into a ``cancel_recording`` window message).
 """
 
 from __future__ import annotations
@@ -46,10 +47,13 @@ async def chunk(services, piece: cl.InputAudioChunk) -> None:
         await _deliver(services, rec)
 
 
-async def cancel() -> None:
-    """The ✕ was tapped while recording: drop the audio."""
+async def cancel(stop_browser: bool = False) -> None:
+    """The ✕ was tapped while recording: drop the audio (and switch the browser's recorder off
+    when the cancel came as a window message rather than the end of the audio stream)."""
     rec: Recording | None = cl.user_session.get("audio")
     cl.user_session.set("audio", None)
+    if stop_browser:
+        await cl.context.emitter.update_audio_connection("off")
     if rec is not None and not rec.finished:
         rec.finished = True
         await cl.context.emitter.send_toast("Recording cancelled.", "info")

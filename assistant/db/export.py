@@ -61,34 +61,32 @@ def exchanges(log: AuditLog, filters: ExchangeFilter | None = None) -> list[dict
     return sorted(rows, key=lambda r: r["event_id"])
 
 
-def _row(event: Any, feedback: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _common(event: Any, feedback: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Who, when, where and the latest feedback: the same for answers and procedure runs."""
     p = event.payload
     fb = feedback.get(p.get("message_id", ""), {})
-    return {
-        "event_id": event.id, "ts": event.ts.isoformat(timespec="seconds"), "user": event.actor,
-        "thread_id": event.thread_id, "message_id": p.get("message_id"), "asset": p.get("asset"),
-        "route": p.get("route") or ("abstain" if p.get("abstained") else "rag"),
-        "question": p.get("question"), "answer": p.get("answer"), "sources": p.get("citations") or [],
-        "flags": p.get("flags") or [], "abstained": bool(p.get("abstained")),
-        "feedback": fb.get("value"), "feedback_comment": fb.get("comment"),
-        "latency_s": (p.get("timings") or {}).get("total_s"), "model_id": p.get("model_id"),
-        "adapter_id": p.get("adapter_id"), "prompt_version": p.get("prompt_version"),
-    }
+    return {"event_id": event.id, "ts": event.ts.isoformat(timespec="seconds"), "user": event.actor,
+            "thread_id": event.thread_id, "message_id": p.get("message_id"), "asset": p.get("asset"),
+            "feedback": fb.get("value"), "feedback_comment": fb.get("comment")}
+
+
+def _row(event: Any, feedback: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    p = event.payload
+    return {**_common(event, feedback), "route": p.get("route") or ("abstain" if p.get("abstained") else "rag"),
+            "question": p.get("question"), "answer": p.get("answer"), "sources": p.get("citations") or [],
+            "flags": p.get("flags") or [], "abstained": bool(p.get("abstained")),
+            "latency_s": (p.get("timings") or {}).get("total_s"), "model_id": p.get("model_id"),
+            "adapter_id": p.get("adapter_id"), "prompt_version": p.get("prompt_version")}
 
 
 def _procedure_row(event: Any, feedback: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """A ``/procedure`` run as an exchange: the symptom is the question, the checklist the answer."""
     p = event.payload
-    fb = feedback.get(p.get("message_id", ""), {})
-    return {
-        "event_id": event.id, "ts": event.ts.isoformat(timespec="seconds"), "user": event.actor,
-        "thread_id": event.thread_id, "message_id": p.get("message_id"), "asset": p.get("asset"),
-        "route": "procedure", "question": f"/procedure {p.get('symptom') or ''}".strip(),
-        "answer": p.get("procedure"), "sources": p.get("sources") or [],
-        "flags": [{"kind": "warning", "detail": w} for w in p.get("warnings") or []], "abstained": False,
-        "feedback": fb.get("value"), "feedback_comment": fb.get("comment"),
-        "latency_s": p.get("latency_s"), "model_id": None, "adapter_id": None, "prompt_version": None,
-    }
+    return {**_common(event, feedback), "route": "procedure",
+            "question": f"/procedure {p.get('symptom') or ''}".strip(), "answer": p.get("procedure"),
+            "sources": p.get("sources") or [], "abstained": False,
+            "flags": [{"kind": "warning", "detail": w} for w in p.get("warnings") or []],
+            "latency_s": p.get("latency_s"), "model_id": None, "adapter_id": None, "prompt_version": None}
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:

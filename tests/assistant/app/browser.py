@@ -167,6 +167,15 @@ def track_requests(context, url: str) -> list[str]:
     return foreign
 
 
+def open_page(chromium, url: str, viewport: dict, user: str, path: str = "/"):
+    """A fresh browser context logged in as ``user``: (context, page, requests to other origins)."""
+    context = chromium.new_context(viewport=viewport)
+    foreign = track_requests(context, url)
+    page = context.new_page()
+    login(page, url, user, path)
+    return context, page, foreign
+
+
 def chip(page):
     return page.locator("#mode-picker-trigger-machine")
 

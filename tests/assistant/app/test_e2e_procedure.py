@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from tests.assistant.app.browser import (VIEWPORT_IDS, VIEWPORTS, ask, login, no_horizontal_scroll,
-                                         open_thread_from_sidebar, shot, track_requests)
+from tests.assistant.app.browser import (VIEWPORT_IDS, VIEWPORTS, ask, no_horizontal_scroll, open_page,
+                                         open_thread_from_sidebar, shot)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,10 +32,7 @@ def _box(page, item_id: str):
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=VIEWPORT_IDS)
 def test_complete_procedure_checklist(e2e_server, chromium, viewport):
     url = e2e_server["url"]
-    context = chromium.new_context(viewport=viewport)
-    foreign = track_requests(context, url)
-    page = context.new_page()
-    login(page, url, "ana", "/?asset=PRESS-04")
+    context, page, foreign = open_page(chromium, url, viewport, "ana", "/?asset=PRESS-04")
     ask(page, REQUEST)
     page.wait_for_selector("#procedure-checklist", timeout=600_000)
     header = page.locator(".step").last.inner_text()

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.assistant.app.browser import (ANSWER_DONE_JS, VIEWPORT_IDS, VIEWPORTS, ask, chip, login, no_horizontal_scroll,
-                                         on_screen, pick_machine, shot, track_requests, wait_answer)
+from tests.assistant.app.browser import (ANSWER_DONE_JS, VIEWPORT_IDS, VIEWPORTS, ask, chip, no_horizontal_scroll,
+                                         on_screen, open_page, pick_machine, shot, wait_answer)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,12 +34,9 @@ def _page_alive(page) -> bool:
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=VIEWPORT_IDS)
 def test_scope_progress_and_declines(e2e_server, chromium, viewport):
     url = e2e_server["url"]
-    ana_ctx = chromium.new_context(viewport=viewport)
-    foreign = track_requests(ana_ctx, url)
-    page = ana_ctx.new_page()
+    ana_ctx, page, foreign = open_page(chromium, url, viewport, "ana", "/?asset=PRESS-04")  # a QR code on press 4
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    login(page, url, "ana", "/?asset=PRESS-04")  # a QR code on press 4
     assert "PRESS-04" in chip(page).inner_text()
     shot(page, "welcome", viewport)
 
@@ -48,6 +45,7 @@ def test_scope_progress_and_declines(e2e_server, chromium, viewport):
     assert _page_alive(page)
     page.locator("#chat-settings-open-modal").click()
     page.wait_for_selector("text=Send spoken questions at once", timeout=10_000)
+    page.wait_for_timeout(400)  # the dialog fades in
     shot(page, "settings", viewport)
     page.keyboard.press("Escape")
     pick_machine(page, "PRESS-04")
@@ -61,10 +59,7 @@ def test_scope_progress_and_declines(e2e_server, chromium, viewport):
     # question waits in line and ana's next question waits in her message box.
     page.evaluate(STATES_JS)
     ask(page, OVERRIDE)
-    bo_ctx = chromium.new_context(viewport=viewport)
-    foreign += track_requests(bo_ctx, url)
-    bo = bo_ctx.new_page()
-    login(bo, url, "bo")
+    bo_ctx, bo, bo_foreign = open_page(chromium, url, viewport, "bo")
     bo.evaluate(STATES_JS)
     page.wait_for_selector("text=Writing the answer", timeout=300_000)
     ask(bo, DECLINE)
@@ -116,4 +111,4 @@ def test_scope_progress_and_declines(e2e_server, chromium, viewport):
     assert "Any machine" in chip(page).inner_text()  # the QR token was used once
     assert not errors, errors
     ana_ctx.close()
-    assert foreign == [], f"requests to other origins: {foreign}"
+    assert foreign + bo_foreign == [], f"requests to other origins: {foreign + bo_foreign}"

@@ -35,10 +35,13 @@ def test_transcript_has_sources_feedback_and_checklist_progress():
 
 def test_a_declines_source_chips_become_its_sources():
     view = _view()
+    view.elements.append({"id": "e9", "forId": "m2", "type": "text", "name": "[4]", "content": "**x**\ny\n\nz"})
     view.elements.append({"id": "c2", "forId": "m2", "type": "custom", "name": "SourceChips",
                           "content": '{"sources": [{"n": 1, "label": "Manual · 4 Troubleshooting", '
                                      '"where": "hp200.md", "excerpt": "Symptom: Pump whines"}]}'})
-    source = transcript_json(view)["turns"][2]["sources"][0]
+    sources = transcript_json(view)["turns"][2]["sources"]
+    assert len(sources) == 1  # the chips the technician saw, not the unlinked panels as well
+    source = sources[0]
     assert source["label"] == "Manual · 4 Troubleshooting"
     assert source["panel"] == "**Manual · 4 Troubleshooting**\nhp200.md\n\nSymptom: Pump whines"  # a side panel
 
