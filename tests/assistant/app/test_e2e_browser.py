@@ -60,6 +60,7 @@ def test_technician_flow_and_access_control(e2e_server, chromium):
     # On a portrait tablet the panel slides over the chat instead of squeezing it to ~450 px.
     chat_width = page.evaluate("document.getElementById('chat-input').getBoundingClientRect().width")
     assert chat_width > 600, chat_width
+    page.wait_for_timeout(600)  # the panel slides in
     page.screenshot(path=str(ARTIFACTS / "chat-portrait-820x1180.png"))
     assert no_horizontal_scroll(page)
     page.keyboard.press("Escape")
@@ -87,6 +88,7 @@ def test_technician_flow_and_access_control(e2e_server, chromium):
     assert page.locator("button:has(svg.lucide-copy) >> visible=true").count() >= 1
     links.first.click()
     assert _panel_text(page) == live_panel  # the same excerpt as when the answer was given
+    page.wait_for_timeout(600)  # the panel slides in
     page.screenshot(path=str(ARTIFACTS / "chat-resumed-1180x820.png"))
     context.close()
     assert foreign == [], f"requests to other origins: {foreign}"
