@@ -59,8 +59,8 @@ class Procedure(BaseModel):
     tools_parts: list[Item] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
     verification: list[Step] = Field(default_factory=list)
-    restore: list[Step] = Field(default_factory=list,
-                                description="End-of-job items from the safety section ('To restore: refit all guards').")
+    restore: list[Step] = Field(
+        default_factory=list, description="End-of-job items from the safety section ('To restore: refit all guards').")
     typical_duration_h: float | None = Field(None, description="Median downtime of similar past work orders.")
     duration_basis: list[int] = Field(default_factory=list, description="Sources the median was taken over.")
     warnings: list[str] = Field(default_factory=list)

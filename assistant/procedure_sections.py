@@ -20,8 +20,8 @@ from assistant.procedure_text import (VERIFY_RE, _BULLET_START, _STEP_START, col
                                       numbered_runs)
 
 RESTORE_RE = re.compile(r"^\W*(?:to restore|restor(?:e|ing)\b|after (?:the )?(?:work|repair|maintenance)|"
-                        r"on completion|when (?:the work is )?(?:finished|complete)|return(?:ing)? to (?:service|production)|"
-                        r"before restart(?:ing)?|re-?energi[sz]e)", re.IGNORECASE)
+                        r"on completion|when (?:the work is )?(?:finished|complete)|"
+                        r"return(?:ing)? to (?:service|production)|before restart(?:ing)?|re-?energi[sz]e)", re.IGNORECASE)
 VERIFY_START_RE = re.compile(r"^\W*(?:verify|check|test|confirm|make sure|ensure|inspect|measure)\b", re.IGNORECASE)
 
 

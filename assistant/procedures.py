@@ -47,8 +47,8 @@ class Sections(Protocol):
 class ProcedureBuilder:
     """Builds a validated ``Procedure`` for (asset, symptom). Numbers are never rewritten."""
 
-    def __init__(self, retriever, history_store=None, generator=None, registry=None, *, sections: Sections | None = None,
-                 k: int = 8, max_safety_chunks: int = 4, max_causes: int = 5, history_window: int = 10,
+    def __init__(self, retriever, history_store=None, generator=None, registry=None, *,
+                 sections: Sections | None = None, k: int = 8, max_safety_chunks: int = 4, max_causes: int = 5, history_window: int = 10,
                  max_tools: int = 8):
         if k < 1 or history_window < 1 or max_safety_chunks < 1:
             raise ValueError("k, history_window and max_safety_chunks must be at least 1")
@@ -80,8 +80,8 @@ class ProcedureBuilder:
                             "follow your site LOTO procedure before any work.")
         rows = self._trouble_rows(asset, label, symptom, groups, fallback)
         # the cited row is one tap away; the evidence line says what to do, not the raw "a | b | c" row
-        manual_causes = [Cause(text=cause, evidence="manual troubleshooting table" + (f"; remedy: {remedy}" if remedy
-                                                                                      else ""), citations=[book.chunk(c)])
+        manual_causes = [Cause(text=cause, citations=[book.chunk(c)],
+                               evidence="manual troubleshooting table" + (f"; remedy: {remedy}" if remedy else ""))
                          for _, cause, remedy, _, c in rows]
         history_causes, duration, basis = self._history_causes(asset, label, groups, book)
         # The three best history causes, then the manual's, so neither source crowds out the other.

@@ -49,8 +49,8 @@ def resolve_scope(selected: str | None, question: str, registry: Any = None) -> 
         return Scope(selected)
     was = f", not {machine_label(selected, registry)}" if selected else ""
     if len(named) == 1:
-        return Scope(named[0], f"Answering for {machine_label(named[0], registry)}, the machine named in your question{was}.",
-                     changed=True)
+        label = machine_label(named[0], registry)
+        return Scope(named[0], f"Answering for {label}, the machine named in your question{was}.", changed=True)
     names = " and ".join(machine_label(a, registry) for a in named[:3])
     return Scope(None, f"Answering across {names}, the machines named in your question{was}.", changed=True)
 
