@@ -112,10 +112,10 @@ async def _audio_chunk(chunk: cl.InputAudioChunk):
 
 @cl.on_audio_end
 async def _audio_end():
-    await voice_flow.cancel()
+    await voice_flow.end(get_services())
 
 
 @cl.on_window_message
 async def _window_message(data):
     if isinstance(data, dict) and data.get(ui.APP_MESSAGE) == "cancel_recording":  # the ✕ (public/app.js)
-        await voice_flow.cancel(stop_browser=True)
+        await voice_flow.cancel()

@@ -5,7 +5,8 @@ recording ends by itself after ~1.5 s of silence (or at the length limit): the s
 the browser's recorder off, transcribes with Whisper and puts the transcript in the message box
 for a glance (or sends it at once when the technician turned on "Send spoken questions at once",
 for gloved hands). Tapping ✕ while still recording cancels: nothing is transcribed or sent
-(``public/app.js`` turns the ✕ into a ``cancel_recording`` window message).
+(``public/app.js`` turns the ✕ into a ``cancel_recording`` window message). A client that ends
+the stream itself (``audio_end``: the "p" shortcut, a socket client) gets what it recorded.
 """
 
 from __future__ import annotations
@@ -47,13 +48,20 @@ async def chunk(services, piece: cl.InputAudioChunk) -> None:
         await _deliver(services, rec)
 
 
-async def cancel(stop_browser: bool = False) -> None:
-    """The ✕ was tapped while recording: drop the audio (and switch the browser's recorder off
-    when the cancel came as a window message rather than the end of the audio stream)."""
+async def end(services) -> None:
+    """The client ended the audio stream: transcribe what was recorded (unless silence already did)."""
     rec: Recording | None = cl.user_session.get("audio")
     cl.user_session.set("audio", None)
-    if stop_browser:
-        await cl.context.emitter.update_audio_connection("off")
+    if rec is not None and not rec.finished:
+        rec.finished = True
+        await _deliver(services, rec)
+
+
+async def cancel() -> None:
+    """The ✕ was tapped while recording: switch the browser's recorder off and drop the audio."""
+    rec: Recording | None = cl.user_session.get("audio")
+    cl.user_session.set("audio", None)
+    await cl.context.emitter.update_audio_connection("off")
     if rec is not None and not rec.finished:
         rec.finished = True
         await cl.context.emitter.send_toast("Recording cancelled.", "info")
@@ -71,7 +79,8 @@ async def _deliver(services, rec: Recording) -> None:
         await asyncio.to_thread(save_wav, samples, services.settings.data_dir / "audio" / f"{stamp}-{user}.wav")
     text = await asyncio.to_thread(services.transcriber.transcribe, samples)
     if not text:
-        await cl.context.emitter.send_toast("I did not catch that. Please try again or type the question.", "warning")
+        await cl.Message(content="I did not catch that. Please try again or type the question.",
+                         author="Assistant", type="system_message").send()
         return
     if rec.buffer.truncated:
         await cl.context.emitter.send_toast("Recording cut at the time limit.", "warning")

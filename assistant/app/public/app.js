@@ -130,11 +130,11 @@
   }).observe(document.body, {childList: true, subtree: true});
 })();
 
-// 5. The microphone's ✕ ends Chainlit's audio stream with "audio_end", which the server would have
-// to take as "send", and which Chainlit also counts as the chat's first interaction: it opens a
-// thread named "audio" and re-mounts the message box, dropping its text. While recording, the ✕
-// here asks the server (cl.on_window_message) to cancel instead; the server switches the
-// recorder off. No upstream issue found.
+// 5. The microphone's ✕ ends Chainlit's audio stream with "audio_end", which means "send what was
+// recorded", and which Chainlit also counts as the chat's first interaction: it opens a thread
+// named "audio" and re-mounts the message box, dropping its text. While recording, the ✕ here asks
+// the server (cl.on_window_message) to cancel instead; the server switches the recorder off. No
+// upstream issue found.
 (function () {
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("#message-composer button");
