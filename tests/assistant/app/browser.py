@@ -146,7 +146,11 @@ def login(page, url: str, user: str, path: str = "/") -> None:
 
 
 def ask(page, text: str) -> None:
+    """Send ``text`` from the message box once the previous exchange has ended (the send button
+    replaces the stop button and re-renders then: a click during that swap can miss)."""
+    page.wait_for_function("() => !document.getElementById('stop-button')", timeout=600_000)
     page.fill("#chat-input", text)
+    page.wait_for_selector("#chat-submit:not([disabled])", timeout=30_000)
     page.click("#chat-submit")  # Enter is ignored while the composer is still initialising
 
 
