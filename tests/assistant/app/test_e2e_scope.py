@@ -76,6 +76,7 @@ def test_scope_progress_and_declines(e2e_server, chromium, viewport):
     text = page.locator(".step", has_text="Answering for Rotary screw air compressor 1 (COMP-01)").inner_text()
     assert "not Hydraulic press 4 (PRESS-04)" in text and "105" in text and "[1]" in text
     assert "COMP-01" in chip(page).inner_text()  # the chip follows the named machine
+    page.locator(".step", has_text="Answering for Rotary screw air compressor 1").scroll_into_view_if_needed()
     shot(page, "scope-override-answer", viewport)
     states = page.evaluate("window.__states")
     assert states[:1] == ["searching"] and "writing" in states, states

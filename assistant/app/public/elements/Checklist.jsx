@@ -62,7 +62,9 @@ export default function Checklist() {
             )}
             {section.items.length === 0 && section.empty && <p className="text-muted-foreground">{section.empty}</p>}
             {section.items.map((item) => {
-              const sub = section.key === 'safety' && item.heading && item.heading !== heading;
+              // a sub-heading per manual section; not over a tick that already names it ("PPE: ...")
+              const sub = section.key === 'safety' && item.heading && item.heading !== heading
+                && !item.text.startsWith(item.heading);
               heading = item.heading || heading;
               return (
                 <div key={item.id} className="flex flex-col gap-2">
