@@ -147,8 +147,13 @@ def login(page, url: str, user: str, path: str = "/") -> None:
 
 def ask(page, text: str) -> None:
     """Send ``text`` from the message box once the previous exchange has ended (the send button
-    replaces the stop button and re-renders then: a click during that swap can miss)."""
+    replaces the stop button and re-renders then: a click during that swap can miss). After a
+    chat's first message Chainlit moves to /thread/<id> and re-mounts the message box, wiping what
+    was typed into it meanwhile: wait for that too."""
     page.wait_for_function("() => !document.getElementById('stop-button')", timeout=600_000)
+    if page.locator("[data-step-type=user_message]").count() and "/thread/" not in page.url:
+        page.wait_for_url("**/thread/**", timeout=30_000)
+        page.wait_for_timeout(500)
     page.fill("#chat-input", text)
     page.wait_for_selector("#chat-submit:not([disabled])", timeout=30_000)
     page.click("#chat-submit")  # Enter is ignored while the composer is still initialising
