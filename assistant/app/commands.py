@@ -91,6 +91,10 @@ async def run_procedure(services: AppServices, user: UserInfo, symptom: str, ask
     await asyncio.to_thread(services.audit.append, user.username, "procedure", payload, cl.context.session.thread_id)
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def _row_line(r: dict) -> str:
     fb = {1: " · 👍", -1: " · 👎"}.get(r["feedback"], "")
     comment = f" “{r['feedback_comment']}”" if r.get("feedback_comment") else ""
@@ -114,8 +118,8 @@ async def show_audit(services: AppServices, user: UserInfo, args: str, asked: As
     chain = "✅ audit chain intact." if check.ok else f"❌ audit chain broken: {check.reason}."
     if problems:
         chain += f" ❌ {len(problems)} stored message(s) differ from the audit log, e.g. {problems[0]}"
-    lines = [f"**{s['total']} exchanges match** ({s['procedures']} procedures, {s['declined']} declined, "
-             f"{s['down']} 👎, {s['comments']} comments). " + chain,
+    lines = [f"**{_n(s['total'], 'exchange')} match** ({_n(s['procedures'], 'procedure')}, {s['declined']} declined, "
+             f"{s['down']} 👎, {_n(s['comments'], 'comment')}). " + chain,
              "", f"**[Open the audit view]({link})**: filters, conversations, feedback comments, CSV/JSONL export."]
     if rows:
         lines += ["", "Latest:"] + [_row_line(r) for r in rows[::-1][:LATEST_IN_CHAT]]

@@ -62,8 +62,9 @@
     chain.textContent = data.chain_ok ? "✓ audit chain intact" : "✗ audit chain broken at event " + data.chain_broken_at;
     chain.className = "badge " + (data.chain_ok ? "ok" : "bad");
     var s = data.summary;
-    document.getElementById("summary").textContent = s.total + " exchanges · " + s.procedures + " procedures · " +
-      s.declined + " declined · " + s.down + " 👎 · " + s.comments + " comments";
+    function n(count, word) { return count + " " + word + (count === 1 ? "" : "s"); }
+    document.getElementById("summary").textContent = n(s.total, "exchange") + " · " + n(s.procedures, "procedure") +
+      " · " + s.declined + " declined · " + s.down + " 👎 · " + n(s.comments, "comment");
     document.getElementById("rows").replaceChildren.apply(document.getElementById("rows"), data.rows.map(card));
   }
 
