@@ -149,7 +149,7 @@ async def show_thread(services: AppServices, user: UserInfo, ref: str, asked: As
         who = f"🧑‍🔧 {t.owner}" if turn.role == "user_message" else "🤖 Assistant"
         note = {"altered": " ⚠️ *edited after it was recorded: differs from the audit log*",
                 "unrecorded": " *(not in the audit log)*"}.get(marks.get(turn.id, ""), "")
-        parts = [f"**{who}** · {turn.created[5:16].replace('T', ' ')}{note}", turn.text]
+        parts = [f"**{who}** · {turn.created[5:16].replace('T', ' ')}", f"{note.strip()} {turn.text}".strip()]
         if turn.checklist:
             c = turn.checklist
             parts.append(f"Checklist: {c['done']} of {c['total']} ticked.")
