@@ -78,7 +78,10 @@ def test_complete_procedure_checklist(e2e_server, chromium, viewport):
     ticked = safety_boxes.count() + 1
     page.wait_for_selector(f"#procedure-checklist [data-progress='{ticked}/{total}']", timeout=10_000)
     for section in ("safety", "steps", "verify"):  # the chat scrolls inside the page: one view per part
-        page.locator(f"#procedure-checklist [data-section={section}]").scroll_into_view_if_needed()
+        # (a tick re-renders the checklist: look the section up at the moment of scrolling)
+        page.wait_for_function(f"() => {{ const s = document.querySelector('#procedure-checklist "
+                               f"[data-section={section}]'); if (s) s.scrollIntoView(); return !!s; }}",
+                               timeout=10_000)
         page.wait_for_timeout(300)
         shot(page, f"procedure-{section}", viewport)
     assert no_horizontal_scroll(page)
