@@ -16,16 +16,18 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Sequence
 
+from assistant.answer_style import drop_echo, second_person, unnumbered
 from assistant.chain_routes import history_route, sensor_route, whole_procedure
 from assistant.chain_retrieval import ScopedRetriever, ambiguous_assets, condense
 from assistant.citations import CitationChecker, parse_markers
+from assistant.decline import decline_for
 from assistant.evidence import EvidenceGate, EvidenceReport, subject_terms, value_pattern
 from assistant.question_focus import asked_noun
 from assistant.extractive import extractive_lines, is_howto, step_lines
 from assistant.prompts import (PROMPT_VERSION, SYSTEM_PROMPT, USER_TEMPLATE, compress, format_history,
                                format_sources, sanitize, says_not_found)
 from assistant.types import Answer, ChatMessage, Citation, Flag
-from assistant.textutil import content_terms
+from assistant.textutil import clip_words, content_terms
 from index.types import ScoredChunk
 
 TokenCallback = Callable[[str], None]
@@ -126,9 +128,12 @@ class AnswerChain:
             unknown = self._never_mentioned(report)
             if unknown:
                 report.ok, report.reason = False, "your documents never mention " + ", ".join(repr(w) for w in unknown)
+                report.subject, answer.extra["never_mentioned"] = ", ".join(unknown), True
         if not report.ok:
             answer.extra["evidence"]["reason"] = report.reason
-            return self._abstain(answer, report.reason, query, on_token, t0)
+            answer.extra["never_mentioned"] = answer.extra.get("never_mentioned") or report.coverage == 0.0
+            answer.extra["evidence"]["missing"] = report.missing_terms if report.coverage < 1 else []
+            return self._abstain(answer, report.reason, report.subject, on_token, t0)
 
         sources: dict[int, str] = {}
         for c, h in zip(citations, hits):
@@ -143,11 +148,11 @@ class AnswerChain:
         raw = self._generate(question, history, citations, texts, answer, on_token, t0)
         sections = whole_procedure(asked, hits, answer.citations, sources, self.sections, _citation) \
             if is_howto(asked) else None
-        text, flags, cited = self._compose(asked, raw, sources, report, sections)
+        text, flags, cited = self._compose(asked, raw, sources, report, sections, question)
         answer.flags.extend(flags)
         if not text:
             return self._abstain(answer, f"no source states the {report.value_kind or 'answer'} asked for",
-                                 query, None, t0)
+                                 report.subject or f"the {report.value_kind or 'answer'} you asked for", None, t0)
         answer.text = text
         choices = ambiguous_assets(question, self.registry, hits) if not assets else []
         if choices:
@@ -161,7 +166,8 @@ class AnswerChain:
         return answer
 
     def _compose(self, query: str, raw: str, sources: dict[int, str], report: EvidenceReport,
-                 sections: dict[int, list[int]] | None = None) -> tuple[str, list[Flag], list[int]]:
+                 sections: dict[int, list[int]] | None = None,
+                 question: str = "") -> tuple[str, list[Flag], list[int]]:
         """Checked model answer plus the best quoted source lines it does not already say.
 
         The quoted lines carry the exact values a technician needs even when a small model
@@ -172,8 +178,9 @@ class AnswerChain:
         if says_not_found(raw):
             flags.append(Flag("model_declined", "the model found no answer; quoting the closest passages"))
             raw = ""
-        checked = self.checker.check(raw, sources) if raw else None
-        lead = checked.text if checked else ""
+        # spoken to the technician; an opening that restates the question is not a cited fact
+        checked = self.checker.check(second_person(raw), sources) if raw else None
+        lead = drop_echo(checked.text, question or query) if checked else ""
         if checked:
             flags.extend(checked.flags)
         allowed = {i + 1 for i in report.value_sources} if report.value_kind else None
@@ -183,7 +190,7 @@ class AnswerChain:
         else:
             lines = extractive_lines(query, sources, value_kind=report.value_kind, max_lines=self.quote_lines,
                                      exclude=lead, allowed=allowed)
-            quoted = "\n".join(f"- {line.rstrip('.')} [{n}]." for line, n in lines)
+            quoted = "\n".join(f"- {unnumbered(line.rstrip('.'))} [{n}]." for line, n in lines)
         text = lead
         if quoted:
             text = f"{lead}\n\nFrom your documents:\n{quoted}" if lead else f"From your documents:\n{quoted}"
@@ -220,13 +227,10 @@ class AnswerChain:
             self._lcel = prompt | model | StrOutputParser()
         return self._lcel
 
-    def _abstain(self, answer: Answer, reason: str, query: str, on_token: TokenCallback | None, t0: float) -> Answer:
-        nearest = "; ".join(f"[{c.n}] {c.label}" for c in answer.citations[:3])
-        asset = f" for {answer.asset}" if answer.asset else ""
-        answer.text = (f"I could not find this in your documents{asset}: {reason}. "
-                       f"I searched for “{query}”." + (f" Nearest sources: {nearest}." if nearest else "") +
-                       " If the answer should be there, name the asset or part, or add the manual or records "
-                       "that cover it.")
+    def _abstain(self, answer: Answer, reason: str, subject: str, on_token: TokenCallback | None,
+                 t0: float) -> Answer:
+        # the technical reason stays in the flags and ``extra`` for the audit record
+        answer.text = decline_for(answer, subject, self.registry)
         answer.abstained = True
         answer.route = "abstain"
         answer.flags.append(Flag("abstained", reason))
@@ -291,8 +295,8 @@ def _has_verified_value(text: str, report: EvidenceReport) -> bool:
 def _citation(n: int, hit: ScoredChunk) -> Citation:
     c = hit.chunk
     return Citation(n=n, chunk_id=c.chunk_id, source=c.source, doc_type=c.doc_type, label=c.citation_label(),
-                    excerpt=c.text[:600], page=c.page, section=c.section, record_id=c.record_id, asset=c.asset,
-                    score=round(hit.score, 4))
+                    excerpt=clip_words(c.text, 2000), title=c.title, page=c.page, section=c.section,
+                    record_id=c.record_id, asset=c.asset, score=round(hit.score, 4))
 
 
 def _notify(cb: SourcesCallback | None, citations: list[Citation]) -> None:

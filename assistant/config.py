@@ -94,6 +94,10 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant (Cormack et al. 2009 default).")
     dense_weight: float = Field(1.0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, description="Weight of the BM25 ranking in fusion.")
+    section_chunks: int = Field(
+        12, description="Most chunks of one manual section a /procedure reads whole (a long procedure or "
+        "lock-out list split over chunks keeps every step).",
+    )
 
 
 class AnswerSettings(BaseModel):
@@ -120,7 +124,7 @@ class AnswerSettings(BaseModel):
         "question are kept); the prompt length, hence the time to first token, grows with it.",
     )
     max_history_turns: int = Field(4, description="Conversation turns used to condense follow-ups.")
-    prompt_version: str = Field("answer-v1", description="Recorded with every answer for audits.")
+    prompt_version: str = Field("answer-v2", description="Recorded with every answer for audits.")
 
 
 class LLMSettings(BaseModel):
@@ -170,7 +174,9 @@ class AppSettings(BaseModel):
     whisper_model: Literal["base", "tiny.en"] = Field("base", description="Bundled Whisper model.")
     max_audio_mb: float = Field(20.0, description="Largest accepted voice recording in MB.")
     audio_sample_rate: int = Field(
-        16000, description="Sample rate the browser records at (Whisper's native 16 kHz avoids resampling)."
+        24000, description="Sample rate of the browser's PCM chunks. Chainlit 2.12's recorder always records at "
+        "24 kHz whatever features.audio.sample_rate says (Chainlit/chainlit#2569); the server resamples "
+        "to Whisper's 16 kHz. Read at 16 kHz, the audio played 1.5x slow and Whisper misheard it."
     )
     answer_workers: int = Field(
         1, description="Questions answered at once; others queue in arrival order. One suits a CPU LLM, "
@@ -179,6 +185,20 @@ class AppSettings(BaseModel):
     max_question_chars: int = Field(
         2000, ge=20, description="Longest accepted question (characters); a longer one is refused with a "
         "message and stored cut to this length.",
+    )
+    example_questions: list[str] = Field(
+        default_factory=lambda: ["What does fault code E-204 mean?",
+                                 "The hydraulic pump whines and pressure is low. What should I check?",
+                                 "When was the suction strainer last replaced?"],
+        description="Three example questions offered in the welcome message (tap to ask); set them to "
+        "your plant's machines and codes.",
+    )
+    voice_autosend: bool = Field(
+        False, description="Default of the chat setting that sends a spoken question at once instead of "
+        "putting the transcript in the message box to check first (gloved hands).",
+    )
+    voice_silence_s: float = Field(
+        1.5, description="Recording stops after this much silence once speech was heard.",
     )
 
 

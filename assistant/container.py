@@ -112,6 +112,9 @@ class Container:
             self.store, _OpenOnFirstWrite(lambda: self.work_orders), self.chunker, max_file_mb=s.max_file_mb,
             registry=self.registry, registry_path=self.registry_path, column_mapping=s.column_mapping_file,
             sensor_window=s.sensor_window, sensor_limits=s.sensor_limits_file, journal=self.ingest_journal,
+            config_files={path: what for path, what in ((s.sensor_limits_file, "sensor limits"),
+                                                        (s.column_mapping_file, "column mapping"),
+                                                        (s.asset_registry_file, "asset registry")) if path},
         )
 
     @cached_property
@@ -191,7 +194,12 @@ class Container:
     def procedures(self):
         from assistant.procedures import ProcedureBuilder
 
-        return ProcedureBuilder(self.retriever, self.work_orders, generator=None, registry=self.registry)
+        from assistant.chain_retrieval import SectionIndex
+
+        # whole sections: a procedure or a lock-out list split over chunks keeps every step
+        sections = SectionIndex(self.store.chunks, max_chunks=self.settings.retrieval.section_chunks)
+        return ProcedureBuilder(self.retriever, self.work_orders, generator=None, registry=self.registry,
+                                sections=sections)
 
 
 class _OpenOnFirstWrite:

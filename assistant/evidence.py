@@ -36,6 +36,7 @@ class EvidenceReport:
     missing_terms: list[str] = field(default_factory=list)
     value_kind: str | None = None
     value_sources: list[int] = field(default_factory=list)  # indices of sources carrying the value
+    subject: str = ""  # the code or words no source has, for the one-line decline ("" = the question's)
 
 
 def _surface_words(question: str, stems: set[str]) -> list[str]:
@@ -87,6 +88,7 @@ class EvidenceGate:
                   and c.lower().replace("-", "") not in joined_text.replace("-", "")]
         if absent:
             report.ok, report.reason = False, "no source mentions " + ", ".join(absent)
+            report.subject = ", ".join(absent)
             return report
         if best < self.min_dense_score:
             report.ok, report.reason = False, f"best source similarity {best:.2f} is below {self.min_dense_score:.2f}"
@@ -94,6 +96,7 @@ class EvidenceGate:
         if coverage < self.min_term_coverage:
             report.ok = False
             report.reason = "the documents found do not mention " + ", ".join(repr(m) for m in missing)
+            report.subject = ", ".join(missing)
             return report
         kind = value_kind(question)
         report.value_kind = kind

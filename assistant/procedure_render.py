@@ -16,6 +16,10 @@ class Step(BaseModel):
     text: str = Field(min_length=1, description="Copied verbatim from the cited source.")
     citations: list[int] = Field(default_factory=list)
     unsupported: bool = Field(False, description="True when a number in the text is not in any cited source.")
+    details: list[str] = Field(default_factory=list,
+                               description="Lines ticked together with this one (a PPE list, a table row's cells).")
+    heading: str | None = Field(None, description="The manual section it comes from ('Energy sources'), for grouping.")
+    numbered: bool = Field(True, description="False for items the manual does not number (list, table row).")
 
 
 class Cause(BaseModel):
@@ -40,6 +44,7 @@ class ProcedureSource(BaseModel):
     section: str | None = None
     record_id: str | None = None
     chunk_id: str | None = None
+    title: str | None = Field(None, description="The document's title, for labels that name it.")
 
 
 class Procedure(BaseModel):
@@ -54,6 +59,8 @@ class Procedure(BaseModel):
     tools_parts: list[Item] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
     verification: list[Step] = Field(default_factory=list)
+    restore: list[Step] = Field(
+        default_factory=list, description="End-of-job items from the safety section ('To restore: refit all guards').")
     typical_duration_h: float | None = Field(None, description="Median downtime of similar past work orders.")
     duration_basis: list[int] = Field(default_factory=list, description="Sources the median was taken over.")
     warnings: list[str] = Field(default_factory=list)
@@ -68,7 +75,9 @@ def _marks(citations: list[int]) -> str:
 
 
 def _step_line(step: Step) -> str:
-    line = f"- [ ] {step.n}. {step.text}"
+    line = f"- [ ] {step.n}. {step.text}" if step.numbered else f"- [ ] {step.text}"
+    if step.details:
+        line += " (" + "; ".join(d.rstrip(".") for d in step.details) + ")"
     if step.citations:
         line += f"  {_marks(step.citations)}"
     if step.unsupported:
@@ -96,8 +105,11 @@ def render_markdown(p: Procedure) -> str:
             out.append(f"- [ ] {item.text}{pn}  {_marks(item.citations)}".rstrip())
     out += ["", "## 4. Procedure"]
     out += [_step_line(s) for s in p.steps] or ["_No documented procedure found for this symptom; none is invented._"]
+    if p.restore:
+        out += ["", "## 5. Restore"]
+        out += [_step_line(s) for s in p.restore]
     if p.verification:
-        out += ["", "## 5. Verification / test run"]
+        out += ["", "## 6. Verification / test run"]
         out += [_step_line(s) for s in p.verification]
     if p.typical_duration_h is not None:
         out += ["", f"**Typical duration:** {p.typical_duration_h:g} h "

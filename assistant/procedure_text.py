@@ -27,7 +27,8 @@ TOOL_RE = re.compile(r"\b(torque wrench|wrench|spanner|screwdriver|socket|hex ke
                      r"tools?\s*(?:required|needed)?:|parts?\s*(?:required|needed|list)?:|you will need)", re.I)
 PN_RE = re.compile(r"\b(?:P/N|PN|part\s*(?:no\.?|number|#))\s*[:#.]?\s*([A-Z0-9][A-Z0-9./-]*[0-9][A-Z0-9./-]*)", re.I)
 NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
-_STEP_MARK = re.compile(r"(?<![\w.,/-])(?:(?i:step)\s+(\d{1,2})[.):]?|(\d{1,2})[.)])(?=\s)")
+# "Step 4:" starts a step; "(see ..., step 4)" only points at one
+_STEP_MARK = re.compile(r"(?<![\w.,/-])(?:(?i:step)\s+(\d{1,2})[.:]?|(?<![Ss]tep )(\d{1,2})[.)])(?=\s)")
 _STEP_START = re.compile(r"^(?:(?i:step)\s+\d{1,2}[.):]?|\d{1,2}[.)])\s+")
 _BULLET_START = re.compile(r"^(?:[-*•▪]|\([a-z0-9]\)|[a-z][.)])\s+")
 _TABLE_ROW = re.compile(r"^[^|]{1,60}:\s.*\|")  # "Symptom: ... | Possible cause: ... | Remedy: ..."
@@ -143,9 +144,12 @@ def safety_lines(text: str, heading: str = "") -> list[str]:
 
 
 def tool_lines(text: str) -> list[tuple[str, str | None]]:
-    """(item, part number or None) for items naming a part number or a tool."""
+    """(item, part number or None) for lines naming a part number or a tool, outside numbered
+    steps (a step that uses a tool is a step, not a tool)."""
     out = []
-    sentences = [s for item in items(text) for s in re.split(r"(?<=[.!?])\s+(?=[A-Z(])", item) if s]
+    steps = {collapse(body) for run in numbered_runs(text) for _, body in run}
+    sentences = [s for item in items(text) if collapse(item) not in steps
+                 for s in re.split(r"(?<=[.!?])\s+(?=[A-Z(])", item) if s]
     for line in sentences:
         pn = PN_RE.search(line)
         if pn or TOOL_RE.search(line):

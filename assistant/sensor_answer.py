@@ -298,4 +298,4 @@ def _limit(c: Chunk, kind: str) -> float | None:
 
 def _cite(n: int, c: Chunk) -> Citation:
     return Citation(n=n, chunk_id=c.chunk_id, source=c.source, doc_type="sensor", label=c.citation_label(),
-                    excerpt=c.text[:600], record_id=c.record_id, asset=c.asset, cited=True)
+                    excerpt=c.text[:600], record_id=c.record_id, asset=c.asset, cited=True, title=c.title)

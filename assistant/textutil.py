@@ -123,3 +123,13 @@ def strip_mentions(text: str, phrases: Sequence[str]) -> str:
 
 def normalise_space(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
+
+
+def clip_words(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word boundary and ending in '…' when cut, so an
+    excerpt never stops mid-word ("Pressure does not reach 210 b")."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit - 1]
+    cut = head.rsplit(None, 1)[0] if re.search(r"\s", head) else head
+    return cut.rstrip(" ,;:-") + "…"

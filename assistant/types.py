@@ -38,6 +38,7 @@ class Citation:
     asset: str | None = None
     score: float | None = None
     cited: bool = False  # True when the answer text actually cites it
+    title: str | None = None  # the document's title, for labels that name it instead of the file
 
 
 @dataclass

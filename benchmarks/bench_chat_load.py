@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -171,8 +172,9 @@ class Session:
             self.errors.append(out[:200])
         self.assistant_ids.add(step["id"])
         self.answer_id, self.thread_id = step["id"], step.get("threadId") or self.thread_id
-        if out.startswith("_Queued:") and self.queued is None:
-            self.queued = int(out.split()[1])
+        waiting = re.search(r"Waiting:\*\* (\d+) questions? (?:is|are) ahead", out)  # render.progress_line
+        if waiting and self.queued is None:
+            self.queued = int(waiting.group(1))
         if "**Sources:**" in out and self.sources_at is None:
             self.sources_at = now
         self.content = out or self.content

@@ -94,9 +94,12 @@ class IngestPipeline:
                  registry: AssetRegistry | None = None, registry_path: Path | None = None,
                  column_mapping: dict[str, str] | Path | None = None, sensor_window: str = "week",
                  sensor_limits: list[SensorLimit] | Path | None = None,
-                 journal: IngestJournal | None = None) -> None:
+                 journal: IngestJournal | None = None, config_files: dict[Path, str] | None = None) -> None:
         self.store = store
         self.journal = journal
+        # Files the run was told to read as settings (limits, mapping, asset list): when a folder
+        # being ingested holds one, it is reported as used for that, not as an unknown file.
+        self.config_files = {Path(p).resolve(): what for p, what in (config_files or {}).items()}
         self.work_orders = work_orders
         self.chunker = chunker
         self.registry_path = Path(registry_path) if registry_path else None
@@ -192,7 +195,9 @@ class IngestPipeline:
             candidates = walk_files(root, report.messages) if root.is_dir() else [root]  # symlinks followed
             for path in candidates:
                 rel = path.relative_to(root).parts if root.is_dir() else (path.name,)
-                if any(part.startswith(".") for part in rel):
+                if path.resolve() in self.config_files:
+                    report.messages.append(f"read as {self.config_files[path.resolve()]}: {path}")
+                elif any(part.startswith(".") for part in rel):
                     report.skipped_other += 1
                     report.messages.append(f"skipped: {path}: hidden file")
                 elif path.name.lower().startswith(_SKIP_PREFIXES):

@@ -2,46 +2,58 @@
 
 The checklist is a Chainlit custom element (``public/elements/Checklist.jsx``) whose props are
 built here; ticking an item writes the props back through the data layer, so progress survives a
-reload and a supervisor can see how far the job went. Pure functions, tested without a browser.
+reload and a supervisor can see how far the job went. Each item's ``[n]`` markers open the source
+inside the checklist (``sources`` in the props). Pure functions, tested without a browser.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from assistant.app.labels import clip, excerpt_body, short_label, unique_labels, where
 from assistant.app.markdown_safety import no_remote_images
-from assistant.app.render import excerpt_body, short_label
 from assistant.procedure_render import Procedure, ProcedureSource, Step
 
 ELEMENT_NAME = "Checklist"  # must match public/elements/Checklist.jsx
+EXCERPT_CHARS = 500
 
 
 def _marks(citations: list[int]) -> str:
     return "".join(f"[{n}]" for n in citations)
 
 
-def _step(prefix: str, step: Step) -> dict[str, Any]:
-    return {"id": f"{prefix}{step.n}", "label": f"{step.n}.", "text": step.text,
-            "sources": _marks(step.citations), "unsupported": step.unsupported}
+def _item(item_id: str, step: Step) -> dict[str, Any]:
+    return {"id": item_id, "label": f"{step.n}." if step.numbered else "", "text": step.text,
+            "details": list(step.details), "heading": step.heading or "", "sources": list(step.citations),
+            "unsupported": step.unsupported}
 
 
 def checklist_props(p: Procedure) -> dict[str, Any]:
-    """Sections in working order: safety (gates the rest), tools and parts, steps, verification."""
+    """Sections in working order: safety (gates the rest), tools and parts, the procedure's steps,
+    restoring the machine, then the verify step(s). Item ids are positions, so they never clash."""
     tools = []
     for i, item in enumerate(p.tools_parts, 1):
         pn = f" (P/N {item.part_number})" if item.part_number and item.part_number not in item.text else ""
-        tools.append({"id": f"t{i}", "label": "", "text": item.text + pn, "sources": _marks(item.citations),
-                      "unsupported": False})
+        tools.append({"id": f"t{i}", "label": "", "text": item.text + pn, "details": [], "heading": "",
+                      "sources": list(item.citations), "unsupported": False})
     sections = [
-        {"key": "safety", "title": "1. Safety first (lock-out)", "items": [_step("s", s) for s in p.safety],
+        {"key": "safety", "title": "1. Safety first (lock-out)",
+         "items": [_item(f"s{i}", s) for i, s in enumerate(p.safety, 1)],
          "empty": "No safety content found in your documents: check the manual's safety section."},
         {"key": "tools", "title": "2. Tools and parts", "items": tools, "empty": "No tools or parts listed."},
-        {"key": "steps", "title": "3. Procedure", "items": [_step("p", s) for s in p.steps],
+        {"key": "steps", "title": "3. Procedure", "items": [_item(f"p{i}", s) for i, s in enumerate(p.steps, 1)],
          "empty": "No documented procedure found for this symptom; none is invented."},
-        {"key": "verify", "title": "4. Verify the fix", "items": [_step("v", s) for s in p.verification],
-         "empty": "No verification step documented."},
     ]
-    return {"title": p.title, "sections": sections, "done": []}
+    if p.restore:
+        sections.append({"key": "restore", "title": "4. Restore the machine",
+                         "items": [_item(f"r{i}", s) for i, s in enumerate(p.restore, 1)], "empty": ""})
+    sections.append({"key": "verify", "title": f"{len(sections) + 1}. Verify the fix",
+                     "items": [_item(f"v{i}", s) for i, s in enumerate(p.verification, 1)],
+                     "empty": "No verification step documented."})
+    labels = unique_labels(p.sources)
+    sources = {str(s.n): {"label": labels[s.n], "where": where(s),
+                          "excerpt": clip(excerpt_body(s.excerpt, s.label), EXCERPT_CHARS)} for s in p.sources}
+    return {"title": p.title, "sections": sections, "sources": sources, "done": []}
 
 
 def checklist_progress(props: dict[str, Any]) -> tuple[int, int]:
@@ -53,7 +65,7 @@ def checklist_progress(props: dict[str, Any]) -> tuple[int, int]:
 def header_markdown(p: Procedure) -> str:
     """What stays in the message text: what, where, warnings, likely causes, duration and sources."""
     asset = f"{p.asset_name} ({p.asset})" if p.asset_name else (p.asset or "not specified")
-    out = [f"**{p.title}**", "", f"**Asset:** {asset}  ", f"**Symptom:** {p.symptom}"]
+    out = [f"**{p.title}**", "", f"**Machine:** {asset}  ", f"**Symptom:** {p.symptom}"]
     for warning in p.warnings:
         out += ["", f"⚠️ **Warning:** {warning}"]
     if p.likely_causes:
@@ -63,17 +75,14 @@ def header_markdown(p: Procedure) -> str:
     if p.typical_duration_h is not None:
         out += ["", f"**Typical duration:** {p.typical_duration_h:g} h "
                     f"(median of similar past work orders {_marks(p.duration_basis)})".rstrip()]
-    out += ["", "Tick each item below as you go; safety comes first."]
+    out += ["", "Tick each item below as you go; safety comes first. Tap a [n] to see its source."]
     if p.sources:
-        out += ["", "**Sources:** " + " · ".join(f"[{s.n}] {short_label(s)}" for s in p.sources)]
+        labels = unique_labels(p.sources)
+        out += ["", "**Sources:** " + " · ".join(f"[{s.n}] {labels[s.n]}" for s in p.sources)]
     return no_remote_images("\n".join(out))
 
 
 def source_text(s: ProcedureSource) -> str:
     """Side panel of one procedure source, laid out like an answer's citation panel."""
-    section = s.section if s.section and s.section not in s.label else ""
-    where = ", ".join(x for x in (f"work order {s.record_id}" if s.record_id else "",
-                                   f"page {s.page}" if s.page is not None else "", section) if x)
-    body = excerpt_body(s.excerpt, s.label)
-    return no_remote_images("\n".join([f"**{s.label}**"] + ([where] if where else [])
-                                       + ["", "> " + body.replace("\n", "\n> ")]))
+    body = [ln.strip() for ln in excerpt_body(s.excerpt, s.label).splitlines() if ln.strip()]
+    return no_remote_images("\n".join([f"**{short_label(s)}**", where(s), "", "\n\n".join(body)]))

@@ -28,6 +28,21 @@ MESSAGE_TYPES = {"user_message", "assistant_message", "system_message"}
 current_http_user: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_http_user", default=None)
 
 
+# Names Chainlit gives a thread begun without a typed message (an action button, the microphone).
+PLACEHOLDER_TITLES = {"ask_example", "audio"}
+
+
+def _step(step_id: str, thread_id: str, parent: str | None, kind: str, name: str, output: str, created: datetime,
+          metadata: dict[str, Any]) -> dict[str, Any]:
+    return {"id": step_id, "threadId": thread_id, "parentId": parent, "type": kind, "name": name, "output": output,
+            "input": "", "createdAt": _iso(created), "start": _iso(created), "end": _iso(created),
+            "metadata": metadata, "streaming": False}
+
+
+def _feedback(for_id: str, fb: dict[str, Any]) -> dict[str, Any]:
+    return {"forId": for_id, "id": fb["id"], "comment": fb["comment"], "value": 1 if fb["value"] == 1 else 0}
+
+
 def _iso(value: datetime) -> str:
     return value.isoformat(timespec="milliseconds") + "Z"
 
@@ -95,6 +110,8 @@ class MaintDataLayer(BaseDataLayer):
     async def create_step(self, step_dict: dict[str, Any]) -> None:
         if step_dict.get("type") not in MESSAGE_TYPES or not step_dict.get("threadId"):
             return  # tool/run steps are not part of the conversation record
+        if (step_dict.get("metadata") or {}).get("welcome"):
+            return  # the welcome message is shown to every new chat, not part of one
         user = await self._user()
         convs = self.services.conversations
         output = step_dict.get("output") or ""
@@ -103,7 +120,10 @@ class MaintDataLayer(BaseDataLayer):
         if asked and len(output) > limit:
             # Refused by the handler with a message; what is kept is the start, marked as cut.
             output = output[:limit] + f"\n\n[cut: {len(output):,} characters in all]"
-        await asyncio.to_thread(convs.ensure_thread, user, step_dict["threadId"])
+        thread = await asyncio.to_thread(convs.ensure_thread, user, step_dict["threadId"])
+        if thread.title is None and asked and output:
+            # a chat begun by an example button is named after its first question
+            await asyncio.to_thread(convs.update_thread, user, thread.id, title=output[:120])
         await asyncio.to_thread(
             convs.add_message, user, step_dict["threadId"], step_dict["type"], output,
             message_id=step_dict["id"], name=step_dict.get("name"), parent_id=step_dict.get("parentId"),
@@ -178,17 +198,26 @@ class MaintDataLayer(BaseDataLayer):
         if info is None or not info.active:
             return None  # a disabled or deleted owner cannot resume it
         view = await asyncio.to_thread(convs.get_thread, info, thread_id)
-        steps = []
+        steps: list[dict[str, Any]] = []
+        runs: dict[str, dict[str, Any]] = {}
         ids = {m.id for m in view.messages}
         for m in view.messages:
-            # Run steps are not stored; an answer whose run is gone is shown at the top level.
             parent = m.parent_id if m.parent_id in ids else None
-            step = {"id": m.id, "threadId": thread_id, "parentId": parent, "type": m.role, "name": m.name or "",
-                    "output": no_remote_images(m.content), "input": "", "createdAt": _iso(m.created_at), "start": _iso(m.created_at),
-                    "end": _iso(m.created_at), "metadata": m.metadata, "streaming": False}
+            step = _step(m.id, thread_id, parent, m.role, m.name or "", no_remote_images(m.content), m.created_at,
+                         m.metadata)
+            if m.parent_id and parent is None and m.role == "assistant_message":
+                # Run steps are not stored. Chainlit puts copy and 👍/👎 on the last answer of a
+                # run, so a reopened answer gets its run back (feedback keyed by the run's id
+                # resolves to the answer, see ConversationService.resolve_message).
+                parent = m.parent_id
+                if parent not in runs:
+                    runs[parent] = _step(parent, thread_id, None, "run", "on_message", "", m.created_at, {})
+                    steps.append(runs[parent])
+                step["parentId"] = parent
+                if m.feedback:
+                    runs[parent]["feedback"] = _feedback(parent, m.feedback)
             if m.feedback:
-                step["feedback"] = {"forId": m.id, "id": m.feedback["id"], "comment": m.feedback["comment"],
-                                    "value": 1 if m.feedback["value"] == 1 else 0}
+                step["feedback"] = _feedback(m.id, m.feedback)
             steps.append(step)
         t = view.thread
         return ThreadDict(id=t.id, createdAt=_iso(t.created_at), name=t.title, userId=str(info.id),
@@ -200,6 +229,8 @@ class MaintDataLayer(BaseDataLayer):
         user = await self._user()
         convs = self.services.conversations
         await asyncio.to_thread(convs.ensure_thread, user, thread_id)
+        if name in PLACEHOLDER_TITLES:
+            name = None  # Chainlit names a chat begun by a button after the button; the question names it
         safe_meta = None
         if metadata is not None:
             # Chainlit stores the whole user session here; keep only what resuming needs.

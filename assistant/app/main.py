@@ -1,64 +1,29 @@
 """Chainlit entry point: ``chainlit run assistant/app/main.py`` (``maintassist serve`` does this).
 
-Only wiring lives here; the logic is in ``handlers.py`` (chat), ``voice.py`` (audio) and
-``datalayer.py`` (persistence). Needs ``CHAINLIT_AUTH_SECRET`` and ``MAINTASSIST_DATA_DIR``.
+Only wiring lives here; the logic is in ``handlers.py`` (answers), ``commands.py`` (/procedure,
+/audit, /thread), ``voice_flow.py`` (recording), ``datalayer.py`` (persistence) and
+``audit_routes.py`` (the audit page). Needs ``CHAINLIT_AUTH_SECRET`` and ``MAINTASSIST_DATA_DIR``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 
 import chainlit as cl
 from chainlit.server import app as http_app
 
-from assistant.app import handlers, security
-from assistant.app.datalayer import MaintDataLayer, current_http_user
+from assistant.app import audit_routes, handlers, security, ui, voice_flow
+from assistant.app.datalayer import MaintDataLayer
+from assistant.app.http_auth import UserMiddleware
+from assistant.app.offline import OfflineHtmlMiddleware
+from assistant.app.scope import qr_asset
 from assistant.app.services import get_services, warm_up
-from assistant.app.voice import AudioBuffer
 
-log = logging.getLogger("maintassist.app")
-
-
-class _HttpUserMiddleware:
-    """Chainlit's HTTP routes (feedback, threads) do not hand the user to the data layer; this does.
-
-    Pure ASGI (not BaseHTTPMiddleware) so streamed and long-polling responses pass untouched.
-    """
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope.get("type") != "http":
-            return await self.app(scope, receive, send)
-        from http.cookies import SimpleCookie
-
-        from chainlit.auth import get_current_user
-        from chainlit.auth.cookie import get_token_from_cookies
-
-        cookie = SimpleCookie()
-        for name, value in scope.get("headers") or []:
-            if name == b"cookie":
-                cookie.load(value.decode("latin-1"))
-        token = get_token_from_cookies({k: m.value for k, m in cookie.items()})
-        username = None
-        if token:
-            try:
-                user = await get_current_user(token=token)
-                username = user.identifier if user else None
-            except Exception:  # noqa: BLE001 - an invalid token simply means "anonymous"
-                username = None
-        reset = current_http_user.set(username)
-        try:
-            return await self.app(scope, receive, send)
-        finally:
-            current_http_user.reset(reset)
-
-
-http_app.add_middleware(_HttpUserMiddleware)
+http_app.add_middleware(UserMiddleware)
+http_app.add_middleware(OfflineHtmlMiddleware)
 security.install(http_app, get_services())  # outermost: origins, revoked tokens, login throttling
+audit_routes.install(http_app, get_services)
 
 # Server start, not import of a library module: warm the models off the event loop.
 threading.Thread(target=lambda: warm_up(get_services()), name="maintassist-warm-up", daemon=True).start()
@@ -86,87 +51,71 @@ async def _logout(request, response):
     return await security.logout(get_services(), request)
 
 
-@cl.set_starters
-async def _starters(user: cl.User | None = None, language: str | None = None):
-    return [
-        cl.Starter(label="Diagnose a noise", message="The hydraulic pump is whining. What should I check?"),
-        cl.Starter(label="Step-by-step repair", message="/procedure pump whining under load"),
-        cl.Starter(label="Last repairs", message="What were the last repairs on this machine?"),
-        cl.Starter(label="Fault code", message="What does fault code E-204 mean and how do I clear it?"),
-    ]
+async def _set_up(asset: str | None, autosend: bool) -> None:
+    services = get_services()
+    cl.user_session.set("asset", asset)
+    cl.user_session.set("autosend", autosend)
+    await ui.show_machine(services.assets, asset)
+    await ui.chat_settings(autosend).send()
 
 
 @cl.on_chat_start
 async def _start():
     services = get_services()
-    asset = handlers.asset_from_request(getattr(cl.context.session, "environ", None))
-    cl.user_session.set("asset", asset)
+    # A QR link scopes this chat once; "New chat" or a fresh page starts with no machine.
+    asset = qr_asset(getattr(cl.context.session, "environ", None), services.qr_tokens)
     cl.user_session.set("history", [])
-    settings = await handlers.asset_settings(services, asset).send()
-    if asset:
-        cl.user_session.set("asset", settings.get("asset") or asset)
+    await _set_up(asset, services.settings.app.voice_autosend)
+    user = handlers.current_user(services)
+    await ui.send_welcome(user.username, user.can_read_all, services.settings.app.example_questions)
 
 
 @cl.on_chat_resume
 async def _resume(thread: dict):
-    services = get_services()
     meta = thread.get("metadata") or {}
-    asset = meta.get("asset") or (meta.get("chat_settings") or {}).get("asset") or None
-    cl.user_session.set("asset", asset)
+    settings = meta.get("chat_settings") or {}
     history = [{"role": "user" if s["type"] == "user_message" else "assistant", "content": s.get("output") or ""}
                for s in thread.get("steps", []) if s.get("type") in ("user_message", "assistant_message")]
     cl.user_session.set("history", history[-handlers.HISTORY_TURNS:])
-    await handlers.asset_settings(services, asset).send()
+    await _set_up(meta.get("asset") or None,
+                  bool(settings.get(ui.AUTOSEND, get_services().settings.app.voice_autosend)))
 
 
 @cl.on_settings_update
 async def _settings(settings: dict):
-    cl.user_session.set("asset", settings.get("asset") or None)
+    cl.user_session.set("autosend", bool(settings.get(ui.AUTOSEND)))
 
 
 @cl.on_message
 async def _message(message: cl.Message):
+    chosen = ui.selected_machine(message.modes)
+    if chosen is not False:  # the chip travels with every message
+        cl.user_session.set("asset", chosen)
     await handlers.handle_message(get_services(), message.content, message_id=message.id)
+
+
+@cl.action_callback(ui.EXAMPLE_ACTION)
+async def _example(action: cl.Action):
+    # Sent from the message box, so it runs exactly like a typed question (chip, queue, thread title).
+    await ui.fill_composer(action.payload.get("text", ""), send=True)
 
 
 @cl.on_audio_start
 async def _audio_start():
-    app = get_services().settings.app
-    cl.user_session.set("audio", AudioBuffer(app.audio_sample_rate, app.max_audio_seconds,
-                                             int(app.max_audio_mb * 1024 * 1024)))
-    return True
+    return voice_flow.start(get_services())
 
 
 @cl.on_audio_chunk
 async def _audio_chunk(chunk: cl.InputAudioChunk):
-    buffer: AudioBuffer | None = cl.user_session.get("audio")
-    if buffer is not None:
-        buffer.add(chunk.data, chunk.mimeType)
+    await voice_flow.chunk(get_services(), chunk)
 
 
 @cl.on_audio_end
 async def _audio_end():
-    services = get_services()
-    buffer: AudioBuffer | None = cl.user_session.get("audio")
-    cl.user_session.set("audio", None)
-    if buffer is None:
-        return
-    samples = await asyncio.to_thread(buffer.samples)
-    if services.settings.app.store_audio:
-        from datetime import datetime, timezone
+    await voice_flow.end(get_services())
 
-        from assistant.app.voice import save_wav
 
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
-        user = cl.user_session.get("user").identifier
-        await asyncio.to_thread(save_wav, samples, services.settings.data_dir / "audio" / f"{stamp}-{user}.wav")
-    text = await asyncio.to_thread(services.transcriber.transcribe, samples)
-    if not text:
-        await cl.Message(content="I did not catch that. Please try again or type the question.").send()
-        return
-    note = " (recording cut at the time limit)" if buffer.truncated else ""
-    # Shown as the technician's own message so a misheard word is visible before the answer.
-    said = await cl.Message(content=text, author=cl.user_session.get("user").identifier, type="user_message").send()
-    if note:
-        await cl.Message(content=f"_{note.strip(' ()')}_").send()
-    await handlers.handle_message(services, text, message_id=said.id)
+@cl.on_window_message
+async def _window_message(data):
+    if isinstance(data, dict) and data.get(ui.APP_MESSAGE) == "cancel_recording":  # the ✕ (public/app.js)
+        await voice_flow.cancel()

@@ -1,25 +1,29 @@
-"""Text the chat shows: citation side panels, flags, source lists, procedure checklists, audit rows.
+"""Text the chat shows: progress lines, answers (flags, tables, sources), declines, procedure audit text.
 
-Pure functions over our types, so the wording is tested without a browser. Everything that
-carries document, user or model text goes through ``no_remote_images`` (``markdown_safety.py``).
+Pure functions over our types, so the wording is tested without a browser. Source names come
+from ``labels.py``. Everything that carries document, user or model text goes through
+``no_remote_images`` (``markdown_safety.py``).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence
 
+from assistant.app.labels import unique_labels
 from assistant.app.markdown_safety import no_remote_images
-from assistant.procedure_render import ProcedureSource
 from assistant.types import Citation, Flag
 
 FLAG_TITLES = {
-    "unsupported_sentence": "Not supported by the cited source",
+    "unsupported_sentence": "Left out, not supported by the cited source",
     "unverified_number": "Number not found in the sources",
     "invalid_citation": "Citation points to no source",
     "no_safety": "Safety steps missing: check the manual's safety section",
-    "abstained": "No answer: the sources do not cover this",
     "ambiguous_asset": "Which machine? More than one matches",
 }
+# Kept for the audit record only: a decline already says it in one line; the model's own
+# "not found" is replaced by quoted lines.
+HIDDEN_FLAGS = {"abstained", "model_declined"}
 
 
 def element_name(c: Citation) -> str:
@@ -27,76 +31,95 @@ def element_name(c: Citation) -> str:
     return f"[{c.n}]"
 
 
-def where(c: Citation) -> str:
-    parts = []
-    if c.record_id:
-        parts.append(f"work order {c.record_id}")
-    if c.page is not None:
-        parts.append(f"page {c.page}")
-    if c.section and c.section not in c.label:
-        parts.append(c.section)
-    return ", ".join(parts)
-
-
-def short_label(c: Citation | ProcedureSource) -> str:
-    """File name plus the innermost section ("press.md · 6 Maintenance schedule"), for one-line lists."""
-    head, _, rest = c.label.partition(" · ")
-    tail = rest.split(" > ")[-1] if rest else ""
-    if c.record_id:
-        tail = c.record_id
-    elif c.page is not None and not tail:
-        tail = f"p. {c.page}"
-    return f"{head} · {tail}" if tail else head
-
-
-def citation_text(c: Citation) -> str:
-    """Side panel of one source: its name, page or work-order id, then the cited excerpt."""
-    lines = [f"**{c.label}**"]
-    if where(c):
-        lines.append(where(c))
-    if c.asset:
-        lines.append(f"asset: {c.asset}")
-    lines.append("")
-    lines.append("> " + excerpt_body(c.excerpt, c.label).replace("\n", "\n> "))
-    return no_remote_images("\n".join(lines))
-
-
-def excerpt_body(excerpt: str, label: str) -> str:
-    """The excerpt without the heading-path line chunks carry for retrieval: the panel's title
-    already names the section, and the technician should see the cited words first."""
-    excerpt = excerpt.strip()
-    first, _, rest = excerpt.partition("\n")
-    path = label.partition(" · ")[2]
-    if rest.strip() and path and first.strip() == path.strip():
-        return rest.strip()
-    return excerpt
+def progress_line(state: str, *, place: int | None = None, estimate_s: float | None = None) -> str:
+    """What the technician sees while waiting: queued (place in line), searching, writing."""
+    about = f", about {max(1, round(estimate_s))} s" if estimate_s else ""
+    if state == "queued":
+        ahead = "1 question is" if place == 1 else f"{place} questions are"
+        wait = f" (about {max(1, round(estimate_s * (place or 1)))} s)" if estimate_s else ""
+        return f"⏳ **Waiting:** {ahead} ahead of yours{wait}…"
+    if state == "searching":
+        return "🔎 **Searching your documents…**"
+    if state == "writing":
+        return f"✍️ **Writing the answer{about}…**"
+    raise ValueError(f"unknown progress state {state!r}")
 
 
 def sources_line(citations: Sequence[Citation]) -> str:
     if not citations:
         return ""
-    return no_remote_images("**Sources:** " + " · ".join(f"{element_name(c)} {short_label(c)}" for c in citations))
+    labels = unique_labels(citations)
+    return no_remote_images("**Sources:** " + " · ".join(f"{element_name(c)} {labels[c.n]}" for c in citations))
 
 
-def flags_markdown(flags: Sequence[Flag], abstained: bool = False) -> str:
-    """Flags as visible warnings (one line each), never hidden in metadata."""
+def flags_markdown(flags: Sequence[Flag]) -> str:
+    """Flags a reader must see, as visible warnings (one line each); audit-only kinds are left out."""
     lines = []
     for f in flags:
+        if f.kind in HIDDEN_FLAGS:
+            continue
         title = FLAG_TITLES.get(f.kind, f.kind.replace("_", " "))
         lines.append(f"⚠️ **{title}**" + (f": {f.detail}" if f.detail else ""))
-    if abstained and not any(f.kind == "abstained" for f in flags):
-        lines.append(f"⚠️ **{FLAG_TITLES['abstained']}**")
-    return "\n\n".join(lines)
+    return "\n\n".join(dict.fromkeys(lines))
 
 
-def answer_markdown(text: str, citations: Sequence[Citation], flags: Sequence[Flag], abstained: bool) -> str:
-    parts = [text.strip()]
-    warn = flags_markdown(flags, abstained)
-    if warn:
-        parts.append(warn)
-    line = sources_line(citations)
-    if line:
-        parts.append(line)
+_TAIL_RE = re.compile(r"^\s*(?:[-*•]\s+)?(?P<body>.*?)\s*(?P<marks>(?:\[\d+(?:,\s*\d+)*\]\s*)*)\.?\s*$")
+
+
+def _row(line: str) -> tuple[list[str], list[str], str] | None:
+    """('Item: Oil | Value: HLP 46 [2].') -> (['Item', 'Value'], ['Oil', 'HLP 46'], '[2]')."""
+    m = _TAIL_RE.match(line)
+    if not m or "|" not in m.group("body"):
+        return None
+    keys, values = [], []
+    for cell in m.group("body").split("|"):
+        key, sep, value = cell.partition(":")
+        if not sep or not key.strip() or len(key) > 40:
+            return None
+        keys.append(key.strip())
+        values.append(value.strip().rstrip("."))
+    return keys, values, "".join(f"[{n}]" for n in re.findall(r"\d+", m.group("marks")))
+
+
+def tables(text: str) -> str:
+    """Table rows quoted as 'Key: value | Key: value [n].' become Markdown tables; consecutive rows
+    with the same columns share one table, with their source in the last column."""
+    out: list[str] = []
+    group: list[tuple[list[str], list[str], str]] = []
+
+    def flush() -> None:
+        if group:
+            keys = group[0][0]
+            out.extend(["", "| " + " | ".join(keys + ["Source"]) + " |", "|" + "---|" * (len(keys) + 1)])
+            out.extend("| " + " | ".join(v + [m]) + " |" for _, v, m in group)
+            out.append("")
+            group.clear()
+
+    for line in text.split("\n"):
+        row = _row(line)
+        if row and (not group or group[0][0] == row[0]):
+            group.append(row)
+            continue
+        flush()
+        if row:
+            group.append(row)
+        else:
+            out.append(line)
+    flush()
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+
+
+def answer_markdown(text: str, citations: Sequence[Citation], flags: Sequence[Flag], abstained: bool,
+                    note: str = "") -> str:
+    """A checked answer: the scope note, the text (tables as tables), visible flags, the sources.
+
+    A decline is its own one line and suggestion; its nearest sources are shown as chips by the
+    caller, and its technical reason is in the audit record only.
+    """
+    parts = [f"_{note}_" if note else ""]
+    if abstained:
+        return no_remote_images("\n\n".join(p for p in parts + [text.strip()] if p))
+    parts += [tables(text.strip()), flags_markdown(flags), sources_line(citations)]
     return no_remote_images("\n\n".join(p for p in parts if p))
 
 
@@ -107,16 +130,3 @@ def procedure_markdown(procedure: Any) -> str:
     else:
         body = "\n".join(f"- [ ] {s}" for s in getattr(procedure, "steps", []))
     return body
-
-
-def audit_markdown(rows: Sequence[dict[str, Any]], limit: int = 20) -> str:
-    """Recent exchanges for a supervisor, newest first, as a compact table."""
-    if not rows:
-        return "No exchanges match."
-    lines = ["| # | when | user | asset | question | flags | fb | thread |", "|---|---|---|---|---|---|---|---|"]
-    for r in list(rows)[-limit:][::-1]:
-        kinds = ",".join(sorted({f["kind"] for f in r["flags"]})) or ("abstained" if r["abstained"] else "")
-        fb = {1: "👍", -1: "👎"}.get(r["feedback"], "")
-        question = (r["question"] or "").replace("|", "/")[:60]
-        lines.append(f"| {r['event_id']} | {r['ts']} | {r['user']} | {r['asset'] or ''} | {question} | {kinds} | {fb} | `{r['thread_id']}` |")
-    return no_remote_images("\n".join(lines))

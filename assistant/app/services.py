@@ -46,14 +46,26 @@ class AppServices:
         return self.container.procedures
 
     @cached_property
-    def assets(self) -> list[tuple[str, str]]:
-        """(id, label) of every known asset, for the asset picker."""
+    def registry(self) -> Any:
+        """The asset registry, or None when it cannot be read (the app still answers)."""
         try:
-            registry = self.container.registry
+            return self.container.registry
         except Exception as exc:  # noqa: BLE001 - an app without a registry still answers
             log.warning("asset registry unavailable: %s", exc)
+            return None
+
+    @cached_property
+    def assets(self) -> list[tuple[str, str]]:
+        """(id, label) of every known asset, for the machine chip."""
+        if self.registry is None:
             return []
-        return [(a.id, f"{a.id} · {a.name}" if a.name else a.id) for a in registry.all()]
+        return [(a.id, f"{a.id} · {a.name}" if a.name else a.id) for a in self.registry.all()]
+
+    @cached_property
+    def qr_tokens(self):
+        from assistant.app.scope import QrTokens
+
+        return QrTokens()
 
     @cached_property
     def transcriber(self):
@@ -66,12 +78,7 @@ class AppServices:
             codes = codes_in(c.text for c in self.container.store.chunks()[:5000])
         except Exception as exc:  # noqa: BLE001 - the prompt is a hint; an empty index is fine
             log.warning("no index codes for the voice prompt: %s", exc)
-        registry = None
-        try:
-            registry = self.container.registry
-        except Exception as exc:  # noqa: BLE001
-            log.warning("no asset names for the voice prompt: %s", exc)
-        return Transcriber(model_dir, domain_prompt(registry, codes), threads=self.settings.llm.threads)
+        return Transcriber(model_dir, domain_prompt(self.registry, codes), threads=self.settings.llm.threads)
 
 
 def warm_up(services: "AppServices") -> None:

@@ -114,6 +114,54 @@ def decode_limited(raw: bytes, max_seconds: float, rate: int = WHISPER_RATE) -> 
     return samples[:limit].astype(np.float32) / 32768.0, cut
 
 
+class SilenceDetector:
+    """Ends a recording once speech was heard and ``silence_s`` of quiet followed it.
+
+    Works on 16-bit PCM frames of ``frame_ms``. A frame is speech when its RMS clears both an
+    absolute floor and ``ratio`` times the background level, which follows the quiet frames, so a
+    steady machine hum counts as quiet rather than as endless speech. Speech must last
+    ``min_speech_s`` before silence can end the recording (a cough does not).
+
+        detector = SilenceDetector(16000, silence_s=1.5)
+        if detector.feed(chunk.data):  # True once: the technician stopped talking
+            ...
+    """
+
+    def __init__(self, sample_rate: int, silence_s: float = 1.5, frame_ms: int = 30, min_speech_s: float = 0.3,
+                 ratio: float = 3.0, floor: float = 0.004) -> None:
+        if silence_s <= 0 or frame_ms <= 0:
+            raise ValueError("silence_s and frame_ms must be positive")
+        self._frame = int(sample_rate * frame_ms / 1000) * 2  # bytes per frame
+        self._frame_s = frame_ms / 1000
+        self.silence_s, self.min_speech_s, self.ratio, self.floor = silence_s, min_speech_s, ratio, floor
+        self._pending = b""
+        self._noise: float | None = None
+        self.speech_s = 0.0
+        self.quiet_s = 0.0
+        self.ended = False
+
+    def feed(self, pcm: bytes) -> bool:
+        if self.ended:
+            return False
+        data = self._pending + pcm
+        whole = len(data) - len(data) % self._frame
+        self._pending = data[whole:]
+        for start in range(0, whole, self._frame):
+            frame = np.frombuffer(data[start:start + self._frame], dtype="<i2").astype(np.float32) / 32768.0
+            rms = float(np.sqrt(np.mean(frame * frame))) if frame.size else 0.0
+            noise = rms if self._noise is None else self._noise
+            if rms > max(self.floor, self.ratio * noise):
+                self.speech_s += self._frame_s
+                self.quiet_s = 0.0
+            else:
+                self._noise = min(rms, 0.9 * noise + 0.1 * rms)  # background follows quiet frames
+                self.quiet_s += self._frame_s
+                if self.speech_s >= self.min_speech_s and self.quiet_s >= self.silence_s:
+                    self.ended = True
+                    return True
+        return False
+
+
 def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     """Linear interpolation; enough for speech recognition at these rates."""
     if rate_in == rate_out or samples.size == 0:

@@ -53,6 +53,9 @@ def prepare_app_root(data_dir: Path, allow_origins: list[str] | None = None) -> 
     (root / ".chainlit" / "config.toml").write_text(config, encoding="utf-8")
     shutil.copyfile(APP_DIR / "chainlit.md", root / "chainlit.md")
     shutil.copytree(APP_DIR / "public", root / "public", dirs_exist_ok=True)
+    from assistant.app.branding import write_translations
+
+    write_translations(root)
     return root
 
 

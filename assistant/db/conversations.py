@@ -125,6 +125,15 @@ class ConversationService:
             rows = session.execute(query).all()
         return [_thread_info(t, owner) for t, owner in rows if not (t.metadata_ or {}).get("archived")]
 
+    def thread_ids_with_prefix(self, user: UserInfo, prefix: str, limit: int = 5) -> list[str]:
+        """Ids of readable threads starting with ``prefix`` (a supervisor types or taps a short id)."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = select(Thread.id).where(Thread.id.like(f"{escaped}%", escape="\\")).limit(limit)
+        if not user.can_read_all:
+            query = query.where(Thread.owner_id == user.id)
+        with self._sessions() as session:
+            return list(session.scalars(query))
+
     def get_thread(self, user: UserInfo, thread_id: str) -> ThreadView:
         """Thread with messages and elements; ``PermissionError`` if ``user`` may not read it."""
         with self._sessions() as session:

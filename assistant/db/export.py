@@ -1,7 +1,8 @@
-"""Supervisor view of the audit log: one row per exchange, with its latest feedback.
+"""Supervisor view of the audit log: one row per exchange (answers and procedure runs), with its
+latest feedback and comment.
 
-Rows come from the hash-chained log itself (``answer`` and ``feedback`` events), so what a
-supervisor exports is exactly what ``audit verify`` vouches for.
+Rows come from the hash-chained log itself (``answer``, ``procedure`` and ``feedback`` events), so
+what a supervisor exports is exactly what ``audit verify`` vouches for.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from typing import IO, Any, Iterable
 from assistant.db.audit import AuditLog
 
 ANSWER_ACTION = "answer"
+PROCEDURE_ACTION = "procedure"
 FEEDBACK_ACTION = "feedback"
-CSV_FIELDS = ["event_id", "ts", "user", "thread_id", "message_id", "asset", "question", "answer", "sources",
-              "flags", "abstained", "feedback", "feedback_comment", "latency_s", "model_id", "adapter_id",
-              "prompt_version"]
+CSV_FIELDS = ["event_id", "ts", "user", "thread_id", "message_id", "asset", "route", "question", "answer",
+              "sources", "flags", "abstained", "feedback", "feedback_comment", "latency_s", "model_id",
+              "adapter_id", "prompt_version"]
 
 
 @dataclass
@@ -28,6 +30,8 @@ class ExchangeFilter:
     user: str | None = None
     asset: str | None = None
     flagged: bool = False
+    thumbs_down: bool = False
+    route: str | None = None  # rag | history | sensor | abstain | procedure
 
 
 def is_flagged(row: dict[str, Any]) -> bool:
@@ -37,30 +41,52 @@ def is_flagged(row: dict[str, Any]) -> bool:
 
 
 def exchanges(log: AuditLog, filters: ExchangeFilter | None = None) -> list[dict[str, Any]]:
+    """Answers and procedure runs in log order, filtered."""
     f = filters or ExchangeFilter()
     feedback: dict[str, dict[str, Any]] = {}
     # Feedback can arrive after --until, so it is read over the whole log (latest wins).
     for event in log.iter(action=FEEDBACK_ACTION):
         feedback[event.payload.get("message_id", "")] = event.payload
     rows = []
-    for event in log.iter(since=f.since, until=f.until, actor=f.user, action=ANSWER_ACTION):
-        p = event.payload
-        fb = feedback.get(p.get("message_id", ""), {})
-        row = {
-            "event_id": event.id, "ts": event.ts.isoformat(timespec="seconds"), "user": event.actor,
+    for action in (ANSWER_ACTION, PROCEDURE_ACTION):
+        for event in log.iter(since=f.since, until=f.until, actor=f.user, action=action):
+            row = _row(event, feedback) if action == ANSWER_ACTION else _procedure_row(event, feedback)
+            if f.asset and (row["asset"] or "").lower() != f.asset.lower():
+                continue
+            if (f.flagged and not is_flagged(row)) or (f.thumbs_down and row["feedback"] != -1):
+                continue
+            if f.route and row["route"] != f.route:
+                continue
+            rows.append(row)
+    return sorted(rows, key=lambda r: r["event_id"])
+
+
+def _common(event: Any, feedback: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Who, when, where and the latest feedback: the same for answers and procedure runs."""
+    p = event.payload
+    fb = feedback.get(p.get("message_id", ""), {})
+    return {"event_id": event.id, "ts": event.ts.isoformat(timespec="seconds"), "user": event.actor,
             "thread_id": event.thread_id, "message_id": p.get("message_id"), "asset": p.get("asset"),
+            "feedback": fb.get("value"), "feedback_comment": fb.get("comment")}
+
+
+def _row(event: Any, feedback: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    p = event.payload
+    return {**_common(event, feedback), "route": p.get("route") or ("abstain" if p.get("abstained") else "rag"),
             "question": p.get("question"), "answer": p.get("answer"), "sources": p.get("citations") or [],
             "flags": p.get("flags") or [], "abstained": bool(p.get("abstained")),
-            "feedback": fb.get("value"), "feedback_comment": fb.get("comment"),
             "latency_s": (p.get("timings") or {}).get("total_s"), "model_id": p.get("model_id"),
-            "adapter_id": p.get("adapter_id"), "prompt_version": p.get("prompt_version"),
-        }
-        if f.asset and (row["asset"] or "").lower() != f.asset.lower():
-            continue
-        if f.flagged and not is_flagged(row):
-            continue
-        rows.append(row)
-    return rows
+            "adapter_id": p.get("adapter_id"), "prompt_version": p.get("prompt_version")}
+
+
+def _procedure_row(event: Any, feedback: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A ``/procedure`` run as an exchange: the symptom is the question, the checklist the answer."""
+    p = event.payload
+    return {**_common(event, feedback), "route": "procedure",
+            "question": f"/procedure {p.get('symptom') or ''}".strip(), "answer": p.get("procedure"),
+            "sources": p.get("sources") or [], "abstained": False,
+            "flags": [{"kind": "warning", "detail": w} for w in p.get("warnings") or []],
+            "latency_s": p.get("latency_s"), "model_id": None, "adapter_id": None, "prompt_version": None}
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:

@@ -116,12 +116,12 @@ class TestBuilder:
 
     def test_steps_copied_verbatim_from_best_procedure(self, store):
         p = build(self.CHUNKS, store)
-        assert [s.n for s in p.steps] == [1, 2, 3, 4, 5]
+        assert [s.n for s in p.steps] == [1, 2, 3, 4]  # step 5 (test run, check pressure) verifies
         assert p.steps[3].text == "Refit the cover and tighten the bolts to 45 N·m."
-        for step in p.steps:
+        for step in p.steps + p.verification:
             assert step.text in " ".join(STRAINER.text.split()) and not step.unsupported
             assert p.sources[step.citations[0] - 1].page == 32
-        assert [v.text for v in p.verification] == [p.steps[4].text]
+        assert [(v.n, v.text[:24]) for v in p.verification] == [(5, "Open valve V-12 and test")]
 
     def test_causes_ranked_from_history_then_manual(self, store):
         p = build(self.CHUNKS, store)
@@ -159,7 +159,7 @@ class TestBuilder:
     def test_untagged_manuals_fallback(self):
         untagged = [c.__class__(**{**c.to_dict(), "asset": None}) for c in (SAFETY, TROUBLE, STRAINER)]
         p = build(untagged + [OTHER_ASSET_SAFETY])
-        assert len(p.safety) == 3 and len(p.steps) == 5
+        assert len(p.safety) == 3 and len(p.steps) + len(p.verification) == 5
         assert all("CB-77" not in s.text for s in p.safety)
 
     def test_manual_filter_asks_for_manuals_of_the_asset(self):
@@ -260,3 +260,4 @@ def test_sample_asset_procedure_is_safe_and_backed(sample_corpus, asset):
         assert source.kind == "work_order" or manual[source.chunk_id].asset == asset
     md = p.to_markdown()
     assert md.index("Safety first") < md.index("## 4. Procedure")
+

@@ -219,6 +219,21 @@ class TestSettingsFiles:
         # a series named only by its file is not an asset
         assert [a.id for a in pipe.registry.all()] == ["CNC-2"]
 
+    def test_settings_file_inside_an_ingested_folder_is_read_not_skipped(self, tmp_path):
+        """`ingest data/sensors --limits data/sensors/limits.yaml`: the limits file is reported as
+        used for limits, not as an unknown file and not indexed as a table."""
+        root = tmp_path / "sensors"
+        root.mkdir()
+        (root / "cnc_spindle.csv").write_text("timestamp,spindle_temp\n2024-01-01 00:00,40\n2024-01-01 01:00,70\n")
+        (root / "limits.yaml").write_text("- {asset: '*', signal: spindle_temp, high: 65}\n")
+        (root / "limits.csv").write_text("asset,signal,low,high\n*,spindle_temp,,65\n")
+        for limits in (root / "limits.yaml", root / "limits.csv"):
+            store = FakeIndexStore()
+            report = pipeline(store, None, tmp_path, config_files={limits: "sensor limits"}).run([root])
+            assert f"read as sensor limits: {limits}" in report.messages
+            assert not any(str(limits) in m for m in report.messages if m.startswith(("skipped", "ingested")))
+            assert all(c.source != limits.resolve().as_posix() for c in store.chunks())
+
     def test_row_warnings_reach_the_report(self, tmp_path):
         root = tmp_path / "corpus"
         root.mkdir()

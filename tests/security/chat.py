@@ -42,7 +42,8 @@ class Chat:
         import socketio
 
         self.sio = socketio.AsyncClient(reconnection=False)
-        for name in ("new_message", "update_message", "stream_start", "stream_token", "first_interaction"):
+        for name in ("new_message", "update_message", "stream_start", "stream_token", "first_interaction",
+                     "window_message"):
             self.sio.on(name, self._recorder(name))
         self.sio.on("task_end", self._task_end)
         headers = {"Cookie": f"access_token={self.tok}"}
@@ -90,10 +91,16 @@ class Chat:
         await self.sio.emit("audio_end")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not any(
-                m.get("type") == "assistant_message" for m in self.messages(start)):
+                m.get("type") in ("assistant_message", "system_message", "composed") for m in self.replies(start)):
             await asyncio.sleep(0.5)
         await asyncio.sleep(1.0)
-        return self.messages(start)
+        return self.replies(start)
+
+    def replies(self, start: int = 0) -> list[dict]:
+        """``messages`` plus what the server put in the message box (a voice transcript to check)."""
+        composed = [{"type": "composed", "output": data.get("text", "")} for name, data in self.events[start:]
+                    if name == "window_message" and isinstance(data, dict) and data.get("maintassist") == "compose"]
+        return self.messages(start) + composed
 
     def messages(self, start: int = 0) -> list[dict]:
         """Latest state of each message sent since event ``start``, in order of first appearance."""

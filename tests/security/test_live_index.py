@@ -41,7 +41,7 @@ def test_a_new_version_is_served_without_a_restart(server, tmp_path):
     assert done.returncode == 0, done.stderr
 
     after = _ask(server, "What glycol concentration does the CH-900 chiller loop need?")
-    assert "35 percent" in after and "ch900_chiller_manual.md" in after  # the new version answers
+    assert "35 percent" in after and "CH-900 chiller · Glycol concentration" in after  # the new version answers
     count = _ask(server, "How many work orders for Chiller 9?")
     assert "Chiller 9 had 7 work orders" in count, count  # rows and registry of the new ingest, live
     assert server.proc.poll() is None  # the same server process, never restarted

@@ -84,5 +84,5 @@ def _logged_in(browser, server, user: str):
     page = context.new_page()
     page.goto(server.url + "/")
     page.wait_for_selector("#chat-input", timeout=60_000)
-    page.wait_for_selector("text=Diagnose a noise", timeout=60_000)  # starters: the socket is connected
+    page.wait_for_selector(f"text=Hello {user}.", timeout=60_000)  # the welcome: the socket is connected
     return page

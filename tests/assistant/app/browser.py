@@ -30,9 +30,16 @@ MARKER = f"--maintassist-e2e={secrets.token_hex(6)}"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", MARKER]
 SERVER: dict = {}  # the running server's process and log, for the report hook in conftest.py
-MANUAL = ROOT / "data" / "sample" / "manuals" / "hp200_press_manual.md"
+MANUALS = [ROOT / "data" / "sample" / "manuals" / name
+           for name in ("hp200_press_manual.md", "rs55_compressor_manual.html")]
+MANUAL = MANUALS[0]
 ASSETS = ROOT / "data" / "sample" / "assets.csv"
 PASSWORD = "correct horse"
+VIEWPORTS = [{"width": 820, "height": 1180}, {"width": 1180, "height": 820}]  # tablet portrait, landscape
+VIEWPORT_IDS = ["820x1180", "1180x820"]
+# Settled: no status line, no stop button (the answer, decline or checklist is final).
+ANSWER_DONE_JS = """() => !document.getElementById('stop-button') && !document.getElementById('maintassist-pending')
+  && ![...document.querySelectorAll('.step')].some(s => /Waiting:|Searching your|Writing the answer|Building the/.test(s.innerText))"""
 
 
 def _free_port() -> int:
@@ -47,7 +54,8 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def start_server(data: Path):
-    """Ingest the press manual, add users ana and bo, start the server; yields its URL and env."""
+    """Ingest the press and compressor manuals, add technicians ana and bo and supervisor sue,
+    start the server; yields its URL and env."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api")
@@ -58,10 +66,10 @@ def start_server(data: Path):
         env["MAINTASSIST_LLM__MODE"] = "fake"
     elif model:
         env["MAINTASSIST_LLM__MODEL"] = model
-    ingest = cli("ingest", str(MANUAL), env=env)
+    ingest = cli("ingest", *map(str, MANUALS), env=env)
     assert ingest.returncode == 0, ingest.stdout + ingest.stderr
-    for name in ("ana", "bo"):
-        added = cli("users", "add", name, "--password", PASSWORD, env=env)
+    for name, role in (("ana", "technician"), ("bo", "technician"), ("sue", "supervisor")):
+        added = cli("users", "add", name, "--role", role, "--password", PASSWORD, env=env)
         assert added.returncode == 0, added.stderr
     port = _free_port()
     log = open(data / "server.log", "w")
@@ -127,17 +135,72 @@ def server_died() -> str | None:
 
 
 def login(page, url: str, user: str, path: str = "/") -> None:
+    """Log in and wait for the welcome message (the chat socket is connected)."""
     page.goto(url + path)
     page.wait_for_selector("#email", timeout=60_000)
     page.fill("#email", user)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_selector("#chat-input", timeout=60_000)
+    page.wait_for_selector(f"text=Hello {user}.", timeout=60_000)
 
 
 def ask(page, text: str) -> None:
+    """Send ``text`` from the message box once the previous exchange has ended (the send button
+    replaces the stop button and re-renders then: a click during that swap can miss). After a
+    chat's first message Chainlit moves to /thread/<id> and re-mounts the message box, wiping what
+    was typed into it meanwhile: wait for that too."""
+    page.wait_for_function("() => !document.getElementById('stop-button')", timeout=600_000)
+    if page.locator("[data-step-type=user_message]").count() and "/thread/" not in page.url:
+        page.wait_for_url("**/thread/**", timeout=30_000)
+        page.wait_for_timeout(500)
     page.fill("#chat-input", text)
+    page.wait_for_selector("#chat-submit:not([disabled])", timeout=30_000)
     page.click("#chat-submit")  # Enter is ignored while the composer is still initialising
+
+
+def wait_answer(page, timeout_s: float = 600) -> str:
+    """Wait until the last exchange is settled; returns the last message's text."""
+    page.wait_for_timeout(1_000)
+    page.wait_for_function(ANSWER_DONE_JS, timeout=timeout_s * 1000)
+    page.wait_for_timeout(500)
+    return page.locator(".step").last.inner_text()
+
+
+def track_requests(context, url: str) -> list[str]:
+    """Every URL the pages of ``context`` request that is not on the server's origin (data: and
+    blob: URLs stay in the browser)."""
+    foreign: list[str] = []
+    context.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(
+        (url, "data:", "blob:")) else None)
+    return foreign
+
+
+def open_page(chromium, url: str, viewport: dict, user: str, path: str = "/"):
+    """A fresh browser context logged in as ``user``: (context, page, requests to other origins)."""
+    context = chromium.new_context(viewport=viewport)
+    foreign = track_requests(context, url)
+    page = context.new_page()
+    login(page, url, user, path)
+    return context, page, foreign
+
+
+def chip(page):
+    return page.locator("#mode-picker-trigger-machine")
+
+
+def pick_machine(page, label: str) -> None:
+    chip(page).click()
+    page.locator("#mode-picker-popover-machine").get_by_text(label).first.click()
+    page.wait_for_function(f"() => document.getElementById('mode-picker-trigger-machine').innerText.includes({label!r})",
+                           timeout=10_000)
+
+
+def shot(page, name: str, viewport: dict) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}-{viewport['width']}x{viewport['height']}.png"
+    page.screenshot(path=str(path))
+    return path
 
 
 def on_screen(page, selector: str):

@@ -118,8 +118,29 @@ def test_feedback_on_the_run_step_lands_on_its_answer(services, layer):
     finally:
         current_http_user.reset(token)
     steps = _run(layer.get_thread(thread.id))["steps"]
-    assert steps[0]["parentId"] is None and steps[0]["feedback"]["value"] == 1
+    # The run is not stored; a reopened answer gets it back, so Chainlit shows copy and 👍/👎 on it
+    # again, with the stored thumbs on the run where Chainlit looks for them.
+    run, answer = steps
+    assert (run["id"], run["type"], run["name"], run["parentId"]) == ("run-1", "run", "on_message", None)
+    assert answer["parentId"] == "run-1" and run["feedback"]["value"] == 1 and run["feedback"]["forId"] == "run-1"
     assert list(services.audit.iter(action="feedback"))[0].payload["message_id"] == "m1"
+
+
+def test_welcome_is_not_stored_and_a_button_started_chat_is_named_by_its_question(services, layer):
+    from assistant.app.datalayer import current_http_user
+
+    services.users.add("ana", "correct horse")
+    token = _as("ana")
+    try:
+        welcome = {**_step("t1", "w1", "assistant_message", "Hello ana."), "metadata": {"welcome": True}}
+        _run(layer.create_step(welcome))
+        _run(layer.update_thread("t1", name="ask_example"))  # Chainlit names it after the button
+        _run(layer.create_step(_step("t1", "m1", "user_message", "What does fault code E-204 mean?")))
+    finally:
+        current_http_user.reset(token)
+    thread = _run(layer.get_thread("t1"))
+    assert [s["id"] for s in thread["steps"]] == ["m1"]
+    assert thread["name"] == "What does fault code E-204 mean?"
 
 
 def test_resumed_citation_panels_carry_their_excerpt(services, layer):

@@ -1,4 +1,5 @@
-"""End to end in headless Chromium against a real `maintassist serve` (see ``browser.py``)."""
+"""End to end in headless Chromium against a real `maintassist serve` (see ``browser.py``): the login
+page, a cited answer, its citation panel, feedback, reopening the conversation, access control."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import os
 
 import pytest
 
-from tests.assistant.app.browser import ARTIFACTS, ask, login, no_horizontal_scroll, open_thread_from_sidebar
+from tests.assistant.app.browser import (ARTIFACTS, PASSWORD, ask, login, no_horizontal_scroll, open_thread_from_sidebar,
+                                         track_requests, wait_answer)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -17,14 +19,32 @@ def test_technician_flow_and_access_control(e2e_server, chromium):
     url = e2e_server["url"]
     ARTIFACTS.mkdir(exist_ok=True)
     context = chromium.new_context(viewport={"width": 820, "height": 1180})
+    foreign = track_requests(context, url)
     page = context.new_page()
-    # A QR code on the press opens the app with the asset chosen; the login redirect must not lose it.
-    login(page, url, "ana", "/?asset=PRESS-04")
-    page.wait_for_selector("text=Diagnose a noise", timeout=60_000)  # starters: the socket is connected
+    # Our name and logo, a user name (not an e-mail address), a wrong password in plain words.
+    page.goto(url + "/?asset=PRESS-04")  # a QR code on the press; the login redirect must not lose it
+    page.wait_for_selector("#email", timeout=60_000)
+    assert page.title() == "maintassist" and page.inner_text("label[for=email]") == "User name"
+    assert page.evaluate("fetch('/logo?theme=light').then(r => r.text())").count("maintassist") >= 1
+    page.fill("#email", "ana")
+    page.fill("#password", "not the password")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Wrong user name or password", timeout=30_000)
+    page.wait_for_timeout(1_000)
+    body = page.inner_text("body")
+    assert "credentialssignin" not in body and "Unauthorized" not in body
+    page.screenshot(path=str(ARTIFACTS / "login-wrong-password-820x1180.png"))
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Hello ana.", timeout=60_000)  # the welcome: example questions, commands
+    welcome = page.locator(".step").first
+    assert welcome.locator("button", has_text="What does fault code E-204 mean?").count() == 1
+    assert "/procedure" in welcome.inner_text()
 
     ask(page, QUESTION)
     page.wait_for_selector("text=Sources:", timeout=600_000)  # sources show before the answer finishes
-    page.wait_for_selector(".positive-feedback-off", timeout=600_000)  # answer complete
+    wait_answer(page)
+    page.wait_for_selector(".positive-feedback-off", timeout=60_000)  # answer complete
     page.wait_for_timeout(1_500)
     # Citation panels open on a tap, not by themselves over the answer (public/app.js).
     assert page.locator("#side-view-content").count() == 0
@@ -36,6 +56,11 @@ def test_technician_flow_and_access_control(e2e_server, chromium):
     page.wait_for_selector("text=hp200_press_manual.md", timeout=30_000)
     live_panel = _panel_text(page)
     assert "hp200_press_manual.md" in live_panel and len(live_panel.splitlines()) >= 3  # name, where, excerpt
+    assert "▶" in live_panel and "HLP 46" in live_panel  # the cited line stands out
+    # On a portrait tablet the panel slides over the chat instead of squeezing it to ~450 px.
+    chat_width = page.evaluate("document.getElementById('chat-input').getBoundingClientRect().width")
+    assert chat_width > 600, chat_width
+    page.wait_for_timeout(600)  # the panel slides in
     page.screenshot(path=str(ARTIFACTS / "chat-portrait-820x1180.png"))
     assert no_horizontal_scroll(page)
     page.keyboard.press("Escape")
@@ -58,10 +83,15 @@ def test_technician_flow_and_access_control(e2e_server, chromium):
     page.wait_for_selector("text=Sources: >> visible=true", timeout=60_000)
     links = page.locator("a.element-link >> visible=true")
     assert links.count() >= 1
+    # the reopened answer keeps copy and 👍/👎 (with the thumbs given before)
+    page.wait_for_selector(".positive-feedback-on >> visible=true", timeout=30_000)
+    assert page.locator("button:has(svg.lucide-copy) >> visible=true").count() >= 1
     links.first.click()
     assert _panel_text(page) == live_panel  # the same excerpt as when the answer was given
+    page.wait_for_timeout(600)  # the panel slides in
     page.screenshot(path=str(ARTIFACTS / "chat-resumed-1180x820.png"))
     context.close()
+    assert foreign == [], f"requests to other origins: {foreign}"
 
     _assert_recorded(e2e_server, thread_url.rsplit("/", 1)[-1])
 

@@ -18,8 +18,7 @@ def test_killed_model_is_reported_and_restarted(e2e_server, chromium):
         pytest.skip("the fake LLM runs in the server process; there is no model process to kill")
     marker = str(e2e_server["data"] / "logs" / ".llama-server.")
     page = chromium.new_context(viewport={"width": 820, "height": 1180}).new_page()
-    login(page, e2e_server["url"], "bo", "/?asset=PRESS-04")
-    page.wait_for_selector("text=Diagnose a noise", timeout=60_000)
+    login(page, e2e_server["url"], "bo", "/?asset=PRESS-04")  # waits for the welcome: the socket is connected
 
     ask(page, "Explain everything the manual says about the hydraulic pump of press 4.")
     page.wait_for_selector("text=Sources:", timeout=120_000)  # retrieval done

@@ -1,24 +1,27 @@
-from assistant.app.handlers import AUDIT_RE, PROCEDURE_RE, THREAD_RE, asset_from_request
-
-
-class TestAssetFromRequest:
-    def test_query_parameter_on_the_page_url(self):
-        assert asset_from_request({"HTTP_REFERER": "http://tablet:8000/?asset=PRESS-04"}) == "PRESS-04"
-
-    def test_cookie_survives_the_login_redirect(self):
-        environ = {"HTTP_REFERER": "http://tablet:8000/", "HTTP_COOKIE": "a=b; maintassist_asset=CHILLER%2006"}
-        assert asset_from_request(environ) == "CHILLER 06"
-
-    def test_nothing_chosen(self):
-        assert asset_from_request({}) is None
-        assert asset_from_request(None) is None
-        assert asset_from_request({"HTTP_REFERER": "http://x/?asset=", "HTTP_COOKIE": "junk"}) is None
+from assistant.app.handlers import COMMAND_RE
+from assistant.app.ui import ANY_MACHINE, machine_mode, selected_machine
 
 
 class TestCommands:
     def test_command_patterns(self):
-        assert PROCEDURE_RE.match("/procedure pump whining").group(1) == "pump whining"
-        assert PROCEDURE_RE.match("/Procedure").group(1) == ""
-        assert AUDIT_RE.match("/audit flagged").group(1) == "flagged"
-        assert THREAD_RE.match("/thread abc-123").group(1) == "abc-123"
-        assert PROCEDURE_RE.match("how do I run a /procedure?") is None
+        assert COMMAND_RE.match("/procedure pump whining").groups() == ("procedure", "pump whining")
+        assert COMMAND_RE.match("/Procedure").groups() == ("Procedure", "")
+        assert COMMAND_RE.match("/audit flagged user=ana").groups() == ("audit", "flagged user=ana")
+        assert COMMAND_RE.match("/thread 1a2b").groups() == ("thread", "1a2b")
+        assert COMMAND_RE.match("how do I run a /procedure?") is None
+
+
+class TestMachineChip:
+    def test_options_never_have_an_empty_value(self):
+        """Chainlit's pickers blank the page on an empty option value (the old "Any machine")."""
+        mode = machine_mode([("PRESS-04", "PRESS-04 · Hydraulic press 4")], None)
+        assert all(o.id for o in mode.options)
+        assert [o.id for o in mode.options if o.default] == [ANY_MACHINE]
+        qr = machine_mode([("PRESS-04", "PRESS-04 · Hydraulic press 4")], "NEW-9")  # a QR to an unlisted asset
+        assert [o.id for o in qr.options] == [ANY_MACHINE, "PRESS-04", "NEW-9"]
+        assert [o.id for o in qr.options if o.default] == ["NEW-9"]
+
+    def test_selection_sent_with_a_message(self):
+        assert selected_machine({"machine": "PRESS-04"}) == "PRESS-04"
+        assert selected_machine({"machine": ANY_MACHINE}) is None
+        assert selected_machine(None) is False and selected_machine({"other": "x"}) is False

@@ -4,7 +4,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from assistant.app.voice import AudioBuffer, codes_in, domain_prompt, read_wav, resample
+from assistant.app.voice import AudioBuffer, SilenceDetector, codes_in, domain_prompt, read_wav, resample
 
 
 class FakeRegistry:
@@ -61,6 +61,38 @@ class TestAudioBuffer:
         x = np.ones(10, dtype=np.float32)
         assert resample(x, 16000, 16000) is not None and resample(x, 16000, 16000).size == 10
         assert AudioBuffer(16000, 1).samples().size == 0
+
+
+def _pcm(seconds: float, amplitude: float, tone: bool = False, rate: int = 16000) -> bytes:
+    t = np.arange(int(rate * seconds)) / rate
+    rng = np.random.default_rng(7)
+    wave = np.sin(2 * np.pi * 220 * t) if tone else rng.normal(0, 1, t.size)
+    return (np.clip(wave * amplitude, -1, 1) * 32767).astype("<i2").tobytes()
+
+
+def _feed(detector: SilenceDetector, pcm: bytes, chunk: int = 4096) -> float | None:
+    """Seconds into the recording at which the detector ended it (None: it kept listening)."""
+    for i in range(0, len(pcm), chunk):
+        if detector.feed(pcm[i:i + chunk]):
+            return (i + chunk) / 2 / 16000
+    return None
+
+
+class TestSilenceDetector:
+    def test_stops_about_one_and_a_half_seconds_after_speech(self):
+        hum = 0.01
+        speech = np.frombuffer(_pcm(2.0, 0.3, tone=True), "<i2") + np.frombuffer(_pcm(2.0, hum), "<i2")
+        pcm = _pcm(1.0, hum) + speech.astype("<i2").tobytes() + _pcm(3.0, hum)
+        ended = _feed(SilenceDetector(16000, silence_s=1.5), pcm)
+        assert ended is not None and 4.4 <= ended <= 4.8  # speech ends at 3.0 s
+
+    def test_quiet_or_steady_noise_alone_never_ends_it(self):
+        assert _feed(SilenceDetector(16000), _pcm(4.0, 0.0)) is None  # waits for the technician to speak
+        assert _feed(SilenceDetector(16000), _pcm(4.0, 0.05)) is None  # machine hum is background
+
+    def test_a_click_is_not_speech(self):
+        pcm = _pcm(1.0, 0.0) + _pcm(0.06, 0.5, tone=True) + _pcm(3.0, 0.0)
+        assert _feed(SilenceDetector(16000, min_speech_s=0.3), pcm) is None
 
 
 class TestDomainPrompt:
