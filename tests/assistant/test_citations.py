@@ -46,3 +46,18 @@ def test_list_ordinals_are_not_numbers_to_verify():
     out = CitationChecker(0.5).check("1. Remove the two nuts and the water inlet.", sources)
     assert out.unverified_numbers == []
     assert out.cited == [1]
+
+
+def test_support_is_zero_when_a_bare_number_is_missing():
+    # No unit after the number, so only the number check can tell the part numbers apart.
+    assert support("Fit seal kit 4471.", "Fit seal kit 4472.") == 0.0
+    assert support("Fit seal kit 4471.", "Fit seal kit 4471 from stores.") == 1.0
+
+
+def test_a_number_only_in_an_uncited_source_is_unverified():
+    # The sentence is too weakly supported to cite source 1, so 150 is checked against no source:
+    # that 150 appears in an uncited source does not make it verified.
+    sources = {1: "Relief valve set to 150 bar.", 2: "Accumulator precharge is done with nitrogen."}
+    out = CitationChecker(0.6).check("The accumulator precharge pressure is 150 bar.", sources)
+    assert out.cited == [] and out.unverified_numbers == ["150"]
+    assert {f.kind for f in out.flags} == {"unsupported_sentence", "unverified_number"}

@@ -24,6 +24,23 @@ def test_missing_subject_terms_abstain():
     assert "tyre" in report.missing_terms
 
 
+def test_sources_that_never_name_the_subject_abstain_even_when_similar():
+    # No value or attribute asked: only the coverage check stands between this and an answer.
+    report = GATE.assess("Why does the conveyor belt slip?", ["Hydraulic pump whine: clean the suction strainer."],
+                         [0.8])
+    assert not report.ok and report.coverage == 0.0
+    assert report.reason == "the documents found do not mention 'conveyor', 'belt', 'slip'"
+
+
+def test_coverage_at_the_threshold_passes():
+    report = GATE.assess("Why does the conveyor belt slip?", ["Belt slip: tension the belt.", "Pump noise."],
+                         [0.8, 0.2])
+    assert report.ok and report.coverage == 2 / 3 and report.missing_terms == ["conveyor"]
+    half = EvidenceGate(min_dense_score=0.3, min_term_coverage=2 / 3)
+    assert half.assess("Why does the conveyor belt slip?", ["Belt slip: tension the belt."], [0.8]).ok
+    assert not EvidenceGate(0.3, 0.7).assess("Why does the conveyor belt slip?", ["Belt slip."], [0.8]).ok
+
+
 def test_value_question_needs_a_value_with_the_subject():
     texts = ["Water inlet nuts: tighten firmly.", "Thermostat valve opening temperature 80 – 84°C"]
     report = GATE.assess("What torque for the water inlet nuts?", texts, [0.6, 0.4])

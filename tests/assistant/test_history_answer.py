@@ -76,6 +76,13 @@ class TestAnswers:
     def test_count_with_date_range(self, store):
         assert ask(store, "how many condenser plugging work orders did chiller 1 have since 2018?").figure == 2
 
+    def test_a_year_counts_its_first_and_last_day(self, tmp_path):
+        store = make_store(tmp_path)
+        store.replace_source("/d/wo.csv", [wo(f"W{i}", day, description="condenser plugged") for i, day in
+                                           enumerate(["2018-12-31", "2019-01-01", "2019-12-31", "2020-01-01"])])
+        result = ask(store, "How many condenser plugging work orders did chiller 7 have in 2019?")
+        assert result.figure == 2 and [r.record_id for r in result.rows] == ["W2", "W1"]
+
     def test_rank(self, store):
         result = ask(store, "Which chiller had the most condenser plugging work orders?")
         assert result.ranking == [("Chiller 1 (CWC04001)", 3), ("Chiller 7 (CWC04007)", 2), ("Chiller 13 (CWC04013)", 1)]

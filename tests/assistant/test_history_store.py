@@ -73,6 +73,14 @@ class TestSearch:
         rows = store.search(assets=["CWC04007"], stems=["sensor"], date_from="2019-01-01", date_to="2019-12-31")
         assert [r.record_id for r in rows] == ["WO5", "WO3", "WO1"]
 
+    def test_period_bounds_are_inclusive(self, store):
+        store.replace_source("/d/wo.csv", [wo("WO1", "2024-12-31"), wo("WO2", "2025-01-01"), wo("WO3", "2025-06-30"),
+                                           wo("WO4", "2025-12-31"), wo("WO5", "2026-01-01"), wo("WO6")])
+        rows = store.search(date_from="2025-01-01", date_to="2025-12-31")
+        assert [r.record_id for r in rows] == ["WO4", "WO3", "WO2"]  # both end days count; undated rows never
+        assert [r.record_id for r in store.search(date_to="2025-01-01")] == ["WO2", "WO1"]
+        assert [r.record_id for r in store.search(date_from="2025-12-31")] == ["WO5", "WO4"]
+
     def test_asset_name_matches_when_ids_differ(self, store):
         store.replace_source("/d/wo.csv", [wo("WO1", asset=None, name="Chiller 7")])
         assert len(store.search(assets=["CH-7"], asset_names=["Chiller 7"])) == 1

@@ -3,8 +3,10 @@ import, so point that at a temp folder before anything imports chainlit."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +53,40 @@ def services(tmp_path: Path):
     upgrade(engine)
     yield AppServices(FakeContainer(settings, session_factory(engine)), chain=FakeAnswerChain())
     engine.dispose()
+
+
+@pytest.fixture
+def chat():
+    """Run a handler inside a Chainlit HTTP context, logged in as ``username`` (or nobody), and
+    return the text of every message it sent, in order; ``chat.sent`` keeps them all."""
+    from chainlit.context import ChainlitContext, context_var
+    from chainlit.emitter import BaseChainlitEmitter
+    from chainlit.session import HTTPSession
+    from chainlit.user import User
+
+    sent: list[str] = []
+
+    class FakeEmitter(BaseChainlitEmitter):
+        async def send_step(self, step_dict):
+            sent.append(step_dict["output"])
+
+    def run(handler, username: str | None = None) -> list[str]:
+        async def go():
+            session = HTTPSession(id=str(uuid.uuid4()), client_type="webapp", thread_id="thread-under-test",
+                                  user=User(identifier=username) if username else None)
+            context_var.set(ChainlitContext(session, FakeEmitter(session)))
+            if username:
+                import chainlit as cl
+
+                cl.user_session.set("user", User(identifier=username))
+            await handler()
+
+        start = len(sent)
+        asyncio.run(go())
+        return sent[start:]
+
+    run.sent = sent
+    return run
 
 
 @pytest.fixture(scope="session")
