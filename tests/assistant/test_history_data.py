@@ -14,19 +14,20 @@ from sqlalchemy.orm import sessionmaker
 
 from assistant.db.base import Base
 from assistant.history import HistoryAnswerer, HistoryQueryParser, WorkOrderStore
+from ingest.assets import AssetRegistry
+from ingest.tables import read_table
+from ingest.workorders import WorkOrderLoader
+from tests.conftest import external_path
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
-EXTERNAL = ROOT.parent / "shared" / "data" / "external" / "assetopsbench" / "all_wo_with_code_component_events.csv"
 
 
 def loaded_store(tmp_path: Path, csv_path: Path) -> WorkOrderStore:
-    workorders = pytest.importorskip("ingest.workorders")
-    tables = pytest.importorskip("ingest.tables")
     engine = create_engine(f"sqlite:///{tmp_path / 'wo.db'}")
     Base.metadata.create_all(engine)
     store = WorkOrderStore(sessionmaker(engine, expire_on_commit=False))
-    result = workorders.WorkOrderLoader().load(tables.read_table(csv_path))
+    result = WorkOrderLoader().load(read_table(csv_path))
     store.replace_source(csv_path.resolve().as_posix(), result.work_orders)
     return store
 
@@ -44,8 +45,7 @@ def has_words(text: str, *prefixes: str) -> bool:
 def sample(tmp_path_factory):
     if not (SAMPLE / "work_orders.csv").exists():
         pytest.skip("sample corpus not present")
-    assets = pytest.importorskip("ingest.assets")
-    registry = assets.AssetRegistry()
+    registry = AssetRegistry()
     registry.load(SAMPLE / "assets.csv")
     store = loaded_store(tmp_path_factory.mktemp("sample"), SAMPLE / "work_orders.csv")
     parser = HistoryQueryParser(registry, store=store, today=date(2026, 11, 29))
@@ -111,11 +111,11 @@ class TestSampleCorpus:
 
 
 @pytest.mark.external
-@pytest.mark.skipif(not EXTERNAL.exists(), reason="external AssetOpsBench data not present")
 class TestAssetOpsBench:
     def test_sensor_failure_count_and_latest_for_one_chiller(self, tmp_path):
-        store = loaded_store(tmp_path, EXTERNAL)
-        raw = rows_of(EXTERNAL)
+        csv_path = external_path("assetopsbench", "all_wo_with_code_component_events.csv")
+        store = loaded_store(tmp_path, csv_path)
+        raw = rows_of(csv_path)
         mine = [r for r in raw if r["equipment_name"] == "Chiller 6"
                 and has_words(" ".join(v for k, v in r.items() if k not in ("equipment_name", "equipment_id")),
                               "sensor")

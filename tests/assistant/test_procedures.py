@@ -226,19 +226,19 @@ def sample_corpus(tmp_path_factory):
     """The sample manuals and work orders through the real ingest pipeline, MiniLM and SQLite."""
     if not (SAMPLE / "assets.csv").exists():
         pytest.skip("sample corpus not present")
-    pipeline = pytest.importorskip("ingest.pipeline")
     from assistant.models import embedding_model_dir
     from index.embedder import SentenceTransformerEmbedder
     from index.store import IndexStore
     from ingest.assets import AssetRegistry
     from ingest.chunking import Chunker
+    from ingest.pipeline import IngestPipeline
 
     tmp = tmp_path_factory.mktemp("sample")
     work_orders = make_store(tmp)
     registry = AssetRegistry()
     registry.load(SAMPLE / "assets.csv")
     index = IndexStore.open(tmp / "index", SentenceTransformerEmbedder(embedding_model_dir()))
-    pipeline.IngestPipeline(index, work_orders, Chunker(320, 40), max_file_mb=200, registry=registry).run(
+    IngestPipeline(index, work_orders, Chunker(320, 40), max_file_mb=200, registry=registry).run(
         [SAMPLE / "manuals", SAMPLE / "work_orders.csv"])
     return index, work_orders, registry
 

@@ -4,12 +4,10 @@ from pathlib import Path
 
 import pytest
 
-# The digitised service manual under ../shared (not copied into the project).
-MR2 = Path(__file__).resolve().parents[3] / "shared" / "data" / "external" / "mr2-manual"
+from tests.conftest import external_path
 
 
 @pytest.fixture
-def need_mr2() -> Path:
-    if not MR2.exists():
-        pytest.skip(f"{MR2} not present (shared external data not mounted)")
-    return MR2
+def mr2() -> Path:
+    """The digitised service manual in the external data (not copied into the project)."""
+    return external_path("mr2-manual")

@@ -12,7 +12,6 @@ from ingest.tokens import FakeWordPieceCounter, MiniLMTokenCounter
 from ingest.types import SourceDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "manuals"
-from tests.ingest.conftest import MR2
 COUNTER = FakeWordPieceCounter()
 
 
@@ -181,10 +180,9 @@ class TestWithLoadersAndRealTokenizer:
 
 
 @pytest.mark.external
-@pytest.mark.usefixtures("need_mr2")
 class TestRealManual:
-    def test_thermostat_spec_keeps_its_section(self):
-        doc = load_manual(MR2 / "docs" / "cooling-system" / "thermostat.md").documents[0]
+    def test_thermostat_spec_keeps_its_section(self, mr2):
+        doc = load_manual(mr2 / "docs" / "cooling-system" / "thermostat.md").documents[0]
         chunks = Chunker(240, 30).split(doc)
         [spec] = [c for c in chunks if "Valve opening temperature" in c.text]
         assert spec.section == "Thermostat > Inspection of thermostat > Inspect thermostat"
@@ -193,8 +191,8 @@ class TestRealManual:
         for noise in ("<figure", "![](", "{ #p-", "!!!"):
             assert noise not in spec.text
 
-    def test_troubleshooting_rows_stay_whole_with_problem(self):
-        doc = load_manual(MR2 / "docs" / "lubrication-system" / "troubleshooting.md").documents[0]
+    def test_troubleshooting_rows_stay_whole_with_problem(self, mr2):
+        doc = load_manual(mr2 / "docs" / "lubrication-system" / "troubleshooting.md").documents[0]
         chunks = Chunker(120, 15).split(doc)
         assert len(chunks) > 1
         rows = [line for c in chunks for line in c.text.split("\n")[1:] if "Possible cause:" in line]

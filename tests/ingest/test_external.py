@@ -1,31 +1,23 @@
-"""The real public data in ../shared/data/external goes in without hand-editing."""
+"""The real public data in shared/data/external goes in without hand-editing."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from ingest.assets import AssetRegistry
 from ingest.pipeline import IngestPipeline
 from ingest.router import Router
+from tests.conftest import external_path
 from tests.ingest.fakes import FakeChunker, FakeIndexStore, FakeWorkOrderSink
 
-EXTERNAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "external"
-if not EXTERNAL.is_dir():
-    EXTERNAL = Path("/work/shared/data/external")
-
-pytestmark = [
-    pytest.mark.external,
-    pytest.mark.skipif(not EXTERNAL.is_dir(), reason=f"external data not present at {EXTERNAL}"),
-]
-TABLES = sorted(p for p in EXTERNAL.rglob("*") if p.suffix in (".csv", ".jsonl")) if EXTERNAL.is_dir() else []
+pytestmark = pytest.mark.external
 
 
 @pytest.fixture(scope="module")
 def loaded():
+    tables = sorted(p for p in external_path().rglob("*") if p.suffix in (".csv", ".jsonl"))
     router = Router(200)
-    return {p.name: router.load(p) for p in TABLES}
+    return {p.name: router.load(p) for p in tables}
 
 
 def test_every_table_loads_without_warnings(loaded):
@@ -71,11 +63,11 @@ def test_sensor_summaries(loaded):
 
 
 def test_whole_folder_through_the_pipeline(tmp_path):
-    pytest.importorskip("ingest.manuals")
+    external = external_path()
     store, sink = FakeIndexStore(), FakeWorkOrderSink()
     pipe = IngestPipeline(store, sink, FakeChunker(), max_file_mb=200, registry=AssetRegistry(),
                           registry_path=tmp_path / "assets.json")
-    report = pipe.run([EXTERNAL])
+    report = pipe.run([external])
     assert report.failed == 0, [m for m in report.messages if m.startswith("failed")]
     assert report.ingested >= 11 + 12  # tables + manual pages/SOURCE notes
     assert pipe.registry.resolve("chiller 6 supply temperature") == ["CWC04006"]
@@ -90,5 +82,5 @@ def test_whole_folder_through_the_pipeline(tmp_path):
     assert len(sink.by_source[events]) <= 1
     assert not any(c.asset == "chiller" for c in chunks)
     # a second run costs nothing
-    again = pipe.run([EXTERNAL])
+    again = pipe.run([external])
     assert again.ingested == 0 and again.skipped_unchanged == report.ingested

@@ -11,7 +11,6 @@ from ingest.manuals import ManualLoader, load_manual
 from ingest.types import IngestError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "manuals"
-from tests.ingest.conftest import MR2
 
 
 def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
@@ -234,18 +233,17 @@ class TestBadInput:
 
 
 @pytest.mark.external
-@pytest.mark.usefixtures("need_mr2")
 class TestRealManual:
-    def test_every_file_loads_without_markup_noise(self):
-        files = sorted((MR2 / "docs").rglob("*.md"))
+    def test_every_file_loads_without_markup_noise(self, mr2):
+        files = sorted((mr2 / "docs").rglob("*.md"))
         assert files
         for path in files:
             doc = load_manual(path).documents[0]
             for noise in ("<figure", "![](", "{ #p-", "!!! ", "<br", "<center"):
                 assert noise not in doc.text, (path.name, noise)
 
-    def test_lubrication_troubleshooting_carries_problem_down(self):
-        text = load_manual(MR2 / "docs" / "lubrication-system" / "troubleshooting.md").documents[0].text
+    def test_lubrication_troubleshooting_carries_problem_down(self, mr2):
+        text = load_manual(mr2 / "docs" / "lubrication-system" / "troubleshooting.md").documents[0].text
         assert "Problem: Low oil pressure | Possible cause: Relief valve faulty | Remedy: Repair relief valve" in text
         rows = [line for line in text.split("\n") if "Possible cause: Oil pump faulty" in line]
         assert rows and rows[0].startswith("Problem: Low oil pressure")
