@@ -68,6 +68,15 @@ class TestAuditCommand:
         broken = _cli(tmp_path, "audit", "verify")
         assert broken.exit_code == 1 and "event 2" in broken.output
 
+    def test_verify_names_the_row_after_a_deleted_one(self, tmp_path):
+        import sqlite3
+
+        db_path = _seed_exchange(tmp_path)
+        with sqlite3.connect(db_path) as conn:
+            conn.execute("DELETE FROM audit_events WHERE id = 1")
+        broken = _cli(tmp_path, "audit", "verify")
+        assert broken.exit_code == 1 and "BROKEN at event 2" in broken.output
+
 
 class TestServePreparation:
     def test_secret_is_private_and_stable(self, tmp_path):

@@ -1,10 +1,10 @@
 import json
 from datetime import timedelta
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from assistant.db.audit import GENESIS, AuditLog
-from assistant.db.models import utcnow
+from assistant.db.models import AuditEvent, utcnow
 
 
 class TestAuditLog:
@@ -24,11 +24,22 @@ class TestAuditLog:
             conn.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE id = :id"), {"id": events[2].id})
         assert log.verify() == (False, events[2].id)
 
-    def test_verify_detects_an_edited_payload_and_a_deleted_row(self, sessions, engine):
+    def test_verify_detects_an_edited_payload(self, sessions):
+        log = AuditLog(sessions)
+        events = [log.append("ana", "answer", {"question": f"q{i}", "answer": "HLP 46 [1]."}) for i in range(4)]
+        # Through the ORM so the JSON column is written the way each dialect stores it.
+        with sessions() as session, session.begin():
+            session.execute(update(AuditEvent).where(AuditEvent.id == events[2].id)
+                            .values(payload={"question": "q2", "answer": "HLP 68 [1]."}))
+        assert log.get(events[2].id).payload["answer"] == "HLP 68 [1]."
+        assert log.verify() == (False, events[2].id)
+
+    def test_verify_detects_a_deleted_row(self, sessions, engine):
         log = AuditLog(sessions)
         events = [log.append("ana", "answer", {"question": f"q{i}"}) for i in range(4)]
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": events[1].id})
+        # The row after the gap no longer links to its predecessor.
         assert log.verify() == (False, events[2].id)
 
     def test_has_no_update_or_delete_api(self):
