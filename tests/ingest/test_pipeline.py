@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from ingest.assets import AssetRegistry
+from ingest.chunking import Chunker
 from ingest.pipeline import IngestPipeline
+from ingest.tokens import FakeWordPieceCounter
 from ingest.types import make_chunk_id
 from tests.ingest.fakes import FakeChunker, FakeIndexStore, FakeWorkOrderSink
 
@@ -265,3 +267,64 @@ class TestManualTagging:
         tags = {c.source.rsplit("/", 1)[-1]: (c.asset, c.metadata.get("assets")) for c in store.chunks()}
         assert tags == {"HP-200_service.md": (None, ["PRESS-04", "PRESS-05"]),
                         "press-4-notes.md": ("PRESS-04", ["PRESS-04"]), "general.md": (None, None)}
+
+
+class TestWithRealStores:
+    """The pipeline on the real IndexStore (FAISS, BM25, files on disk), the real Chunker and the real
+    work-order table; only the embedder is the counting fake, so a run takes a fraction of a second."""
+
+    @pytest.fixture
+    def real(self, tmp_path):
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import sessionmaker
+
+        from assistant.db.base import Base
+        from assistant.history_store import WorkOrderStore
+        from index.store import IndexStore
+        from tests.index.conftest import FakeCountingEmbedder
+
+        engine = create_engine(f"sqlite:///{tmp_path / 'wo.db'}")
+        Base.metadata.create_all(engine)
+        embedder = FakeCountingEmbedder()
+
+        def run(paths=(), delete=()):
+            store = IndexStore.open(tmp_path / "index", embedder, use_gpu="never")  # reopened from disk each run
+            pipe = IngestPipeline(store, sink, Chunker(200, 20, counter=FakeWordPieceCounter()), max_file_mb=5,
+                                  registry_path=tmp_path / "data" / "assets.json")
+            return pipe.run(list(paths), delete=list(delete)), store
+
+        sink = WorkOrderStore(sessionmaker(engine, expire_on_commit=False))
+        yield run, embedder, sink
+        engine.dispose()
+
+    def test_ingest_rerun_change_and_delete(self, tmp_path, real):
+        run, embedder, sink = real
+        root = make_corpus(tmp_path / "corpus")
+        orders = (root / "wo" / "orders.csv").resolve().as_posix()
+
+        first, store = run([root])
+        assert (first.ingested, first.failed) == (3, 0) and len(store) == first.chunks_added == 6
+        assert len(embedder.embedded) == len({c.text for c in store.chunks()})
+        assert sorted(r.record_id for r in sink.search()) == ["WO1", "WO2", "WO3"]
+        version = store.manifest["version"]
+
+        embedder.embedded.clear()
+        again, store = run([root])
+        assert (again.ingested, again.skipped_unchanged, again.chunks_added) == (0, 3, 0)
+        assert embedder.embedded == [] and store.manifest["version"] == version  # no new version written
+
+        (root / "wo" / "orders.csv").write_text(WO.replace("Replace hydraulic hose", "Replaced hose P/N 4471-22"))
+        changed, store = run([root])
+        assert (changed.ingested, changed.skipped_unchanged) == (1, 2)
+        texts = [c.text for c in store.chunks() if c.source == orders]
+        assert len(texts) == 3 and any("P/N 4471-22" in t for t in texts)
+        assert not any("Replace hydraulic hose" in t for t in texts)
+        assert len(embedder.embedded) == 1 and "P/N 4471-22" in embedder.embedded[0]  # only the changed row
+        assert store.retriever().keyword("hydraulic", 5) == []  # the old text is not searchable either
+        assert [r.description for r in sink.search(stems=["hose"])] == ["Replaced hose P/N 4471-22"]
+
+        deleted, store = run(delete=[root / "wo" / "orders.csv"])
+        assert deleted.deleted == 1 and orders not in store.source_hashes() and len(store.source_hashes()) == 2
+        assert not any(c.source == orders for c in store.chunks()) and len(store) == 3
+        assert sink.search() == [] and sink.sources() == []
+        assert store.retriever().keyword("4471-22", 5) == []
