@@ -8,7 +8,7 @@ DATA_DIR ?= .maintassist
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 
-.PHONY: install run ingest-sample test test-fast bench clean
+.PHONY: install run ingest-sample test test-fast mutate bench clean
 
 $(VENV)/.installed: pyproject.toml requirements-models.txt scripts/install_llama.sh assistant/llm/cpu_features.py
 	python3 -m venv $(VENV)
@@ -37,6 +37,17 @@ test: install
 
 test-fast: install
 	$(PY) -m pytest -q -m "not slow"
+
+# Mutation testing of the core modules ([tool.mutmut] in pyproject.toml): a fresh run in mutants/,
+# then killed / survived / timeout / no-tests and the score per module (benchmarks/README.md: ~35 min
+# on 2 cores shared with other jobs).
+# One thread per worker: two workers fill two cores, and OpenMP pools (FAISS) are not fork-safe.
+MUTATE_JOBS ?= 2
+mutate: install
+	$(PY) -c "import mutmut" 2>/dev/null || $(PIP) install -q mutmut==3.8.1
+	rm -rf mutants
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false $(VENV)/bin/mutmut run --max-children $(MUTATE_JOBS)
+	$(PY) scripts/mutation_report.py
 
 bench: install
 	$(PY) benchmarks/bench_index.py --sizes 10000,100000
