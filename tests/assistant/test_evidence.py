@@ -1,4 +1,6 @@
-from assistant.evidence import EvidenceGate, subject_terms, value_kind
+import pytest
+
+from assistant.evidence import EvidenceGate, EvidenceReport, subject_terms, value_kind
 from assistant.extractive import extractive_answer
 
 GATE = EvidenceGate(min_dense_score=0.3, min_term_coverage=0.5)
@@ -115,3 +117,97 @@ def test_quoted_value_follows_the_named_model_and_minimum():
     best = extractive_lines("What is the minimum compression pressure for a 5S-FE?", src, value_kind="pressure",
                             max_lines=1)
     assert "10.0" in best[0][0]
+
+
+class TestGateReports:
+    """Each decision of the gate, with the exact reason a technician reads."""
+
+    def test_no_sources(self):
+        assert GATE.assess("Why does the belt slip?", [], []) == EvidenceReport(False, "no source matched the question")
+
+    def test_a_passing_report_carries_the_question_and_scores(self):
+        report = GATE.assess("Why does the belt slip?", ["Belt slip: tension the belt."], [0.8])
+        assert report == EvidenceReport(True, question="Why does the belt slip?", best_dense=0.8, coverage=1.0)
+
+    def test_no_dense_scores_count_as_zero_similarity(self):
+        report = GATE.assess("Why does the belt slip?", ["Belt slip: tension the belt."], [])
+        assert report.ok is False and report.reason == "best source similarity 0.00 is below 0.30"
+
+    def test_similarity_at_the_threshold_passes(self):
+        assert GATE.assess("Why does the belt slip?", ["Belt slip: tension the belt."], [0.3]).ok
+
+    def test_a_question_without_subject_words_is_fully_covered(self):
+        assert GATE.assess("What is it?", ["Belt slip."], [0.5]).coverage == 1.0
+
+    def test_ignored_asset_words_are_not_subject_words(self):
+        report = GATE.assess("Why does press 4 whine?", ["Whine: check the pump bearing."], [0.8],
+                             ignore_terms={"press"})
+        assert report.ok and report.coverage == 1.0 and report.missing_terms == []
+
+    def test_missing_words_are_the_question_s_own_once_each(self):
+        report = GATE.assess("Why does the Conveyor belt slip on belt 3?", ["Pump noise."], [0.8])
+        assert report.ok is False and report.missing_terms == ["conveyor", "belt", "slip"]
+
+
+class TestCodes:
+    def test_every_absent_code_is_named(self):
+        report = GATE.assess("What do alarms E-999 and E-998 mean?", ["Alarm E-204: pump pressure low."], [0.8])
+        assert report.ok is False and report.reason == "no source mentions E-999, E-998"
+
+    @pytest.mark.parametrize("asked,written", [("E-204", "E-204"), ("e-204", "E-204"), ("E204", "E-204"),
+                                               ("E-204", "E204")])
+    def test_codes_match_across_case_and_dashes(self, asked, written):
+        report = GATE.assess(f"What does alarm {asked} mean for the pump?", [f"Alarm {written}: pump pressure low."],
+                             [0.8])
+        assert report.reason != f"no source mentions {asked}"
+
+    def test_an_asset_id_passed_as_ignored_need_not_be_in_the_sources(self):
+        report = GATE.assess("Why does PRESS-04 whine?", ["Whine: check the pump bearing."], [0.8],
+                             ignore_terms={"press-04"})
+        assert report.ok
+        assert not GATE.assess("Why does PRESS-04 whine?", ["Whine: check the pump bearing."], [0.8]).ok
+
+
+class TestValueBinding:
+    def test_reason_names_the_kind_and_the_subject(self):
+        report = GATE.assess("What torque for the water inlet nuts?", ["Water inlet nuts: tighten firmly."], [0.8])
+        assert report.ok is False and report.value_kind == "torque"
+        assert report.reason == "no source states the torque of water inlet nuts"
+
+    def test_a_value_question_without_a_subject(self):
+        report = GATE.assess("What torque?", ["Check the bolts."], [0.8])
+        assert report.reason == "no source states the torque of this item"
+
+    def test_ignored_words_are_not_needed_next_to_the_value(self):
+        question, texts = "What torque for the press bolts?", ["Bolts: torque 45 Nm"]
+        assert GATE.assess(question, texts, [0.8], ignore_terms={"press"}).value_sources == [0]
+        assert GATE.assess(question, texts, [0.8]).reason == "no source states the torque of press bolts"
+
+    def test_a_number_the_sources_never_mention_is_a_condition_not_a_subject(self):
+        # "3000" is left out of the binding; "rpm" (no digit) must still sit next to the value
+        assert GATE.assess("What torque for the bolts at 3000?", ["Bolts: torque 45 Nm"], [0.8]).ok
+        report = GATE.assess("What torque for the bolts at 3000 rpm?", ["Bolts: torque 45 Nm"], [0.8])
+        assert report.reason == "no source states the torque of bolts rpm"
+
+    def test_a_model_code_the_sources_mention_must_be_next_to_the_value(self):
+        texts = ["Bolts: torque 45 Nm", "5S-FE engine overview"]
+        report = GATE.assess("What torque for the 5S-FE bolts?", texts, [0.8, 0.5])
+        assert report.ok is False and report.value_sources == []
+        assert GATE.assess("What torque for the 5S-FE bolts?", ["5S-FE bolts: torque 45 Nm"], [0.8]).ok
+
+
+class TestFocusBinding:
+    def test_who_made_it_needs_a_maker_next_to_the_subject(self):
+        ok = GATE.assess("Who manufactured the hydraulic pump?", ["Hydraulic pump\nManufacturer: Bosch Rexroth"], [0.8])
+        assert ok.ok
+        report = GATE.assess("Who made the hydraulic pump?", ["Hydraulic pump\nRated flow 40 l/min"], [0.8])
+        assert report.ok is False and report.reason == "no source names the manufacturer for hydraulic pump"
+
+    def test_the_question_s_own_maker_word_is_the_attribute_not_the_subject(self):
+        # "supplied" stems to 'suppli', which only prefixes the focus 'supplier'
+        assert GATE.assess("Who supplied the pump?", ["Pump\nSupplier: Bosch Rexroth"], [0.8]).ok
+
+    def test_which_attribute_is_named_in_the_reason(self):
+        report = GATE.assess("Which refrigerant is in the spindle chiller?",
+                             ["Spindle chiller: oil VG 32.", "Refrigerant handling rules."], [0.8, 0.4])
+        assert report.ok is False and report.reason == "no source names the refrigerant for spindle chiller"

@@ -1,3 +1,5 @@
+import pytest
+
 from assistant.evidence import EvidenceGate
 from assistant.question_focus import bound_sources, focus_terms, passages, subject_terms, value_kind, value_pattern
 
@@ -69,3 +71,95 @@ def test_asked_noun():
     from assistant.question_focus import asked_noun
 
     assert asked_noun("How long is the warranty on the water inlet nuts?") == "warranty"
+
+
+class TestValueKind:
+    def test_a_symptom_at_the_very_start_is_not_the_value_asked(self):
+        assert value_kind("Low pressure after the pump: what torque for the bolts?") == "torque"
+
+    def test_a_later_mention_of_the_same_word_can_ask_for_it(self):
+        assert value_kind("Low pressure was fixed; what pressure should the pump run at?") == "pressure"
+
+    def test_how_much_with_a_skipped_cost_word_still_asks_for_a_cost(self):
+        assert value_kind("How much did the high cost pump repair come to?") == "cost"
+
+    def test_labelled_values_without_a_unit(self):
+        assert value_pattern("temperature").search("supply_temperature peaked at 45")
+        assert value_pattern("pressure").search("Pressure: 12")
+        assert value_pattern("pressure").search("Pressure relief valve.") is None
+
+
+class TestSubjectTerms:
+    def test_a_two_word_value_clause_is_the_subject(self):
+        for q in ("What is the torque of the water pump, and how do I secure it?",
+                  "What is the torque of the water pump; how do I secure it?"):
+            assert subject_terms(q, kind="torque") == ["water", "pump"], q
+
+    def test_the_clause_asking_for_the_value_wins_wherever_it_stands(self):
+        q = "Which bolts hold the cover, and what torque do the water pump bolts need?"
+        assert subject_terms(q, kind="torque") == ["water", "pump", "bolt"]
+
+    def test_dates_and_years_are_not_subjects(self):
+        from assistant.question_focus import _DATE_WORDS
+
+        assert subject_terms(" ".join(sorted(_DATE_WORDS))) == []
+        assert subject_terms("pump failures in 2019 at 3000 rpm") == ["pump", "failur", "3000"]
+
+
+class TestAskedNoun:
+    def test_the_noun_asked_about(self):
+        from assistant.question_focus import asked_noun
+
+        assert asked_noun("How long is the warranty on the pump?") == "warranty"
+        assert asked_noun("What is it?") is None  # a stop word names nothing
+        assert asked_noun("Replace the strainer.") is None
+
+
+class TestFocusTerms:
+    def test_symptom_questions_have_no_focus(self):
+        assert focus_terms("Which bearing is the reason for the noise?") == ()
+
+    def test_generic_nouns_are_not_attributes(self):
+        assert focus_terms("Which part is worn?") == ()
+
+    def test_a_hyphenated_attribute_keeps_its_first_stem(self):
+        assert focus_terms("Which lock-out is used on press 4?") == ("lock",)
+
+
+class TestPassages:
+    def test_each_line_with_two_before_and_the_heading(self):
+        text = "Pump\n\nline two\nline three\nline four\nline five"
+        assert passages(text) == [
+            ("Pump", "Pump"),
+            ("line two", "Pump line two"),
+            ("line three", "Pump line two line three"),
+            ("line four", "Pump line two line three line four"),
+            ("line five", "Pump line three line four line five"),
+        ]
+
+    def test_empty_text(self):
+        assert passages("") == [] and passages("\n \n") == []
+
+
+class TestBoundSources:
+    TORQUE = value_pattern("torque")
+
+    @pytest.mark.parametrize("present,bound", [(0, False), (1, False), (2, True), (3, True)])
+    def test_three_terms_need_two(self, present, bound):
+        words = ["water", "inlet", "nut"][:present]
+        text = " ".join(words) + " torque 8.8 N·m"
+        assert (bound_sources([text], ["water", "inlet", "nut"], pattern=self.TORQUE) == [0]) is bound
+
+    @pytest.mark.parametrize("present,bound", [(2, False), (3, True)])
+    def test_four_terms_need_three(self, present, bound):
+        terms = ["main", "water", "inlet", "nut"]
+        text = " ".join(terms[:present]) + " torque 8.8 N·m"
+        assert (bound_sources([text], terms, pattern=self.TORQUE) == [0]) is bound
+
+    def test_two_terms_need_both(self):
+        assert bound_sources(["inlet torque 8.8 N·m"], ["water", "inlet"], pattern=self.TORQUE) == []
+        assert bound_sources(["water inlet torque 8.8 N·m"], ["water", "inlet"], pattern=self.TORQUE) == [0]
+
+    def test_the_value_may_sit_below_a_line_without_one(self):
+        texts = ["Check the belt.", "Water inlet\nFit the nuts.\nTorque: 8.8 N·m"]
+        assert bound_sources(texts, ["water", "inlet"], pattern=self.TORQUE) == [1]

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import index.hybrid as hybrid_module
-from index.hybrid import convex_fusion
+from index.hybrid import HybridRetriever, convex_fusion
 from index.store import IndexStore
 from index.types import Filters
 from tests.index.conftest import MILL_MANUAL, PRESS_MANUAL, WORK_ORDERS, corpus, upserts
@@ -96,6 +96,9 @@ class TestConvexFusion:
         assert convex_fusion([(3, 0.4), (1, 0.6)], [(3, 0.0)], alpha=1.0) == [("1", 0.6), ("3", 0.4)]
         assert convex_fusion([], [], alpha=0.7) == []
 
+    def test_scores_are_rounded_to_six_places(self):
+        assert convex_fusion([(1, 0.1234567)], [], alpha=1.0) == [("1", 0.123457)]
+
     def test_ties_go_to_the_lower_row(self):
         assert [row for row, _ in convex_fusion([(5, 0.5), (2, 0.5)], [], alpha=0.5)] == ["2", "5"]
 
@@ -161,3 +164,133 @@ class TestDefaultFusion:
             store.snapshot_retriever(alpha=1.5)
         with pytest.raises(ValueError, match="candidates must be"):
             store.snapshot_retriever(candidates=0)
+
+
+class TestRetrieverSettings:
+    def test_defaults_of_a_bare_retriever(self, retriever):
+        bare = HybridRetriever(retriever.chunks, retriever.embedder, retriever.faiss_index, retriever.bm25)
+        assert (bare.rrf_k, bare.candidates, bare.weights, bare.fusion, bare.alpha) == (
+            60, 40, {"dense": 1.0, "bm25": 1.0}, "convex", 0.7)
+        # without stored vectors it reads them back from FAISS
+        assert np.allclose(bare.vectors, retriever.vectors)
+        assert [h.chunk.chunk_id for h in bare.dense("spindle bearings", 3)] == \
+            [h.chunk.chunk_id for h in retriever.dense("spindle bearings", 3)]
+
+    def test_an_empty_index_has_no_vectors(self, tmp_path, embedder):
+        empty = IndexStore.open(tmp_path / "empty", embedder).snapshot_retriever()
+        bare = HybridRetriever([], embedder, empty.faiss_index, empty.bm25)
+        assert bare.vectors.shape == (0, embedder.dim) and bare.vectors.dtype == np.float32
+
+    def test_edge_values_are_accepted(self, retriever):
+        parts = (retriever.chunks, retriever.embedder, retriever.faiss_index, retriever.bm25)
+        assert HybridRetriever(*parts, candidates=1).candidates == 1
+        assert HybridRetriever(*parts, alpha=0.0).alpha == 0.0 and HybridRetriever(*parts, alpha=1.0).alpha == 1.0
+
+    def test_rrf_uses_its_k(self, retriever):
+        rrf0 = HybridRetriever(retriever.chunks, retriever.embedder, retriever.faiss_index, retriever.bm25,
+                               vectors=retriever.vectors, fusion="rrf", rrf_k=0).retrieve("alarm E-204 pressure low", 1)
+        assert rrf0[0].score == pytest.approx(sum(1 / rank for rank in rrf0[0].ranks.values()))  # 1/(0 + rank)
+
+    def test_k_of_one(self, retriever):
+        assert len(retriever.retrieve("E-204", 1)) == 1
+
+    def test_queries_are_embedded_as_queries(self, retriever, embedder):
+        embedder.embedded.clear()  # the fake records document (non-query) embeddings only
+        retriever.retrieve("E-204", 3)
+        retriever.dense("E-204", 3)
+        assert embedder.embedded == []
+
+
+class TestSingleModes:
+    def test_dense_scores_are_the_cosines_best_first(self, retriever):
+        hits = retriever.dense("hydraulic pressure seal", 5, Filters(asset="PRESS-04"))
+        assert len(hits) == 5 and all(h.dense_score == h.score for h in hits)
+        assert [h.ranks for h in hits] == [{"dense": i} for i in range(1, 6)]
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+    def test_filtered_dense_top_k_is_the_exact_top_k(self, retriever, embedder):
+        press = [i for i, c in enumerate(retriever.chunks) if c.asset == "PRESS-04"]
+        q = embedder.embed_batch(["pump pressure seal filter"], query=True)[0]
+        cosines = {i: float(retriever.vectors[i] @ q) for i in press}
+        for k in (1, 2, 3, 4):
+            hits = retriever.dense("pump pressure seal filter", k, Filters(asset="PRESS-04"))
+            expected = sorted(press, key=lambda i: (-cosines[i], i))[:k]
+            assert [retriever.chunks.index(h.chunk) for h in hits] == expected
+
+    def test_exact_top_k_out_of_many_rows(self):
+        from index.bm25 import BM25Index
+        from tests.index.conftest import make_chunk
+
+        n = 200
+        order = np.random.default_rng(7).permutation(n)  # order[i]: how far row i is from the query
+        angles = order / n * 1.5
+        vectors = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+        chunks = [make_chunk("/m.md", i, f"row {i}", asset="IN") for i in range(n)]
+        r = HybridRetriever(chunks, FakeTableEmbedder({"query": (1.0, 0.0)}), FakeOrderedFaiss(n),
+                            BM25Index.build([c.text for c in chunks]), vectors=vectors)
+        for k in (1, 5, 17):
+            hits = r.dense("query", k, Filters(asset="IN"))  # exact path: one product over the subset
+            assert [int(h.chunk.text.split()[1]) for h in hits] == [int(i) for i in np.argsort(order)[:k]]
+
+    def test_keyword_respects_the_filter_and_ranks_from_one(self, retriever):
+        hits = retriever.keyword("E-204 pressure", 5, Filters(doc_types=("work_order",)))
+        assert [h.chunk.record_id for h in hits] == ["WO259900"]
+        assert hits[0].ranks == {"bm25": 1} and hits[0].bm25_score == hits[0].score > 0
+        both = retriever.keyword("E-204 pressure", 5)
+        assert [h.ranks["bm25"] for h in both] == list(range(1, len(both) + 1)) and len(both) >= 2
+
+
+class FakeOrderedFaiss:
+    """Stands in for FaissIndex: returns rows 0, 1, 2 ... whatever the query, and records each k asked."""
+
+    dim = 2
+
+    def __init__(self, n: int, kind: str = "flat"):
+        self.ntotal, self.kind, self.asked = n, kind, []
+
+    def search(self, queries, k):
+        self.asked.append(k)
+        rows = np.arange(min(k, self.ntotal))[None, :]
+        return np.zeros(rows.shape, np.float32), rows
+
+
+class TestApproximateSearchPaths:
+    """How many candidates the approximate path asks FAISS for, and when it asks again."""
+
+    N = 100
+
+    def retriever(self, allowed: set[int], kind: str = "flat") -> HybridRetriever:
+        from index.bm25 import BM25Index
+        from tests.index.conftest import make_chunk
+
+        chunks = [make_chunk("/m.md", i, f"row {i}", asset="IN" if i in allowed else "OUT") for i in range(self.N)]
+        angles = np.linspace(0.0, 1.5, self.N)  # row 0 is the most similar to the query (1, 0)
+        vectors = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+        embedder = FakeTableEmbedder({"query": (1.0, 0.0)})
+        return HybridRetriever(chunks, embedder, FakeOrderedFaiss(self.N, kind), BM25Index.build([c.text for c in chunks]),
+                               vectors=vectors)
+
+    @pytest.fixture(autouse=True)
+    def approximate(self, monkeypatch):
+        monkeypatch.setattr(hybrid_module, "EXACT_SUBSET_LIMIT", 0)
+
+    @pytest.mark.parametrize("allowed,asked", [
+        (range(50, 100), [20, 80]),  # 5 * (2*100 // 50): none in the first 20, enough in the first 80
+        (range(20, 100), [10, 40]),  # the oversampling factor is at least 2
+        (set(range(10, 15)) | set(range(90, 100)), [65]),  # exactly k found: no second search
+        (range(97, 100), [100]),  # fewer than k exist: stop once everything was searched
+    ])
+    def test_filtered_search_grows_until_enough(self, allowed, asked):
+        r = self.retriever(set(allowed))
+        hits = r.dense("query", 5, Filters(asset="IN"))
+        assert r.faiss_index.asked == asked
+        expected = sorted(i for i in allowed if i < asked[-1])[:5]
+        assert [int(h.chunk.text.split()[1]) for h in hits] == expected
+
+    def test_ivfpq_candidates_are_oversampled_and_rescored(self):
+        r = self.retriever(set(), kind="ivfpq")
+        hits = r.dense("query", 5)
+        assert r.faiss_index.asked == [50] and [h.chunk.text for h in hits] == [f"row {i}" for i in range(5)]
+        flat = self.retriever(set())
+        flat.dense("query", 5)
+        assert flat.faiss_index.asked == [5]

@@ -74,6 +74,13 @@ class TestIndexStore:
         again = open_store(tmp_path / "index", other)  # no error now: built with `other`
         assert again.reembed_if_stale() == 0 and other.embedded == [] and len(again) == 8
 
+    def test_another_model_of_the_same_dimension_is_refused_too(self, tmp_path, embedder):
+        open_store(tmp_path / "index", embedder).apply(upserts(corpus()), [])
+        other = FakeHashEmbedder()
+        other.model_id = "another-model-64"
+        with pytest.raises(IndexMismatchError, match="another-model-64"):
+            open_store(tmp_path / "index", other)
+
     def test_changed_source_replaces_its_chunks_and_delete_removes(self, tmp_path, embedder):
         store = open_store(tmp_path / "index", embedder)
         store.apply(upserts(corpus()), [])
@@ -185,7 +192,7 @@ class TestIndexStore:
     def test_dangling_current_is_a_clear_error(self, tmp_path, embedder):
         (tmp_path / "index").mkdir()
         (tmp_path / "index" / "CURRENT").write_text("v-7")
-        with pytest.raises(FileNotFoundError, match="v-7"):
+        with pytest.raises(FileNotFoundError, match=r"CURRENT names 'v-7', but .*v-7/manifest\.json is missing"):
             open_store(tmp_path / "index", embedder)
 
     def test_changed_kind_is_rebuilt_from_stored_vectors(self, tmp_path, embedder):
@@ -221,3 +228,86 @@ class TestIndexStore:
         for t in threads:
             t.join()
         assert errors == [] and len(store) == 11
+
+
+class TestOpenAndLoad:
+    def test_index_settings_reach_faiss(self, tmp_path, embedder):
+        from index.faiss_index import IndexParams
+
+        assert IndexStore.open(tmp_path / "a", embedder).params == IndexParams()
+        custom = dict(approx_threshold=10, hnsw_m=8, hnsw_ef_search=16, ivf_nlist=4, ivf_nprobe=2, use_gpu="never")
+        assert IndexStore.open(tmp_path / "b", embedder, index_kind="hnsw", **custom).params == IndexParams(
+            kind="hnsw", **custom)
+
+    def test_a_fresh_store_describes_itself(self, tmp_path, embedder):
+        manifest = open_store(tmp_path / "index", embedder).manifest
+        assert (manifest["format_version"], manifest["version"], manifest["index_kind"]) == (1, 0, "flat")
+        assert manifest["created_at"].endswith("+00:00")  # UTC, whatever the machine's zone
+
+    def test_reopening_loads_the_saved_faiss_index_without_rebuilding(self, tmp_path, embedder, monkeypatch):
+        open_store(tmp_path / "index", embedder).apply(upserts(corpus()), [])
+
+        build = store_module.FaissIndex.build
+
+        def no_rebuild(vectors, *args, **kwargs):
+            assert len(vectors) == 0, "FAISS index rebuilt on open"  # the empty start snapshot is fine
+            return build(vectors, *args, **kwargs)
+
+        monkeypatch.setattr(store_module.FaissIndex, "build", no_rebuild)
+        reopened = open_store(tmp_path / "index", embedder)
+        assert reopened.retriever().faiss_index.kind == "flat" and len(reopened) == 8
+
+    def test_a_manifest_that_disagrees_on_the_count_is_refused(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        store.apply(upserts(corpus()), [])
+        path = tmp_path / "index" / store.manifest["version_dir"] / "manifest.json"
+        manifest = json.loads(path.read_text())
+        path.write_text(json.dumps({**manifest, "chunk_count": 7}))
+        with pytest.raises(ValueError, match="chunks.jsonl, vectors.npy and manifest.json disagree on the chunk count"):
+            open_store(tmp_path / "index", embedder)
+
+
+class TestVersionsAndSettings:
+    def test_each_apply_writes_the_next_version(self, tmp_path, embedder):
+        store = open_store(tmp_path / "deep" / "er" / "index", embedder)  # missing parents are made
+        assert store.manifest["version"] == 0
+        for n in (1, 2, 3):
+            store.apply({f"/plant/n{n}.txt": (str(n), [make_chunk(f"/plant/n{n}.txt", 0, f"note {n}")])}, [])
+            assert store.manifest["version"] == n and store.manifest["version_dir"] == f"v-{n}"
+        assert open_store(tmp_path / "deep" / "er" / "index", embedder).manifest["version"] == 3
+
+    def test_the_configured_kind_is_built(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder, kind="hnsw")
+        store.apply(upserts(corpus()), [])
+        assert store.manifest["index_kind"] == "hnsw" and store.retriever().faiss_index.kind == "hnsw"
+
+    def test_a_chunk_listed_twice_is_stored_once(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        chunk = make_chunk(PRESS_MANUAL, 0, "Bleed the pump")
+        store.apply({PRESS_MANUAL: ("h", [chunk, chunk])}, [])
+        assert store.chunks() == [chunk] and store.manifest["chunk_count"] == 1
+
+    def test_retriever_settings_reach_the_retriever(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        store.apply(upserts(corpus()), [])
+        default = store.retriever()
+        assert (default.rrf_k, default.candidates, default.fusion, default.alpha) == (60, 40, "convex", 0.7)
+        hit = store.retriever(rrf_k=0, fusion="rrf").retrieve("alarm E-204 pressure low", 1)[0]
+        assert hit.score == pytest.approx(sum(1 / rank for rank in hit.ranks.values()))
+
+
+class TestLiveRetriever:
+    def test_one_snapshot_retriever_per_version(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        store.apply(upserts(corpus()), [])
+        live = store.retriever()
+        assert live.chunks is live.chunks  # bound once, not rebuilt on every call
+        before = live.chunks
+        store.apply({}, deletes=[MILL_MANUAL])
+        assert live.chunks is not before and len(live.chunks) == 6
+
+    def test_private_names_are_not_forwarded(self, tmp_path, embedder):
+        live = open_store(tmp_path / "index", embedder).retriever()
+        with pytest.raises(AttributeError, match="^_masks$"):
+            live._masks  # noqa: B018 - the access is the test
+        assert live.dense_scores("x", ["unknown"]) == {}

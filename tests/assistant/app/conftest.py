@@ -58,34 +58,42 @@ def services(tmp_path: Path):
 @pytest.fixture
 def chat():
     """Run a handler inside a Chainlit HTTP context, logged in as ``username`` (or nobody), and
-    return the text of every message it sent, in order; ``chat.sent`` keeps them all."""
+    return the final text of every message it sent, in order."""
     from chainlit.context import ChainlitContext, context_var
     from chainlit.emitter import BaseChainlitEmitter
     from chainlit.session import HTTPSession
     from chainlit.user import User
 
-    sent: list[str] = []
-
     class FakeEmitter(BaseChainlitEmitter):
+        """Keeps each message's latest text, as the browser would show it."""
+
+        def __init__(self, session):
+            super().__init__(session)
+            self.messages: dict[str, str] = {}
+
         async def send_step(self, step_dict):
-            sent.append(step_dict["output"])
+            self.messages[step_dict["id"]] = step_dict["output"]
+
+        update_step = send_step
 
     def run(handler, username: str | None = None) -> list[str]:
-        async def go():
-            session = HTTPSession(id=str(uuid.uuid4()), client_type="webapp", thread_id="thread-under-test",
-                                  user=User(identifier=username) if username else None)
-            context_var.set(ChainlitContext(session, FakeEmitter(session)))
-            if username:
-                import chainlit as cl
+        from chainlit.user_session import user_sessions
 
-                cl.user_session.set("user", User(identifier=username))
+        # cl.user_session reads the user from the session, as it does for a logged-in browser
+        session = HTTPSession(id=str(uuid.uuid4()), client_type="webapp", thread_id="thread-under-test",
+                              user=User(identifier=username) if username else None)
+        emitter = FakeEmitter(session)
+
+        async def go():
+            context_var.set(ChainlitContext(session, emitter))
             await handler()
 
-        start = len(sent)
-        asyncio.run(go())
-        return sent[start:]
+        try:
+            asyncio.run(go())
+        finally:
+            user_sessions.pop(session.id, None)
+        return list(emitter.messages.values())
 
-    run.sent = sent
     return run
 
 
