@@ -257,6 +257,16 @@ class TestOpenAndLoad:
         reopened = open_store(tmp_path / "index", embedder)
         assert reopened.retriever().faiss_index.kind == "flat" and len(reopened) == 8
 
+    def test_search_settings_come_from_the_current_settings_not_the_file(self, tmp_path, embedder):
+        open_store(tmp_path / "index", embedder, kind="hnsw", hnsw_ef_search=16).apply(upserts(corpus()), [])
+        reopened = open_store(tmp_path / "index", embedder, kind="hnsw", hnsw_ef_search=64)
+        faiss_index = reopened.retriever().faiss_index
+        assert faiss_index.params.hnsw_ef_search == 64 and faiss_index.index.hnsw.efSearch == 64
+
+    def test_a_one_chunk_index_is_rebuilt_when_the_kind_changes(self, tmp_path, embedder):
+        open_store(tmp_path / "index", embedder).apply({PRESS_MANUAL: ("h", corpus()[PRESS_MANUAL][:1])}, [])
+        assert open_store(tmp_path / "index", embedder, kind="hnsw").retriever().faiss_index.kind == "hnsw"
+
     def test_a_manifest_that_disagrees_on_the_count_is_refused(self, tmp_path, embedder):
         store = open_store(tmp_path / "index", embedder)
         store.apply(upserts(corpus()), [])
