@@ -69,9 +69,10 @@ def services(tmp_path: Path, migrated_db: Path):
 
 
 @pytest.fixture
-def chat():
-    """Run a handler inside a Chainlit HTTP context, logged in as ``username`` (or nobody), and
-    return the final text of every message it sent, in order."""
+def chat(services, monkeypatch):
+    """Run a handler inside a Chainlit HTTP context, logged in as ``username`` (or nobody) with a
+    current session token, and return the final text of every message it sent, in order."""
+    from chainlit.auth import create_jwt
     from chainlit.context import ChainlitContext, context_var
     from chainlit.emitter import BaseChainlitEmitter
     from chainlit.session import HTTPSession
@@ -89,12 +90,22 @@ def chat():
 
         update_step = send_step
 
+    from assistant.app.security import TOKEN_VERSION
+
+    monkeypatch.setenv("CHAINLIT_AUTH_SECRET", "test-secret-" + "x" * 32)
+
     def run(handler, username: str | None = None) -> list[str]:
         from chainlit.user_session import user_sessions
 
-        # cl.user_session reads the user from the session, as it does for a logged-in browser
+        # cl.user_session reads the user from the session, as it does for a logged-in browser; the
+        # token carries the account's token version, as the login does
+        user = token = None
+        if username:
+            state = services.users.session_state(username)
+            user = User(identifier=username, metadata={TOKEN_VERSION: state[0] if state else 0})
+            token = create_jwt(user)
         session = HTTPSession(id=str(uuid.uuid4()), client_type="webapp", thread_id="thread-under-test",
-                              user=User(identifier=username) if username else None)
+                              user=user, token=token)
         emitter = FakeEmitter(session)
 
         async def go():
