@@ -1,5 +1,6 @@
 import json
 import threading
+import time
 
 import pytest
 
@@ -181,6 +182,17 @@ class TestIndexStore:
         assert seen == ["v-1"] and server.refresh() is False  # one load per new version
         (tmp_path / "index" / "CURRENT").write_text("v-99")  # names a folder that is not there
         assert server.refresh() is False and server.manifest["version_dir"] == "v-1"  # keeps serving
+
+    def test_refresh_says_whether_it_loaded_a_new_version(self, tmp_path, embedder):
+        server = open_store(tmp_path / "index", embedder)
+        calls = []
+        server.on_refresh(lambda: calls.append(server.manifest["version_dir"]))
+        open_store(tmp_path / "index", embedder).apply(upserts(corpus()), [])
+        assert server.refresh() is True and calls == ["v-1"] and len(server) == 8
+        # CURRENT rewritten with the same name (new mtime): nothing new to load, nobody told
+        time.sleep(0.01)
+        (tmp_path / "index" / "CURRENT").write_text("v-1 ")
+        assert server.refresh() is False and calls == ["v-1"]
 
     def test_only_current_and_previous_versions_are_kept(self, tmp_path, embedder):
         store = open_store(tmp_path / "index", embedder)

@@ -94,7 +94,7 @@ def chat(services, monkeypatch):
 
     monkeypatch.setenv("CHAINLIT_AUTH_SECRET", "test-secret-" + "x" * 32)
 
-    def run(handler, username: str | None = None) -> list[str]:
+    def run(handler, username: str | None = None, token_version: int | None = None) -> list[str]:
         from chainlit.user_session import user_sessions
 
         # cl.user_session reads the user from the session, as it does for a logged-in browser; the
@@ -102,7 +102,8 @@ def chat(services, monkeypatch):
         user = token = None
         if username:
             state = services.users.session_state(username)
-            user = User(identifier=username, metadata={TOKEN_VERSION: state[0] if state else 0})
+            version = token_version if token_version is not None else state[0] if state else 0
+            user = User(identifier=username, metadata={TOKEN_VERSION: version})
             token = create_jwt(user)
         session = HTTPSession(id=str(uuid.uuid4()), client_type="webapp", thread_id="thread-under-test",
                               user=user, token=token)
