@@ -71,7 +71,8 @@ def services(tmp_path: Path, migrated_db: Path):
 @pytest.fixture
 def chat(services, monkeypatch):
     """Run a handler inside a Chainlit HTTP context, logged in as ``username`` (or nobody) with a
-    current session token, and return the final text of every message it sent, in order."""
+    current session token, and return the final text of every message it sent, in order
+    (``chat.message_ids`` holds their ids)."""
     from chainlit.auth import create_jwt
     from chainlit.context import ChainlitContext, context_var
     from chainlit.emitter import BaseChainlitEmitter
@@ -117,8 +118,10 @@ def chat(services, monkeypatch):
             asyncio.run(go())
         finally:
             user_sessions.pop(session.id, None)
+        run.message_ids = list(emitter.messages)
         return list(emitter.messages.values())
 
+    run.message_ids = []
     return run
 
 
