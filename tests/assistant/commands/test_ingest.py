@@ -48,7 +48,7 @@ class TestIngestCommand:
 
     def test_bad_arguments_are_refused(self, plant):
         nothing = plant.cli("ingest", ok=False)
-        assert nothing.exit_code == 2 and "give at least one PATH or --delete PATH" in nothing.output
+        assert nothing.exit_code == 2 and "give at least one PATH, --delete PATH or --reembed" in nothing.output
         missing = plant.cli("ingest", str(plant.root / "nope.pdf"), ok=False)
         assert missing.exit_code == 2 and "not found" in missing.output
         bad_option = plant.cli("ingest", str(plant.corpus), "--assets", str(plant.root / "nope.csv"), ok=False)
