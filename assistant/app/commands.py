@@ -3,6 +3,9 @@
 Supervisor output is sent as system messages: it is a view of the record, not an answer to rate,
 so it carries no 👍/👎. ``/audit`` summarises and links to the audit page (``audit_routes.py``);
 ``/thread`` accepts a short id and shows each turn with tappable ``[n]`` sources and the feedback.
+
+Mutation testing (``make mutate``) covers who may see what here; ``run_procedure`` (building and
+showing a procedure) is marked ``no mutate block``, the procedure and browser tests cover it.
 """
 
 from __future__ import annotations
@@ -55,7 +58,8 @@ async def _audited(services: AppServices, user: UserInfo, action: str, payload: 
     await asyncio.to_thread(services.audit.append, user.username, action, payload, cl.context.session.thread_id)
 
 
-async def run_procedure(services: AppServices, user: UserInfo, symptom: str, asked: Asked = (None, "")) -> None:
+async def run_procedure(services: AppServices, user: UserInfo, symptom: str,
+                        asked: Asked = (None, "")) -> None:  # pragma: no mutate block
     if not symptom:
         await _note("Describe the problem after `/procedure`, e.g. `/procedure pump whining`.")
         return
