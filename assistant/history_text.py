@@ -1,11 +1,6 @@
-"""Small text tools shared by history queries and procedures: light stemming and date ranges.
+"""Small text tools shared by history queries and procedures: topic stems and date ranges.
 
-The stemmer is deliberately light: it must make 'failures' / 'failed' / 'failure' meet at
-'fail' and 'plugging' / 'plugged' at 'plug', while the stem is then matched as a word
-*prefix*, so over-stemming is harmless and under-stemming only costs recall.
-
->>> stem("failures"), stem("plugging"), stem("leaking"), stem("strainers")
-('fail', 'plug', 'leak', 'strainer')
+Words, stems and the word lists (stop, weak, failure, alternatives) come from ``ingest.text``.
 """
 
 from __future__ import annotations
@@ -14,102 +9,16 @@ import calendar
 import re
 from datetime import date, timedelta
 
-STOP_WORDS = frozenset("""
-a an the of for on in at to with by from and or but not no is are was were be been being do does did
-done have has had having it its this that these those there their they them he she we you i me my our
-your what which who whom whose when where why how many much often number count times time any all
-some each every per about into over under after before during since between than then so as if
-can could should would will shall may might must ever yet also just only up down out off
-last latest first earliest recent most recently least top ever happen happened occur occurred
-show list give display tell find get see please total sum overall amount
-work order orders wo wos workorder workorders record records history entry entries ticket tickets
-job jobs event events occurrence occurrences incident incidents instance instances case cases
-hours hour downtime cost costs counting including whole raised opened logged done performed carried
-common frequent frequently often come comes came
-repair repairs maintenance asset assets machine machines equipment unit units one ones
-year years month months week weeks day days today ago past
-corrective preventive preventative planned unplanned scheduled unscheduled pm
-""".split())
+from ingest.text import significant_words, stem, word_set, word_table  # noqa: F401  (re-exported)
 
-# Words that describe how bad something was rather than what it was ("high discharge temp"
-# is logged as "disch temp 101C"): shown in the topic, not required in the row.
-WEAK_WORDS = frozenset("high higher low lower excessive abnormal again repeated repeatedly intermittent "
-                       "constant constantly sudden suddenly severe minor major".split())
-
-# Generic failure words mean "a corrective event", not a literal word in the row.
-FAILURE_STEMS = frozenset({"fail", "fault", "break", "breakdown", "malfunct", "defect", "problem", "issu",
-                           "troubl"})
-
-# Common CMMS abbreviations and synonyms, keyed by our stem. Each alternative is matched as a
-# word prefix, so an abbreviation that is a prefix of the full word ("temp") replaces it.
-ALTERNATIVES: dict[str, tuple[str, ...]] = {
-    "replac": ("replac", "repl", "chang", "chng", "chgd", "swap", "renew", "exchang", "fitted new"),
-    "chang": ("replac", "repl", "chang", "chng", "chgd", "swap", "renew", "exchang", "fitted new"),
-    "clean": ("clean", "flush", "blew out", "blown out", "degreas"),
-    "check": ("check", "chk", "chec"),
-    "inspect": ("inspect", "insp"),
-    "temperatur": ("temp",),
-    "discharg": ("disch",),
-    "suct": ("suct",),
-    "bearing": ("bearing", "brg"),
-    "cylinder": ("cyl",),
-    "motor": ("motor", "mtr"),
-    "hydraulic": ("hyd",),
-    "vibrat": ("vib",),
-    "lubricat": ("lub",),
-    "assembly": ("assembl", "assy"),
-    "adjust": ("adj",),
-    "plug": ("plug", "clog", "block", "chok"),
-    "clog": ("plug", "clog", "block", "chok"),
-    "block": ("plug", "clog", "block", "chok"),
-}
+WEAK_WORDS = word_set("weak")
+FAILURE_STEMS = word_set("failure_stems")
+ALTERNATIVES: dict[str, tuple[str, ...]] = word_table("alternatives")
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 _MONTHS["sept"] = 9
 MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-
-# Irregular forms the suffix rules below get wrong.
-_IRREGULAR = {"broken": "break", "broke": "break", "leakage": "leak", "blockage": "block",
-              "ran": "run", "running": "run", "stopped": "stop", "tripped": "trip"}
-
-
-def stem(word: str) -> str:
-    """Lower-case light stem: strips plural, -ing, -ed, -ure (failure), -ment, -ion, final -e."""
-    w = word.lower()
-    if w in _IRREGULAR:
-        return _IRREGULAR[w]
-    if len(w) <= 3:
-        return w
-    if w.endswith("ies") and len(w) > 4:
-        w = w[:-3] + "y"
-    elif w.endswith(("sses", "shes", "ches", "xes")):
-        w = w[:-2]
-    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        w = w[:-1]
-    for suffix, keep in (("ing", 3), ("ed", 4), ("ment", 3), ("ion", 4)):
-        if w.endswith(suffix) and len(w) - len(suffix) >= keep:
-            w = w[: -len(suffix)]
-            if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
-                w = w[:-1]  # plugg -> plug, clogg -> clog
-            break
-    if w.endswith("ilure"):
-        w = w[:-3]  # failure -> fail
-    if w.endswith("e") and len(w) > 4:
-        w = w[:-1]  # replace / replaced -> replac
-    return w
-
-
-def significant_words(text: str, extra_stop: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """Words of a topic minus stop words and bare numbers, in order, without repeats."""
-    out: list[str] = []
-    for word in re.findall(r"(?<![0-9])(?:[a-z][a-z0-9/-]*[a-z0-9]|[a-z])", text.lower()):  # not units: "118hz"
-        for part in re.split(r"[-/]", word):
-            if len(part) < 2 or part in STOP_WORDS or part in extra_stop or part.isdigit():
-                continue
-            if part not in out:
-                out.append(part)
-    return out
 
 
 def stems_of(words: list[str]) -> list[str]:

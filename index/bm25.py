@@ -1,10 +1,7 @@
-"""Keyword retrieval: BM25 (the maintained ``bm25s`` library) with a tokeniser for maintenance text.
+"""Keyword retrieval: BM25 (the maintained ``bm25s`` library) over ``ingest.text.search_terms``.
 
-Generic tokenisers split ``E-204`` into ``e`` and ``204`` and lose the code. Ours keeps each code
-whole *and* emits its parts, so ``P/N 4471-22`` is found by ``4471-22``, ``4471`` and ``447122``:
-
->>> tokenize("Replace seal P/N 4471-22 after alarm E-204")
-['replace', 'seal', 'p/n', 'p', 'n', 'pn', '4471-22', '4471', '22', '447122', 'after', 'alarm', 'e-204', 'e', '204', 'e204']
+Codes stay whole *and* give their parts, so ``P/N 4471-22`` is found by ``4471-22``, ``4471``
+and ``447122`` (see ``ingest/text/tokenize.py``).
 
 Filtering happens after scoring over *all* rows (``top(..., mask=...)``), so a filter never
 depends on a candidate cut-off: it is exact and fails closed.
@@ -13,54 +10,14 @@ depends on a candidate cut-off: it is exact and fails closed.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-# Small on purpose: words like "not", "no", "off", "on", "low", "high" carry meaning in fault text.
-STOP_WORDS = frozenset(
-    "a an and are as at be been but by can do does for from had has have how i if in into is it its "
-    "me my of or our so than that the their them then there these they this to was we were what when "
-    "where which who why will with you your".split()
-)
+from ingest.text import search_terms as tokenize
 
-# A run of letters/digits, optionally joined to more runs by - / . _ (codes, part numbers, ratings).
-_TOKEN = re.compile(r"[a-z0-9]+(?:[-/._][a-z0-9]+)*")
-_SEPARATORS = re.compile(r"[-/._]")
-_ALNUM_RUNS = re.compile(r"[a-z]+|[0-9]+")
-
-
-def _stem(word: str) -> str:
-    """Light plural stemming on plain words: valves -> valve, batteries -> battery, glass stays."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def tokenize(text: str) -> list[str]:
-    """Lowercase tokens; codes kept whole plus their parts and their separator-free form."""
-    out: list[str] = []
-    for match in _TOKEN.finditer(text.lower()):
-        token = match.group(0)
-        if _SEPARATORS.search(token):
-            parts = [p for p in _SEPARATORS.split(token) if p]
-            out.append(token)
-            out.extend(p for p in parts if p not in STOP_WORDS)
-            out.append("".join(parts))  # "E204" written without the dash still matches
-        elif token.isalpha():
-            if token not in STOP_WORDS:
-                out.append(_stem(token))
-        else:
-            out.append(token)
-            runs = _ALNUM_RUNS.findall(token)
-            if len(runs) > 1:
-                # WO259747 -> wo, 259747; MT010b -> mt, 010. Single letters/digits are noise.
-                out.extend(r for r in runs if len(r) > 1)
-    return out
+__all__ = ["BM25Index", "tokenize"]
 
 
 class BM25Index:
