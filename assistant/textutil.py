@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from ingest.text import content_terms, numbers, quantities  # noqa: F401  (re-exported)
-from ingest.text import suffix_stem as stem  # noqa: F401  (re-exported)
+from ingest.text import content_terms, numbers, quantities, stem  # noqa: F401  (re-exported)
 
 # A sentence ends at . ! ? after a word, unit or closing bracket (not after a bare list number "1.").
 _SENTENCE_RE = re.compile(r"(?<=[A-Za-z)\]%°][.!?])\s+(?=[A-Z\[(*])")

@@ -15,6 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ingest.text import SEARCH_TERMS_VERSION
 from ingest.text import search_terms as tokenize
 
 __all__ = ["BM25Index", "tokenize"]
@@ -28,9 +29,12 @@ class BM25Index:
     [(0, ...)]
     """
 
-    def __init__(self, retriever, n_docs: int):
+    def __init__(self, retriever, n_docs: int, terms_version: int = SEARCH_TERMS_VERSION):
         self._retriever = retriever  # None for an empty corpus
         self.n_docs = n_docs
+        # Which ``search_terms`` built it: an index saved by an older tokeniser must be rebuilt,
+        # or a query's terms would miss the stored ones ("fail" against "failure").
+        self.terms_version = terms_version
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> "BM25Index":
@@ -78,7 +82,7 @@ class BM25Index:
     def save(self, directory: Path) -> None:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / "meta.json").write_text(json.dumps({"n_docs": self.n_docs}), encoding="utf-8")
+        (directory / "meta.json").write_text(json.dumps({"n_docs": self.n_docs, "terms_version": self.terms_version}), encoding="utf-8")
         if self._retriever is not None:
             self._retriever.save(str(directory), show_progress=False)
 
@@ -88,10 +92,11 @@ class BM25Index:
         meta_path = directory / "meta.json"
         if not meta_path.exists():
             raise FileNotFoundError(f"{meta_path} is missing: the BM25 index folder is incomplete")
-        n_docs = int(json.loads(meta_path.read_text(encoding="utf-8"))["n_docs"])
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        n_docs, version = int(meta["n_docs"]), int(meta.get("terms_version", 1))
         if n_docs == 0:
-            return cls(None, 0)
+            return cls(None, 0, version)
         import bm25s
 
         retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
-        return cls(retriever, n_docs)
+        return cls(retriever, n_docs, version)

@@ -43,6 +43,7 @@ from index.store_io import (
     write_version,
 )
 from index.types import Embedder, IndexMismatchError  # noqa: F401  (IndexMismatchError: also imported from here)
+from ingest.text import SEARCH_TERMS_VERSION
 from ingest.types import Chunk
 
 FORMAT_VERSION = 1
@@ -304,6 +305,10 @@ class IndexStore:
             faiss_index, bm25 = reuse
         else:
             bm25 = BM25Index.load(folder / "bm25")
+            if bm25.terms_version != SEARCH_TERMS_VERSION:  # saved by an older tokeniser: its terms would not match
+                log.info("index %s: rebuilding BM25 (terms version %s -> %s)", folder, bm25.terms_version,
+                         SEARCH_TERMS_VERSION)
+                bm25 = BM25Index.build([c.text for c in chunks])
             wanted = self.params.resolve_kind(len(chunks))
             if wanted == manifest["index_kind"] or len(chunks) == 0:
                 faiss_index = FaissIndex.load(folder / "faiss.index", manifest["index_kind"], vectors.shape[1], self.params)

@@ -6,11 +6,11 @@ lives as data in ``words/<lang>/``.
 """
 
 from ingest.text.patterns import CODE, NUMBER, QUANTITY, codes, numbers, quantities
-from ingest.text.stem import plural_stem, stem, suffix_stem
-from ingest.text.tokenize import content_terms, search_terms, significant_words, split_token, tokens
+from ingest.text.stem import stem
+from ingest.text.tokenize import SEARCH_TERMS_VERSION, content_terms, search_terms, significant_words, split_token, tokens
 from ingest.text.words import word_set, word_table
 
 __all__ = [
-    "CODE", "NUMBER", "QUANTITY", "codes", "content_terms", "numbers", "plural_stem", "quantities",
-    "search_terms", "significant_words", "split_token", "stem", "suffix_stem", "tokens", "word_set", "word_table",
+    "CODE", "NUMBER", "QUANTITY", "SEARCH_TERMS_VERSION", "codes", "content_terms", "numbers", "quantities",
+    "search_terms", "significant_words", "split_token", "stem", "tokens", "word_set", "word_table",
 ]

@@ -1,4 +1,9 @@
-"""Stemmers. Three for now (one per former caller); they are unified into one in the next step."""
+"""The stemmer: one for keyword search, the evidence gate, history, procedures and sensors.
+
+A question and a document must meet on the same stem, whoever compares them: "failures",
+"failure" and "failed" all give "fail" in BM25, in the gate and in work-order history alike.
+Codes and numbers (anything with a digit) are never stemmed: "E204s" is not "E204".
+"""
 
 from __future__ import annotations
 
@@ -11,16 +16,16 @@ _IRREGULAR = {word: stems[0] for word, stems in word_table("irregular").items()}
 def stem(word: str) -> str:
     """Lower-case light stem: strips plural, -ing, -ed, -ure (failure), -ment, -ion, final -e.
 
-    The stem is matched as a word *prefix* by history and procedures, so over-stemming is
-    harmless there and under-stemming only costs recall.
+    History and procedures match the stem as a word *prefix*, so over-stemming is harmless
+    there and under-stemming only costs recall.
 
-    >>> stem("failures"), stem("plugging"), stem("leaking"), stem("strainers")
-    ('fail', 'plug', 'leak', 'strainer')
+    >>> stem("failures"), stem("failed"), stem("plugging"), stem("leaking"), stem("strainers"), stem("batteries")
+    ('fail', 'fail', 'plug', 'leak', 'strainer', 'battery')
     """
     w = word.lower()
     if w in _IRREGULAR:
         return _IRREGULAR[w]
-    if len(w) <= 3:
+    if len(w) <= 3 or not w.isalpha():
         return w
     if w.endswith("ies") and len(w) > 4:
         w = w[:-3] + "y"
@@ -39,28 +44,3 @@ def stem(word: str) -> str:
     if w.endswith("e") and len(w) > 4:
         w = w[:-1]  # replace / replaced -> replac
     return w
-
-
-def suffix_stem(word: str) -> str:
-    """Very light suffix stripping so 'leaks', 'leaking', 'leaked' meet 'leak' (the evidence gate's)."""
-    w = word.lower()
-    if not w.isalpha() or w.endswith(("ss", "us", "is")):
-        return w
-    for suffix in ("ments", "ment", "ings", "ing", "ed", "es", "s"):
-        if len(w) > len(suffix) + 2 and w.endswith(suffix):
-            w = w[: -len(suffix)]
-            break
-    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiousl":  # plugg -> plug
-        w = w[:-1]
-    if len(w) > 3 and w.endswith("e"):  # replace / replaced / replacement -> replac
-        w = w[:-1]
-    return w
-
-
-def plural_stem(word: str) -> str:
-    """Light plural stemming on plain words (BM25's): valves -> valve, batteries -> battery, glass stays."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word

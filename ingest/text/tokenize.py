@@ -5,9 +5,11 @@ so codes, part numbers and ratings stay whole (``e-204``, ``p/n``, ``3.5``, ``oi
 Each caller then splits, filters and stems tokens its own way:
 
 >>> search_terms("Replace seal P/N 4471-22 after alarm E-204")
-['replace', 'seal', 'p/n', 'p', 'n', 'pn', '4471-22', '4471', '22', '447122', 'after', 'alarm', 'e-204', 'e', '204', 'e204']
+['replac', 'seal', 'p/n', 'p', 'n', 'pn', '4471-22', '4471', '22', '447122', 'after', 'alarm', 'e-204', 'e', '204', 'e204']
 >>> content_terms("What does alarm E-204 on the pumps mean?")
 ['alarm', 'e-204', 'pump']
+>>> search_terms("failures"), content_terms("failures"), significant_words("failures")
+(['fail'], ['fail'], ['failures'])
 """
 
 from __future__ import annotations
@@ -15,10 +17,14 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from ingest.text.stem import plural_stem, suffix_stem
+from ingest.text.stem import stem
 from ingest.text.words import word_set
 
 JOINERS = "-/._"
+# Bump whenever ``search_terms`` gives other terms for the same text: a stored BM25 index records
+# the version it was built with and is rebuilt from its chunk texts when it differs (index/store.py).
+# 1: plural-only stemming; 2: the one stemmer.
+SEARCH_TERMS_VERSION = 2
 _ALNUM_RUNS = re.compile(r"[a-z]+|[0-9]+")
 
 
@@ -59,7 +65,7 @@ def search_terms(text: str) -> list[str]:
             out.append("".join(parts))  # "E204" written without the dash still matches
         elif token.isalpha():
             if token not in stop:
-                out.append(plural_stem(token))
+                out.append(stem(token))
         else:
             out.append(token)
             runs = _ALNUM_RUNS.findall(token)
@@ -82,7 +88,7 @@ def content_terms(text: str) -> list[str]:
         for part in split_token(tok, "./-") if not any(c.isdigit() for c in tok) else [tok]:
             if len(part) < 2 or part in stop:
                 continue
-            out.append(suffix_stem(part))
+            out.append(stem(part))
     return out
 
 

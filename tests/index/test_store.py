@@ -214,6 +214,18 @@ class TestIndexStore:
         assert hnsw.retriever().faiss_index.kind == "hnsw" and embedder.embedded == []
         assert hnsw.retriever().keyword("0x1F", 1)[0].chunk.source == MILL_MANUAL
 
+    def test_bm25_saved_by_an_older_tokeniser_is_rebuilt_from_stored_texts(self, tmp_path, embedder):
+        store = open_store(tmp_path / "index", embedder)
+        store.apply(upserts(corpus()), [])
+        meta = tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip() / "bm25" / "meta.json"
+        old = json.loads(meta.read_text())
+        del old["terms_version"]  # what an index saved before the version was recorded holds
+        meta.write_text(json.dumps(old))
+        embedder.embedded.clear()
+        reopened = open_store(tmp_path / "index", embedder)
+        assert reopened.retriever().bm25.terms_version == store_module.SEARCH_TERMS_VERSION
+        assert results(reopened) == results(store) and embedder.embedded == []
+
     def test_chunk_filed_under_wrong_source_is_refused(self, tmp_path, embedder):
         store = open_store(tmp_path / "index", embedder)
         with pytest.raises(ValueError, match="upserted under"):
