@@ -2,6 +2,8 @@
 
 A token is a run of letters/digits, optionally joined to more runs by ``-`` ``/`` ``.`` ``_``,
 so codes, part numbers and ratings stay whole (``e-204``, ``p/n``, ``3.5``, ``oil_temp``).
+Letters are Unicode letters, so a French or Spanish manual is searchable as written
+(``vérifier``, ``señal``); on ASCII text this is exactly ``[a-z0-9]``.
 Each caller then splits, filters and stems tokens its own way:
 
 >>> search_terms("Replace seal P/N 4471-22 after alarm E-204")
@@ -23,15 +25,15 @@ from ingest.text.words import word_set
 JOINERS = "-/._"
 # Bump whenever ``search_terms`` gives other terms for the same text: a stored BM25 index records
 # the version it was built with and is rebuilt from its chunk texts when it differs (index/store.py).
-# 1: plural-only stemming; 2: the one stemmer.
-SEARCH_TERMS_VERSION = 2
-_ALNUM_RUNS = re.compile(r"[a-z]+|[0-9]+")
+# 1: plural-only stemming; 2: the one stemmer; 3: Unicode letters.
+SEARCH_TERMS_VERSION = 3
+_ALNUM_RUNS = re.compile(r"[^\W\d_]+|\d+")  # letters, or digits
 
 
 @cache
 def _token_re(joiners: str) -> re.Pattern[str]:
     sep = "[" + re.escape(joiners) + "]"
-    return re.compile(rf"[a-z0-9]+(?:{sep}[a-z0-9]+)*")
+    return re.compile(rf"[^\W_]+(?:{sep}[^\W_]+)*")  # [^\W_]: a letter or digit of any script
 
 
 @cache
@@ -92,15 +94,19 @@ def content_terms(text: str) -> list[str]:
     return out
 
 
-_HISTORY_WORD = re.compile(r"(?<![0-9])(?:[a-z][a-z0-9/-]*[a-z0-9]|[a-z])")  # not units: "118hz"
-
-
 def significant_words(text: str, extra_stop: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """Words of a topic minus stop words and bare numbers, in order, without repeats (history's)."""
+    """Words of a topic minus stop words and numbers, in order, without repeats (history's).
+
+    A word starts with a letter: leading parts that start with a digit are readings ("118hz",
+    "3-way"), while a model number after a word stays ("IM-350T" gives "im", "350t").
+    """
     stop = word_set("history_stop")
     out: list[str] = []
-    for word in _HISTORY_WORD.findall(text.lower()):
-        for part in re.split(r"[-/]", word):
+    for token in tokens(text, "-/"):
+        parts = split_token(token, "-/")
+        while parts and parts[0][0].isdigit():
+            parts.pop(0)
+        for part in parts:
             if len(part) < 2 or part in stop or part in extra_stop or part.isdigit():
                 continue
             if part not in out:
