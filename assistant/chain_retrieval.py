@@ -2,8 +2,8 @@
 
 Asset scoping: when a question concerns one asset, chunks tagged with *another* asset are
 dropped, while untagged chunks (generic manuals, catalogues) stay eligible. The asset-filtered
-ranking and the unfiltered one are merged by reciprocal rank fusion so asset-specific evidence
-leads without hiding general documents.
+ranking and the unfiltered one are merged by the index's fusion (``index.fusion.Fusion``) so
+asset-specific evidence leads without hiding general documents.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from assistant.evidence import codes
 from assistant.textutil import content_terms, normalise_space, strip_mentions
 from assistant.types import ChatMessage
-from index.fusion import reciprocal_rank_fusion
+from index.fusion import Fusion, FusingRetriever, FusionMode
 from index.types import Filters, ScoredChunk
 
 _FOLLOWUP_RE = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|there|then|one)\b", re.I)
@@ -63,13 +63,16 @@ class ScopedRetriever:
         wanted = {a.lower() for a in assets}
         kept = [s for s in general if s.chunk.asset is None or s.chunk.asset.lower() in wanted]
         scoped = [s for a in assets for s in self.retriever.retrieve(query, pool, Filters(asset=a))]
-        if getattr(self.retriever, "fusion", "rrf") == "convex":
-            merged = _merge_convex(kept, scoped, general, getattr(self.retriever, "alpha", 0.7))
-            return _diverse(prefer_definitions(query, merged), k)
-        rankings = {"general": [s.chunk.chunk_id for s in kept], "asset": [s.chunk.chunk_id for s in scoped]}
-        by_id = {s.chunk.chunk_id: s for s in scoped + kept}
-        ordered = [_rescored(by_id[cid], score) for cid, score in reciprocal_rank_fusion(rankings, k=self.rrf_k)]
-        return _diverse(prefer_definitions(query, ordered), k)
+        merged = self.fusion.merge_scoped(kept, scoped, general)
+        return _diverse(prefer_definitions(query, merged), k)
+
+    @property
+    def fusion(self) -> Fusion:
+        """The index's own fusion (mode and constants), so scoped and general hits merge on its scale.
+
+        A retriever without one (a test fake) merges by RRF with the chain's ``rrf_k``."""
+        own = self.retriever.fusion if isinstance(self.retriever, FusingRetriever) else None
+        return own if own is not None else Fusion(FusionMode.RRF, rrf_k=self.rrf_k)
 
 
 _DEFINE_RE = re.compile(r"\b(mean|means|meaning|stands? for|indicates?|signif\w*)\b|\bwhat is (the )?(alarm|fault|error|code)\b",
@@ -90,27 +93,6 @@ def prefer_definitions(query: str, ranked: list[ScoredChunk]) -> list[ScoredChun
         return s.chunk.doc_type == "manual" and any(c in s.chunk.text.lower() for c in ids)
 
     return [s for s in ranked if defines(s)] + [s for s in ranked if not defines(s)]
-
-
-def _merge_convex(kept: list[ScoredChunk], scoped: list[ScoredChunk], general: list[ScoredChunk],
-                  alpha: float) -> list[ScoredChunk]:
-    """Merge the asset-scoped hits into the general ones on one score scale.
-
-    A filtered search normalises BM25 by the best score *within the asset*, which would inflate
-    its hits; re-scoring them with the general search's BM25 maximum keeps untagged manual
-    chunks and asset-tagged work orders comparable.
-    """
-    top_bm25 = max((s.bm25_score or 0.0 for s in general + scoped), default=0.0) or 1.0
-    merged: dict[str, ScoredChunk] = {s.chunk.chunk_id: s for s in kept}
-    for s in scoped:
-        if s.chunk.chunk_id not in merged:
-            score = alpha * (s.dense_score or 0.0) + (1 - alpha) * (s.bm25_score or 0.0) / top_bm25
-            merged[s.chunk.chunk_id] = _rescored(s, score)
-    return sorted(merged.values(), key=lambda s: -s.score)
-
-
-def _rescored(item: ScoredChunk, score: float) -> ScoredChunk:
-    return ScoredChunk(item.chunk, score, item.dense_score, item.bm25_score, dict(item.ranks))
 
 
 def _diverse(ranked: list[ScoredChunk], k: int, per_source: int = 4) -> list[ScoredChunk]:

@@ -19,8 +19,7 @@ from pathlib import Path
 
 from assistant.cli import container_from
 from assistant.evaluation.qa import load_qa
-from index.fusion import reciprocal_rank_fusion
-from index.hybrid import convex_fusion
+from index.fusion import convex_fusion, reciprocal_rank_fusion
 
 POOL = 50
 ALPHAS = (0.5, 0.6, 0.7, 0.8)

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (FAISS) + keyword (BM25), fused by reciprocal rank fusion.
+"""Hybrid retrieval: dense (FAISS) + keyword (BM25), fused by ``index.fusion`` (convex or RRF).
 
 Filters fail closed and are exact: the filter is turned into a row mask first; BM25 is scored
 over all rows and masked, and dense search over a filtered subset is an exact dot product with
@@ -14,7 +14,7 @@ import numpy as np
 
 from index.bm25 import BM25Index
 from index.faiss_index import FaissIndex
-from index.fusion import reciprocal_rank_fusion
+from index.fusion import Fusion, FusionMode, convex_fusion, reciprocal_rank_fusion
 from index.types import Embedder, Filters, ScoredChunk
 from ingest.types import Chunk
 
@@ -60,13 +60,10 @@ class HybridRetriever:
         self.embedder = embedder
         self.faiss_index = faiss_index
         self.bm25 = bm25
-        self.rrf_k = rrf_k
         self.candidates = candidates
-        self.weights = {"dense": dense_weight, "bm25": bm25_weight}
-        if fusion not in ("rrf", "convex") or not 0.0 <= alpha <= 1.0:
-            raise ValueError(f"fusion must be rrf|convex and alpha within 0..1, got {fusion!r}, {alpha}")
-        self.fusion = fusion
-        self.alpha = alpha
+        # Also what the answer chain merges its asset-scoped hits with (ScopedRetriever).
+        self.fusion = Fusion(fusion, alpha, rrf_k,  # type: ignore[arg-type]  (a Settings string becomes the enum)
+                             {"dense": dense_weight, "bm25": bm25_weight})
         if vectors is None:
             vectors = faiss_index.index.reconstruct_n(0, n) if n else np.zeros((0, faiss_index.dim), np.float32)
         self.vectors = vectors
@@ -84,16 +81,16 @@ class HybridRetriever:
         dense_hits = self._dense_rows(qvec, n_cand, mask)
         bm25_all = self.bm25.scores(query)
         bm25_hits = self.bm25.top_from_scores(bm25_all, n_cand, mask)
-        if self.fusion == "convex":
+        if self.fusion.mode is FusionMode.CONVEX:
             union = list(dict.fromkeys([r for r, _ in dense_hits] + [r for r, _ in bm25_hits]))
             cos_all = self._cosines(qvec, union)
             fused = convex_fusion(list(zip(union, map(float, cos_all))),
-                                  [(r, float(bm25_all[r])) for r in union], self.alpha)[:k]
+                                  [(r, float(bm25_all[r])) for r in union], self.fusion.alpha)[:k]
         else:
             fused = reciprocal_rank_fusion(
                 {"dense": [str(r) for r, _ in dense_hits], "bm25": [str(r) for r, _ in bm25_hits]},
-                k=self.rrf_k,
-                weights=self.weights,
+                k=self.fusion.rrf_k,
+                weights=self.fusion.weights,
             )[:k]
         dense_rank = {r: i for i, (r, _) in enumerate(dense_hits, start=1)}
         bm25_rank = {r: i for i, (r, _) in enumerate(bm25_hits, start=1)}
@@ -189,28 +186,6 @@ class HybridRetriever:
             want = min(n, want * 4)  # too few filtered hits among the approximate candidates
         # Re-score exactly from stored vectors: approximate (PQ) scores are not true cosines.
         return _top_exact(self._cosines(qvec, rows.tolist()), rows, k)
-
-
-def convex_fusion(dense_hits: Sequence[tuple[int, float]], bm25_hits: Sequence[tuple[int, float]],
-                  alpha: float) -> list[tuple[str, float]]:
-    """``alpha * cosine + (1 - alpha) * bm25 / max_bm25`` over the union of both candidate lists.
-
-    Unlike RRF, a chunk that one retriever ranks far ahead of everything else keeps that lead
-    even when the other retriever missed it (RRF caps it at 1/(k+1)). On our sample QA and
-    on the external dev QA (benchmarks/README.md) this lifted recall@5 from 0.87 to 0.93 and
-    from 0.83 to 1.00; Bruch et al. (2023, "An analysis of fusion functions for hybrid
-    retrieval") report the same pattern. Cosines already live in [-1, 1]; BM25 is scaled by
-    the query's best BM25 score. A chunk missing from one list scores 0 for that part, except
-    that ``retrieve`` passes exact cosines and BM25 scores for every chunk of the union.
-
-    >>> convex_fusion([(1, 0.8), (2, 0.5)], [(2, 10.0), (3, 5.0)], alpha=0.5)
-    [('2', 0.75), ('1', 0.4), ('3', 0.25)]
-    """
-    cos = dict(dense_hits)
-    bm = dict(bm25_hits)
-    top_bm = max(bm.values(), default=0.0) or 1.0
-    scores = {row: alpha * cos.get(row, 0.0) + (1 - alpha) * bm.get(row, 0.0) / top_bm for row in {**cos, **bm}}
-    return [(str(row), round(score, 6)) for row, score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def _top_exact(scores: np.ndarray, rows: np.ndarray, k: int) -> list[tuple[int, float]]:

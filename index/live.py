@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from index.fusion import Fusion
 from index.hybrid import HybridRetriever
 
 if TYPE_CHECKING:
@@ -41,6 +42,10 @@ class LiveRetriever:
 
     def dense_scores(self, query: str, chunk_ids):
         return self._current().dense_scores(query, chunk_ids)
+
+    @property
+    def fusion(self) -> Fusion:
+        return self._current().fusion
 
     def __getattr__(self, name: str):
         if name.startswith("_"):  # never recurse through our own private attributes

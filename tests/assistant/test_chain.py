@@ -154,3 +154,15 @@ def test_retrieval_query_drops_the_scoped_assets_names_only():
         "What is the accumulator precharge on ?"
     assert scoped.retrieval_query("What is the precharge on PRESS-04?", ["PRESS-04"]) == "What is the precharge on ?"
     assert scoped.retrieval_query("Chiller 6 supply temperature", ["CWC04001"]) == "Chiller 6 supply temperature"
+
+
+def test_scoped_retrieval_merges_with_the_index_fusion():
+    """The chain calls the index's Fusion; a retriever without one (a fake) merges by RRF."""
+    from assistant.chain_retrieval import ScopedRetriever
+    from index.fusion import Fusion, FusionMode
+
+    class FakeFusingRetriever:
+        fusion = Fusion(FusionMode.CONVEX, alpha=0.25)
+
+    assert ScopedRetriever(FakeFusingRetriever(), candidates=5, rrf_k=60).fusion.alpha == 0.25
+    assert ScopedRetriever(None, candidates=5, rrf_k=7).fusion == Fusion(FusionMode.RRF, rrf_k=7)

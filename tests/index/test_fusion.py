@@ -50,3 +50,50 @@ class TestReciprocalRankFusion:
     def test_negative_k_rejected(self):
         with pytest.raises(ValueError, match="k must be"):
             reciprocal_rank_fusion({"dense": ["a"]}, k=-1)
+
+
+class TestFusion:
+    """The mode and constants in one object: what HybridRetriever and the chain's scoping both call."""
+
+    @staticmethod
+    def hit(cid: str, score: float, dense: float | None = None, bm25: float | None = None):
+        from index.types import ScoredChunk
+        from ingest.types import Chunk
+
+        return ScoredChunk(Chunk(chunk_id=cid, text=cid, source=f"/{cid}.md", doc_type="manual"), score, dense, bm25)
+
+    def test_settings_strings_become_the_enum_and_bad_values_are_refused(self):
+        from index.fusion import Fusion, FusionMode
+
+        assert Fusion("rrf").mode is FusionMode.RRF and Fusion().mode is FusionMode.CONVEX
+        with pytest.raises(ValueError, match="fusion must be rrf|convex"):
+            Fusion("max")
+        with pytest.raises(ValueError, match="alpha within"):
+            Fusion(alpha=-0.1)
+        with pytest.raises(ValueError, match="k must be"):
+            Fusion(rrf_k=-1)
+
+    def test_convex_rescales_scoped_hits_by_the_best_bm25_of_both_searches(self):
+        from index.fusion import Fusion
+
+        general = [self.hit("manual", 0.9, dense=0.8, bm25=10.0)]
+        scoped = [self.hit("wo", 1.0, dense=0.6, bm25=5.0)]  # 1.0 within the asset; 0.42 + 0.15 overall
+        merged = Fusion(alpha=0.7).merge_scoped(general, scoped, general)
+        assert [s.chunk.chunk_id for s in merged] == ["manual", "wo"]
+        assert merged[1].score == pytest.approx(0.7 * 0.6 + 0.3 * 5.0 / 10.0)
+        assert merged[1].bm25_score == 5.0 and merged[1] is not scoped[0]
+
+    def test_convex_keeps_a_general_hit_as_scored_when_it_is_also_scoped(self):
+        from index.fusion import Fusion
+
+        general = [self.hit("a", 0.5, dense=0.5, bm25=1.0)]
+        merged = Fusion().merge_scoped(general, [self.hit("a", 0.99, dense=0.5, bm25=1.0)], general)
+        assert [(s.chunk.chunk_id, s.score) for s in merged] == [("a", 0.5)]
+
+    def test_rrf_fuses_general_then_asset_rankings_with_its_k(self):
+        from index.fusion import Fusion
+
+        kept = [self.hit("g1", 0.0), self.hit("both", 0.0)]
+        scoped = [self.hit("both", 0.0), self.hit("s2", 0.0)]
+        merged = Fusion("rrf", rrf_k=0).merge_scoped(kept, scoped, kept)
+        assert [(s.chunk.chunk_id, s.score) for s in merged] == [("both", 1.5), ("g1", 1.0), ("s2", 0.5)]

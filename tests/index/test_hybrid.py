@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 import index.hybrid as hybrid_module
-from index.hybrid import HybridRetriever, convex_fusion
+from index.fusion import Fusion, FusionMode, convex_fusion
+from index.hybrid import HybridRetriever
 from index.store import IndexStore
 from index.types import Filters
 from tests.index.conftest import MILL_MANUAL, PRESS_MANUAL, WORK_ORDERS, corpus, upserts
@@ -169,8 +170,7 @@ class TestDefaultFusion:
 class TestRetrieverSettings:
     def test_defaults_of_a_bare_retriever(self, retriever):
         bare = HybridRetriever(retriever.chunks, retriever.embedder, retriever.faiss_index, retriever.bm25)
-        assert (bare.rrf_k, bare.candidates, bare.weights, bare.fusion, bare.alpha) == (
-            60, 40, {"dense": 1.0, "bm25": 1.0}, "convex", 0.7)
+        assert bare.candidates == 40 and bare.fusion == Fusion(FusionMode.CONVEX, 0.7, 60, {"dense": 1.0, "bm25": 1.0})
         # without stored vectors it reads them back from FAISS
         assert np.allclose(bare.vectors, retriever.vectors)
         assert [h.chunk.chunk_id for h in bare.dense("spindle bearings", 3)] == \
@@ -184,7 +184,8 @@ class TestRetrieverSettings:
     def test_edge_values_are_accepted(self, retriever):
         parts = (retriever.chunks, retriever.embedder, retriever.faiss_index, retriever.bm25)
         assert HybridRetriever(*parts, candidates=1).candidates == 1
-        assert HybridRetriever(*parts, alpha=0.0).alpha == 0.0 and HybridRetriever(*parts, alpha=1.0).alpha == 1.0
+        assert HybridRetriever(*parts, alpha=0.0).fusion.alpha == 0.0
+        assert HybridRetriever(*parts, alpha=1.0).fusion.alpha == 1.0
 
     def test_rrf_uses_its_k(self, retriever):
         rrf0 = HybridRetriever(retriever.chunks, retriever.embedder, retriever.faiss_index, retriever.bm25,

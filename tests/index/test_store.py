@@ -325,7 +325,8 @@ class TestVersionsAndSettings:
         store = open_store(tmp_path / "index", embedder)
         store.apply(upserts(corpus()), [])
         default = store.retriever()
-        assert (default.rrf_k, default.candidates, default.fusion, default.alpha) == (60, 40, "convex", 0.7)
+        assert default.candidates == 40 and (default.fusion.rrf_k, default.fusion.mode, default.fusion.alpha) == (
+            60, "convex", 0.7)
         hit = store.retriever(rrf_k=0, fusion="rrf").retrieve("alarm E-204 pressure low", 1)[0]
         assert hit.score == pytest.approx(sum(1 / rank for rank in hit.ranks.values()))
 
