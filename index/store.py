@@ -37,12 +37,11 @@ from index.store_io import (
     check_built_with,
     corpus_hash,
     embed_progress,
-    fsync_dir,
     read_chunks,
-    write_json_atomic,
     write_version,
 )
 from index.types import Embedder, IndexMismatchError  # noqa: F401  (IndexMismatchError: also imported from here)
+from ingest.atomic import fsync_dir, write_json_atomic
 from ingest.text import SEARCH_TERMS_VERSION
 from ingest.types import Chunk
 

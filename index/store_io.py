@@ -15,6 +15,7 @@ from typing import Any, Callable, Collection, Iterable, Sequence
 import numpy as np
 
 from index.types import Embedder, IndexMismatchError
+from ingest.atomic import fsync_dir, fsync_file, fsync_handle, write_json_atomic
 from ingest.types import Chunk, content_hash
 
 EMBED_GROUP = 256  # texts per embed_batch call: big enough to batch well, small enough for a live progress bar
@@ -157,10 +158,10 @@ def write_version(
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as handle:
             for chunk in chunks:
                 handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
-            _fsync(handle)
+            fsync_handle(handle)
         with open(tmp / "vectors.npy", "wb") as handle:
             np.save(handle, np.ascontiguousarray(vectors, dtype=np.float32))
-            _fsync(handle)
+            fsync_handle(handle)
         faiss_index.save(tmp / "faiss.index")
         bm25.save(tmp / "bm25")
         for path in [tmp / "faiss.index", *sorted((tmp / "bm25").iterdir())]:
@@ -173,36 +174,3 @@ def write_version(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def write_json_atomic(path: Path, value: Any, raw: bool = False) -> None:
-    """Write ``value`` (JSON, or the raw string when ``raw``) to ``path`` via temp + fsync + os.replace."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(value if raw else json.dumps(value, indent=2, ensure_ascii=False))
-        _fsync(handle)
-    os.replace(tmp, path)
-
-
-def _fsync(handle) -> None:
-    handle.flush()
-    os.fsync(handle.fileno())
-
-
-def fsync_file(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def fsync_dir(path: Path) -> None:
-    # Directory fsync makes renames durable on POSIX; not supported everywhere (e.g. Windows).
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from ingest.atomic import write_json_atomic
 from ingest.types import IngestError
 
 # Words that may precede a bare short id ("asset A", "excavator C", "unit 3").
@@ -198,8 +199,6 @@ class AssetRegistry:
 
     def save(self, path: Path) -> None:
         """Atomic write: a crash leaves the previous registry file intact."""
-        from index.store_io import write_json_atomic
-
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_json_atomic(path, self.to_dict())

@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ingest.atomic import fsync_dir, write_json_atomic
 from ingest.types import WorkOrderRecord
 
 STATE_FILE = "journal.json"
@@ -116,8 +117,6 @@ class IngestJournal:
 
     def begin(self, pending: PendingIngest) -> None:
         """Write the journal durably (temp folder, fsync, rename): after this the swap may happen."""
-        from index.store_io import fsync_dir, write_json_atomic
-
         tmp = self.folder.with_name(self.folder.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
@@ -135,8 +134,6 @@ class IngestJournal:
 
     def finish(self) -> None:
         """Drop the journal: the transaction is complete (or was rolled back)."""
-        from index.store_io import fsync_dir
-
         if self.folder.exists():
             # Remove the state file first: a crash mid-removal then reads as "no journal".
             (self.folder / STATE_FILE).unlink(missing_ok=True)
@@ -202,8 +199,6 @@ def _write_rows_and_registry(pending: PendingIngest, sink: Any, registry_path: P
             sink.delete_source(source)
     stage("rows_written")
     if registry_path is not None:
-        from index.store_io import write_json_atomic
-
         Path(registry_path).parent.mkdir(parents=True, exist_ok=True)
         write_json_atomic(Path(registry_path), pending.registry)
     stage("registry_saved")

@@ -25,18 +25,18 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import Any, Iterable
 
-from index.store_io import PendingEmbeddings
 from ingest.assets import AssetRegistry
 from ingest.journal import IngestJournal, commit
+from ingest.ports import EmbeddingsAhead, IndexWriter, WorkOrderSink
 from ingest.progress import IngestProgress, StageTimes
 from ingest.read_ahead import ReadAhead
 from ingest.reader import FileRead, FileReader, LoadedFile
 from ingest.router import Router
 from ingest.sensors import SensorLimit, load_limits
 from ingest.tables import load_mapping, norm_key
-from ingest.types import Chunk, WorkOrderRecord
+from ingest.types import Chunk
 from ingest.walk import walk_files
 
 MAX_WARNINGS_PER_FILE = 5  # enough to show the pattern without flooding the summary
@@ -44,31 +44,6 @@ MAX_WARNINGS_PER_FILE = 5  # enough to show the pattern without flooding the sum
 # the parsed-but-not-embedded text stays small.
 READ_AHEAD_FILES = 8
 _SKIP_PREFIXES = ("license", "licence", "copying")
-
-
-class IndexWriter(Protocol):
-    """The index store as the pipeline uses it (``index.store.IndexStore``)."""
-
-    def refresh(self) -> bool: ...
-
-    def reembed_if_stale(self) -> int: ...
-
-    def source_hashes(self) -> dict[str, str]: ...
-
-    def source_stamps(self) -> dict[str, tuple[int, int]]: ...
-
-    def pending_embeddings(self, on_embedded: Callable[[int], None] | None = None) -> PendingEmbeddings: ...
-
-    def apply(self, upserts: dict[str, tuple[str, list[Chunk]]], deletes: Sequence[str] = (), *,
-              pending: PendingEmbeddings | None = None, stamps: dict[str, tuple[int, int]] | None = None) -> None: ...
-
-
-class WorkOrderSink(Protocol):
-    """Where structured work-order rows go (the history database)."""
-
-    def replace_source(self, source: str, records: list[WorkOrderRecord]) -> None: ...
-
-    def delete_source(self, source: str) -> None: ...
 
 
 @dataclass
@@ -145,7 +120,7 @@ class IngestPipeline:
         loaded: dict[str, LoadedFile] = {}
         seen: dict[str, tuple[int, int]] = {}
         files = self._collect([Path(p) for p in paths], report)
-        pending: PendingEmbeddings | None = None  # made at the first changed file: an unchanged run needs none
+        pending: EmbeddingsAhead | None = None  # made at the first changed file: an unchanged run needs none
         with IngestProgress(len(files)) as progress:
             with ReadAhead(lambda path: self.reader.read(path, existing, stamps), READ_AHEAD_FILES) as ahead:
                 for read in ahead.map(files):

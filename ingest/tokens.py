@@ -12,6 +12,8 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
+from ingest.models import embedding_model_dir
+
 
 class TokenCounter(Protocol):
     def count(self, text: str) -> int:
@@ -33,8 +35,6 @@ class MiniLMTokenCounter:
 
     def _load(self):
         from tokenizers import Tokenizer
-
-        from assistant.models import embedding_model_dir
 
         path = Path(self.model_dir or embedding_model_dir()) / "tokenizer.json"
         tokenizer = Tokenizer.from_file(str(path))

@@ -132,7 +132,7 @@ def build_report(results: Sequence[QuestionResult], *, ks: Sequence[int], mode: 
 
 def write_report(report: dict[str, Any], path: Path) -> None:
     """Write atomically so a crashed run never leaves half a report for scripts to read."""
-    from index.store_io import write_json_atomic
+    from ingest.atomic import write_json_atomic
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
