@@ -17,11 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 import threading
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Literal, Sequence
 
@@ -35,30 +31,25 @@ from index.store_io import (
     assemble_vectors,
     built_with_other,
     check_built_with,
-    corpus_hash,
     embed_progress,
-    read_chunks,
     write_version,
 )
 from index.types import Embedder, IndexMismatchError  # noqa: F401  (IndexMismatchError: also imported from here)
+from index.versions import (
+    Snapshot,
+    current_dir,
+    empty_snapshot,
+    load_snapshot,
+    make_manifest,
+    next_version,
+    pointer_stat,
+    prune,
+)
 from ingest.atomic import fsync_dir, write_json_atomic
-from ingest.text import SEARCH_TERMS_VERSION
 from ingest.types import Chunk
 
-FORMAT_VERSION = 1
 log = logging.getLogger(__name__)
 OnMismatch = Literal["error", "reembed"]
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    """One immutable loaded version; readers keep using theirs while a new one is swapped in."""
-
-    chunks: list[Chunk]
-    vectors: np.ndarray
-    faiss: FaissIndex
-    bm25: BM25Index
-    manifest: dict[str, Any]
 
 
 class IndexStore:
@@ -83,7 +74,7 @@ class IndexStore:
         self._refresh_lock = threading.Lock()
         self._pointer_seen: tuple[int, int, int] | None = None  # CURRENT's (inode, mtime, size) last read
         self._listeners: list[Callable[[], None]] = []
-        self._snapshot = self._empty_snapshot()
+        self._snapshot: Snapshot = empty_snapshot(self.embedder, self.chunking)
 
     @classmethod
     def open(
@@ -113,10 +104,10 @@ class IndexStore:
                              ivf_nprobe=ivf_nprobe, use_gpu=use_gpu)  # type: ignore[arg-type]
         params.resolve_kind(0)  # validates the kind now, not at first ingest
         store = cls(path, embedder, params, chunking)
-        store._pointer_seen = store._pointer_stat()
-        current = store._current_dir()
+        store._pointer_seen = pointer_stat(store.path)
+        current = current_dir(store.path)
         if current is not None:
-            store._snapshot = store._load(current, check=on_mismatch == "error")
+            store._snapshot = load_snapshot(current, store.embedder, store.params, check=on_mismatch == "error")
         return store
 
     @staticmethod
@@ -138,7 +129,7 @@ class IndexStore:
         a single assignment, so a reader sees the old version or the new one, never a mix. True
         when a new version was loaded; listeners (``on_refresh``) are then called.
         """
-        seen = self._pointer_stat()
+        seen = pointer_stat(self.path)
         if seen is None or seen == self._pointer_seen:
             return False
         with self._refresh_lock:
@@ -146,10 +137,10 @@ class IndexStore:
                 return False  # another thread loaded it meanwhile
             self._pointer_seen = seen
             try:
-                folder = self._current_dir()
+                folder = current_dir(self.path)
                 if folder is None or folder.name == self._snapshot.manifest.get("version_dir"):
                     return False
-                snapshot = self._load(folder)
+                snapshot = load_snapshot(folder, self.embedder, self.params)
             except (OSError, ValueError, KeyError, IndexMismatchError) as exc:
                 # e.g. the version was pruned by a newer ingest while we read it: keep serving this one
                 log.warning("index %s: keeping version %s, the new one did not load: %s", self.path,
@@ -260,88 +251,17 @@ class IndexStore:
         """Build FAISS + BM25 for ``chunks``, write a complete new version, flip CURRENT (the swap)."""
         faiss_index = FaissIndex.build(vectors, self.params, dim=self.embedder.dim)
         bm25 = BM25Index.build([c.text for c in chunks])
-        manifest = self._manifest(chunks, faiss_index.kind, source_hashes, old_manifest.get("version", 0) + 1)
+        manifest = make_manifest(self.embedder, self.chunking, chunks, faiss_index.kind, source_hashes,
+                                 old_manifest.get("version", 0) + 1)
         manifest["source_stamps"] = dict(sorted(source_stamps.items()))
 
         self.path.mkdir(parents=True, exist_ok=True)
-        name = f"v-{self._next_version()}"
+        name = f"v-{next_version(self.path)}"
         manifest["version_dir"] = name
         write_version(self.path / name, chunks, vectors, faiss_index, bm25, manifest)
         # The flip: after this line the new version is live, before it the old one is.
         write_json_atomic(self.path / "CURRENT", name, raw=True)
         fsync_dir(self.path)
-        self._pointer_seen = self._pointer_stat()
-        self._snapshot = self._load(self.path / name, reuse=(faiss_index, bm25))
-        self._prune(keep={name, old_manifest.get("version_dir")})
-
-    def _pointer_stat(self) -> tuple[int, int, int] | None:
-        try:
-            st = os.stat(self.path / "CURRENT")
-        except FileNotFoundError:
-            return None
-        return st.st_ino, st.st_mtime_ns, st.st_size  # os.replace gives every flip a new inode
-
-    def _current_dir(self) -> Path | None:
-        pointer = self.path / "CURRENT"
-        if not pointer.exists():
-            return None
-        name = pointer.read_text(encoding="utf-8").strip()
-        folder = self.path / name
-        if not name or not (folder / "manifest.json").exists():
-            raise FileNotFoundError(f"{pointer} names {name!r}, but {folder}/manifest.json is missing")
-        return folder
-
-    def _load(self, folder: Path, reuse: tuple[FaissIndex, BM25Index] | None = None, check: bool = True) -> _Snapshot:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        if check:
-            check_built_with(folder, manifest, self.embedder)
-        chunks = read_chunks(folder / "chunks.jsonl")
-        # Memory-mapped: opening is instant and only the rows a query touches are read.
-        vectors = np.load(folder / "vectors.npy", mmap_mode="r")
-        if len(chunks) != manifest.get("chunk_count") or vectors.shape[0] != len(chunks):
-            raise ValueError(f"{folder}: chunks.jsonl, vectors.npy and manifest.json disagree on the chunk count")
-        if reuse is not None:
-            faiss_index, bm25 = reuse
-        else:
-            bm25 = BM25Index.load(folder / "bm25")
-            if bm25.terms_version != SEARCH_TERMS_VERSION:  # saved by an older tokeniser: its terms would not match
-                log.info("index %s: rebuilding BM25 (terms version %s -> %s)", folder, bm25.terms_version,
-                         SEARCH_TERMS_VERSION)
-                bm25 = BM25Index.build([c.text for c in chunks])
-            wanted = self.params.resolve_kind(len(chunks))
-            if wanted == manifest["index_kind"] or len(chunks) == 0:
-                faiss_index = FaissIndex.load(folder / "faiss.index", manifest["index_kind"], vectors.shape[1], self.params)
-            else:  # Settings now ask for another kind: rebuild from the stored vectors, no re-embedding
-                faiss_index = FaissIndex.build(np.asarray(vectors), self.params, dim=vectors.shape[1])
-        return _Snapshot(chunks, vectors, faiss_index, bm25, manifest)
-
-    def _manifest(self, chunks: list[Chunk], kind: str, source_hashes: dict[str, str], version: int) -> dict:
-        return {
-            "format_version": FORMAT_VERSION,
-            "version": version,
-            "embedding_model_id": self.embedder.model_id,
-            "embedding_dim": self.embedder.dim,
-            "chunking": self.chunking,
-            "index_kind": kind,
-            "chunk_count": len(chunks),
-            "corpus_hash": corpus_hash(chunks),
-            "source_hashes": dict(sorted(source_hashes.items())),
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }
-
-    def _empty_snapshot(self) -> _Snapshot:
-        dim = self.embedder.dim
-        empty = np.zeros((0, dim), np.float32)
-        manifest = self._manifest([], "flat", {}, 0)
-        return _Snapshot([], empty, FaissIndex.build(empty, IndexParams(kind="flat", use_gpu="never"), dim),
-                         BM25Index.build([]), manifest)
-
-    def _next_version(self) -> int:
-        numbers = [int(p.name[2:]) for p in self.path.glob("v-*") if p.name[2:].isdigit()]
-        return max(numbers, default=0) + 1
-
-    def _prune(self, keep: set[str | None]) -> None:
-        """Remove versions older than the previous one, and leftovers of failed builds."""
-        for entry in self.path.iterdir():
-            if entry.is_dir() and entry.name.startswith("v-") and entry.name not in keep:
-                shutil.rmtree(entry, ignore_errors=True)
+        self._pointer_seen = pointer_stat(self.path)
+        self._snapshot = load_snapshot(self.path / name, self.embedder, self.params, reuse=(faiss_index, bm25))
+        prune(self.path, keep={name, old_manifest.get("version_dir")})

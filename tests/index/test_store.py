@@ -8,6 +8,7 @@ import index.store as store_module
 from index.bm25 import BM25Index
 from index.embedder import FakeHashEmbedder
 from index.store import IndexMismatchError, IndexStore
+from ingest.text import SEARCH_TERMS_VERSION
 from tests.index.conftest import FakeCountingEmbedder, MILL_MANUAL, PRESS_MANUAL, WORK_ORDERS, corpus, make_chunk, upserts
 
 QUERIES = ["E-204 pressure low", "seal 4471", "spindle bearings", "lock-out guard", "WO259747"]
@@ -223,7 +224,7 @@ class TestIndexStore:
         meta.write_text(json.dumps(old))
         embedder.embedded.clear()
         reopened = open_store(tmp_path / "index", embedder)
-        assert reopened.retriever().bm25.terms_version == store_module.SEARCH_TERMS_VERSION
+        assert reopened.retriever().bm25.terms_version == SEARCH_TERMS_VERSION
         assert results(reopened) == results(store) and embedder.embedded == []
 
     def test_chunk_filed_under_wrong_source_is_refused(self, tmp_path, embedder):
