@@ -35,7 +35,8 @@ from ingest.read_ahead import ReadAhead
 from ingest.reader import FileRead, FileReader, LoadedFile
 from ingest.router import Router
 from ingest.sensors import SensorLimit, load_limits
-from ingest.tables import load_mapping, norm_key
+from ingest.columns import norm_key
+from ingest.tables import load_mapping
 from ingest.types import Chunk
 from ingest.walk import walk_files
 

@@ -9,24 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.tables import Table, iso_date, norm_key
+from ingest.columns import RECORD_FIELDS, find_column
+from ingest.tables import Table, iso_date
 from ingest.types import LoadResult, SourceDocument
-
-# Columns that name the asset a row is about (normalised header names).
-_ASSET_COLUMNS = ("equipmentid", "assetid", "asset", "equipment", "machineid", "machine", "equipmentname",
-                  "assetname", "machinename")
-_DATE_COLUMNS = ("date", "timestamp", "eventtime", "starttime", "time", "start", "created", "reported")
-
-
-def _find(columns: list[str], candidates: tuple[str, ...]) -> str | None:
-    by_norm = {norm_key(c): c for c in columns if c}
-    return next((by_norm[c] for c in candidates if c in by_norm), None)
-
 
 def record_document(table: Table, line: int, row: dict[str, Any], record_id: str | None = None) -> SourceDocument:
     """One row as a document. Empty cells and unnamed index columns are left out of the text."""
-    asset_col = _find(table.columns, _ASSET_COLUMNS)
-    date_col = _find(table.columns, _DATE_COLUMNS)
+    asset_col = find_column(table.columns, RECORD_FIELDS["asset"])
+    date_col = find_column(table.columns, RECORD_FIELDS["date"])
     pairs = [f"{k}: {_cell(v)}" for k, v in row.items() if k and v not in (None, "")]
     title = table.path.stem.replace("_", " ")
     rid = record_id or f"{table.path.stem}-L{line}"

@@ -23,14 +23,10 @@ from typing import Any
 
 from ingest.sensor_stats import (cadence, crossings, extreme_times, fitted_change, fmt_time, fmt_value,
                                  signed, times_word)
-from ingest.tables import Table, norm_key, parse_datetime, parse_float, read_table
+from ingest.columns import SENSOR_FIELDS, find_column, norm_key
+from ingest.tables import Table, parse_datetime, parse_float, read_table
 from ingest.types import IngestError, LoadResult, SourceDocument
 
-_TIME = ("timestamp", "time", "datetime", "ts", "date", "eventtime", "readingtime", "time_stamp")
-_ASSET = ("assetid", "asset", "equipmentid", "equipment", "machineid", "machine", "assetname", "equipmentname")
-_SIGNAL = ("signal", "sensor", "tag", "metric", "variable", "point", "channel", "parameter", "signalname")
-_VALUE = ("value", "reading", "measurement", "val")
-_UNIT = ("unit", "units", "uom")
 OUTLIER_SIGMA = 3.0  # the usual control-chart bound: ~0.3 % of normal readings fall outside it
 FLAT_FRACTION = 0.5  # a fitted change smaller than half a standard deviation is noise, not a trend
 MAX_LISTED = 5  # crossings/outliers listed by timestamp before "and N more"
@@ -55,11 +51,6 @@ class SensorLimit:
     unit: str | None = None
 
 
-def _col(columns: list[str], names: tuple[str, ...]) -> str | None:
-    by_norm = {norm_key(c): c for c in columns if c}
-    return next((by_norm[n] for n in names if n in by_norm), None)
-
-
 def _share(table: Table, column: str, parse, sample: int = 200) -> float:
     """Share of the first ``sample`` filled cells of a column that ``parse`` accepts.
 
@@ -77,11 +68,11 @@ def _share(table: Table, column: str, parse, sample: int = 200) -> float:
 
 def detect_layout(table: Table) -> SensorLayout | None:
     """A sensor series has a timestamp column and otherwise numbers (wide) or signal/value (long)."""
-    time_col = _col(table.columns, _TIME)
+    time_col = find_column(table.columns, SENSOR_FIELDS["time"])
     if time_col is None or _share(table, time_col, parse_datetime) < 0.9:
         return None
-    asset, unit = _col(table.columns, _ASSET), _col(table.columns, _UNIT)
-    signal, value = _col(table.columns, _SIGNAL), _col(table.columns, _VALUE)
+    asset, unit = find_column(table.columns, SENSOR_FIELDS["asset"]), find_column(table.columns, SENSOR_FIELDS["unit"])
+    signal, value = find_column(table.columns, SENSOR_FIELDS["signal"]), find_column(table.columns, SENSOR_FIELDS["value"])
     if signal and value and _share(table, value, parse_float) >= 0.9:
         return SensorLayout(time_col, asset, [], signal, value, unit)
     rest = [c for c in table.columns if c and c not in (time_col, asset, unit)]

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ingest.columns import WORK_ORDER_FIELDS, norm_key
 from ingest.types import IngestError
 
 TABLE_EXTENSIONS = {".csv", ".tsv", ".json", ".jsonl", ".ndjson"}
@@ -39,11 +40,6 @@ class Table:
     @property
     def name(self) -> str:
         return self.path.name
-
-
-def norm_key(name: str) -> str:
-    """Header normalisation for matching: case, spaces, dashes and underscores do not count."""
-    return re.sub(r"[^0-9a-z]", "", str(name).lower())
 
 
 def read_table(path: Path) -> Table:
@@ -165,17 +161,15 @@ def load_mapping(path: Path) -> dict[str, str]:
     """Read a YAML column-mapping file ``{field: column}`` (our field names on the left)."""
     import yaml
 
-    from ingest.workorders import FIELD_ALIASES
-
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise IngestError(f"{path}: invalid YAML ({exc})") from exc
     if not isinstance(data, dict):
         raise IngestError(f"{path}: column mapping must be a mapping of field: column")
-    unknown = sorted(set(data) - set(FIELD_ALIASES))
+    unknown = sorted(set(data) - set(WORK_ORDER_FIELDS))
     if unknown:
-        raise IngestError(f"{path}: unknown field(s) {unknown}; known: {sorted(FIELD_ALIASES)}")
+        raise IngestError(f"{path}: unknown field(s) {unknown}; known: {sorted(WORK_ORDER_FIELDS)}")
     return {str(k): str(v) for k, v in data.items()}
 
 

@@ -2,7 +2,7 @@
 
 Header names differ per CMMS export (Maximo ``wo_id``/``actual_finish``, SAP ``BscStartDate``/
 ``OriginalShorttext``/``PMType`` ...). ``map_columns`` matches them case/space/underscore-
-insensitively against ``FIELD_ALIASES``; a YAML mapping file (``{field: column}``) overrides it.
+insensitively against ``ingest.columns.WORK_ORDER_FIELDS``; a YAML mapping file (``{field: column}``) overrides it.
 
 Usage::
 
@@ -15,38 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from ingest.records import record_document
-from ingest.tables import Table, iso_date, norm_key, parse_float, parse_hours
+from ingest.columns import WORK_ORDER_FIELDS, norm_key
+from ingest.tables import Table, iso_date, parse_float, parse_hours
 from ingest.types import IngestError, LoadResult, SourceDocument, WorkOrderRecord
 
-# Our field -> header names seen in the wild, in order of preference (normalised by norm_key).
-FIELD_ALIASES: dict[str, list[str]] = {
-    "record_id": ["wo_id", "work_order", "work_order_id", "workorder", "wo", "wo_number", "wonum",
-                  "order_id", "order", "event_id", "ticket", "id"],
-    "description": ["description", "wo_description", "problem", "problem_description", "originalshorttext",
-                    "short_text", "shorttext", "text", "fault", "fault_description", "complaint", "symptom"],
-    "asset": ["equipment_id", "asset_id", "asset", "equipment", "machine_id", "machine", "asset_tag"],
-    "asset_name": ["equipment_name", "asset_name", "machine_name"],
-    "date": ["actual_finish", "finish", "finish_date", "date", "bscstartdate", "event_time", "start_date",
-             "completed", "completion_date", "reported", "created", "timestamp"],
-    "failure_code": ["primary_code", "failure_code", "code", "fault_code", "event_type"],
-    "failure_description": ["primary_code_description", "failure_code_description", "code_description",
-                            "failure_description"],
-    "secondary_code": ["secondary_code"],
-    "secondary_description": ["secondary_code_description"],
-    "failure_mode": ["fm", "failure_mode"],
-    "component": ["component", "collection", "majorsystem", "major_system", "subsystem", "system"],
-    "cause": ["cause", "root_cause", "failure_cause"],
-    "action": ["action", "remedy", "corrective_action", "resolution", "repair"],
-    "parts": ["part", "parts", "part_number", "parts_used"],
-    "work_type": ["work_type", "pmtype", "pm_type", "order_type", "wo_type", "event_category", "type"],
-    "preventive": ["preventive", "is_preventive"],
-    "priority": ["work_priority", "priority"],
-    "duration_hours": ["duration", "duration_hours", "runningtime", "downtime", "downtime_hours", "downtime_h",
-                       "duration_h", "hours_down"],
-    "labor_hours": ["actual_labor_hours", "labor_hours", "labour_hours", "labor", "labour"],
-    "cost": ["cost", "total_cost", "actual_cost"],
-    "event_group": ["event_group", "record_type", "event_class"],
-}
 _TRUE = {"true", "yes", "y", "1", "t"}
 _WO_GROUPS = {"workorder", "wo", "order"}
 
@@ -60,7 +32,7 @@ def map_columns(columns: list[str], override: dict[str, str] | None = None) -> d
         if norm_key(column) in by_norm:
             mapping[fieldname] = by_norm[norm_key(column)]
             used.add(mapping[fieldname])
-    for fieldname, aliases in FIELD_ALIASES.items():
+    for fieldname, aliases in WORK_ORDER_FIELDS.items():
         if fieldname in mapping:
             continue
         for alias in aliases:
