@@ -2,7 +2,7 @@
 
 Similarity search finds manual lines for "what was the highest spindle temperature on mill 2?",
 and a small model cannot take the maximum of weekly maxima. The sensor summaries written at
-ingest (``ingest/sensors.py``) keep every figure in their metadata, so this route reads them:
+ingest (``ingest/tables/sensors.py``) keep every figure in their metadata, so this route reads them:
 it picks the asset's signal named in the question, the summaries of the period asked for (or
 the whole-period one), and states the figure with its unit and time, citing the summaries.
 
@@ -25,8 +25,8 @@ from assistant.textutil import strip_mentions
 from assistant.history_text import parse_date_range
 from assistant.textutil import stem
 from assistant.types import Citation
-from ingest.sensor_stats import fmt_value
-from ingest.sensors import window_bounds
+from ingest.tables.sensor_stats import fmt_value
+from ingest.tables.sensors import window_bounds
 from ingest.types import Chunk
 
 Stat = Literal["max", "min", "mean", "crossings", "summary"]

@@ -107,7 +107,7 @@ class AssetRegistry:
             if not isinstance(data, list):
                 raise IngestError(f"{path}: expected a list of assets or a mapping of id to asset")
             return list(enumerate(data, start=1))
-        from ingest.tables import read_table
+        from ingest.tables.table import read_table
 
         return read_table(path).rows
 

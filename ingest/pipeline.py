@@ -34,9 +34,9 @@ from ingest.progress import IngestProgress, StageTimes
 from ingest.read_ahead import ReadAhead
 from ingest.reader import FileRead, FileReader, LoadedFile
 from ingest.router import Router
-from ingest.sensors import SensorLimit, load_limits
-from ingest.columns import norm_key
-from ingest.tables import load_mapping
+from ingest.tables.sensors import SensorLimit, load_limits
+from ingest.tables.columns import norm_key
+from ingest.tables.table import load_mapping
 from ingest.types import Chunk
 from ingest.walk import walk_files
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.records import RecordLoader
-from ingest.sensors import SensorSummarizer, detect_layout
-from ingest.tables import TABLE_EXTENSIONS, Table, read_table
+from ingest.tables.records import RecordLoader
+from ingest.tables.sensors import SensorSummarizer, detect_layout
+from ingest.tables.table import TABLE_EXTENSIONS, Table, read_table
 from ingest.types import IngestError, LoadResult
-from ingest.workorders import WorkOrderLoader, check_override, is_work_order_table, map_columns
+from ingest.tables.workorders import WorkOrderLoader, check_override, is_work_order_table, map_columns
 
 MANUAL_EXTENSIONS = {".pdf", ".md", ".markdown", ".html", ".htm", ".txt"}
 SUPPORTED_EXTENSIONS = MANUAL_EXTENSIONS | TABLE_EXTENSIONS
@@ -68,7 +68,7 @@ class Router:
 
     def _manuals(self):
         if self._manual_loader is None:
-            from ingest.manuals import ManualLoader  # written alongside; imported only when needed
+            from ingest.manuals.loader import ManualLoader  # written alongside; imported only when needed
 
             self._manual_loader = ManualLoader(self.max_file_mb)
         return self._manual_loader

@@ -24,7 +24,7 @@ from ingest.text.words import word_set
 
 JOINERS = "-/._"
 # Bump whenever ``search_terms`` gives other terms for the same text: a stored BM25 index records
-# the version it was built with and is rebuilt from its chunk texts when it differs (index/store.py).
+# the version it was built with and is rebuilt from its chunk texts when it differs (index/versions.py).
 # 1: plural-only stemming; 2: the one stemmer; 3: Unicode letters.
 SEARCH_TERMS_VERSION = 3
 _ALNUM_RUNS = re.compile(r"[^\W\d_]+|\d+")  # letters, or digits

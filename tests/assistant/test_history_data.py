@@ -15,8 +15,8 @@ from sqlalchemy.orm import sessionmaker
 from assistant.db.base import Base
 from assistant.history import HistoryAnswerer, HistoryQueryParser, WorkOrderStore
 from ingest.assets import AssetRegistry
-from ingest.tables import read_table
-from ingest.workorders import WorkOrderLoader
+from ingest.tables.table import read_table
+from ingest.tables.workorders import WorkOrderLoader
 from tests.conftest import external_path
 
 ROOT = Path(__file__).resolve().parents[2]

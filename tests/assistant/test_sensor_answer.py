@@ -13,8 +13,8 @@ from assistant.evidence import EvidenceGate
 from assistant.llm.fake import FakeGenerator
 from assistant.sensor_answer import SensorAnswerer, match_signal, parse, terms
 from ingest.assets import AssetRegistry
-from ingest.sensors import SensorLimit, SensorSummarizer, detect_layout
-from ingest.tables import read_table
+from ingest.tables.sensors import SensorLimit, SensorSummarizer, detect_layout
+from ingest.tables.table import read_table
 from ingest.types import Chunk
 
 TODAY = date(2026, 11, 1)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.chunking import Chunker
-from ingest.manuals import load_manual
+from ingest.manuals.loader import load_manual
 from ingest.tokens import FakeWordPieceCounter, MiniLMTokenCounter
 from ingest.types import SourceDocument
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.columns import RECORD_FIELDS, find_column
-from ingest.tables import Table, iso_date
+from ingest.tables.columns import RECORD_FIELDS, find_column
+from ingest.tables.table import Table, iso_date
 from ingest.types import LoadResult, SourceDocument
 
 def record_document(table: Table, line: int, row: dict[str, Any], record_id: str | None = None) -> SourceDocument:

@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ingest.sensor_stats import (cadence, crossings, extreme_times, fitted_change, fmt_time, fmt_value,
+from ingest.tables.sensor_stats import (cadence, crossings, extreme_times, fitted_change, fmt_time, fmt_value,
                                  signed, times_word)
-from ingest.columns import SENSOR_FIELDS, find_column, norm_key
-from ingest.tables import Table, parse_datetime, parse_float, read_table
+from ingest.tables.columns import SENSOR_FIELDS, find_column, norm_key
+from ingest.tables.table import Table, parse_datetime, parse_float, read_table
 from ingest.types import IngestError, LoadResult, SourceDocument
 
 OUTLIER_SIGMA = 3.0  # the usual control-chart bound: ~0.3 % of normal readings fall outside it

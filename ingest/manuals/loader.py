@@ -47,7 +47,7 @@ class ManualLoader:
         if size == 0:
             raise IngestError(f"{path}: file is empty")
         if suffix == ".pdf":
-            from ingest.pdf import load_pdf
+            from ingest.manuals.pdf import load_pdf
 
             return load_pdf(path)
         return self._load_text_like(path, suffix)
@@ -62,11 +62,11 @@ class ManualLoader:
         if not text.strip():
             raise IngestError(f"{path}: file is empty")
         if suffix in (".md", ".markdown"):
-            from ingest.markdown import markdown_to_text
+            from ingest.manuals.markdown import markdown_to_text
 
             title, body = markdown_to_text(text)
         elif suffix in (".html", ".htm"):
-            from ingest.html import html_to_text
+            from ingest.manuals.html import html_to_text
 
             title, body = html_to_text(text)
         else:

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ingest.columns import WORK_ORDER_FIELDS, norm_key
+from ingest.tables.columns import WORK_ORDER_FIELDS, norm_key
 from ingest.types import IngestError
 
 TABLE_EXTENSIONS = {".csv", ".tsv", ".json", ".jsonl", ".ndjson"}

@@ -2,7 +2,7 @@
 
 Header names differ per CMMS export (Maximo ``wo_id``/``actual_finish``, SAP ``BscStartDate``/
 ``OriginalShorttext``/``PMType`` ...). ``map_columns`` matches them case/space/underscore-
-insensitively against ``ingest.columns.WORK_ORDER_FIELDS``; a YAML mapping file (``{field: column}``) overrides it.
+insensitively against ``ingest.tables.columns.WORK_ORDER_FIELDS``; a YAML mapping file (``{field: column}``) overrides it.
 
 Usage::
 
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.records import record_document
-from ingest.columns import WORK_ORDER_FIELDS, norm_key
-from ingest.tables import Table, iso_date, parse_float, parse_hours
+from ingest.tables.records import record_document
+from ingest.tables.columns import WORK_ORDER_FIELDS, norm_key
+from ingest.tables.table import Table, iso_date, parse_float, parse_hours
 from ingest.types import IngestError, LoadResult, SourceDocument, WorkOrderRecord
 
 _TRUE = {"true", "yes", "y", "1", "t"}

@@ -154,7 +154,7 @@ class _Renderer:
     def html(self, content: str) -> str:
         stripped = content.strip()
         if "<table" in stripped.lower():
-            from ingest.html import html_fragment_to_text
+            from ingest.manuals.html import html_fragment_to_text
 
             return html_fragment_to_text(stripped)
         if stripped.lower().startswith(_DROP_HTML) and not _visible_text(stripped):

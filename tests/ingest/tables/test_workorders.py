@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.records import RecordLoader
+from ingest.tables.records import RecordLoader
 from ingest.router import Router, classify
-from ingest.tables import iso_date, load_mapping, parse_hours, read_table
+from ingest.tables.table import iso_date, load_mapping, parse_hours, read_table
 from ingest.types import IngestError
-from ingest.workorders import WorkOrderLoader, map_columns
+from ingest.tables.workorders import WorkOrderLoader, map_columns
 
 MAXIMO = (
     "wo_id,wo_description,collection,primary_code,primary_code_description,secondary_code,"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ingest.router import Router, classify
-from ingest.sensors import SensorLimit, SensorSummarizer, crossings, detect_layout, load_limits
-from ingest.tables import read_table
+from ingest.tables.sensors import SensorLimit, SensorSummarizer, crossings, detect_layout, load_limits
+from ingest.tables.table import read_table
 from ingest.types import IngestError
 
 # 2020-06-03 is a Wednesday: its ISO week runs 2020-06-01 .. 2020-06-07.

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.manuals import ManualLoader, load_manual
+from ingest.manuals.loader import ManualLoader, load_manual
 from ingest.types import IngestError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "manuals"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "manuals"
 
 
 def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.columns import ASSET, RECORD_FIELDS, SENSOR_FIELDS, WORK_ORDER_FIELDS, find_column, norm_key
+from ingest.tables.columns import ASSET, RECORD_FIELDS, SENSOR_FIELDS, WORK_ORDER_FIELDS, find_column, norm_key
 
 
 def test_headers_match_ignoring_case_spaces_dashes_and_underscores():
