@@ -56,3 +56,16 @@ def external_path(*parts: str) -> Path:
     if not path.exists():
         pytest.fail(f"{path} is missing from the external data at {EXTERNAL}")
     return path
+
+
+def imports_from(package_dir: Path, top: tuple[str, ...]) -> list[str]:
+    """``file:line module`` for every import (lazy ones too) of a module under one of ``top`` in a package."""
+    import ast
+
+    found = []
+    for path in sorted(package_dir.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            found += [f"{path.relative_to(package_dir)}:{node.lineno} {n}" for n in names if n.split(".")[0] in top]
+    return found
