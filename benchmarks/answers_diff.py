@@ -68,13 +68,15 @@ def record(chain, generator, item: dict) -> dict:
     generator.calls.clear()
     asset = item.get("asset")
     history = item.get("history") or []
-    top5 = [s.chunk.chunk_id for s in chain.retrieve(item["question"], asset=asset, history=history, k=5)]
+    # chunk ids hash the absolute path: name the chunk by file name and text so checkouts compare
+    top5 = [f"{Path(s.chunk.source).name}|{s.chunk.content_hash[:10]}"
+            for s in chain.retrieve(item["question"], asset=asset, history=history, k=5)]
     answer = chain.answer(item["question"], asset=asset, history=history)
     prompts = [hashlib.sha256(json.dumps([[m.role, m.content] for m in c["messages"]]).encode()).hexdigest()[:12]
                for c in generator.calls]
     return {
         "id": item["id"], "top5": top5, "text": answer.text, "route": answer.route, "abstained": answer.abstained,
-        "citations": [[c.n, c.chunk_id, c.cited] for c in answer.citations],
+        "citations": [[c.n, c.label, c.cited] for c in answer.citations],
         "flags": sorted(f"{f.kind}: {f.detail}" for f in answer.flags), "prompts": prompts,
     }
 
