@@ -3,7 +3,7 @@
 Loaded once (``load_settings``) from an optional YAML settings file plus
 ``MAINTASSIST_*`` environment variables (nested with ``__``, e.g.
 ``MAINTASSIST_LLM__MODE=openai``). Only the wiring module
-(``assistant/container.py``) and the CLI read it; stages receive plain values.
+(``assistant/wiring.py``) and the CLI read it; stages receive plain values.
 """
 
 from __future__ import annotations

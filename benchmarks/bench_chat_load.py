@@ -49,7 +49,7 @@ def pct(values: list[float], q: float) -> float | None:
 
 
 def cli(env: dict[str, str], *args: str) -> None:
-    done = subprocess.run([sys.executable, "-c", "from assistant.cli import app; app()", *args], env=env, cwd=ROOT,
+    done = subprocess.run([sys.executable, "-c", "from assistant.cli.main import app; app()", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=1200)
     if done.returncode != 0:
         raise SystemExit(f"maintassist {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -58,7 +58,7 @@ def cli(env: dict[str, str], *args: str) -> None:
 def prepare(data: Path, env: dict[str, str], users: list[str]) -> None:
     """Index the sample manuals and work orders; create one technician account per session."""
     cli(env, "ingest", str(SAMPLE / "manuals"), str(SAMPLE / "work_orders.csv"))
-    code = ("import sys\nfrom assistant.cli import container_from\nfrom assistant.db.users import UserService\n"
+    code = ("import sys\nfrom assistant.wiring import container_from\nfrom assistant.db.users import UserService\n"
             "svc = UserService(container_from(None).session_factory)\n"
             "[svc.add(n, sys.argv[1], 'technician') for n in sys.argv[2:]]")
     done = subprocess.run([sys.executable, "-c", code, PASSWORD, *users], env=env, cwd=ROOT, capture_output=True,
@@ -77,7 +77,7 @@ def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.P
     import urllib.request
 
     log = open(log_path, "w")
-    proc = subprocess.Popen([sys.executable, "-c", "from assistant.cli import app; app()", "serve", "--host",
+    proc = subprocess.Popen([sys.executable, "-c", "from assistant.cli.main import app; app()", "serve", "--host",
                              "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
     for _ in range(360):  # bounded: 3 minutes

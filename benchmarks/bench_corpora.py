@@ -61,7 +61,7 @@ def corpora() -> list[Corpus]:
 
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from assistant.cli import app; app()", *args], env=env,
+    return subprocess.run([sys.executable, "-c", "from assistant.cli.main import app; app()", *args], env=env,
                           capture_output=True, text=True)
 
 

@@ -58,7 +58,7 @@ def corpus_paths(corpus: Path, qa: Path, exclude: str) -> list[Path]:
 
 
 def prepare_data_dir(args: argparse.Namespace) -> Path:
-    from assistant.cli import container_from
+    from assistant.wiring import container_from
 
     if args.data_dir is not None:
         return args.data_dir
@@ -74,8 +74,8 @@ def prepare_data_dir(args: argparse.Namespace) -> Path:
 def run_row(name: str, data_dir: Path, args: argparse.Namespace, ks: list[int], *, retrieval_mode: str,
             retrieval_only: bool, backend: str | None = None) -> dict[str, Any]:
     """One harness run in a fresh container; an unavailable backend becomes a row with ``error``."""
-    from assistant.cli import container_from
-    from assistant.commands.eval import run_eval
+    from assistant.wiring import container_from
+    from assistant.cli.commands.eval import run_eval
 
     print(f"[bench_eval] {name} ...", file=sys.stderr, flush=True)
     previous = os.environ.get("MAINTASSIST_LLM__MODE")
@@ -138,7 +138,7 @@ def print_table(rows: list[dict[str, Any]], ks: list[int]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assistant.commands.eval import parse_ks
+    from assistant.cli.commands.eval import parse_ks
     from assistant.evaluation import load_qa, write_report
 
     args = parse_args(argv)

@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from assistant.cli import container_from
+from assistant.wiring import container_from
 from assistant.evaluation.qa import load_qa
 from index.fusion import convex_fusion, reciprocal_rank_fusion
 

@@ -6,7 +6,7 @@ table-like spec block, part numbers and torque values) with fpdf2, then, in one 
 1. **Naive loop** (what a user could write in 20 lines), in a fresh Python process, model load
    included: pypdf text of each file, LangChain ``RecursiveCharacterTextSplitter(1000, 200)``,
    ``SentenceTransformer(bundled MiniLM).encode``.
-2. **maintassist ingest** (the CLI, ``python -c 'from assistant.cli import app; app()'``) in a
+2. **maintassist ingest** (the CLI, ``python -c 'from assistant.cli.main import app; app()'``) in a
    fresh process and a fresh data dir whose model cache already holds the ONNX export (the state
    after the first ingest of a data dir; the one-time export is timed apart). Same files.
 3. **Pipeline in process**: ``Container(...).ingest_pipeline.run`` with the embedder loaded, the
@@ -152,7 +152,7 @@ def naive_loop(pdf_dir: Path) -> dict:
 def warm_model_cache(folder: Path) -> dict:
     """Export the default backend's model once into ``folder/models``; later data dirs copy it."""
     from assistant.config import Settings
-    from assistant.container import Container
+    from assistant.wiring import Container
 
     t0 = time.perf_counter()
     container = Container(Settings(data_dir=folder))
@@ -163,7 +163,7 @@ def warm_model_cache(folder: Path) -> dict:
 def cli_ingest(paths: list[Path], data_dir: Path, model_cache: Path | None) -> dict:
     if model_cache is not None and not (data_dir / "models").exists():
         shutil.copytree(model_cache / "models", data_dir / "models")
-    cmd = [sys.executable, "-c", "from assistant.cli import app; app()", "ingest", *map(str, paths),
+    cmd = [sys.executable, "-c", "from assistant.cli.main import app; app()", "ingest", *map(str, paths),
            "--data-dir", str(data_dir)]
     wall, out = _timed(cmd)
     lines = out.splitlines()
@@ -173,7 +173,7 @@ def cli_ingest(paths: list[Path], data_dir: Path, model_cache: Path | None) -> d
 
 def pipeline_in_process(pdf_dir: Path, pages: int, model_cache: Path) -> tuple[dict, list[str]]:
     from assistant.config import Settings
-    from assistant.container import Container
+    from assistant.wiring import Container
 
     with tempfile.TemporaryDirectory(prefix="bench-ingest-data-") as data_dir:
         shutil.copytree(model_cache / "models", Path(data_dir) / "models")
@@ -203,7 +203,7 @@ def embedders_alone(texts: list[str], questions: list[str], cache: Path) -> dict
     import numpy as np
 
     from assistant.config import Settings
-    from assistant.container import Container
+    from assistant.wiring import Container
 
     out, reference = {}, None
     for backend in BACKENDS:

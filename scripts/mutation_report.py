@@ -46,16 +46,16 @@ def main() -> int:
     if not results:
         print(f"no mutmut results under {args.mutants}/ (run `make mutate` first)", file=sys.stderr)
         return 2
-    header = f"{'module':34} {'mutants':>7} " + " ".join(f"{c:>9}" for c in COLUMNS) + f" {'score':>7}"
+    header = f"{'module':46} {'mutants':>7} " + " ".join(f"{c:>9}" for c in COLUMNS) + f" {'score':>7}"
     print(header)
     total: Counter = Counter()
     for source, statuses in results.items():
         counts = Counter(statuses.values())
         total += counts
         cells = " ".join(f"{counts[c]:>9}" for c in COLUMNS)
-        print(f"{source:34} {len(statuses):>7} {cells} {score(counts):>6.1f}%")
+        print(f"{source:46} {len(statuses):>7} {cells} {score(counts):>6.1f}%")
     cells = " ".join(f"{total[c]:>9}" for c in COLUMNS)
-    print(f"{'all':34} {sum(total.values()):>7} {cells} {score(total):>6.1f}%")
+    print(f"{'all':46} {sum(total.values()):>7} {cells} {score(total):>6.1f}%")
     unknown = set(total) - set(COLUMNS)
     if unknown:
         print(f"other statuses: {dict((k, total[k]) for k in unknown)}")

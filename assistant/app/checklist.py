@@ -12,7 +12,7 @@ from typing import Any
 
 from assistant.app.labels import clip, excerpt_body, short_label, unique_labels, where
 from assistant.app.markdown_safety import no_remote_images
-from assistant.procedure_render import Procedure, ProcedureSource, Step
+from assistant.procedures.model import Procedure, ProcedureSource, Step
 
 ELEMENT_NAME = "Checklist"  # must match public/elements/Checklist.jsx
 EXCERPT_CHARS = 500

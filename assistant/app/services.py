@@ -102,7 +102,7 @@ def warm_up(services: "AppServices") -> None:
 @functools.lru_cache(maxsize=1)
 def get_services() -> AppServices:
     """The process-wide services, built from ``MAINTASSIST_DATA_DIR`` (and the usual settings env)."""
-    from assistant.cli import container_from
+    from assistant.wiring import container_from
 
     data_dir = os.environ.get("MAINTASSIST_DATA_DIR")
     container = container_from(Path(data_dir) if data_dir else None)

@@ -1,7 +1,7 @@
 """Tables of the chat product: users, threads, messages, answers, feedback, elements, audit events.
 
 Thread and message ids are strings because Chainlit creates them (UUIDs) before they reach us.
-The ``work_orders`` table is defined by ``assistant/history.py`` on the same ``Base``; the
+The ``work_orders`` table is defined by ``assistant/history/store.py`` on the same ``Base``; the
 migrations create it too, so one ``upgrade`` builds the whole schema.
 """
 

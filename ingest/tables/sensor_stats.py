@@ -1,6 +1,6 @@
 """Pure number and time helpers for the sensor summaries (and the answers read from them).
 
-The summary text and ``assistant.sensor_answer`` format values with the same ``fmt_value``, so
+The summary text and ``assistant.sensors`` format values with the same ``fmt_value``, so
 a figure stated in an answer is character-for-character the one in the cited summary.
 
 >>> fmt_value(131.70), fmt_value(105.83), fmt_value(0.6612), fmt_value(24.0174)

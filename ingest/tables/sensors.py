@@ -5,7 +5,7 @@ Accepts wide tables (``timestamp, [asset], signal_a, signal_b, ...``) and long o
 timestamps. For each asset+signal it writes one summary per window (day/week/month) plus one
 for the whole period: range (and when each extreme happened), mean, trend, limit crossings and
 3-sigma outliers, numbers exact. The figures are also kept in the metadata for
-``assistant.sensor_answer``.
+``assistant.sensors``.
 
 Usage::
 

@@ -165,7 +165,7 @@ class TestExportCache:
 def real(tmp_path_factory):
     """The bundled MiniLM through each backend, sharing one data dir (exported once per variant)."""
     from assistant.config import Settings
-    from assistant.container import Container
+    from assistant.wiring import Container
 
     data_dir = tmp_path_factory.mktemp("onnx-data")
     embedders = {backend: Container(Settings(data_dir=data_dir, embedding={"backend": backend})).embedder
@@ -196,7 +196,7 @@ class TestRealExport:
     def test_second_start_reuses_the_export(self, real, monkeypatch):
         import index.onnx_export
         from assistant.config import Settings
-        from assistant.container import Container
+        from assistant.wiring import Container
 
         data_dir, embedders = real
         first = embedders["onnx-int8"].embed_batch(TEXTS[:2])  # exported here unless an earlier test did

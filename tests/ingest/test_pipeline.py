@@ -279,7 +279,7 @@ class TestWithRealStores:
         from sqlalchemy.orm import sessionmaker
 
         from assistant.db.base import Base
-        from assistant.history_store import WorkOrderStore
+        from assistant.history.store import WorkOrderStore
         from index.store import IndexStore
         from tests.index.conftest import FakeCountingEmbedder
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 def main() -> None:
     mode, paths = sys.argv[1], [Path(p) for p in sys.argv[2:]]
-    from assistant.cli import container_from
+    from assistant.wiring import container_from
 
     pause, stage = (float(mode[6:].split("@")[0]), mode.split("@")[1]) if mode.startswith("pause=") else (None, mode)
 

@@ -40,7 +40,7 @@ def env_for(data: Path, **extra: str) -> dict[str, str]:
 
 def cli(env: dict[str, str], *args: str, input: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """The `maintassist` command as a user runs it (a process of its own, umask and error handling included)."""
-    return subprocess.run([sys.executable, "-c", "from assistant.cli import app; app()", *args], env=env, cwd=ROOT,
+    return subprocess.run([sys.executable, "-c", "from assistant.cli.main import app; app()", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout, input=input)
 
 
@@ -70,7 +70,7 @@ def start_server(data: Path, env: dict[str, str], timeout: float = 240) -> Serve
     port = free_port()
     log = data / "server.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-c", "from assistant.cli import app; app()", "serve", "--port",
+        proc = subprocess.Popen([sys.executable, "-c", "from assistant.cli.main import app; app()", "serve", "--port",
                                  str(port)], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     server = Server(f"http://127.0.0.1:{port}", port, data, env, proc, log)

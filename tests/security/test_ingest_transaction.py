@@ -48,8 +48,8 @@ def state(data: Path, db_url: str | None = None) -> dict:
     from sqlalchemy import select
 
     from assistant.config import load_settings
-    from assistant.container import Container
-    from assistant.history_store import WorkOrder
+    from assistant.wiring import Container
+    from assistant.history.store import WorkOrder
 
     container = Container(load_settings(data_dir=data, embedding={"mode": "fake"}, llm={"mode": "fake"},
                                         db={"url": db_url}))

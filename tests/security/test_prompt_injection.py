@@ -65,7 +65,7 @@ def test_the_real_model_does_not_follow_planted_instructions(tmp_path):
     """Qwen2.5-0.5B through llama.cpp (the default), real MiniLM retrieval, the full answer chain."""
     pytest.importorskip("llama_cpp")
     from assistant.config import load_settings
-    from assistant.container import Container
+    from assistant.wiring import Container
     from assistant.models import llm_gguf_path
 
     cache = Path(os.environ.get("MAINTASSIST_TEST_MODEL_CACHE", Path.home() / ".cache" / "maintassist-test-models"))

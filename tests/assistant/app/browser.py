@@ -49,7 +49,7 @@ def _free_port() -> int:
 
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from assistant.cli import app; app()", *args], env=env,
+    return subprocess.run([sys.executable, "-c", "from assistant.cli.main import app; app()", *args], env=env,
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 
@@ -73,7 +73,7 @@ def start_server(data: Path):
         assert added.returncode == 0, added.stderr
     port = _free_port()
     log = open(data / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-c", "from assistant.cli import app; app()", "serve", "--port",
+    proc = subprocess.Popen([sys.executable, "-c", "from assistant.cli.main import app; app()", "serve", "--port",
                              str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     SERVER.update(proc=proc, log=data / "server.log", stopping=threading.Event())

@@ -1,5 +1,5 @@
 from assistant.app import checklist
-from assistant.procedure_render import Cause, Item, Procedure, ProcedureSource, Step
+from assistant.procedures.model import Cause, Item, Procedure, ProcedureSource, Step
 
 
 def _procedure(**kw) -> Procedure:

@@ -5,7 +5,7 @@ import stat
 
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from assistant.cli.main import app
 from assistant.types import Answer, Citation, Flag
 
 runner = CliRunner()
@@ -80,14 +80,14 @@ class TestAuditCommand:
 
 class TestServePreparation:
     def test_secret_is_private_and_stable(self, tmp_path):
-        from assistant.commands.serve import SECRET_FILE, ensure_secret
+        from assistant.cli.commands.serve import SECRET_FILE, ensure_secret
 
         first = ensure_secret(tmp_path)
         assert len(first) >= 40 and ensure_secret(tmp_path) == first
         assert stat.S_IMODE((tmp_path / SECRET_FILE).stat().st_mode) == 0o600
 
     def test_prepare_creates_admin_app_root_and_env(self, tmp_path):
-        from assistant.commands.serve import prepare, server_command
+        from assistant.cli.commands.serve import prepare, server_command
 
         env, settings = prepare(tmp_path)
         root = tmp_path / "chainlit"

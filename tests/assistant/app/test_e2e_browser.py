@@ -120,7 +120,7 @@ def _panel_text(page) -> str:
 
 def _assert_recorded(server, thread_id: str) -> None:
     """The exchange is in our tables and the hash-chained audit log, with asset and feedback."""
-    from assistant.cli import container_from
+    from assistant.wiring import container_from
     from assistant.db.export import exchanges
 
     container = container_from(server["data"])

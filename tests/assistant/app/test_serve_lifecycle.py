@@ -33,7 +33,7 @@ def test_sigterm_stops_the_whole_tree(tmp_path: Path):
     assert cli("ingest", str(MANUAL), env=env).returncode == 0
     port = _free_port()
     log = open(tmp_path / "serve.log", "wb")
-    serve = subprocess.Popen([sys.executable, "-c", "from assistant.cli import app; app()", "serve", "--port",
+    serve = subprocess.Popen([sys.executable, "-c", "from assistant.cli.main import app; app()", "serve", "--port",
                               str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120
@@ -61,7 +61,7 @@ def test_kill_9_of_serve_takes_chainlit_along(tmp_path: Path):
     env = dict(os.environ, MAINTASSIST_DATA_DIR=str(tmp_path), MAINTASSIST_EMBEDDING__MODE="fake",
                MAINTASSIST_LLM__MODE="fake", HF_HUB_OFFLINE="1")
     port = _free_port()
-    serve = subprocess.Popen([sys.executable, "-c", "from assistant.cli import app; app()", "serve", "--port",
+    serve = subprocess.Popen([sys.executable, "-c", "from assistant.cli.main import app; app()", "serve", "--port",
                               str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not _listening(port):

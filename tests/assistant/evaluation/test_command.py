@@ -6,7 +6,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from assistant.commands import eval as eval_cmd
+from assistant.cli.commands import eval as eval_cmd
 from assistant.evaluation.fake import FakeAnswerChain, FakeRetriever
 from assistant.types import Answer, Citation
 from index.types import ScoredChunk
@@ -43,8 +43,8 @@ def cli(monkeypatch):
         built.append(data_dir)
         return FakeContainer()
 
-    # A stand-in module: the real assistant.cli wires every command and the real container.
-    monkeypatch.setitem(sys.modules, "assistant.cli", types.SimpleNamespace(container_from=container_from))
+    # A stand-in module: the real assistant.cli.main wires every command and the real container.
+    monkeypatch.setitem(sys.modules, "assistant.wiring", types.SimpleNamespace(container_from=container_from))
     app = typer.Typer()
     eval_cmd.register(app)
     app.command("noop")(lambda: None)  # a second command keeps "eval" a named subcommand

@@ -31,7 +31,7 @@ def corpus(tmp_path, monkeypatch):
     docs.mkdir()
     (docs / "px9_manual.md").write_text(MANUAL, encoding="utf-8")
     data_dir = tmp_path / "data"
-    from assistant.cli import container_from
+    from assistant.wiring import container_from
 
     report = container_from(data_dir).ingest_pipeline.run([docs])
     assert report.failed == 0
@@ -48,7 +48,7 @@ def corpus(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("extra", [["--retrieval-only"], ["--retrieval-only", "--retrieval-mode", "bm25"], []])
 def test_eval_command_on_an_ingested_corpus(corpus, tmp_path, extra):
-    from assistant.cli import app
+    from assistant.cli.main import app
 
     data_dir, qa = corpus
     out = tmp_path / "report.json"

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from assistant.commands.doctor import _amx_granted_in_child, _ggml_cpu_library, forbidden_instructions
+from assistant.cli.commands.doctor import _amx_granted_in_child, _ggml_cpu_library, forbidden_instructions
 from assistant.llm import cpu_features as cpu
 
 AVX512_STATE = cpu.XSAVE_YMM | cpu.XSAVE_AVX512 | 0b11

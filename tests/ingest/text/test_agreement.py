@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.history_text import significant_words, stems_of
-from assistant.sensor_answer import terms as sensor_terms
+from assistant.history.text import significant_words, stems_of
+from assistant.sensors import terms as sensor_terms
 from assistant.textutil import content_terms
 from index.bm25 import tokenize as bm25_terms
 from ingest.text import stem

@@ -1,0 +1,122 @@
+"""Decide, before generating, whether the retrieved sources can answer the question.
+
+Small models answer anyway when the evidence is missing (they invent a torque, a
+tyre pressure, a repair cost). Three checks, each general, none tied to a corpus:
+
+- **relevance**: the best dense cosine between question and sources must clear
+  ``min_dense_score`` (MiniLM scores unrelated text well below 0.3);
+- **coverage**: the share of the question's subject terms present in the sources must
+  clear ``min_term_coverage`` (a question about "tyre pressure" over a corpus that never
+  says "tyre" is not answerable from it);
+- **value and focus binding** (``assistant.answer.grounding.question_focus``): a question asking for a
+  quantity (torque, pressure, cost, part number, ...) needs a passage carrying a value of
+  that kind next to the question's subject; "which refrigerant" / "who manufactured" needs a
+  passage naming that attribute next to the subject.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.answer.grounding.question_focus import (VALUE_KINDS, bound_sources, focus_terms, subject_terms, value_kind,
+                                     value_pattern)
+from assistant.textutil import content_terms
+
+__all__ = ["VALUE_KINDS", "EvidenceGate", "EvidenceReport", "codes", "subject_terms", "value_kind", "value_pattern"]
+
+
+@dataclass
+class EvidenceReport:
+    ok: bool
+    reason: str = ""
+    question: str = ""
+    best_dense: float = 0.0
+    coverage: float = 0.0
+    missing_terms: list[str] = field(default_factory=list)
+    value_kind: str | None = None
+    value_sources: list[int] = field(default_factory=list)  # indices of sources carrying the value
+    subject: str = ""  # the code or words no source has, for the one-line decline ("" = the question's)
+
+
+def _surface_words(question: str, stems: set[str]) -> list[str]:
+    """The question's own words for a set of stems, so messages say 'tyre', not 'tyr'."""
+    words = []
+    for word in re.findall(r"[A-Za-z0-9][\w/-]*", question):
+        if content_terms(word) and content_terms(word)[0] in stems and word.lower() not in words:
+            words.append(word.lower())
+    return words
+
+
+_CODE_RE = re.compile(r"\b[A-Za-z]{1,5}-?\d{1,6}[A-Za-z]?\b")
+
+
+def codes(text: str) -> list[str]:
+    """Identifiers such as alarm codes, part or work-order numbers: letters then digits (E-204, MT010b)."""
+    return [c for c in dict.fromkeys(_CODE_RE.findall(text)) if any(ch.isdigit() for ch in c)]
+
+
+class EvidenceGate:
+    """Decide whether sources can answer a question. Thresholds come from Settings.
+
+    >>> gate = EvidenceGate(min_dense_score=0.3, min_term_coverage=0.5)
+    >>> gate.assess("thermostat opening temperature", ["Valve opening temperature: 82 °C"], [0.6]).ok
+    False
+    """
+
+    def __init__(self, min_dense_score: float, min_term_coverage: float) -> None:
+        self.min_dense_score = min_dense_score
+        self.min_term_coverage = min_term_coverage
+
+    def assess(self, question: str, texts: list[str], dense_scores: list[float],
+               ignore_terms: set[str] | None = None) -> EvidenceReport:
+        if not texts:
+            return EvidenceReport(False, "no source matched the question")
+        best = max(dense_scores) if dense_scores else 0.0
+        terms = subject_terms(question, ignore_terms)
+        joined = [set(content_terms(t)) for t in texts]
+        union = set().union(*joined)
+        present = [t for t in terms if t in union]
+        coverage = len(present) / len(terms) if terms else 1.0
+        missing = _surface_words(question, {t for t in terms if t not in union})
+        report = EvidenceReport(True, question=question, best_dense=best, coverage=coverage, missing_terms=missing)
+        # An identifier the technician typed (alarm E-999, WO-1043) must be in the evidence
+        # itself: a near-miss code (E-204) answers a different question.
+        ignore_lower = {t.lower() for t in (ignore_terms or set())}
+        joined_text = " ".join(texts).lower()
+        absent = [c for c in codes(question) if c.lower() not in joined_text and c.lower() not in ignore_lower
+                  and c.lower().replace("-", "") not in joined_text.replace("-", "")]
+        if absent:
+            report.ok, report.reason = False, "no source mentions " + ", ".join(absent)
+            report.subject = ", ".join(absent)
+            return report
+        if best < self.min_dense_score:
+            report.ok, report.reason = False, f"best source similarity {best:.2f} is below {self.min_dense_score:.2f}"
+            return report
+        if coverage < self.min_term_coverage:
+            report.ok = False
+            report.reason = "the documents found do not mention " + ", ".join(repr(m) for m in missing)
+            report.subject = ", ".join(missing)
+            return report
+        kind = value_kind(question)
+        report.value_kind = kind
+        if kind is not None:
+            # The value must sit in a passage that names its subject: the part number of the
+            # valve, not the part number of the filter listed on the same page.
+            kind_terms = [t for t in subject_terms(question, ignore_terms, kind=kind)
+                          if t in union or not any(ch.isdigit() for ch in t)]  # "3000", "mr2": conditions
+            report.value_sources = bound_sources(texts, kind_terms, pattern=value_pattern(kind))
+            if not report.value_sources:
+                report.ok = False
+                subject = " ".join(_surface_words(question, set(kind_terms))) or "this item"
+                report.reason = f"no source states the {kind.replace('_', ' ')} of {subject}"
+            return report
+        focus = focus_terms(question)
+        if focus:
+            others = [t for t in terms if not any(t.startswith(f) or f.startswith(t) for f in focus)]
+            if not bound_sources(texts, others, focus=focus):
+                report.ok = False
+                subject = " ".join(_surface_words(question, set(others))) or "it"
+                asked = " ".join(_surface_words(question, set(terms) - set(others))) or focus[0]
+                report.reason = f"no source names the {asked} for {subject}"
+        return report

@@ -1,0 +1,155 @@
+"""Quote the source lines that best answer a question, each with its citation.
+
+Used when the model declines although the evidence gate found good sources, and when a
+generated quantity cannot be verified: a quoted source line is always grounded.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer.grounding.evidence import value_pattern
+from assistant.textutil import content_terms, split_sentences
+
+
+_QUALIFIERS = {"minimum", "maximum", "min", "max", "limit", "new", "used", "wear", "standard", "service"}
+
+
+def extractive_answer(question: str, sources: dict[int, str], *, value_kind: str | None = None,
+                      max_lines: int = 2) -> str:
+    """Best source lines by question-term overlap, as ``line [n].`` sentences.
+
+    >>> extractive_answer("valve opening temperature", {1: "Thermostat\\nValve opening temperature: 82 °C"})
+    'Valve opening temperature: 82 °C [1].'
+    """
+    return " ".join(f"{line.rstrip('.')} [{n}]." for line, n in
+                    extractive_lines(question, sources, value_kind=value_kind, max_lines=max_lines))
+
+
+def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str | None = None,
+                     max_lines: int = 2, exclude: str = "",
+                     allowed: set[int] | None = None) -> list[tuple[str, int]]:
+    """The ``max_lines`` best (line, source number) pairs.
+
+    A line must share at least a third of the question's terms (and one at the least); lines
+    mostly contained in ``exclude`` (what the answer already says) are skipped; ``allowed``
+    limits the sources quoted (for quantity questions: those that state one for the subject).
+    """
+    q_terms = set(content_terms(question))
+    # "minimum" / "maximum" are not subject words, yet they pick the right one of two values
+    qualifiers = {w for w in re.findall(r"[a-z]+", question.lower()) if w in _QUALIFIERS}
+    ids = {t for t in q_terms if re.search(r"\d", t) and re.search(r"[a-z]", t)}
+    min_overlap = max(1, round(len(q_terms) / 3))
+    pattern = value_pattern(value_kind) if value_kind else None
+    candidates: list[tuple[float, int, int, str]] = []
+    for n, text in sources.items():
+        if allowed is not None and n not in allowed:
+            continue
+        lines = [ln.strip(" -*•\t") for ln in text.splitlines()[1:] or text.splitlines()]
+        for i, line in enumerate(lines):
+            # a value line ("Torque: 18 N·m") takes its subject from the two lines above it
+            above_text = " ".join(lines[max(0, i - 2):i]) if pattern else ""
+            above = set(content_terms(above_text))
+            for sent in split_sentences(line) or [line]:
+                terms = set(content_terms(sent))
+                overlap = len(q_terms & terms)
+                if pattern and pattern.search(sent):
+                    if len(q_terms & (terms | above)) < min_overlap:
+                        continue
+                    # own words count fully, the lines above less; a model or code the question
+                    # names ("5S-FE") and "minimum" / "maximum" pick between neighbouring values
+                    overlap += 0.4 * len((q_terms & above) - terms) + (1.0 if ids & terms else 0.0)
+                    context = f"{above_text} {sent}".lower()
+                    overlap += sum(1 for w in qualifiers if re.search(rf"\b{w}", context))
+                elif overlap < min_overlap:
+                    continue
+                score = overlap + (2.0 if pattern and pattern.search(sent) else 0.0) - 0.01 * n
+                if pattern and not pattern.search(sent):
+                    # a label line ("Torque:") whose value sits on the next lines
+                    follow = " ".join(lines[i + 1:i + 3])
+                    if pattern.search(follow) and sent.rstrip().endswith(":"):
+                        sent = f"{sent} {follow}"
+                        score += 1.5
+                if len(sent) < 8:
+                    continue
+                candidates.append((score, -n, -i, sent))
+    if not candidates:
+        return []
+    if pattern is not None and not any(pattern.search(c[3]) for c in candidates):
+        return []
+    covered = set(content_terms(exclude))
+    picked: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for score, neg_n, _, sent in sorted(candidates, reverse=True):
+        key = sent.lower()
+        terms = set(content_terms(sent))
+        if key in seen or (covered and terms and len(terms & covered) / len(terms) > 0.8):
+            continue
+        seen.add(key)
+        picked.append((sent, -neg_n))
+        if len(picked) == max_lines:
+            break
+    return picked
+
+
+_HOWTO_RE = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to|what are the steps|steps? (to|for)|procedure for)\b",
+                       re.IGNORECASE)
+_STEP_RE = re.compile(r"^\s*(\d{1,2}[.)]|[a-h][.)])\s+\S")
+
+
+def is_howto(question: str) -> bool:
+    return bool(_HOWTO_RE.search(question))
+
+
+def step_lines(question: str, sources: dict[int, str], max_steps: int = 15,
+               sections: dict[int, list[int]] | None = None) -> list[tuple[str, int]]:
+    """The numbered steps of the source that best matches a how-to question, in order.
+
+    Steps are copied verbatim; the source is the one whose step lines share most terms with
+    the question (a numbered procedure is the answer to "how do I …"). ``sections`` maps a
+    source to all the sources holding its section in document order, so a procedure split
+    over two chunks is quoted whole.
+    """
+    n = best_step_source(question, sources)
+    if n is None:
+        return []
+    out: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for m in (sections or {}).get(n, [n]):
+        for step in _steps(sources[m]):
+            if step not in seen:  # chunk overlap repeats a step
+                seen.add(step)
+                out.append((step, m))
+    return out[:max_steps]
+
+
+def _steps(text: str) -> list[str]:
+    """Numbered steps with their wrapped continuation lines joined back on."""
+    steps: list[str] = []
+    open_step = False
+    for ln in text.splitlines():
+        s = ln.strip()
+        if _STEP_RE.match(ln):
+            steps.append(s)
+            open_step = True
+        elif open_step and s and not s.startswith(("#", "-", "*", "•")) and \
+                (ln[:1].isspace() or s[:1].islower() or not steps[-1].endswith((".", "!", "?", ":", ")"))):
+            steps[-1] = f"{steps[-1]} {s}"
+        else:
+            open_step = False
+    return steps
+
+
+def best_step_source(question: str, sources: dict[int, str]) -> int | None:
+    """The source whose numbered steps share most terms with the question, or None."""
+    q_terms = set(content_terms(question))
+    best: tuple[int, int] | None = None
+    for n, text in sources.items():
+        steps = [ln for ln in text.splitlines() if _STEP_RE.match(ln)]
+        if len(steps) < 2:
+            continue
+        # the heading counts twice: "5.2 Adjust belt tracking" over the lock-out steps it cites
+        overlap = len(q_terms & set(content_terms(text))) + len(q_terms & set(content_terms(text.split("\n", 1)[0])))
+        if best is None or overlap > best[0]:
+            best = (overlap, n)
+    return None if best is None or best[0] == 0 else best[1]

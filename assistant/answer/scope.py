@@ -1,0 +1,163 @@
+"""Retrieval as the answer chain uses it: follow-up condensing, asset scoping, diversity.
+
+Asset scoping: when a question concerns one asset, chunks tagged with *another* asset are
+dropped, while untagged chunks (generic manuals, catalogues) stay eligible. The asset-filtered
+ranking and the unfiltered one are merged by the index's fusion (``index.fusion.Fusion``) so
+asset-specific evidence leads without hiding general documents.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+
+from assistant.answer.grounding.evidence import codes
+from assistant.textutil import content_terms, normalise_space, strip_mentions
+from assistant.types import ChatMessage
+from index.fusion import Fusion, FusingRetriever, FusionMode
+from index.types import Filters, ScoredChunk
+
+_FOLLOWUP_RE = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|there|then|one)\b", re.I)
+
+
+def condense(question: str, history: Sequence[ChatMessage], max_turns: int) -> str:
+    """A standalone retrieval query for a follow-up question.
+
+    A 0.5B model rewrites questions unreliably, so this is deliberately mechanical: a
+    follow-up that leans on earlier turns (pronouns, or very short) is prefixed with the
+    previous user question(s).
+    """
+    previous = [m.content for m in history if m.role == "user"][-max_turns:]
+    if not previous:
+        return question
+    words = question.split()
+    if len(words) <= 6 or _FOLLOWUP_RE.search(question):
+        return f"{previous[-1]} {question}"
+    return question
+
+
+class ScopedRetriever:
+    """Wrap a hybrid retriever with asset scoping and doc-type diversity."""
+
+    def __init__(self, retriever: Any, *, candidates: int, rrf_k: int, registry: Any = None) -> None:
+        self.retriever = retriever
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self.registry = registry
+
+    def retrieval_query(self, query: str, assets: Sequence[str]) -> str:
+        """The query ranked: once scoped to an asset, without the asset's name, which would only
+        rank every record of that asset above the passage that answers."""
+        if assets and self.registry is not None:
+            stripped = normalise_space(strip_mentions(query, [p for a in assets for p in self.registry.phrases(a)]))
+            if content_terms(stripped):
+                return stripped
+        return query
+
+    def retrieve(self, query: str, k: int, assets: Sequence[str] = ()) -> list[ScoredChunk]:
+        pool = max(self.candidates, k)
+        query = self.retrieval_query(query, assets)
+        general = self.retriever.retrieve(query, pool)
+        if not assets:
+            return _diverse(prefer_definitions(query, general), k)
+        wanted = {a.lower() for a in assets}
+        kept = [s for s in general if s.chunk.asset is None or s.chunk.asset.lower() in wanted]
+        scoped = [s for a in assets for s in self.retriever.retrieve(query, pool, Filters(asset=a))]
+        merged = self.fusion.merge_scoped(kept, scoped, general)
+        return _diverse(prefer_definitions(query, merged), k)
+
+    @property
+    def fusion(self) -> Fusion:
+        """The index's own fusion (mode and constants), so scoped and general hits merge on its scale.
+
+        A retriever without one (a test fake) merges by RRF with the chain's ``rrf_k``."""
+        own = self.retriever.fusion if isinstance(self.retriever, FusingRetriever) else None
+        return own if own is not None else Fusion(FusionMode.RRF, rrf_k=self.rrf_k)
+
+
+_DEFINE_RE = re.compile(r"\b(mean|means|meaning|stands? for|indicates?|signif\w*)\b|\bwhat is (the )?(alarm|fault|error|code)\b",
+                        re.I)
+
+
+def prefer_definitions(query: str, ranked: list[ScoredChunk]) -> list[ScoredChunk]:
+    """For "what does S-14 mean", manual passages naming the code lead.
+
+    Work orders quoting the code ("tripped S-14 again") outrank the alarm table on both
+    similarity and keywords, yet only the manual says what the code means and what to do.
+    """
+    ids = [c.lower() for c in codes(query)]
+    if not ids or not _DEFINE_RE.search(query):
+        return ranked
+
+    def defines(s: ScoredChunk) -> bool:
+        return s.chunk.doc_type == "manual" and any(c in s.chunk.text.lower() for c in ids)
+
+    return [s for s in ranked if defines(s)] + [s for s in ranked if not defines(s)]
+
+
+def _diverse(ranked: list[ScoredChunk], k: int, per_source: int = 4) -> list[ScoredChunk]:
+    """Top k, at most ``per_source`` chunks from one file unless nothing else is left.
+
+    One long work-order file or manual otherwise fills every slot; a mix of manual,
+    work-order and sensor evidence is what a technician needs.
+    """
+    chosen: list[ScoredChunk] = []
+    counts: dict[str, int] = {}
+    spill: list[ScoredChunk] = []
+    for item in ranked:
+        src = item.chunk.source
+        if counts.get(src, 0) < per_source:
+            chosen.append(item)
+            counts[src] = counts.get(src, 0) + 1
+        else:
+            spill.append(item)
+        if len(chosen) == k:
+            return chosen
+    return (chosen + spill)[:k]
+
+
+class SectionIndex:
+    """All chunks of a manual section in document order, from the live index's chunk list,
+    so a procedure split over several chunks can be quoted whole."""
+
+    def __init__(self, chunks_fn: Any, max_chunks: int = 4) -> None:
+        self._chunks_fn = chunks_fn
+        self._max = max_chunks
+        self._key: tuple | None = None
+        self._by_section: dict[tuple[str, str], list[Any]] = {}
+
+    def siblings(self, chunk: Any) -> list[Any]:
+        chunks = self._chunks_fn()
+        key = (len(chunks), chunks[0].chunk_id, chunks[-1].chunk_id) if chunks else None
+        if key != self._key:  # a re-ingest swapped the index: rebuild
+            self._by_section = {}
+            for c in chunks:
+                if c.doc_type == "manual" and c.section:
+                    self._by_section.setdefault((c.source, c.section), []).append(c)
+            self._key = key
+        group = self._by_section.get((chunk.source, chunk.section or ""), [chunk])
+        if len(group) <= self._max:
+            return group
+        ids = [c.chunk_id for c in group]
+        at = ids.index(chunk.chunk_id) if chunk.chunk_id in ids else 0
+        return group[max(0, at - 1):max(0, at - 1) + self._max]
+
+
+def ambiguous_assets(question: str, registry: Any, hits: Sequence[ScoredChunk]) -> list[str]:
+    """Assets "the chiller" may mean, when the best sources belong to several of them.
+
+    Only a definite reference ("the / my / this chiller") with no asset selected or named
+    counts, and only when the top three sources are all records of two or more of those
+    assets: a generic manual answer needs no asset, and a guessed one would mislead.
+    """
+    if registry is None or not hits:
+        return []
+    words = re.findall(r"\b(?:the|my|this|our|that)\s+([a-z][a-z-]+)", question.lower())
+    for word in words:
+        named = [a.id for a in registry.all() if word in re.findall(r"[a-z]+", (a.name or "").lower())]
+        if len(named) < 2:
+            continue
+        top = [h.chunk.asset for h in hits[:3]]
+        if all(a in named for a in top) and len(set(top)) >= 2:
+            return named
+    return []

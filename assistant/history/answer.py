@@ -1,0 +1,261 @@
+"""Answers fault-history questions with a structured query and cites the rows it counted.
+
+    parser = HistoryQueryParser(registry, store=store)
+    query = parser.parse("when did Chiller 7 last have a sensor failure?")
+    result = HistoryAnswerer(store).answer(query)
+    result.text  # "The last work order for Chiller 7 matching 'sensor failure' was WO123 on 2019-03-02 [1]. ..."
+
+Every figure in ``result.text`` is computed from the rows; every cited row is in
+``result.citations`` in the order of its ``[n]`` marker. Nothing matching means saying so.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+from assistant.history.query import HistoryQuery, HistoryQueryParser, asset_label, describe_scope
+from assistant.history.store import WorkOrder, WorkOrderStore, normalise_record_id
+from assistant.types import Citation
+from ingest.types import WorkOrderRecord
+
+__all__ = ["HistoryAnswerer", "HistoryCitation", "HistoryQuery", "HistoryQueryParser", "HistoryResult",
+           "WorkOrder", "WorkOrderStore", "normalise_record_id"]
+
+
+@dataclass
+class HistoryCitation:
+    n: int
+    record_id: str
+    source: str
+    asset: str | None
+    date: str | None
+    excerpt: str
+
+    def to_citation(self) -> Citation:
+        """The chain's ``Citation`` for this work order (shown and audited like any source)."""
+        name = self.source.rsplit("/", 1)[-1]
+        return Citation(n=self.n, chunk_id=f"wo:{self.record_id}", source=self.source,
+                        doc_type="work_order", label=f"{name} · {self.record_id}", excerpt=self.excerpt,
+                        record_id=self.record_id, asset=self.asset, cited=True)
+
+
+@dataclass
+class HistoryResult:
+    query: HistoryQuery
+    text: str
+    total: int  # matching work orders (after dedupe)
+    figure: float | int | None = None  # the count, the total hours / cost; None for latest / list
+    rows: list[WorkOrderRecord] = field(default_factory=list)  # the rows cited, in citation order
+    ranking: list[tuple[str, int | float]] = field(default_factory=list)  # (asset label, value)
+    citations: list[HistoryCitation] = field(default_factory=list)
+    answered: bool = True  # False when nothing matched or the asked figure is not recorded
+
+
+def _excerpt(record: WorkOrderRecord, limit: int = 240) -> str:
+    text = " ".join((record.description or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
+
+
+def _when(record: WorkOrderRecord) -> str:
+    return f" on {record.date}" if record.date else " (no date)"
+
+
+class HistoryAnswerer:
+    """Runs a ``HistoryQuery`` against a ``WorkOrderStore``. ``max_cited`` bounds the rows cited."""
+
+    def __init__(self, store: WorkOrderStore, max_cited: int = 10):
+        if max_cited < 1:
+            raise ValueError("max_cited must be at least 1")
+        self._store = store
+        self._max = max_cited
+
+    def answer(self, query: HistoryQuery) -> HistoryResult:
+        rows = self._store.search(
+            assets=query.assets, asset_names=query.asset_names, asset_class=query.asset_class,
+            date_from=query.date_from, date_to=query.date_to, stems=query.groups or query.stems,
+            kind=query.work_kind, failure=query.failure,
+        )
+        if not rows:
+            return HistoryResult(query=query, text=self._nothing(query), total=0, figure=0, answered=False)
+        handler = {"count": self._count, "latest": self._latest, "first": self._first,
+                   "list": self._list, "rank": self._rank, "total": self._total}[query.kind]
+        return handler(query, rows)
+
+    # --- per kind ---------------------------------------------------------------
+    def _count(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:
+        cited = rows[: self._max]
+        cites = self._cite(cited)
+        subject = asset_label(q) or "All assets together"
+        noun = "work order" if len(rows) == 1 else "work orders"
+        scope = describe_scope(_without_asset(q))
+        text = f"{subject} had {len(rows)} {noun}{' ' + scope if scope else ''}"
+        text += f"; the latest was {rows[0].record_id}{_when(rows[0])} [1]."
+        if len(rows) > 1:
+            marks = " ".join(f"[{c.n}]" for c in cites)
+            shown = "All counted" if len(rows) <= self._max else f"The {len(cited)} most recent of {len(rows)}"
+            text += f" {shown}: {marks}"
+        return HistoryResult(query=q, text=text, total=len(rows), figure=len(rows), rows=cited, citations=cites)
+
+    def _latest(self, q: HistoryQuery, rows: list[WorkOrderRecord], first: bool = False) -> HistoryResult:
+        dated = [r for r in rows if r.date] or rows
+        pick = min(dated, key=lambda r: r.date or "") if first else dated[0]
+        cites = self._cite([pick])
+        word = "first" if first else "last"
+        what = _excerpt(pick, 160) + (f"; action: {_clip(pick.action, 160)}" if pick.action else "")
+        who = _technician(pick)
+        text = (f"The {word} work order {describe_scope(q)} was {pick.record_id}{_when(pick)}"
+                f"{f', done by {who}' if who else ''}: {what} [1]. "
+                f"{len(rows)} matching work order{'s' if len(rows) != 1 else ''} in total.")
+        return HistoryResult(query=q, text=text, total=len(rows), rows=[pick], citations=cites)
+
+    def _first(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:
+        return self._latest(q, rows, first=True)
+
+    def _list(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:
+        cited = rows[: self._max]
+        cites = self._cite(cited)
+        head = f"{len(rows)} work order{'s' if len(rows) != 1 else ''} {describe_scope(q)}".rstrip()
+        if len(rows) > len(cited):
+            head += f"; the {len(cited)} most recent"
+        lines = [f"- {r.record_id}{_when(r)}: {_excerpt(r, 120)} [{c.n}]" for r, c in zip(cited, cites)]
+        return HistoryResult(query=q, text=head + ":\n" + "\n".join(lines), total=len(rows), figure=len(rows),
+                             rows=cited, citations=cites)
+
+    def _rank(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:
+        groups: dict[str, list[WorkOrderRecord]] = defaultdict(list)
+        for r in rows:
+            label = _group_label(r, q.group_by)
+            if label is not None:  # a row without a failure code is not an instance of any code
+                groups[label].append(r)
+        if not groups:
+            field_label = q.group_by.replace("_", " ")
+            return HistoryResult(query=q, total=len(rows), answered=False, text=(
+                f"{len(rows)} work orders {describe_scope(q)} were found, but none records a {field_label}."))
+        values = {label: self._metric(q, rs) for label, rs in groups.items()}
+        ascending = any(w in q.question.lower() for w in ("fewest", "least", "lowest"))
+        order = sorted(values, key=lambda k: (values[k] if ascending else -values[k], k))
+        top = order[: q.top_n or 5]
+        # Cite the latest row of each ranked asset so each figure points at evidence.
+        cited = [groups[label][0] for label in top]
+        cites = self._cite(cited)
+        unit = {"count": "", "downtime": " h downtime", "cost": " cost"}[q.metric]
+        lead = top[0]
+        what = "fewest" if ascending else "most"
+        scope = describe_scope(replace(q, asset_class=None))  # the subject already names the class
+        if q.group_by == "asset":
+            text = (f"{lead} had the {what} {'work orders' if q.metric == 'count' else q.metric}"
+                    f"{' ' + scope if scope else ''}: {_fmt(values[lead])}{unit} [1].")
+        else:
+            field_label = q.group_by.replace("_", " ")
+            text = (f"The {'most' if not ascending else 'least'} frequent {field_label} in the work orders"
+                    f"{' ' + scope if scope else ''} is {lead}: {_fmt(values[lead])}{unit or ' work orders'} [1].")
+        if len(top) > 1:
+            text += " Ranking: " + "; ".join(
+                f"{i}. {label} — {_fmt(values[label])}{unit} [{c.n}]" for i, (label, c) in enumerate(zip(top, cites), 1))
+            kinds = "assets" if q.group_by == "asset" else q.group_by.replace("_", " ") + " values"
+            text += f" ({sum(map(len, groups.values()))} matching work orders over {len(groups)} {kinds}.)"
+        ranking = [(label, values[label]) for label in top]
+        return HistoryResult(query=q, text=text, total=len(rows), figure=values[lead], rows=cited,
+                             ranking=ranking, citations=cites)
+
+    def _total(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:
+        value = (lambda r: r.cost) if q.metric == "cost" else hours
+        known = [r for r in rows if value(r) is not None]
+        if not known:
+            what = "cost" if q.metric == "cost" else "duration / downtime"
+            cites = self._cite(rows[: self._max])
+            text = (f"{len(rows)} work orders {describe_scope(q)} were found, but none records a {what}, "
+                    f"so your work-order data cannot tell. {' '.join(f'[{c.n}]' for c in cites)}")
+            return HistoryResult(query=q, text=text, total=len(rows), rows=rows[: self._max], citations=cites,
+                                 answered=False)
+        total = sum(value(r) for r in known)
+        cited = known[: self._max]
+        cites = self._cite(cited)
+        label = "Total cost" if q.metric == "cost" else "Total downtime"
+        unit = "" if q.metric == "cost" else " h"
+        text = f"{label} {describe_scope(q)}: {_fmt(total)}{unit} over {len(known)} work orders"
+        if len(known) < len(rows):
+            text += f" ({len(rows) - len(known)} more matching work orders record none)"
+        text += ". " + ("Summed: " if len(known) <= self._max else f"The {len(cited)} most recent: ")
+        text += " ".join(f"[{c.n}]" for c in cites)
+        return HistoryResult(query=q, text=text, total=len(rows), figure=total, rows=cited, citations=cites)
+
+    # --- helpers ----------------------------------------------------------------
+    @staticmethod
+    def _metric(q: HistoryQuery, rows: list[WorkOrderRecord]) -> float:
+        if q.metric == "downtime":
+            return sum(hours(r) or 0.0 for r in rows)
+        if q.metric == "cost":
+            return sum(r.cost or 0.0 for r in rows)
+        return len(rows)
+
+    @staticmethod
+    def _cite(rows: list[WorkOrderRecord]) -> list[HistoryCitation]:
+        return [HistoryCitation(n=i, record_id=r.record_id, source=r.source, asset=r.asset, date=r.date,
+                                excerpt=_excerpt(r)) for i, r in enumerate(rows, 1)]
+
+    @staticmethod
+    def _nothing(q: HistoryQuery) -> str:
+        scope = describe_scope(q) or "at all"
+        return (f"I found no work orders {scope} in the work-order history. "
+                "Check the asset name, the spelling of the fault or the period, or whether that "
+                "site's work-order export has been ingested.")
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_TECH_KEYS = re.compile(r"technician|performed_by|done_by|mechanic|engineer|assigned_to|craft|worker|fitter", re.I)
+
+
+def _technician(record: WorkOrderRecord) -> str | None:
+    """Who did the job, when the export has such a column (kept in ``extra`` by the loader)."""
+    for key, value in (record.extra or {}).items():
+        if _TECH_KEYS.search(str(key)) and value not in (None, ""):
+            return str(value)
+    return None
+
+
+def _group_label(record: WorkOrderRecord, group_by: str) -> str | None:
+    if group_by == "asset":
+        if record.asset_name and record.asset and record.asset_name != record.asset:
+            return f"{record.asset_name} ({record.asset})"
+        return record.asset_name or record.asset or "(no asset)"
+    value = getattr(record, group_by, None)
+    return " ".join(str(value).split()) if value else None
+
+
+def _without_asset(q: HistoryQuery) -> HistoryQuery:
+    """The same query with no asset, so the scope text does not repeat the subject."""
+    return replace(q, assets=None, asset_names=[])
+
+
+_HOURS_KEYS = re.compile(r"^(downtime|duration|down_?time)(_?h|_?hrs?|_?hours)?$", re.I)
+
+
+def hours(record: WorkOrderRecord) -> float | None:
+    """Recorded downtime in hours; falls back to an unmapped 'downtime_h'-like column in ``extra``."""
+    if record.duration_hours is not None:
+        return record.duration_hours
+    for key, value in (record.extra or {}).items():
+        if _HOURS_KEYS.match(str(key).strip()):
+            try:
+                return float(str(value).replace(",", "."))
+            except ValueError:
+                return None
+    return None
+
+
+def median_hours(rows: list[WorkOrderRecord]) -> float | None:
+    """Median recorded duration of the rows, or None when none records one."""
+    values = [hours(r) for r in rows if hours(r) is not None]
+    return statistics.median(values) if values else None

@@ -1,0 +1,259 @@
+"""Rule-based understanding of fault-history questions (count / latest / first / rank / list / total).
+
+Conservative on purpose: a question becomes a history query only when it carries an explicit
+counting, ranking, recency, listing or total signal *and* refers to past events, so manual
+questions ("what is the torque for the water inlet nuts?", "how many bolts hold the cover?")
+stay with retrieval.
+
+    parser = HistoryQueryParser(registry, store=work_orders)
+    q = parser.parse("when did Chiller 7 last have a sensor failure?")
+    q.kind, q.assets, q.groups, q.failure  # 'latest', ['CWC04007'], [('sensor',)], True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal, Protocol, Sequence
+
+from assistant.history.text import parse_date_range, significant_words, stems_of, topic_groups
+from assistant.textutil import strip_mentions
+from ingest.assets import QUALIFIERS
+
+Kind = Literal["count", "latest", "first", "rank", "list", "total"]
+GroupBy = Literal["asset", "failure_code", "failure_mode", "cause", "component", "parts"]
+_GROUP_WORDS = [(r"(?:failure|fault|error|problem)\s+codes?|codes?", "failure_code"),
+                (r"failure\s+modes?|modes?", "failure_mode"), (r"(?:root\s+)?causes?", "cause"),
+                (r"components?|sub-?systems?", "component"), (r"parts?|spares?", "parts")]
+
+_NOUNS = (r"(?:work[\s-]?orders?|wos?|failures?|breakdowns?|faults?|repairs?|incidents?|jobs?|tickets?|"
+          r"stoppages?|outages?|trips?|leaks?|interventions?|service calls?|maintenance|pms?|events?)")
+_PAST = r"\b(?:did|had|has|have|was|were|been|happened|occurred|failed|broke)\b"
+_PRESCRIPTIVE = re.compile(r"\b(should|must|need to|needs to|required|recommended|supposed to|interval)\b")
+_THRESHOLD = re.compile(r"\b(above|below|over|under|exceed\w*|higher than|lower than)\s+(?:the\s+)?"
+                        r"(?:[\d.,]+|limit|threshold|setpoint|alarm)")
+_GENERIC_CLASS = {"asset", "assets", "machine", "machines", "equipment", "unit", "units", "one", "line"}
+
+
+class AssetResolver(Protocol):
+    """What the parser needs from ``ingest.assets.AssetRegistry``."""
+
+    def resolve(self, text: str) -> list[str]: ...
+
+    def name(self, asset_id: str) -> str | None: ...
+
+
+@dataclass
+class HistoryQuery:
+    """A structured question over the work-order table."""
+
+    kind: Kind
+    question: str
+    assets: list[str] | None = None  # canonical ids; None = all assets
+    asset_names: list[str] = field(default_factory=list)  # display names, same order as assets
+    asset_class: str | None = None  # 'chiller' in "which chiller had the most ..."
+    date_from: str | None = None
+    date_to: str | None = None
+    period: str | None = None  # human label of the date range ("in 2025")
+    work_kind: Literal["corrective", "preventive"] | None = None
+    topic: str = ""  # significant topic words as asked ("condenser plugging")
+    stems: list[str] = field(default_factory=list)  # light stems of the topic words
+    groups: list[tuple[str, ...]] = field(default_factory=list)  # what a row must match (with abbreviations)
+    failure: bool = False  # the topic asked for failures: corrective events only
+    top_n: int | None = None
+    metric: Literal["count", "downtime", "cost"] = "count"
+    group_by: GroupBy = "asset"  # what a ranking compares
+
+
+def _detect_kind(q: str) -> tuple[Kind, int | None, str] | None:
+    """(kind, top_n, metric) from signal phrases, or None when the question is not about history."""
+    past = re.search(_PAST, q) is not None
+    if _PRESCRIPTIVE.search(q) and not past:
+        return None  # "how often should the filter be replaced?" is a manual question
+    if _THRESHOLD.search(q):
+        return None  # "how many times did pressure fall below 150 bar?" is for the sensor summaries
+    metric = "downtime" if re.search(r"\b(downtime|down time|duration|hours|labou?r)\b", q) else (
+        "cost" if re.search(r"\b(cost|costs|spend|spent|expense)\b", q) else "count")
+    if re.search(r"\btotal\s+(?:\w+\s+){0,2}(downtime|down time|duration|hours|cost|costs|spend)\b", q) or \
+            re.search(r"\bhow much\s+(?:\w+\s+){0,2}(downtime|down time|time|did\b.*\bcost|was spent|money)", q):
+        return "total", None, metric if metric != "count" else "downtime"
+    top = re.search(r"\btop\s+(\d{1,2})\b", q)
+    if top and re.search(r"\b(assets?|machines?|chillers?|pumps?|equipment|units?|which)\b", q):
+        return "rank", int(top[1]), metric
+    rank = re.search(r"\b(which|what)\s+\w+\s+(?:\w+\s+){0,3}(?:(?:has|have|had)\s+)?"
+                     r"(?:had|has|have|with|saw|needed|got|logged|recorded|raised|seen)\s+the\s+"
+                     r"(most|fewest|least|highest|lowest|largest|greatest)\b", q)
+    if rank and (re.search(_NOUNS, q[rank.end():]) or metric != "count") or \
+            re.search(r"\bwhich\s+\w+\s+(?:\w+\s+){0,2}(?:fails?|failed|broke|breaks)\s+(?:the\s+)?most\b", q) or \
+            re.search(r"\b(which|what)\b.*\b(most|least)\s+(often|frequent(ly)?|common(ly)?)\b", q) or \
+            re.search(r"\b(most|least)\s+(common|frequent)\s+(\w+\s+)?(codes?|causes?|failure modes?|components?|"
+                      r"parts?|faults?|failures?)\b", q):
+        return "rank", None, metric
+    if re.search(r"\bhow many times\b|\bnumber of times\b", q) or \
+            re.search(rf"\b(?:how many|number of|count(?: of)?(?: the)?)\s+(?:\w+\s+){{0,3}}{_NOUNS}\b", q) or \
+            (re.search(r"\bhow (?:many|often)\b", q) and past):
+        return "count", None, "count"
+    if re.search(r"\b(first time|earliest)\b", q) and (past or re.search(_NOUNS, q)) or \
+            re.search(r"\bwhen\s+(?:did|was|were|has|have)\b.*\bfirst\b", q):
+        return "first", None, "count"
+    if re.search(r"\bwhen\s+(?:did|was|were|has|have)\b.*\b(last|latest|recently)\b", q) or \
+            re.search(r"\bwho\s+(?:\w+\s+){0,2}(?:the\s+)?(last|latest|most recent)\b", q) or \
+            re.search(rf"\b(?:what|which)\s+(?:was|were|is)\s+the\s+(?:last|latest|most recent)\b.*{_NOUNS}", q) or \
+            re.search(rf"\b(last time|most recent|latest|previous)\b.*{_NOUNS}|{_NOUNS}.*\b(last time|most recent)\b", q) \
+            and (past or re.search(r"\b(when|what|show|list)\b", q)):
+        return "latest", None, "count"
+    if re.search(rf"^\s*(?:please\s+)?(?:list|show(?: me)?|give me|display)\s+(?:\w+\s+){{0,3}}{_NOUNS}\b", q) or \
+            re.search(r"\b(?:fault|failure|maintenance|repair|work)\s+history\b", q) or \
+            (re.search(rf"^\s*(?:what|which)\s+(?:\w+\s+){{0,2}}{_NOUNS}\b", q) and past):
+        return "list", None, "count"
+    return None
+
+
+# "What happened / what was done on <asset> <date>": a dated question about events lists them.
+_WHAT_HAPPENED = re.compile(r"\bwhat\s+(?:\w+\s+){0,2}(?:happened|occurred|went wrong|was done|were done|"
+                            r"was carried out|was performed|was repaired|was fixed|was replaced)\b")
+
+# Signal phrases removed before the remaining words become the topic.
+_SCAFFOLD = re.compile(
+    r"\b(what happened|what occurred|went wrong|was done|were done|carried out|was performed|"
+    r"when was it (?:finished|completed|closed|done)|"
+    r"how many times|number of times|how many|how often|how much|when did|when was|when were|"
+    r"most recent|last time|first time|top \d{1,2}|total|downtime|down time|cost|costs|spent|spend)\b")
+
+
+class HistoryQueryParser:
+    """Turns a question into a ``HistoryQuery`` or None.
+
+    ``registry`` resolves asset mentions; ``store`` (optional, a ``WorkOrderStore``) lets the
+    parser fall back to the asset ids / names seen in the work orders when the registry
+    knows none. ``today`` anchors 'this year' / 'last 6 months' (tests pin it).
+    """
+
+    def __init__(self, registry: AssetResolver | None = None, store=None, today: date | None = None):
+        self._registry = registry
+        self._store = store
+        self._today = today
+
+    def parse(self, question: str, asset: str | None = None) -> HistoryQuery | None:
+        q = " ".join(re.sub(r"[()\[\],;]", " ", question.lower()).split())
+        detected = _detect_kind(q)
+        today = self._today or date.today()
+        date_from, date_to, period, rest = parse_date_range(question, today)
+        if detected is None and date_from and _WHAT_HAPPENED.search(q):
+            detected = ("list", None, "count")  # "what happened on excavator A on 2008-12-08?"
+        if detected is None:
+            return None
+        kind, top_n, metric = detected
+        rest_l = rest.lower()
+
+        work_kind = None
+        if re.search(r"\bnon-?(preventive|preventative|planned|scheduled|pm)\b", rest_l):
+            work_kind = "corrective"
+        elif re.search(r"\b(preventive|preventative|planned|scheduled|pm)\b", rest_l) and \
+                not re.search(r"\b(unplanned|unscheduled)\b", rest_l):
+            work_kind = "preventive"
+        elif re.search(r"\b(corrective|unplanned|unscheduled|breakdowns?|reactive)\b", rest_l):
+            work_kind = "corrective"
+
+        rest_l = re.sub(r"\bnon-?(?=(?:preventive|preventative|planned|scheduled|pm)\b)", "", rest_l)
+        asset_class = None
+        group_by: GroupBy = "asset"
+        named: list[str] = []
+        if kind == "rank":
+            for pattern, name in _GROUP_WORDS:
+                if re.search(rf"\b(?:which|what|most (?:common|frequent))\s+(?:\w+\s+)?{pattern}\b", rest_l):
+                    group_by = name  # type: ignore[assignment]
+                    break
+        if kind == "rank" and group_by == "asset":
+            named = list(self._registry.resolve(rest)) if self._registry else []
+            if len(named) == 1:
+                return None  # "which zone of IMM-05 ..." ranks something other than assets
+            m = re.search(r"\b(?:which|what|top \d{1,2})\s+([a-z][a-z-]*)", rest_l)
+            word = m[1] if m else None
+            if word and word not in _GENERIC_CLASS and word not in ("of", "the"):
+                asset_class = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+        ranking_assets = kind == "rank" and group_by == "asset"
+        ids, names, phrases = self._assets(rest, asset if not ranking_assets else None)
+        if ranking_assets and len(named) < 2:
+            ids, names = None, []  # ranking compares all assets; with two or more named, just those
+
+        topic_text = _SCAFFOLD.sub(" ", strip_mentions(rest_l, phrases))
+        topic_text = re.sub(r"[^\w\s/-]", " ", topic_text)
+        extra_stop: set[str] = set()
+        if asset_class:
+            extra_stop |= {asset_class, asset_class + "s"}
+        if group_by != "asset":
+            topic_text = re.sub(rf"\b(which|what|most|common|frequent)\b|{dict(map(reversed, _GROUP_WORDS))[group_by]}",
+                                " ", topic_text)
+        words = significant_words(topic_text, extra_stop)
+        groups, failure = topic_groups(words)
+        return HistoryQuery(
+            kind=kind, question=question, assets=ids, asset_names=names, asset_class=asset_class,
+            date_from=date_from, date_to=date_to, period=period, work_kind=work_kind,
+            topic=" ".join(words), stems=stems_of(words), groups=groups, failure=failure, top_n=top_n,
+            metric=metric, group_by=group_by,
+        )
+
+    def _assets(self, text: str, selected: str | None) -> tuple[list[str] | None, list[str], list[str]]:
+        """Asset ids named in the text (else the selected one), their names, and every phrase
+        (id, name, alias, model) that may name them in a question."""
+        ids: list[str] = list(self._registry.resolve(text)) if self._registry else []
+        names = [(self._registry.name(a) if self._registry else None) or a for a in ids]
+        if not ids and self._store is not None:
+            ids, names = self._store_assets(text)
+        if not ids and selected:
+            ids = [selected]
+            names = [(self._registry.name(selected) if self._registry else None) or selected]
+        if not ids:
+            return None, [], []
+        phrases = [*ids, *names]
+        # a bare short id is named with a qualifier ("excavator B", "asset 3"): drop both words
+        phrases += [f"{word} {a}" for a in ids if len(a) <= 2 for word in QUALIFIERS]
+        lookup = getattr(self._registry, "get", None)  # AssetRegistry.get(id) -> Asset with aliases, model
+        for asset_id in ids:
+            record = lookup(asset_id) if lookup else None
+            phrases += [*(getattr(record, "aliases", None) or []), getattr(record, "model", None) or ""]
+        return ids, names, [p for p in phrases if p]
+
+    def _store_assets(self, text: str) -> tuple[list[str], list[str]]:
+        flat = " " + re.sub(r"[^0-9a-z]+", " ", text.lower()) + " "
+        hits: list[tuple[int, str, str]] = []
+        for asset_id, name in self._store.assets():
+            for value in (name, asset_id):
+                norm = re.sub(r"[^0-9a-z]+", " ", (value or "").lower()).strip()
+                if norm and f" {norm} " in flat:
+                    hits.append((len(norm), asset_id or name, name or asset_id))
+                    break
+        if not hits:
+            return [], []
+        best = max(h[0] for h in hits)  # longest mention wins ("chiller 13" over "chiller 1")
+        chosen = [(a, n) for length, a, n in hits if length == best]
+        return [a for a, _ in chosen], [n for _, n in chosen]
+
+
+def asset_label(query: HistoryQuery) -> str | None:
+    if not query.assets:
+        return None
+    return ", ".join(query.asset_names or query.assets)
+
+
+def describe_scope(query: HistoryQuery) -> str:
+    """'for Chiller 7 matching "sensor failure" in 2019 (corrective only)'."""
+    parts = []
+    label = asset_label(query)
+    if label:
+        parts.append(f"for {label}")
+    elif query.asset_class:
+        parts.append(f"for {query.asset_class} assets")
+    if query.topic:
+        parts.append(f"matching '{query.topic}'")
+    if query.period:
+        parts.append(query.period)
+    if query.work_kind:
+        parts.append(f"({query.work_kind} only)")
+    return " ".join(parts)
+
+
+__all__: Sequence[str] = ["HistoryQuery", "HistoryQueryParser", "AssetResolver", "describe_scope"]

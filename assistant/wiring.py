@@ -1,0 +1,233 @@
+"""Wiring: the one place that reads Settings and builds the product's parts.
+
+Everything is built lazily on first access, so ``maintassist search`` never loads the LLM
+and ``maintassist users add`` never loads the embedder.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+
+from assistant.config import Settings
+
+
+class Container:
+    def __init__(self, settings: Settings, *, reembed_index: bool = False) -> None:
+        from assistant.private_files import private_dir
+
+        self.settings = settings
+        # Writing commands (ingest) re-embed an index built with another embedder when they open it;
+        # reading commands refuse it with a one-line message, since re-embedding may take minutes.
+        self.reembed_index = reembed_index
+        private_dir(settings.data_dir)  # password hashes, conversations, secrets: owner only
+
+    # ---- index --------------------------------------------------------------------
+    @cached_property
+    def embedder(self):
+        cfg = self.settings.embedding
+        if cfg.mode == "fake":
+            from index.embedder import FakeHashEmbedder
+
+            return FakeHashEmbedder()
+        if cfg.mode == "path":
+            if cfg.path is None:
+                raise ValueError("embedding.mode=path needs embedding.path (MAINTASSIST_EMBEDDING__PATH)")
+            model_dir = cfg.path
+        else:
+            from assistant.models import embedding_model_dir
+
+            model_dir = embedding_model_dir()
+        if cfg.backend == "torch":
+            from index.embedder import SentenceTransformerEmbedder
+
+            return SentenceTransformerEmbedder(model_dir, batch_size=cfg.batch_size, device=cfg.device)
+        from functools import partial
+
+        from assistant.models import file_sha256, onnx_embedding_path
+        from index.embedder import weights_file
+        from index.onnx_embedder import OnnxEmbedder
+
+        cache = self.settings.model_cache_dir
+        sha = file_sha256(weights_file(model_dir), cache)  # hashed once per data dir, then by size + mtime
+        return OnnxEmbedder(model_dir, partial(onnx_embedding_path, model_dir, cfg.backend, sha, cache),
+                            weights_sha256=sha, variant=cfg.backend, batch_size=cfg.batch_size)
+
+    @cached_property
+    def store(self):
+        from index.store import IndexStore
+
+        s = self.settings
+        store = IndexStore.open(
+            s.index_dir, self.embedder, kind=s.index.kind, approx_threshold=s.index.approx_threshold,
+            hnsw_m=s.index.hnsw_m, hnsw_ef_search=s.index.hnsw_ef_search, ivf_nlist=s.index.ivf_nlist,
+            ivf_nprobe=s.index.ivf_nprobe, use_gpu=s.index.use_gpu,
+            chunking={"chunk_tokens": s.ingest.chunk_tokens, "overlap_tokens": s.ingest.chunk_overlap_tokens},
+            on_mismatch="reembed" if self.reembed_index else "error",
+        )
+        store.on_refresh(self._reload_registry)  # a running server learns the assets a new ingest added
+        return store
+
+    @cached_property
+    def retriever(self):
+        r = self.settings.retrieval
+        return self.store.retriever(rrf_k=r.rrf_k, candidates=r.candidates, dense_weight=r.dense_weight,
+                                    bm25_weight=r.bm25_weight, fusion=r.fusion, alpha=r.alpha)
+
+    # ---- ingest -------------------------------------------------------------------
+    @property
+    def registry_path(self) -> Path:
+        return self.settings.data_dir / "assets.json"
+
+    @cached_property
+    def registry(self):
+        from ingest.assets import AssetRegistry
+
+        registry = AssetRegistry()
+        if self.registry_path.exists():
+            registry = AssetRegistry.from_dict(json.loads(self.registry_path.read_text(encoding="utf-8")))
+        if self.settings.ingest.asset_registry_file:
+            registry.load(self.settings.ingest.asset_registry_file)
+        return registry
+
+    def _reload_registry(self) -> None:
+        if "registry" in self.__dict__:  # only a registry already handed out needs the new assets
+            from ingest.assets import AssetRegistry
+
+            self.registry.merge(AssetRegistry.open(self.registry_path))
+
+    @cached_property
+    def chunker(self):
+        from ingest.chunking import Chunker
+
+        return Chunker(self.settings.ingest.chunk_tokens, self.settings.ingest.chunk_overlap_tokens)
+
+    @cached_property
+    def ingest_pipeline(self):
+        from ingest.pipeline import IngestPipeline
+
+        s = self.settings.ingest
+        return IngestPipeline(
+            self.store, _OpenOnFirstWrite(lambda: self.work_orders), self.chunker, max_file_mb=s.max_file_mb,
+            registry=self.registry, registry_path=self.registry_path, column_mapping=s.column_mapping_file,
+            sensor_window=s.sensor_window, sensor_limits=s.sensor_limits_file, journal=self.ingest_journal,
+            config_files={path: what for path, what in ((s.sensor_limits_file, "sensor limits"),
+                                                        (s.column_mapping_file, "column mapping"),
+                                                        (s.asset_registry_file, "asset registry")) if path},
+        )
+
+    @cached_property
+    def ingest_journal(self):
+        import sys
+
+        from ingest.journal import IngestJournal
+
+        data = self.settings.data_dir
+        return IngestJournal(data / "ingest-journal", data / "ingest.lock", wait_s=self.settings.ingest.lock_wait_s,
+                             notify=lambda line: print(line, file=sys.stderr))
+
+    # ---- database -----------------------------------------------------------------
+    @cached_property
+    def engine(self):
+        from assistant.db.session import make_engine, upgrade
+
+        upgrade(self.settings.database_url)
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def session_factory(self):
+        from assistant.db.session import session_factory
+
+        return session_factory(self.engine)
+
+    @cached_property
+    def audit(self):
+        from assistant.db.anchor import AuditAnchor
+        from assistant.db.audit import AuditLog
+
+        return AuditLog(self.session_factory, anchor=AuditAnchor(self.settings.audit_key_path))
+
+    @cached_property
+    def work_orders(self):
+        from assistant.history.answer import WorkOrderStore
+
+        return WorkOrderStore(self.session_factory)
+
+    # ---- answering ----------------------------------------------------------------
+    @cached_property
+    def generator(self):
+        from assistant.llm.factory import build_generator
+
+        llm = self.settings.llm
+        return build_generator(
+            llm.mode, model=llm.model, cache_dir=self.settings.model_cache_dir, n_ctx=llm.n_ctx,
+            threads=llm.threads, max_tokens=llm.max_tokens, temperature=llm.temperature, seed=llm.seed,
+            lora_adapter=llm.lora_adapter, base_url=llm.base_url, api_key=llm.api_key,
+            server_model=llm.server_model, device=llm.device, flash_attn=llm.flash_attn, isolate=llm.isolate,
+            log_dir=self.settings.data_dir / "logs", start_timeout_s=llm.start_timeout_s,
+        )
+
+    @cached_property
+    def chain(self):
+        from assistant.answer.chain import AnswerChain
+        from assistant.answer.grounding.citations import CitationChecker
+        from assistant.answer.grounding.evidence import EvidenceGate
+        from assistant.history.answer import HistoryAnswerer, HistoryQueryParser
+        from assistant.answer.scope import SectionIndex
+        from assistant.sensors import SensorAnswerer
+
+        a, r = self.settings.answer, self.settings.retrieval
+        return AnswerChain(
+            self.retriever, self.generator, gate=EvidenceGate(a.min_dense_score, a.min_term_coverage),
+            checker=CitationChecker(a.support_threshold, drop_unsupported=True), registry=self.registry,
+            history=(HistoryQueryParser(self.registry, store=self.work_orders), HistoryAnswerer(self.work_orders)),
+            sensors=SensorAnswerer(self.store.chunks, registry=self.registry),  # reads the live index version
+            sections=SectionIndex(self.store.chunks),
+            k=r.k, candidates=r.candidates, rrf_k=r.rrf_k, max_history_turns=a.max_history_turns,
+            max_tokens=self.settings.llm.max_tokens, quote_lines=a.quote_lines, paraphrase_score=a.paraphrase_score,
+            source_chars=a.source_chars,
+            prompt_version=a.prompt_version,
+        )
+
+    @cached_property
+    def procedures(self):
+        from assistant.procedures.builder import ProcedureBuilder
+
+        from assistant.answer.scope import SectionIndex
+
+        # whole sections: a procedure or a lock-out list split over chunks keeps every step
+        sections = SectionIndex(self.store.chunks, max_chunks=self.settings.retrieval.section_chunks)
+        return ProcedureBuilder(self.retriever, self.work_orders, generator=None, registry=self.registry,
+                                sections=sections)
+
+
+class _OpenOnFirstWrite:
+    """The work-order database, opened when the pipeline first writes to it: re-ingesting unchanged
+    files never does, and opening it (SQLAlchemy import, migrations) costs more than the rest of
+    such a run."""
+
+    def __init__(self, open_sink) -> None:
+        self._open = open_sink
+
+    def replace_source(self, source: str, records: list) -> None:
+        self._open().replace_source(source, records)
+
+    def delete_source(self, source: str) -> None:
+        self._open().delete_source(source)
+
+
+def container_from(data_dir: Path | None = None, *, reembed_index: bool = False,
+                   **ingest_overrides: object) -> Container:
+    """The Container for the settings file + environment; ``data_dir`` and ingest options (a command's
+    ``--data-dir``, ``--limits`` ...) take precedence. The CLI and the chat app both start here.
+
+    ``reembed_index`` (ingest only): an index built with another embedder is re-embedded, not refused.
+    """
+    from assistant.config import load_settings
+
+    settings = load_settings(**({"data_dir": data_dir} if data_dir is not None else {}))
+    values = {k: v for k, v in ingest_overrides.items() if v is not None}
+    if values:
+        settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(update=values)})
+    return Container(settings, reembed_index=reembed_index)

@@ -1,0 +1,173 @@
+import pytest
+
+from assistant.answer.grounding.citations import CitationChecker, parse_markers, strip_markers, support
+
+
+def test_parse_markers_handles_groups_and_order():
+    assert parse_markers("a [2] b [1, 3] c [2]") == [2, 1, 3, 2]
+    assert strip_markers("Torque 25 N·m [1].") == "Torque 25 N·m ."
+
+
+def test_invalid_marker_is_removed_and_flagged():
+    sources = {1: "Replace the suction strainer P/N 4471-22."}
+    out = CitationChecker(0.5).check("Replace the suction strainer [7].", sources)
+    assert "[7]" not in out.text
+    assert out.text.endswith("[1].")
+    assert [f.kind for f in out.flags] == ["invalid_citation"]
+
+
+def test_wrong_citation_is_repointed_to_supporting_source():
+    sources = {1: "Drain the coolant into a clean pan.", 2: "Tighten the water inlet nuts to 8.8 N·m."}
+    out = CitationChecker(0.5).check("Tighten the water inlet nuts to 8.8 N·m [1].", sources)
+    assert out.cited == [2]
+    assert not out.unverified_numbers
+
+
+def test_missing_marker_is_added_when_supported():
+    sources = {1: "Valve opening temperature: 80 – 84°C", 2: "Check the belt tension."}
+    out = CitationChecker(0.5).check("The valve opens at 80 – 84°C.", sources)
+    assert out.cited == [1]
+
+
+def test_unsupported_sentence_and_invented_number_are_flagged():
+    sources = {1: "Tighten the water inlet nuts to 8.8 N·m."}
+    out = CitationChecker(0.5).check("Tighten the water inlet nuts to 12 N·m [1].", sources)
+    kinds = {f.kind for f in out.flags}
+    assert "unverified_number" in kinds and "unsupported_sentence" in kinds
+    assert out.unverified_numbers == ["12"]
+    assert out.cited == []
+
+
+def test_support_requires_every_number():
+    assert support("Set 150 bar and 45 °C", "pressure 150 bar") == 0.0
+    assert support("Set 150 bar", "relief pressure 150 bar") > 0.5
+
+
+def test_list_ordinals_are_not_numbers_to_verify():
+    sources = {1: "Remove the two nuts and the water inlet."}
+    out = CitationChecker(0.5).check("1. Remove the two nuts and the water inlet.", sources)
+    assert out.unverified_numbers == []
+    assert out.cited == [1]
+
+
+def test_support_is_zero_when_a_bare_number_is_missing():
+    # No unit after the number, so only the number check can tell the part numbers apart.
+    assert support("Fit seal kit 4471.", "Fit seal kit 4472.") == 0.0
+    assert support("Fit seal kit 4471.", "Fit seal kit 4471 from stores.") == 1.0
+
+
+def test_a_number_only_in_an_uncited_source_is_unverified():
+    # The sentence is too weakly supported to cite source 1, so 150 is checked against no source:
+    # that 150 appears in an uncited source does not make it verified.
+    sources = {1: "Relief valve set to 150 bar.", 2: "Accumulator precharge is done with nitrogen."}
+    out = CitationChecker(0.6).check("The accumulator precharge pressure is 150 bar.", sources)
+    assert out.cited == [] and out.unverified_numbers == ["150"]
+    assert {f.kind for f in out.flags} == {"unsupported_sentence", "unverified_number"}
+
+
+class TestSupportEdges:
+    def test_a_list_ordinal_is_not_part_of_the_claim(self):
+        assert support("1. Replace the strainer.", "Replace the strainer.") == 1.0
+
+    def test_a_sentence_of_only_a_small_number(self):
+        assert support("It is 5.", "Setting 5 on the dial") == 1.0  # '5' is too short to be a term
+        assert support("It is 5.", "Setting 6 on the dial") == 0.0
+        assert support("It is.", "It is what it is") == 0.0  # nothing to support
+
+
+class TestCheckerThreshold:
+    @pytest.mark.parametrize("threshold", [0.0, 1.0])
+    def test_bounds_are_allowed(self, threshold):
+        assert CitationChecker(threshold).threshold == threshold
+
+    @pytest.mark.parametrize("threshold", [-0.01, 1.01])
+    def test_outside_is_refused(self, threshold):
+        with pytest.raises(ValueError, match=r"^citation support threshold must be within 0\.\.1$"):
+            CitationChecker(threshold)
+
+    def test_support_equal_to_the_threshold_is_enough(self):
+        # one of the two content terms ('strainer') is in the source: support 0.5
+        sources = {1: "Strainer P/N 7781-04 sits under the tank."}
+        assert support("Clean strainer.", sources[1]) == 0.5
+        assert CitationChecker(0.5).check("Clean strainer [1].", sources).cited == [1]
+        assert CitationChecker(0.5).check("Clean strainer.", sources).cited == [1]
+        assert CitationChecker(0.51).check("Clean strainer [1].", sources).cited == []
+        # a cited source at exactly the threshold is kept, even when another supports more
+        both = {1: "Clean the strainer.", 2: sources[1]}
+        assert CitationChecker(0.5).check("Clean strainer [2].", both).text == "Clean strainer [2]."
+
+
+class TestCheckedText:
+    def test_markers_go_before_the_end_punctuation(self):
+        sources = {1: "Replace the suction strainer.", 2: "Replace the suction strainer gasket."}
+        out = CitationChecker(0.5).check("Replace the suction strainer [1][2].", sources)
+        assert out.text == "Replace the suction strainer [1][2]."
+
+    def test_a_cited_source_that_supports_is_kept_over_an_equal_one(self):
+        sources = {1: "Replace the suction strainer.", 2: "Replace the suction strainer."}
+        assert CitationChecker(0.5).check("Replace the suction strainer [2].", sources).text == \
+            "Replace the suction strainer [2]."
+        # without a marker, ties go to the lowest number
+        assert CitationChecker(0.5).check("Replace the suction strainer.", sources).cited == [1]
+
+    def test_sentences_join_with_spaces_and_list_items_keep_their_lines(self):
+        sources = {1: "Lock out the press. Drain the oil into a pan. Replace the suction strainer."}
+        text = "Lock out the press [1]. Drain the oil into a pan.\n1. Replace the suction strainer.\n- Lock out the press."
+        out = CitationChecker(0.5).check(text, sources)
+        assert out.text == ("Lock out the press [1]. Drain the oil into a pan [1].\n"
+                            "1. Replace the suction strainer [1].\n- Lock out the press [1].")
+
+    def test_a_line_holding_only_a_marker_is_skipped(self):
+        sources = {1: "Replace the suction strainer."}
+        out = CitationChecker(0.5).check("[1]\nReplace the suction strainer.", sources)
+        assert out.text == "Replace the suction strainer [1]." and out.flags == []
+
+    def test_no_sources_at_all(self):
+        out = CitationChecker(0.5).check("Replace the suction strainer.", {})
+        assert out.cited == [] and out.unsupported_sentences == 1
+
+    def test_a_number_checked_against_every_cited_source(self):
+        # 45 sits at the very end of one source and the very start of the other
+        sources = {1: "Bolt count 45", 2: "45 bolt count"}
+        out = CitationChecker(0.5).check("The bolt count is 45 [1][2].", sources)
+        assert out.cited == [1, 2] and out.unverified_numbers == []
+
+
+class TestFlags:
+    SOURCES = {1: "Check the belt tension weekly."}
+
+    def test_every_unsupported_sentence_is_counted_and_described(self):
+        long = "The turbine blades " + "and the gearbox " * 12 + "need grease."
+        out = CitationChecker(0.5).check(f"The compressor valves leak oil. {long}", self.SOURCES)
+        assert out.unsupported_sentences == 2
+        assert [f.detail for f in out.flags] == ["The compressor valves leak oil.", long[:160]]
+
+    def test_invalid_marker_detail(self):
+        out = CitationChecker(0.5).check("Check the belt tension weekly [4].", self.SOURCES)
+        assert [(f.kind, f.detail) for f in out.flags] == [("invalid_citation", "[4] points to no source; removed")]
+
+    def test_unverified_number_detail(self):
+        long = "Tension the belt to 95 " + "and check it " * 12 + "weekly."
+        out = CitationChecker(0.5).check(long, self.SOURCES)
+        assert [(f.kind, f.detail) for f in out.flags if f.kind == "unverified_number"] == [
+            ("unverified_number", f"95 is not in a cited source: {long[:120]}")]
+
+    def test_dropping_one_sentence_keeps_the_rest(self):
+        out = CitationChecker(0.5, drop_unsupported=True).check(
+            "The turbine blades need grease. Check the belt tension weekly.", self.SOURCES)
+        assert out.text == "Check the belt tension weekly [1]." and out.unsupported_sentences == 1
+
+    @pytest.mark.parametrize("sentence", ["Here is what I found.", "Here are the steps.", "Note: ask first.",
+                                          "Sources: the manual.", "Do these steps, in order:", "Be careful."])
+    def test_sentences_about_the_answer_need_no_source(self, sentence):
+        out = CitationChecker(0.5).check(sentence, self.SOURCES)
+        assert out.flags == [] and out.text == sentence
+
+    def test_a_short_claim_of_twelve_characters_needs_a_source(self):
+        assert len("Grease pump.") == 12
+        assert CitationChecker(0.5).check("Grease pump.", self.SOURCES).unsupported_sentences == 1
+
+    def test_a_supported_meta_sentence_keeps_its_marker(self):
+        sources = {1: "Here is the belt tension check: weekly."}
+        out = CitationChecker(0.5).check("Here is the belt tension check [1].", sources)
+        assert out.text == "Here is the belt tension check [1]."

@@ -1,0 +1,213 @@
+import pytest
+
+from assistant.answer.grounding.evidence import EvidenceGate, EvidenceReport, subject_terms, value_kind
+from assistant.answer.grounding.extractive import extractive_answer
+
+GATE = EvidenceGate(min_dense_score=0.3, min_term_coverage=0.5)
+
+
+def test_value_kind_detection():
+    assert value_kind("What torque for the water inlet nuts?") == "torque"
+    assert value_kind("What tyre pressure should the haul truck run?") == "pressure"
+    assert value_kind("How much did the last bucket repair cost?") == "cost"
+    assert value_kind("What causes low oil pressure?") is None
+    assert value_kind("press 4 pump whines and loses pressure, what do I check?") is None
+    assert value_kind("Why does the belt slip?") is None
+
+
+def test_low_similarity_abstains():
+    report = GATE.assess("thermostat opening temperature", ["Valve opening temperature: 82 °C"], [0.1])
+    assert not report.ok and "similarity" in report.reason
+
+
+def test_missing_subject_terms_abstain():
+    report = GATE.assess("What is the tyre pressure of the loader?", ["Oil pressure: 2.5 bar at idle"], [0.5])
+    assert not report.ok
+    assert "tyre" in report.missing_terms
+
+
+def test_sources_that_never_name_the_subject_abstain_even_when_similar():
+    # No value or attribute asked: only the coverage check stands between this and an answer.
+    report = GATE.assess("Why does the conveyor belt slip?", ["Hydraulic pump whine: clean the suction strainer."],
+                         [0.8])
+    assert not report.ok and report.coverage == 0.0
+    assert report.reason == "the documents found do not mention 'conveyor', 'belt', 'slip'"
+
+
+def test_coverage_at_the_threshold_passes():
+    report = GATE.assess("Why does the conveyor belt slip?", ["Belt slip: tension the belt.", "Pump noise."],
+                         [0.8, 0.2])
+    assert report.ok and report.coverage == 2 / 3 and report.missing_terms == ["conveyor"]
+    half = EvidenceGate(min_dense_score=0.3, min_term_coverage=2 / 3)
+    assert half.assess("Why does the conveyor belt slip?", ["Belt slip: tension the belt."], [0.8]).ok
+    assert not EvidenceGate(0.3, 0.7).assess("Why does the conveyor belt slip?", ["Belt slip."], [0.8]).ok
+
+
+def test_value_question_needs_a_value_with_the_subject():
+    texts = ["Water inlet nuts: tighten firmly.", "Thermostat valve opening temperature 80 – 84°C"]
+    report = GATE.assess("What torque for the water inlet nuts?", texts, [0.6, 0.4])
+    assert not report.ok and "torque" in report.reason
+    texts.append("Install the water inlet with the two nuts. Torque: 5S-FE – 90 kg-cm (78 in.-lb, 8.8 N·m)")
+    report = GATE.assess("What torque for the water inlet nuts?", texts, [0.6, 0.4, 0.7])
+    assert report.ok and report.value_sources == [2]
+
+
+def test_asset_terms_can_be_ignored():
+    assert "press" not in subject_terms("press 4 pump noise", ignore={"press"})
+
+
+def test_extractive_answer_quotes_value_line_with_label():
+    sources = {1: "Thermostat > Installation\nInstall water inlet.\nTorque:\n3S-GTE – 80 kg-cm (7.8 N·m)"}
+    text = extractive_answer("water inlet torque", sources, value_kind="torque")
+    assert "7.8 N·m" in text and text.endswith("[1].")
+
+
+def test_extractive_answer_empty_without_value():
+    assert extractive_answer("tyre torque", {1: "Check the tyre for cuts."}, value_kind="torque") == ""
+
+
+def test_howto_quotes_numbered_steps_in_order():
+    from assistant.answer.grounding.extractive import is_howto, step_lines
+
+    sources = {1: "Belt\n1. Lock out the drive.\n2. Slacken the take-up.\n3. Fit the new belt.",
+               2: "Thermostat\n1. Drain engine coolant.\n2. Remove the water inlet.\n3. Remove the thermostat."}
+    assert is_howto("How do I remove the thermostat?")
+    steps = step_lines("How do I remove the thermostat?", sources)
+    assert [n for _, n in steps] == [2, 2, 2]
+    assert steps[0][0] == "1. Drain engine coolant."
+
+
+def test_quantity_claims_need_the_same_unit():
+    from assistant.answer.grounding.citations import support
+
+    assert support("The charge is 1.0 kg.", "Work order priority 1, charge checked") == 0.0
+    assert support("The charge is 1.0 kg.", "Refrigerant charge 1 kg") > 0.5
+
+
+def test_steps_keep_wrapped_lines_and_span_a_split_section():
+    from assistant.answer.grounding.extractive import step_lines
+
+    sources = {1: "Belt > 5.2 Adjust tracking\n1. Run the belt and mark the\n   belt edge at the head.\n2. Lock out.",
+               2: "Lock-out\n1. Switch off.\n2. Fit padlock.",
+               3: "Belt > 5.2 Adjust tracking\n3. Tighten the lock nuts to 110 N·m.\n4. Verify."}
+    steps = step_lines("How do I adjust the belt tracking?", sources, sections={1: [1, 3]})
+    assert steps[0] == ("1. Run the belt and mark the belt edge at the head.", 1)
+    assert [n for _, n in steps] == [1, 1, 3, 3] and "110 N·m" in steps[2][0]
+
+
+def test_section_index_returns_siblings_in_document_order():
+    from assistant.answer.scope import SectionIndex
+    from ingest.types import Chunk
+
+    chunks = [Chunk(chunk_id=str(i), text=f"part {i}", source="m.md", doc_type="manual",
+                    section="5.2 Adjust" if i != 1 else "1.4 Lock-out") for i in range(4)]
+    index = SectionIndex(lambda: chunks)
+    assert [c.chunk_id for c in index.siblings(chunks[2])] == ["0", "2", "3"]
+
+
+def test_quoted_value_follows_the_named_model_and_minimum():
+    from assistant.answer.grounding.extractive import extractive_lines
+
+    src = {1: "Compression check\nInstall the water inlet with the two nuts.\nTorque:\n3S-GTE – 80 kg-cm (7.8 N·m)\n"
+              "5S-FE – 90 kg-cm (8.8 N·m)"}
+    best = extractive_lines("What torque do the water inlet nuts get on the 5S-FE engine?", src,
+                            value_kind="torque", max_lines=1)
+    assert "8.8 N·m" in best[0][0]
+    src = {1: "Compression\nCompression pressure:\n5S-FE – 12.5 kg/cm² or more\nMinimum pressure:\n5S-FE – 10.0 kg/cm²"}
+    best = extractive_lines("What is the minimum compression pressure for a 5S-FE?", src, value_kind="pressure",
+                            max_lines=1)
+    assert "10.0" in best[0][0]
+
+
+class TestGateReports:
+    """Each decision of the gate, with the exact reason a technician reads."""
+
+    def test_no_sources(self):
+        assert GATE.assess("Why does the belt slip?", [], []) == EvidenceReport(False, "no source matched the question")
+
+    def test_a_passing_report_carries_the_question_and_scores(self):
+        report = GATE.assess("Why does the belt slip?", ["Belt slip: tension the belt."], [0.8])
+        assert report == EvidenceReport(True, question="Why does the belt slip?", best_dense=0.8, coverage=1.0)
+
+    def test_no_dense_scores_count_as_zero_similarity(self):
+        report = GATE.assess("Why does the belt slip?", ["Belt slip: tension the belt."], [])
+        assert report.ok is False and report.reason == "best source similarity 0.00 is below 0.30"
+
+    def test_similarity_at_the_threshold_passes(self):
+        assert GATE.assess("Why does the belt slip?", ["Belt slip: tension the belt."], [0.3]).ok
+
+    def test_a_question_without_subject_words_is_fully_covered(self):
+        assert GATE.assess("What is it?", ["Belt slip."], [0.5]).coverage == 1.0
+
+    def test_ignored_asset_words_are_not_subject_words(self):
+        report = GATE.assess("Why does press 4 whine?", ["Whine: check the pump bearing."], [0.8],
+                             ignore_terms={"press"})
+        assert report.ok and report.coverage == 1.0 and report.missing_terms == []
+
+    def test_missing_words_are_the_question_s_own_once_each(self):
+        report = GATE.assess("Why does the Conveyor belt slip on belt 3?", ["Pump noise."], [0.8])
+        assert report.ok is False and report.missing_terms == ["conveyor", "belt", "slip"]
+
+
+class TestCodes:
+    def test_every_absent_code_is_named(self):
+        report = GATE.assess("What do alarms E-999 and E-998 mean?", ["Alarm E-204: pump pressure low."], [0.8])
+        assert report.ok is False and report.reason == "no source mentions E-999, E-998"
+
+    @pytest.mark.parametrize("asked,written", [("E-204", "E-204"), ("e-204", "E-204"), ("E204", "E-204"),
+                                               ("E-204", "E204")])
+    def test_codes_match_across_case_and_dashes(self, asked, written):
+        report = GATE.assess(f"What does alarm {asked} mean for the pump?", [f"Alarm {written}: pump pressure low."],
+                             [0.8])
+        assert report.reason != f"no source mentions {asked}"
+
+    def test_an_asset_id_passed_as_ignored_need_not_be_in_the_sources(self):
+        report = GATE.assess("Why does PRESS-04 whine?", ["Whine: check the pump bearing."], [0.8],
+                             ignore_terms={"press-04"})
+        assert report.ok
+        assert not GATE.assess("Why does PRESS-04 whine?", ["Whine: check the pump bearing."], [0.8]).ok
+
+
+class TestValueBinding:
+    def test_reason_names_the_kind_and_the_subject(self):
+        report = GATE.assess("What torque for the water inlet nuts?", ["Water inlet nuts: tighten firmly."], [0.8])
+        assert report.ok is False and report.value_kind == "torque"
+        assert report.reason == "no source states the torque of water inlet nuts"
+
+    def test_a_value_question_without_a_subject(self):
+        report = GATE.assess("What torque?", ["Check the bolts."], [0.8])
+        assert report.reason == "no source states the torque of this item"
+
+    def test_ignored_words_are_not_needed_next_to_the_value(self):
+        question, texts = "What torque for the press bolts?", ["Bolts: torque 45 Nm"]
+        assert GATE.assess(question, texts, [0.8], ignore_terms={"press"}).value_sources == [0]
+        assert GATE.assess(question, texts, [0.8]).reason == "no source states the torque of press bolts"
+
+    def test_a_number_the_sources_never_mention_is_a_condition_not_a_subject(self):
+        # "3000" is left out of the binding; "rpm" (no digit) must still sit next to the value
+        assert GATE.assess("What torque for the bolts at 3000?", ["Bolts: torque 45 Nm"], [0.8]).ok
+        report = GATE.assess("What torque for the bolts at 3000 rpm?", ["Bolts: torque 45 Nm"], [0.8])
+        assert report.reason == "no source states the torque of bolts rpm"
+
+    def test_a_model_code_the_sources_mention_must_be_next_to_the_value(self):
+        texts = ["Bolts: torque 45 Nm", "5S-FE engine overview"]
+        report = GATE.assess("What torque for the 5S-FE bolts?", texts, [0.8, 0.5])
+        assert report.ok is False and report.value_sources == []
+        assert GATE.assess("What torque for the 5S-FE bolts?", ["5S-FE bolts: torque 45 Nm"], [0.8]).ok
+
+
+class TestFocusBinding:
+    def test_who_made_it_needs_a_maker_next_to_the_subject(self):
+        ok = GATE.assess("Who manufactured the hydraulic pump?", ["Hydraulic pump\nManufacturer: Bosch Rexroth"], [0.8])
+        assert ok.ok
+        report = GATE.assess("Who made the hydraulic pump?", ["Hydraulic pump\nRated flow 40 l/min"], [0.8])
+        assert report.ok is False and report.reason == "no source names the manufacturer for hydraulic pump"
+
+    def test_the_question_s_own_maker_word_is_the_attribute_not_the_subject(self):
+        # "supplied" stems to 'suppli', which only prefixes the focus 'supplier'
+        assert GATE.assess("Who supplied the pump?", ["Pump\nSupplier: Bosch Rexroth"], [0.8]).ok
+
+    def test_which_attribute_is_named_in_the_reason(self):
+        report = GATE.assess("Which refrigerant is in the spindle chiller?",
+                             ["Spindle chiller: oil VG 32.", "Refrigerant handling rules."], [0.8, 0.4])
+        assert report.ok is False and report.reason == "no source names the refrigerant for spindle chiller"

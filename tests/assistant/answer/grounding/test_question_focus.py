@@ -1,0 +1,165 @@
+import pytest
+
+from assistant.answer.grounding.evidence import EvidenceGate
+from assistant.answer.grounding.question_focus import bound_sources, focus_terms, passages, subject_terms, value_kind, value_pattern
+
+GATE = EvidenceGate(min_dense_score=0.3, min_term_coverage=0.5)
+
+
+def test_earliest_value_word_names_the_kind():
+    assert value_kind("What is the part number of the minimum pressure valve?") == "part_number"
+    assert value_kind("What pressure does the part number 12 valve hold?") == "pressure"
+
+
+def test_kind_subject_keeps_other_value_words():
+    assert subject_terms("part number of the minimum pressure valve", kind="part_number") == ["pressur", "valv"]
+
+
+def test_compound_question_subject_is_the_value_clause():
+    q = "How heavy is the take-up weight on the tail pulley and how do I secure it before work"
+    assert "secur" not in subject_terms(q, kind="amount")
+
+
+def test_value_of_another_item_on_the_same_page_is_not_evidence():
+    page = ("Compressor service\nParts: oil filter P/N 5512-20, separator P/N 5512-40.\n"
+            "The minimum pressure valve keeps 4 bar in the separator tank.")
+    report = GATE.assess("What is the part number of the minimum pressure valve?", [page], [0.6])
+    assert not report.ok and "part number" in report.reason
+    page += "\nMinimum pressure valve kit: P/N 5512-77."
+    report = GATE.assess("What is the part number of the minimum pressure valve?", [page], [0.6])
+    assert report.ok and report.value_sources == [0]
+
+
+def test_value_line_takes_subject_from_heading_and_lines_above():
+    text = "Thermostat > Installation\nInstall the water inlet with two nuts.\nTorque:\n90 kg-cm (8.8 N·m)"
+    assert bound_sources([text], ["water", "inlet", "nut"], pattern=value_pattern("torque")) == [0]
+    assert passages(text)[3] == ("90 kg-cm (8.8 N·m)", "Thermostat > Installation Install the water inlet with two nuts. Torque: 90 kg-cm (8.8 N·m)")
+
+
+def test_focus_words():
+    assert focus_terms("Which refrigerant is in the spindle chiller?") == ("refrigerant",)
+    assert "manufactur" in focus_terms("Who manufactured the hydraulic pump?")
+    assert focus_terms("What hearing protection rule applies at the press?") == ()
+    assert focus_terms("What does S-14 mean?") == ()
+    assert focus_terms("What torque for the nuts?") == ()
+
+
+def test_attribute_never_named_near_the_subject_declines():
+    texts = ["Spindle chiller: clean the condenser monthly. Chiller oil ISO VG 10 spindle oil.",
+             "Refrigerant dryer on the compressor: check the drain."]
+    report = GATE.assess("Which refrigerant is in the spindle chiller?", texts, [0.6, 0.4])
+    assert not report.ok and "refrigerant" in report.reason
+    texts.append("Spindle chiller refrigerant: R-134a, 0.4 kg.")
+    assert GATE.assess("Which refrigerant is in the spindle chiller?", texts, [0.6, 0.4, 0.5]).ok
+
+
+def test_who_made_needs_a_maker():
+    texts = ["Hydraulic pump: check noise. Technician R. Patel replaced the pump seal."]
+    assert not GATE.assess("Who manufactured the hydraulic pump?", texts, [0.6]).ok
+    texts.append("Hydraulic pump: axial piston pump, manufacturer Rexroth A10VSO.")
+    assert GATE.assess("Who manufactured the hydraulic pump?", texts, [0.6, 0.5]).ok
+
+
+def test_value_words_naming_a_part_or_a_howto_ask_no_value():
+    assert value_kind("Putting the oil pressure switch back in - what do I put on the threads?") is None
+    assert value_kind("How do I check engine oil pressure?") is None
+    assert value_kind("Engine keeps running hot. Can I pull the thermostat?") is None
+    assert value_kind("What is the oil pressure at idle?") == "pressure"
+
+
+def test_asked_noun():
+    from assistant.answer.grounding.question_focus import asked_noun
+
+    assert asked_noun("How long is the warranty on the water inlet nuts?") == "warranty"
+
+
+class TestValueKind:
+    def test_a_symptom_at_the_very_start_is_not_the_value_asked(self):
+        assert value_kind("Low pressure after the pump: what torque for the bolts?") == "torque"
+
+    def test_a_later_mention_of_the_same_word_can_ask_for_it(self):
+        assert value_kind("Low pressure was fixed; what pressure should the pump run at?") == "pressure"
+
+    def test_how_much_with_a_skipped_cost_word_still_asks_for_a_cost(self):
+        assert value_kind("How much did the high cost pump repair come to?") == "cost"
+
+    def test_labelled_values_without_a_unit(self):
+        assert value_pattern("temperature").search("supply_temperature peaked at 45")
+        assert value_pattern("pressure").search("Pressure: 12")
+        assert value_pattern("pressure").search("Pressure relief valve.") is None
+
+
+class TestSubjectTerms:
+    def test_a_two_word_value_clause_is_the_subject(self):
+        for q in ("What is the torque of the water pump, and how do I secure it?",
+                  "What is the torque of the water pump; how do I secure it?"):
+            assert subject_terms(q, kind="torque") == ["water", "pump"], q
+
+    def test_the_clause_asking_for_the_value_wins_wherever_it_stands(self):
+        q = "Which bolts hold the cover, and what torque do the water pump bolts need?"
+        assert subject_terms(q, kind="torque") == ["water", "pump", "bolt"]
+
+    def test_dates_and_years_are_not_subjects(self):
+        from assistant.answer.grounding.question_focus import _DATE_WORDS
+
+        assert subject_terms(" ".join(sorted(_DATE_WORDS))) == []
+        assert subject_terms("pump failures in 2019 at 3000 rpm") == ["pump", "fail", "3000"]
+
+
+class TestAskedNoun:
+    def test_the_noun_asked_about(self):
+        from assistant.answer.grounding.question_focus import asked_noun
+
+        assert asked_noun("How long is the warranty on the pump?") == "warranty"
+        assert asked_noun("What is it?") is None  # a stop word names nothing
+        assert asked_noun("Replace the strainer.") is None
+
+
+class TestFocusTerms:
+    def test_symptom_questions_have_no_focus(self):
+        assert focus_terms("Which bearing is the reason for the noise?") == ()
+
+    def test_generic_nouns_are_not_attributes(self):
+        assert focus_terms("Which part is worn?") == ()
+
+    def test_a_hyphenated_attribute_keeps_its_first_stem(self):
+        assert focus_terms("Which lock-out is used on press 4?") == ("lock",)
+
+
+class TestPassages:
+    def test_each_line_with_two_before_and_the_heading(self):
+        text = "Pump\n\nline two\nline three\nline four\nline five"
+        assert passages(text) == [
+            ("Pump", "Pump"),
+            ("line two", "Pump line two"),
+            ("line three", "Pump line two line three"),
+            ("line four", "Pump line two line three line four"),
+            ("line five", "Pump line three line four line five"),
+        ]
+
+    def test_empty_text(self):
+        assert passages("") == [] and passages("\n \n") == []
+
+
+class TestBoundSources:
+    TORQUE = value_pattern("torque")
+
+    @pytest.mark.parametrize("present,bound", [(0, False), (1, False), (2, True), (3, True)])
+    def test_three_terms_need_two(self, present, bound):
+        words = ["water", "inlet", "nut"][:present]
+        text = " ".join(words) + " torque 8.8 N·m"
+        assert (bound_sources([text], ["water", "inlet", "nut"], pattern=self.TORQUE) == [0]) is bound
+
+    @pytest.mark.parametrize("present,bound", [(2, False), (3, True)])
+    def test_four_terms_need_three(self, present, bound):
+        terms = ["main", "water", "inlet", "nut"]
+        text = " ".join(terms[:present]) + " torque 8.8 N·m"
+        assert (bound_sources([text], terms, pattern=self.TORQUE) == [0]) is bound
+
+    def test_two_terms_need_both(self):
+        assert bound_sources(["inlet torque 8.8 N·m"], ["water", "inlet"], pattern=self.TORQUE) == []
+        assert bound_sources(["water inlet torque 8.8 N·m"], ["water", "inlet"], pattern=self.TORQUE) == [0]
+
+    def test_the_value_may_sit_below_a_line_without_one(self):
+        texts = ["Check the belt.", "Water inlet\nFit the nuts.\nTorque: 8.8 N·m"]
+        assert bound_sources(texts, ["water", "inlet"], pattern=self.TORQUE) == [1]

@@ -1,0 +1,139 @@
+"""HistoryAnswerer: figures computed from the rows, citations in marker order, honest no-match."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.history.answer import HistoryAnswerer, HistoryQueryParser
+from tests.assistant.history.test_query import REGISTRY, TODAY
+from tests.assistant.history.test_store import make_store, wo
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = make_store(tmp_path)
+    rows = [
+        wo("WO100", "2019-03-02", failure_description="Sensor Failure", failure_mode="Temperature Sensor Failure",
+           duration_hours=3.0),
+        wo("WO101", "2018-07-10", description="Chilled water sensor failed; replaced", duration_hours=2.0),
+        wo("WO102", "2019-01-15", description="Condenser plugged, tubes cleaned", duration_hours=5.0, cost=400.0),
+        wo("WO103", "2019-02-01", description="Condenser plugging, brushed tubes", duration_hours=4.0, cost=300.0),
+        wo("WO200", "2019-04-01", asset="CWC04013", name="Chiller 13", description="Condenser plugged"),
+        wo("WO201", "2017-04-01", asset="CWC04001", name="Chiller 1", description="Condenser complete plugging"),
+        wo("WO202", "2018-04-01", asset="CWC04001", name="Chiller 1", description="condenser plugging again"),
+        wo("WO203", "2019-09-01", asset="CWC04001", name="Chiller 1", description="Condenser plugged"),
+    ]
+    store.replace_source("/d/wo.csv", rows)
+    # The same order exported twice with a different id spelling must be counted once.
+    store.replace_source("/d/wo_copy.json", [wo("wo-100", "2019-03-02", source="/d/wo_copy.json",
+                                                 description="Sensor failure (copy)")])
+    return store
+
+
+def ask(store, question, asset=None):
+    query = HistoryQueryParser(REGISTRY, store=store, today=TODAY).parse(question, asset=asset)
+    assert query is not None, question
+    return HistoryAnswerer(store, max_cited=3).answer(query)
+
+
+def markers(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\[(\d+)\]", text)]
+
+
+def assert_citations_valid(result):
+    assert [c.n for c in result.citations] == list(range(1, len(result.citations) + 1))
+    assert set(markers(result.text)) <= {c.n for c in result.citations}
+    assert [c.record_id for c in result.citations] == [r.record_id for r in result.rows]
+
+
+class TestAnswers:
+    def test_latest_sensor_failure(self, store):
+        result = ask(store, "When did Chiller 7 last have a sensor failure?")
+        assert result.rows[0].record_id == "WO100" and result.total == 2  # WO100 deduped with wo-100
+        assert "WO100 on 2019-03-02" in result.text and "[1]" in result.text
+        assert result.citations[0].excerpt == "work order WO100"
+        assert_citations_valid(result)
+
+    def test_first(self, store):
+        result = ask(store, "When was the first sensor failure on chiller 7?")
+        assert result.rows[0].record_id == "WO101" and "2018-07-10" in result.text
+
+    def test_count_cites_all_rows_when_few(self, store):
+        result = ask(store, "How many times did chiller 7 have condenser plugging?")
+        assert result.figure == 2 and "had 2 work orders" in result.text
+        assert [c.record_id for c in result.citations] == ["WO103", "WO102"]
+        assert "All counted: [1] [2]" in result.text
+        assert_citations_valid(result)
+
+    def test_count_over_limit_cites_first_n_and_total(self, store):
+        result = ask(store, "How many condenser plugging work orders were there?")
+        assert result.figure == 6 and len(result.citations) == 3
+        assert "The 3 most recent of 6" in result.text
+        assert_citations_valid(result)
+
+    def test_count_with_date_range(self, store):
+        assert ask(store, "how many condenser plugging work orders did chiller 1 have since 2018?").figure == 2
+
+    def test_a_year_counts_its_first_and_last_day(self, tmp_path):
+        store = make_store(tmp_path)
+        store.replace_source("/d/wo.csv", [wo(f"W{i}", day, description="condenser plugged") for i, day in
+                                           enumerate(["2018-12-31", "2019-01-01", "2019-12-31", "2020-01-01"])])
+        result = ask(store, "How many condenser plugging work orders did chiller 7 have in 2019?")
+        assert result.figure == 2 and [r.record_id for r in result.rows] == ["W2", "W1"]
+
+    def test_rank(self, store):
+        result = ask(store, "Which chiller had the most condenser plugging work orders?")
+        assert result.ranking == [("Chiller 1 (CWC04001)", 3), ("Chiller 7 (CWC04007)", 2), ("Chiller 13 (CWC04013)", 1)]
+        assert result.text.startswith("Chiller 1 (CWC04001) had the most work orders matching 'condenser plugging': 3 [1].")
+        assert [c.record_id for c in result.citations] == ["WO203", "WO103", "WO200"]
+        assert_citations_valid(result)
+
+    def test_total_downtime_and_cost(self, store):
+        result = ask(store, "total downtime for condenser plugging on chiller 7")
+        assert result.figure == 9.0 and "9 h over 2 work orders" in result.text
+        assert ask(store, "total cost of condenser plugging on chiller 7 in 2019").figure == 700.0
+
+    def test_list(self, store):
+        result = ask(store, "list the work orders for chiller 1")
+        assert result.total == 3 and result.text.count("\n- ") == 3
+        assert_citations_valid(result)
+
+    def test_no_match_says_what_was_searched(self, store):
+        result = ask(store, "How many times did chiller 13 have a refrigerant leak in 2019?")
+        assert result.total == 0 and result.citations == [] and result.figure == 0
+        assert "no work orders" in result.text
+        assert "Chiller 13" in result.text and "refrigerant leak" in result.text and "2019" in result.text
+
+    def test_no_match_is_not_answered(self, store):
+        assert not ask(store, "how many refrigerant leaks did chiller 13 have?").answered
+        assert ask(store, "how many condenser plugging work orders did chiller 13 have?").answered
+
+    def test_total_cost_not_recorded_is_not_answered(self, store):
+        result = ask(store, "total cost of condenser plugging on chiller 1")
+        assert not result.answered and "none records a cost" in result.text
+
+    def test_citation_converts_to_chain_citation(self, store):
+        citation = ask(store, "When did Chiller 7 last have a sensor failure?").citations[0].to_citation()
+        assert citation.doc_type == "work_order" and citation.record_id == "WO100" and citation.cited
+        assert citation.label == "wo.csv · WO100"
+
+
+class TestExtras:
+    def test_rank_by_failure_code_skips_rows_without_one(self, tmp_path):
+        store = make_store(tmp_path)
+        store.replace_source("/d/wo.csv", [wo("W1", "2020-01-01", failure_code="STP"),
+                                           wo("W2", "2020-02-01", failure_code="STP"),
+                                           wo("W3", "2020-03-01", failure_code="MIS"), wo("W4", "2020-04-01"),
+                                           wo("W5", "2020-04-01"), wo("W6", "2020-04-01")])
+        result = ask(store, "Which failure code comes up most often on chiller 7?")
+        assert result.ranking == [("STP", 2), ("MIS", 1)] and "is STP: 2" in result.text
+
+    def test_downtime_from_unmapped_column_and_technician(self, tmp_path):
+        store = make_store(tmp_path)
+        store.replace_source("/d/wo.csv", [
+            wo("W1", "2020-01-01", description="oil cooler cleaned", extra={"downtime_h": "1.5", "technician": "A. Costa"}),
+            wo("W2", "2020-02-01", description="oil cooler cleaned", extra={"downtime_h": "2", "technician": "S. Novak"})])
+        assert ask(store, "total downtime of chiller 7 in 2020").figure == 3.5
+        assert "done by S. Novak" in ask(store, "Who did the last oil cooler cleaning on chiller 7?").text
