@@ -15,6 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from assistant.prompts import PROMPT_VERSION
+
 
 class IngestSettings(BaseModel):
     chunk_tokens: int = Field(
@@ -94,6 +96,9 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant (Cormack et al. 2009 default).")
     dense_weight: float = Field(1.0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, description="Weight of the BM25 ranking in fusion.")
+    answer_section_chunks: int = Field(
+        4, ge=1, description="Most chunks of one manual section an answer quotes as a whole how-to procedure.",
+    )
     section_chunks: int = Field(
         12, description="Most chunks of one manual section a /procedure reads whole (a long procedure or "
         "lock-out list split over chunks keeps every step).",
@@ -123,8 +128,15 @@ class AnswerSettings(BaseModel):
         250, ge=100, description="Characters of each source given to the LLM (the passages best matching the "
         "question are kept); the prompt length, hence the time to first token, grows with it.",
     )
-    max_history_turns: int = Field(4, description="Conversation turns used to condense follow-ups.")
-    prompt_version: str = Field("answer-v2", description="Recorded with every answer for audits.")
+    conversation_turns: int = Field(
+        4, ge=1, description="Question/answer turns a chat keeps for follow-ups: the machine the latest of them "
+        "named is assumed, and a short or pronoun follow-up is searched with the last question.",
+    )
+    prompt_turns: int = Field(
+        2, ge=0, description="Earlier turns the model reads with the question (at most `conversation_turns`); "
+        "each adds prompt length, hence time to the first token.",
+    )
+    prompt_version: str = Field(PROMPT_VERSION, description="Recorded with every answer for audits.")
 
 
 class LLMSettings(BaseModel):

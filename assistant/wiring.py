@@ -171,30 +171,35 @@ class Container:
     @cached_property
     def chain(self):
         from assistant.answer.chain import AnswerChain
+        from assistant.answer.compose import AnswerComposer
+        from assistant.answer.generate import SourcedGenerator
         from assistant.answer.grounding.citations import CitationChecker
         from assistant.answer.grounding.evidence import EvidenceGate
+        from assistant.answer.rag import EvidenceCheck, RagAnswerer
+        from assistant.answer.routes import SensorRoute, WorkOrderRoute
+        from assistant.answer.scope import QuestionScope, ScopedRetriever, SectionIndex
         from assistant.history.answer import HistoryAnswerer, HistoryQueryParser
-        from assistant.answer.scope import SectionIndex
         from assistant.sensors import SensorAnswerer
 
-        a, r = self.settings.answer, self.settings.retrieval
-        return AnswerChain(
-            self.retriever, self.generator, gate=EvidenceGate(a.min_dense_score, a.min_term_coverage),
-            checker=CitationChecker(a.support_threshold, drop_unsupported=True), registry=self.registry,
-            history=(HistoryQueryParser(self.registry, store=self.work_orders), HistoryAnswerer(self.work_orders)),
-            sensors=SensorAnswerer(self.store.chunks, registry=self.registry),  # reads the live index version
-            sections=SectionIndex(self.store.chunks),
-            k=r.k, candidates=r.candidates, rrf_k=r.rrf_k, max_history_turns=a.max_history_turns,
-            max_tokens=self.settings.llm.max_tokens, quote_lines=a.quote_lines, paraphrase_score=a.paraphrase_score,
-            source_chars=a.source_chars,
-            prompt_version=a.prompt_version,
+        a, r, registry = self.settings.answer, self.settings.retrieval, self.registry
+        rag = RagAnswerer(
+            ScopedRetriever(self.retriever, candidates=r.candidates, rrf_k=r.rrf_k, registry=registry),
+            EvidenceCheck(EvidenceGate(a.min_dense_score, a.min_term_coverage), self.retriever, registry,
+                          paraphrase_score=a.paraphrase_score),
+            SourcedGenerator(self.generator, max_tokens=self.settings.llm.max_tokens, source_chars=a.source_chars,
+                             prompt_turns=a.prompt_turns),
+            AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines),
+            registry=registry, sections=SectionIndex(self.store.chunks, max_chunks=r.answer_section_chunks), k=r.k,
         )
+        routes = [WorkOrderRoute(HistoryQueryParser(registry, store=self.work_orders), HistoryAnswerer(self.work_orders)),
+                  SensorRoute(SensorAnswerer(self.store.chunks, registry=registry))]  # reads the live index version
+        return AnswerChain(QuestionScope(registry, conversation_turns=a.conversation_turns), routes, rag,
+                           prompt_version=a.prompt_version)
 
     @cached_property
     def procedures(self):
-        from assistant.procedures.builder import ProcedureBuilder
-
         from assistant.answer.scope import SectionIndex
+        from assistant.procedures.builder import ProcedureBuilder
 
         # whole sections: a procedure or a lock-out list split over chunks keeps every step
         sections = SectionIndex(self.store.chunks, max_chunks=self.settings.retrieval.section_chunks)

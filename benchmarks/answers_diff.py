@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import os
 import subprocess
@@ -67,11 +68,13 @@ def ingest(inputs: list[str], data_dir: Path) -> None:
 def record(chain, generator, item: dict) -> dict:
     generator.calls.clear()
     asset = item.get("asset")
-    history = item.get("history") or []
+    # earlier turns: ``conversation=`` since the restructure, ``history=`` before it
+    turns = {"conversation" if "conversation" in inspect.signature(chain.answer).parameters else "history":
+             item.get("history") or []}
     # chunk ids hash the absolute path: name the chunk by file name and text so checkouts compare
     top5 = [f"{Path(s.chunk.source).name}|{s.chunk.content_hash[:10]}"
-            for s in chain.retrieve(item["question"], asset=asset, history=history, k=5)]
-    answer = chain.answer(item["question"], asset=asset, history=history)
+            for s in chain.retrieve(item["question"], asset=asset, k=5, **turns)]
+    answer = chain.answer(item["question"], asset=asset, **turns)
     prompts = [hashlib.sha256(json.dumps([[m.role, m.content] for m in c["messages"]]).encode()).hexdigest()[:12]
                for c in generator.calls]
     return {

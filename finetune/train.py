@@ -66,7 +66,7 @@ def messages_for(ex: Example) -> list[dict[str, str]]:
 
     sources = format_sources([s["label"] for s in ex.sources], [s["text"] for s in ex.sources])
     return [{"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": USER_TEMPLATE.format(sources=sources, history="", question=ex.question)}]
+            {"role": "user", "content": USER_TEMPLATE.format(sources=sources, conversation="", question=ex.question)}]
 
 
 def encode(tok: Any, ex: Example, max_length: int) -> dict[str, list[int]] | None:

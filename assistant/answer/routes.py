@@ -1,44 +1,59 @@
 """Structured routes the answer chain tries before retrieval (work-order history, sensor figures),
 and the whole-procedure expansion of how-to answers.
 
-Each returns ``(text, citations)`` or None; None lets retrieval and the evidence gate decide
+Each route returns ``(text, citations)`` or None; None lets retrieval and the evidence gate decide
 (a count of zero or a figure that is not recorded is not stated as fact).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Callable
 
 from assistant.answer.grounding.extractive import best_step_source
+from assistant.answer.protocols import RouteResult, Sections
+from assistant.history.answer import HistoryAnswerer
+from assistant.history.query import HistoryQueryParser
 from assistant.prompts import sanitize
+from assistant.sensors import SensorAnswerer
 from assistant.types import Citation
 from index.types import ScoredChunk
 
 
-def history_route(history: Any, query: str, assets: list[str]) -> tuple[str, list[Citation]] | None:
+class WorkOrderRoute:
     """Counting / latest / ranking / listing questions over the work-order table."""
-    if history is None:
-        return None
-    parser, answerer = history
-    parsed = parser.parse(query, asset=assets[0] if len(assets) == 1 else None)
-    if parsed is None:
-        return None
-    result = answerer.answer(parsed)
-    if not getattr(result, "answered", True):
-        return None
-    return result.text, [c.to_citation() for c in result.citations]
+
+    name = "history"  # the route name audits and evaluation reports already use
+
+    def __init__(self, parser: HistoryQueryParser, answerer: HistoryAnswerer) -> None:
+        self.parser = parser
+        self.answerer = answerer
+
+    def answer(self, query: str, assets: list[str]) -> RouteResult | None:
+        parsed = self.parser.parse(query, asset=assets[0] if len(assets) == 1 else None)
+        if parsed is None:
+            return None
+        result = self.answerer.answer(parsed)
+        if not result.answered:
+            return None
+        return result.text, [c.to_citation() for c in result.citations]
 
 
-def sensor_route(sensors: Any, query: str, assets: list[str]) -> tuple[str, list[Citation]] | None:
+class SensorRoute:
     """Highest / lowest / mean / limit-crossing figures read from the sensor summaries."""
-    if sensors is None:
-        return None
-    result = sensors.answer(query, assets)
-    return None if result is None else (result.text, result.citations)
+
+    name = "sensor"
+
+    def __init__(self, sensors: SensorAnswerer) -> None:
+        self.sensors = sensors
+
+    def answer(self, query: str, assets: list[str]) -> RouteResult | None:
+        result = self.sensors.answer(query, assets)
+        return None if result is None else (result.text, result.citations)
 
 
-def whole_procedure(query: str, hits: list[Any], citations: list[Citation], sources: dict[int, str],
-                    sections: Any, make_citation: Any) -> dict[int, list[int]] | None:
+def whole_procedure(query: str, hits: list[ScoredChunk], citations: list[Citation], sources: dict[int, str],
+                    sections: Sections | None,
+                    make_citation: Callable[[int, ScoredChunk], Citation]) -> dict[int, list[int]] | None:
     """The best procedure's section, all its chunks in document order, as source numbers.
 
     Chunks of the section that retrieval did not return are appended to ``citations`` and

@@ -1,4 +1,5 @@
-"""Retrieval as the answer chain uses it: follow-up condensing, asset scoping, diversity.
+"""Scope: which machine a question is about, what a follow-up stands for, and retrieval scoped
+to that machine (with doc-type diversity).
 
 Asset scoping: when a question concerns one asset, chunks tagged with *another* asset are
 dropped, while untagged chunks (generic manuals, catalogues) stay eligible. The asset-filtered
@@ -9,13 +10,15 @@ asset-specific evidence leads without hiding general documents.
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from typing import Callable, Sequence
 
 from assistant.answer.grounding.evidence import codes
+from assistant.answer.protocols import Assets, Search
 from assistant.textutil import content_terms, normalise_space, strip_mentions
 from assistant.types import ChatMessage
 from index.fusion import Fusion, FusingRetriever, FusionMode
 from index.types import Filters, ScoredChunk
+from ingest.types import Chunk
 
 _FOLLOWUP_RE = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|there|then|one)\b", re.I)
 
@@ -36,10 +39,36 @@ def condense(question: str, history: Sequence[ChatMessage], max_turns: int) -> s
     return question
 
 
+class QuestionScope:
+    """The assets a question is about and the standalone query a follow-up stands for."""
+
+    def __init__(self, registry: Assets | None, *, conversation_turns: int) -> None:
+        self.registry = registry
+        self.conversation_turns = conversation_turns
+
+    def condense(self, question: str, conversation: Sequence[ChatMessage]) -> str:
+        return condense(question, conversation, self.conversation_turns)
+
+    def assets(self, question: str, asset: str | None, conversation: Sequence[ChatMessage] = ()) -> list[str]:
+        """The selected asset, else those the question names, else those the last question naming
+        one did ("and its filter?" after "how do I bleed press 4")."""
+        if asset:
+            return [asset]
+        if self.registry is None:
+            return []
+        found = list(self.registry.resolve(question))
+        if not found:
+            for msg in reversed([m for m in conversation if m.role == "user"]):
+                found = list(self.registry.resolve(msg.content))
+                if found:
+                    break
+        return found
+
+
 class ScopedRetriever:
     """Wrap a hybrid retriever with asset scoping and doc-type diversity."""
 
-    def __init__(self, retriever: Any, *, candidates: int, rrf_k: int, registry: Any = None) -> None:
+    def __init__(self, retriever: Search, *, candidates: int, rrf_k: int, registry: Assets | None) -> None:
         self.retriever = retriever
         self.candidates = candidates
         self.rrf_k = rrf_k
@@ -120,13 +149,13 @@ class SectionIndex:
     """All chunks of a manual section in document order, from the live index's chunk list,
     so a procedure split over several chunks can be quoted whole."""
 
-    def __init__(self, chunks_fn: Any, max_chunks: int = 4) -> None:
+    def __init__(self, chunks_fn: Callable[[], list[Chunk]], *, max_chunks: int) -> None:
         self._chunks_fn = chunks_fn
         self._max = max_chunks
         self._key: tuple | None = None
-        self._by_section: dict[tuple[str, str], list[Any]] = {}
+        self._by_section: dict[tuple[str, str], list[Chunk]] = {}
 
-    def siblings(self, chunk: Any) -> list[Any]:
+    def siblings(self, chunk: Chunk) -> list[Chunk]:
         chunks = self._chunks_fn()
         key = (len(chunks), chunks[0].chunk_id, chunks[-1].chunk_id) if chunks else None
         if key != self._key:  # a re-ingest swapped the index: rebuild
@@ -143,7 +172,7 @@ class SectionIndex:
         return group[max(0, at - 1):max(0, at - 1) + self._max]
 
 
-def ambiguous_assets(question: str, registry: Any, hits: Sequence[ScoredChunk]) -> list[str]:
+def ambiguous_assets(question: str, registry: Assets | None, hits: Sequence[ScoredChunk]) -> list[str]:
     """Assets "the chiller" may mean, when the best sources belong to several of them.
 
     Only a definite reference ("the / my / this chiller") with no asset selected or named

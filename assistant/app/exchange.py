@@ -66,7 +66,7 @@ class ExchangeRunner:
             emit("queued", place)
 
     async def stream(self, question: str, *, asset: str | None = None,
-                     history: Sequence[Any] = ()) -> AsyncIterator[tuple[str, Any]]:
+                     conversation: Sequence[Any] = ()) -> AsyncIterator[tuple[str, Any]]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         ticket = next(self._tickets)
@@ -78,7 +78,7 @@ class ExchangeRunner:
             self._start(ticket)
             emit("started", None)
             try:
-                answer = self.chain.answer(question, asset=asset, history=list(history),
+                answer = self.chain.answer(question, asset=asset, conversation=list(conversation),
                                            on_sources=lambda cites: emit("sources", list(cites)),
                                            on_token=lambda piece: emit("token", piece))
                 self._record(answer)

@@ -16,10 +16,10 @@ class FakeAnswerChain:
         self.flags = list(flags)
         self.calls: list[dict[str, Any]] = []
 
-    def answer(self, question: str, *, asset: str | None = None, history: Sequence[Any] = (),
+    def answer(self, question: str, *, asset: str | None = None, conversation: Sequence[Any] = (),
                on_sources: Callable[[list[Citation]], None] | None = None,
                on_token: Callable[[str], None] | None = None) -> Answer:
-        self.calls.append({"question": question, "asset": asset, "history": list(history)})
+        self.calls.append({"question": question, "asset": asset, "conversation": list(conversation)})
         t0 = time.perf_counter()
         citations = [Citation(n=1, chunk_id="fake-1", source="/corpus/press.md", doc_type="manual",
                               label="press.md · Hydraulics", excerpt="Check the pump bearing for wear.",

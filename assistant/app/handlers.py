@@ -30,7 +30,6 @@ from assistant.db.users import UserInfo
 
 log = logging.getLogger(__name__)
 
-HISTORY_TURNS = 8
 COMMAND_RE = re.compile(r"^\s*/(procedure|audit|thread)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
 
 
@@ -88,7 +87,7 @@ async def answer_question(services: AppServices, user: UserInfo, question: str,
         cl.user_session.set("asset", scope.asset)
         await ui.show_machine(services.assets, scope.asset)
     # Plain dicts, not ChatMessage: Chainlit persists the session as JSON for resuming.
-    history: list[dict[str, str]] = cl.user_session.get("history") or []
+    conversation: list[dict[str, str]] = cl.user_session.get("history") or []
     head = f"_{scope.note}_\n\n" if scope.note else ""
     msg = cl.Message(content="", author="Assistant")
     sent = False
@@ -103,7 +102,7 @@ async def answer_question(services: AppServices, user: UserInfo, question: str,
         sent = True
 
     runner = services.runner
-    async for kind, value in runner.stream(question, asset=scope.asset, history=history):
+    async for kind, value in runner.stream(question, asset=scope.asset, conversation=conversation):
         if kind == "queued":
             await show(render.progress_line("queued", place=value, estimate_s=runner.estimate_s()))
         elif kind == "started":
@@ -129,7 +128,7 @@ async def answer_question(services: AppServices, user: UserInfo, question: str,
         msg.elements = panels.elements(answer.citations, answer.text)
     await show(render.answer_markdown(answer.text, answer.citations, answer.flags, answer.abstained))
     turn = [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
-    cl.user_session.set("history", (history + turn)[-HISTORY_TURNS:])
+    cl.user_session.set("history", (conversation + turn)[-2 * services.settings.answer.conversation_turns:])
     shown = record_payload(msg.id, msg.content, *asked)
     await asyncio.to_thread(_record, services, user, cl.context.session.thread_id, msg.id, answer, shown)
 

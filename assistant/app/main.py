@@ -76,7 +76,7 @@ async def _resume(thread: dict):
     settings = meta.get("chat_settings") or {}
     history = [{"role": "user" if s["type"] == "user_message" else "assistant", "content": s.get("output") or ""}
                for s in thread.get("steps", []) if s.get("type") in ("user_message", "assistant_message")]
-    cl.user_session.set("history", history[-handlers.HISTORY_TURNS:])
+    cl.user_session.set("history", history[-2 * get_services().settings.answer.conversation_turns:])
     await _set_up(meta.get("asset") or None,
                   bool(settings.get(ui.AUTOSEND, get_services().settings.app.voice_autosend)))
 

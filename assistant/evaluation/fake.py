@@ -19,7 +19,7 @@ from index.types import ScoredChunk
 class FakeAnswerChain:
     """Answers and retrievals looked up by question; unknown questions abstain / retrieve nothing.
 
-    ``calls`` records (question, asset, history) so tests can check what the runner passed.
+    ``calls`` records (question, asset, conversation) so tests can check what the runner passed.
     A question mapped to an exception instance raises it, to test error handling.
     """
 
@@ -32,13 +32,13 @@ class FakeAnswerChain:
         self.calls: list[tuple[str, str | None, list[ChatMessage]]] = []
 
     def retrieve(self, question: str, asset: str | None = None,
-                 history: Sequence[ChatMessage] = ()) -> list[ScoredChunk]:
+                 conversation: Sequence[ChatMessage] = ()) -> list[ScoredChunk]:
         return list(self.retrievals.get(question, []))
 
-    def answer(self, question: str, *, asset: str | None = None, history: Sequence[ChatMessage] = (),
+    def answer(self, question: str, *, asset: str | None = None, conversation: Sequence[ChatMessage] = (),
                on_sources: Callable[..., Any] | None = None,
                on_token: Callable[[str], Any] | None = None) -> Answer:
-        self.calls.append((question, asset, list(history)))
+        self.calls.append((question, asset, list(conversation)))
         scripted = self.answers.get(question)
         if isinstance(scripted, Exception):
             raise scripted

@@ -190,7 +190,7 @@ class EvalRunner:
         if self._chain_takes_k is None:
             # recall@10 needs 10 candidates; the chain's own k (what the LLM sees) may be smaller.
             self._chain_takes_k = "k" in inspect.signature(self.chain.retrieve).parameters
-        kwargs: dict[str, Any] = {"asset": item.asset, "history": list(item.history)}
+        kwargs: dict[str, Any] = {"asset": item.asset, "conversation": list(item.history)}
         if self._chain_takes_k:
             kwargs["k"] = k
         return list(self.chain.retrieve(item.question, **kwargs))
@@ -208,7 +208,7 @@ class EvalRunner:
             clock.setdefault("first_token", time.perf_counter())
 
         started = time.perf_counter()
-        answer = self.chain.answer(item.question, asset=item.asset, history=list(item.history),
+        answer = self.chain.answer(item.question, asset=item.asset, conversation=list(item.history),
                                    on_sources=on_sources, on_token=on_token)
         ended = time.perf_counter()
         grade_answer(item, answer, self.chunk_text, result)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer.chain import AnswerChain
+from assistant.answer.routes import SensorRoute
 from assistant.answer.grounding.evidence import EvidenceGate
 from assistant.llm.fake import FakeGenerator
 from assistant.sensors import SensorAnswerer, match_signal, parse, terms
@@ -16,6 +16,7 @@ from ingest.assets import AssetRegistry
 from ingest.tables.sensors import SensorLimit, SensorSummarizer, detect_layout
 from ingest.tables.table import read_table
 from ingest.types import Chunk
+from tests.assistant.answer.parts import build_chain
 
 TODAY = date(2026, 11, 1)
 # (time, spindle_temp, coolant_temp): weeks of 2026-09-07, 2026-09-14 and 2026-09-28 (readings in October)
@@ -159,7 +160,8 @@ def test_chain_routes_sensor_questions_without_retrieval(answerer):
         def retrieve(self, *args, **kwargs):
             raise AssertionError("the sensor route must not retrieve")
 
-    chain = AnswerChain(NoRetrieval(), FakeGenerator("unused"), gate=EvidenceGate(0.3, 0.5), sensors=answerer)
+    chain = build_chain(NoRetrieval(), FakeGenerator("unused"), gate=EvidenceGate(0.3, 0.5),
+                        routes=[SensorRoute(answerer)])
     seen, tokens = [], []
     answer = chain.answer("What was the highest spindle temperature logged on CNC-02?", asset="CNC-02",
                           on_sources=seen.extend, on_token=tokens.append)

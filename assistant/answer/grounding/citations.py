@@ -69,7 +69,7 @@ class CitationChecker:
     'Replace the strainer [1].'
     """
 
-    def __init__(self, threshold: float = 0.35, drop_unsupported: bool = False) -> None:
+    def __init__(self, threshold: float, drop_unsupported: bool = False) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError("citation support threshold must be within 0..1")
         self.threshold = threshold

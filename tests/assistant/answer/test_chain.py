@@ -9,6 +9,7 @@ from assistant.answer.grounding.evidence import EvidenceGate
 from assistant.llm.fake import FakeGenerator
 from index.types import ScoredChunk
 from ingest.types import Chunk
+from tests.assistant.answer.parts import build_chain
 
 CHUNKS = [
     Chunk("c1", "Thermostat > Installation\nInstall the water inlet with the two nuts.\nTorque:\n"
@@ -37,10 +38,16 @@ class FakeRetriever:
                 scored.append(ScoredChunk(c, float(overlap), dense_score=0.6))
         return sorted(scored, key=lambda s: -s.score)[:k]
 
+    def keyword(self, query, k, filters=None):
+        return [s for s in self.retrieve(query, k, filters) if query.lower() in s.chunk.text.lower()]
+
+    def dense_scores(self, query, chunk_ids):
+        return {cid: 0.6 for cid in chunk_ids}
+
 
 def make_chain(reply: str) -> tuple[AnswerChain, FakeGenerator]:
     gen = FakeGenerator(reply)
-    chain = AnswerChain(FakeRetriever(CHUNKS), gen, gate=EvidenceGate(0.3, 0.5), k=3)
+    chain = build_chain(FakeRetriever(CHUNKS), gen, gate=EvidenceGate(0.3, 0.5), k=3)
     return chain, gen
 
 
@@ -90,18 +97,14 @@ def test_followup_uses_previous_question_for_retrieval(history_role):
     if history_role == "message":
         from assistant.types import ChatMessage
         history = [ChatMessage(**m) for m in history]
-    answer = chain.answer("and the remedy?", history=history)
+    answer = chain.answer("and the remedy?", conversation=history)
     assert answer.standalone_query.startswith(prev)
     assert not answer.abstained
 
 
 def test_word_the_corpus_never_mentions_declines():
-    class KeywordRetriever(FakeRetriever):
-        def keyword(self, query, k, filters=None):
-            return [s for s in self.retrieve(query, k) if query.lower() in s.chunk.text.lower()]
-
     gen = FakeGenerator("The warranty is 2 years.")
-    chain = AnswerChain(KeywordRetriever(CHUNKS), gen, gate=EvidenceGate(0.3, 0.3), k=3, paraphrase_score=0.9)
+    chain = build_chain(FakeRetriever(CHUNKS), gen, gate=EvidenceGate(0.3, 0.3), k=3, paraphrase_score=0.9)
     answer = chain.answer("How long is the warranty on the water inlet nuts?")
     assert answer.abstained and "warranty" in answer.text
     assert gen.calls == []
@@ -164,5 +167,5 @@ def test_scoped_retrieval_merges_with_the_index_fusion():
     class FakeFusingRetriever:
         fusion = Fusion(FusionMode.CONVEX, alpha=0.25)
 
-    assert ScopedRetriever(FakeFusingRetriever(), candidates=5, rrf_k=60).fusion.alpha == 0.25
-    assert ScopedRetriever(None, candidates=5, rrf_k=7).fusion == Fusion(FusionMode.RRF, rrf_k=7)
+    assert ScopedRetriever(FakeFusingRetriever(), candidates=5, rrf_k=60, registry=None).fusion.alpha == 0.25
+    assert ScopedRetriever(None, candidates=5, rrf_k=7, registry=None).fusion == Fusion(FusionMode.RRF, rrf_k=7)

@@ -101,7 +101,7 @@ def test_section_index_returns_siblings_in_document_order():
 
     chunks = [Chunk(chunk_id=str(i), text=f"part {i}", source="m.md", doc_type="manual",
                     section="5.2 Adjust" if i != 1 else "1.4 Lock-out") for i in range(4)]
-    index = SectionIndex(lambda: chunks)
+    index = SectionIndex(lambda: chunks, max_chunks=4)
     assert [c.chunk_id for c in index.siblings(chunks[2])] == ["0", "2", "3"]
 
 

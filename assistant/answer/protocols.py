@@ -1,0 +1,54 @@
+"""What the answer chain needs from its collaborators, as small Protocols (real parts and Fake* test
+parts both fit them; nothing is probed with ``getattr``)."""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence
+
+from assistant.types import Citation
+from index.types import Filters, ScoredChunk
+from ingest.types import Chunk
+
+RouteResult = tuple[str, list[Citation]]  # the answer text and the sources it cites
+
+
+class Route(Protocol):
+    """A structured route tried before retrieval (work-order counts, sensor figures). ``None`` lets
+    retrieval and the evidence gate decide: a count of zero is not stated as fact."""
+
+    name: str  # recorded as Answer.route
+
+    def answer(self, query: str, assets: list[str]) -> RouteResult | None: ...
+
+
+class Search(Protocol):
+    """The hybrid index as answering uses it (``index.hybrid.HybridRetriever``, ``index.live.LiveRetriever``)."""
+
+    def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[ScoredChunk]: ...
+
+    def keyword(self, query: str, k: int, filters: Filters | None = None) -> list[ScoredChunk]: ...
+
+    def dense_scores(self, query: str, chunk_ids: Sequence[str]) -> dict[str, float]: ...
+
+
+class NamedAsset(Protocol):
+    id: str
+    name: str | None
+
+
+class Assets(Protocol):
+    """The asset registry as answering uses it (``ingest.assets.AssetRegistry``)."""
+
+    def resolve(self, text: str) -> list[str]: ...
+
+    def phrases(self, asset_id: str) -> list[str]: ...
+
+    def name(self, asset_id: str) -> str | None: ...
+
+    def all(self) -> Sequence[NamedAsset]: ...
+
+
+class Sections(Protocol):
+    """A manual section's chunks in document order (``assistant.answer.scope.SectionIndex``)."""
+
+    def siblings(self, chunk: Chunk) -> list[Chunk]: ...

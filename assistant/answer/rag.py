@@ -1,0 +1,175 @@
+"""The retrieval route: retrieve → gate → generate → check.
+
+Hybrid retrieval scoped to the question's asset, the evidence gate (similarity floor, term
+coverage, a value bound to its subject, words the corpus never mentions), generation from the
+numbered sources, then citation and number checks with quoted source lines. When the evidence
+or the model has no answer it declines in one line and shows the nearest sources.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from assistant.answer.compose import AnswerComposer
+from assistant.answer.generate import SourcedGenerator, TokenCallback
+from assistant.answer.grounding.decline import decline_for
+from assistant.answer.grounding.evidence import EvidenceGate, EvidenceReport, subject_terms
+from assistant.answer.grounding.extractive import is_howto
+from assistant.answer.grounding.question_focus import asked_noun
+from assistant.answer.protocols import Assets, Search, Sections
+from assistant.answer.routes import whole_procedure
+from assistant.answer.scope import ScopedRetriever, ambiguous_assets
+from assistant.prompts import sanitize
+from assistant.textutil import clip_words, content_terms
+from assistant.types import Answer, ChatMessage, Citation, Flag
+from index.types import ScoredChunk
+
+SourcesCallback = Callable[[list[Citation]], None]
+
+
+class EvidenceCheck:
+    """Is there evidence for an answer? The evidence gate on the hits, then the vocabulary check."""
+
+    def __init__(self, gate: EvidenceGate, search: Search, registry: Assets | None, *,
+                 paraphrase_score: float) -> None:
+        self.gate = gate
+        self.search = search
+        self.registry = registry
+        self.paraphrase_score = paraphrase_score
+
+    def assess(self, query: str, asked: str, hits: list[ScoredChunk], assets: list[str]) -> EvidenceReport:
+        # the gate's similarity floor is calibrated on the question as asked
+        dense = self._dense_scores(query, hits, exact=asked == query)
+        return self.gate.assess(query, [h.chunk.text for h in hits], dense, ignore_terms=self._asset_terms(assets))
+
+    def never_mentioned(self, report: EvidenceReport) -> list[str]:
+        """Question words absent from the whole corpus, when the best source is only loosely similar.
+
+        "How long is the warranty?" over manuals that never say "warranty" retrieves the
+        machine's introduction; quoting it would pretend to answer. A close paraphrase (high
+        cosine) is let through, since the documents may use another word for the same thing.
+        """
+        if report.best_dense >= self.paraphrase_score or not report.missing_terms or report.value_sources:
+            # (a passage binding the asked value to its subject outweighs one unknown word
+            # elsewhere in a compound question: "how heavy is X and how do I secure it")
+            return []
+        unknown = [w for w in report.missing_terms if not self.search.keyword(w, 1)]
+        # the noun asked about ("how long is the *warranty*") decides alone; an odd word in a
+        # chatty question ("squirted some oil in ...") only when it is a third of the subject
+        head = asked_noun(report.question)
+        terms = max(1, len(subject_terms(report.question)))
+        if any(content_terms(w)[:1] == [head] for w in unknown) or len(unknown) / terms >= 1 / 3:
+            return unknown
+        return []
+
+    def _dense_scores(self, query: str, hits: list[ScoredChunk], exact: bool) -> list[float]:
+        """Cosines of the hits with ``query``. The hybrid retriever returns them on every hit of
+        the query it ranked (``exact``); otherwise they cost a second query embedding."""
+        missing = [h.chunk.chunk_id for h in hits if h.dense_score is None or not exact]
+        scores = self.search.dense_scores(query, missing) if missing else {}
+        return [h.dense_score if exact and h.dense_score is not None else float(scores.get(h.chunk.chunk_id, 0.0))
+                for h in hits]
+
+    def _asset_terms(self, assets: list[str]) -> set[str]:
+        """The assets' ids and names: scope, not content, so the coverage check ignores them."""
+        words: list[str] = []
+        for a in assets:
+            words.append(a)
+            name = self.registry.name(a) if self.registry is not None else None
+            if name:
+                words.append(name)
+        return set(content_terms(" ".join(words)))
+
+
+class RagAnswerer:
+    """Answers from retrieved passages with checked citations, or declines."""
+
+    def __init__(self, retriever: ScopedRetriever, evidence: EvidenceCheck, writer: SourcedGenerator,
+                 composer: AnswerComposer, *, registry: Assets | None, sections: Sections | None, k: int) -> None:
+        self.retriever = retriever
+        self.evidence = evidence
+        self.writer = writer
+        self.composer = composer
+        self.registry = registry
+        self.sections = sections
+        self.k = k
+
+    def retrieve(self, query: str, assets: list[str], k: int | None = None) -> list[ScoredChunk]:
+        return self.retriever.retrieve(query, k or self.k, assets)
+
+    def answer(self, answer: Answer, conversation: list[ChatMessage], assets: list[str],
+               on_sources: SourcesCallback | None, on_token: TokenCallback | None, t0: float) -> Answer:
+        """Fill ``answer`` (question, standalone query and ids already set) from the retrieved sources."""
+        question, query = answer.question, answer.standalone_query or answer.question
+        hits = self.retrieve(query, assets)
+        answer.citations = [citation_for(n, h) for n, h in enumerate(hits, start=1)]
+        answer.retrieval_scores = [round(h.score, 4) for h in hits]
+        answer.timings["sources_s"] = time.perf_counter() - t0
+        if on_sources is not None:
+            on_sources(answer.citations)
+        # quoted lines are matched on what is asked, without the asset's name (scope, not content)
+        asked = self.retriever.retrieval_query(query, assets)
+        report = self.evidence.assess(query, asked, hits, assets)
+        answer.extra["evidence"] = {"best_dense": round(report.best_dense, 3), "coverage": round(report.coverage, 3),
+                                    "value_kind": report.value_kind, "reason": report.reason}
+        if report.ok:
+            unknown = self.evidence.never_mentioned(report)
+            if unknown:
+                report.ok, report.reason = False, "your documents never mention " + ", ".join(repr(w) for w in unknown)
+                report.subject, answer.extra["never_mentioned"] = ", ".join(unknown), True
+        if not report.ok:
+            answer.extra["evidence"]["reason"] = report.reason
+            answer.extra["never_mentioned"] = answer.extra.get("never_mentioned") or report.coverage == 0.0
+            answer.extra["evidence"]["missing"] = report.missing_terms if report.coverage < 1 else []
+            return self._abstain(answer, report.reason, report.subject, on_token, t0)
+
+        citations = answer.citations
+        sources: dict[int, str] = {}
+        for c, h in zip(citations, hits):
+            sources[c.n], removed = sanitize(h.chunk.text)
+            if removed:
+                answer.flags.append(Flag("instruction_in_document", f"[{c.n}] ignored: {removed[0][:120]}"))
+        texts = self.writer.budget(query, citations, sources)
+        answer.extra["prompt_sources"] = texts  # what the model read (evaluation: where facts get lost)
+        raw = self.writer.write(question, conversation, citations, texts, answer, on_token, t0)
+        sections = whole_procedure(asked, hits, answer.citations, sources, self.sections, citation_for) \
+            if is_howto(asked) else None
+        text, flags, cited = self.composer.compose(asked, raw, sources, report, sections, question)
+        answer.flags.extend(flags)
+        if not text:
+            return self._abstain(answer, f"no source states the {report.value_kind or 'answer'} asked for",
+                                 report.subject or f"the {report.value_kind or 'answer'} you asked for", None, t0)
+        answer.text = text
+        choices = ambiguous_assets(question, self.registry, hits) if not assets else []
+        if choices and self.registry is not None:
+            names = ", ".join(self.registry.name(a) or a for a in choices[:8])
+            answer.text += f"\n\nWhich one do you mean ({names}{', …' if len(choices) > 8 else ''})? " \
+                           "Select the asset to see its own manual and history."
+            answer.flags.append(Flag("ambiguous_asset", f"the question fits {len(choices)} assets"))
+        for c in answer.citations:
+            c.cited = c.n in cited
+        answer.timings["total_s"] = time.perf_counter() - t0
+        return answer
+
+    def _abstain(self, answer: Answer, reason: str, subject: str, on_token: TokenCallback | None,
+                 t0: float) -> Answer:
+        # the technical reason stays in the flags and ``extra`` for the audit record
+        answer.text = decline_for(answer, subject, self.registry)
+        answer.abstained = True
+        answer.route = "abstain"
+        answer.flags.append(Flag("abstained", reason))
+        for c in answer.citations:
+            c.cited = False
+        if on_token:
+            on_token(answer.text)
+        answer.timings.setdefault("first_token_s", time.perf_counter() - t0)
+        answer.timings["total_s"] = time.perf_counter() - t0
+        return answer
+
+
+def citation_for(n: int, hit: ScoredChunk) -> Citation:
+    c = hit.chunk
+    return Citation(n=n, chunk_id=c.chunk_id, source=c.source, doc_type=c.doc_type, label=c.citation_label(),
+                    excerpt=clip_words(c.text, 2000), title=c.title, page=c.page, section=c.section,
+                    record_id=c.record_id, asset=c.asset, score=round(hit.score, 4))

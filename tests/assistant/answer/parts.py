@@ -1,0 +1,29 @@
+"""An AnswerChain wired the way ``assistant.wiring`` wires it, around test parts (a Fake* retriever
+and generator), with the Settings defaults for every value a test does not set."""
+
+from __future__ import annotations
+
+from assistant.answer.chain import AnswerChain
+from assistant.answer.compose import AnswerComposer
+from assistant.answer.generate import SourcedGenerator
+from assistant.answer.grounding.citations import CitationChecker
+from assistant.answer.grounding.evidence import EvidenceGate
+from assistant.answer.rag import EvidenceCheck, RagAnswerer
+from assistant.answer.scope import QuestionScope, ScopedRetriever
+from assistant.config import Settings
+
+
+def build_chain(retriever, generator, *, gate: EvidenceGate, registry=None, routes=(), sections=None,
+                k: int | None = None, paraphrase_score: float | None = None) -> AnswerChain:
+    s = Settings()
+    a, r = s.answer, s.retrieval
+    rag = RagAnswerer(
+        ScopedRetriever(retriever, candidates=r.candidates, rrf_k=r.rrf_k, registry=registry),
+        EvidenceCheck(gate, retriever, registry, paraphrase_score=paraphrase_score or a.paraphrase_score),
+        SourcedGenerator(generator, max_tokens=s.llm.max_tokens, source_chars=a.source_chars,
+                         prompt_turns=a.prompt_turns),
+        AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines),
+        registry=registry, sections=sections, k=k or r.k,
+    )
+    return AnswerChain(QuestionScope(registry, conversation_turns=a.conversation_turns), routes, rag,
+                       prompt_version=a.prompt_version)
