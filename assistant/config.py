@@ -1,16 +1,15 @@
 """The one typed Settings tree.
 
-Loaded once (``load_settings``) from an optional YAML settings file plus
+Loaded once (``assistant.wiring.load_settings``) from an optional YAML settings file plus
 ``MAINTASSIST_*`` environment variables (nested with ``__``, e.g.
-``MAINTASSIST_LLM__MODE=openai``). Only the wiring module
-(``assistant/wiring.py``) and the CLI read it; stages receive plain values.
+``MAINTASSIST_LLM__MODE=openai``). Only the wiring module (``assistant/wiring.py``) reads it;
+stages receive plain values.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -212,6 +211,9 @@ class AppSettings(BaseModel):
     voice_silence_s: float = Field(
         1.5, description="Recording stops after this much silence once speech was heard.",
     )
+    fake_chain: bool = Field(
+        False, description="Answer with the scripted FakeAnswerChain (browser tests of the UI only).",
+    )
 
 
 class SecuritySettings(BaseModel):
@@ -288,31 +290,9 @@ class Settings(BaseSettings):
         return self.db.url or f"sqlite:///{(self.data_dir / 'maintassist.db').resolve()}"
 
 
-def load_settings(settings_file: Path | None = None, **overrides: Any) -> Settings:
-    """Build Settings from a YAML file (``MAINTASSIST_SETTINGS`` or the argument), env and overrides."""
-    import yaml
+class SettingsFile(BaseSettings):
+    """Where the YAML settings file is (read before the Settings tree it fills)."""
 
-    path = settings_file or (Path(os.environ["MAINTASSIST_SETTINGS"]) if "MAINTASSIST_SETTINGS" in os.environ else None)
-    file_values: dict[str, Any] = {}
-    if path is not None:
-        if not path.exists():
-            raise FileNotFoundError(f"settings file not found: {path}")
-        file_values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(file_values, dict):
-            raise ValueError(f"{path}: settings file must hold a mapping at the top level")
-    env_settings = Settings(**overrides)  # env + explicit overrides
-    if not file_values:
-        return env_settings
-    # File values fill whatever the environment and overrides left at defaults.
-    merged = _deep_merge(file_values, env_settings.model_dump(exclude_defaults=True))
-    return Settings(**merged)
+    model_config = SettingsConfigDict(env_prefix="MAINTASSIST_", extra="ignore")
 
-
-def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
+    settings: Path | None = Field(None, description="YAML settings file (MAINTASSIST_SETTINGS).")

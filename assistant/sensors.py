@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable, Literal, Sequence
 
-from assistant.textutil import strip_mentions
 from assistant.history.text import parse_date_range
-from assistant.textutil import stem
+from assistant.textutil import stem, strip_mentions
 from assistant.types import Citation
 from ingest.tables.sensor_stats import fmt_value
 from ingest.tables.sensors import window_bounds

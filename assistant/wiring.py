@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from assistant.config import Settings
+from assistant.config import Settings, SettingsFile
 
 
 class Container:
@@ -229,10 +230,38 @@ def container_from(data_dir: Path | None = None, *, reembed_index: bool = False,
 
     ``reembed_index`` (ingest only): an index built with another embedder is re-embedded, not refused.
     """
-    from assistant.config import load_settings
-
     settings = load_settings(**({"data_dir": data_dir} if data_dir is not None else {}))
     values = {k: v for k, v in ingest_overrides.items() if v is not None}
     if values:
         settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(update=values)})
     return Container(settings, reembed_index=reembed_index)
+
+
+def load_settings(settings_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build Settings from a YAML file (``MAINTASSIST_SETTINGS`` or the argument), env and overrides."""
+    import yaml
+
+    path = settings_file or SettingsFile().settings
+    file_values: dict[str, Any] = {}
+    if path is not None:
+        if not path.exists():
+            raise FileNotFoundError(f"settings file not found: {path}")
+        file_values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(file_values, dict):
+            raise ValueError(f"{path}: settings file must hold a mapping at the top level")
+    env_settings = Settings(**overrides)  # env + explicit overrides
+    if not file_values:
+        return env_settings
+    # File values fill whatever the environment and overrides left at defaults.
+    merged = _deep_merge(file_values, env_settings.model_dump(exclude_defaults=True))
+    return Settings(**merged)
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from assistant.db.conversations import ConversationService
 from assistant.db.users import UserService
 
 log = logging.getLogger(__name__)
-
-FAKE_CHAIN_ENV = "MAINTASSIST_APP_FAKE_CHAIN"  # UI tests only: answer with FakeAnswerChain
 
 
 class AppServices:
@@ -101,15 +97,14 @@ def warm_up(services: "AppServices") -> None:
 
 @functools.lru_cache(maxsize=1)
 def get_services() -> AppServices:
-    """The process-wide services, built from ``MAINTASSIST_DATA_DIR`` (and the usual settings env)."""
+    """The process-wide services, built from the settings (``serve`` passes ``MAINTASSIST_DATA_DIR``)."""
     from assistant.wiring import container_from
 
-    data_dir = os.environ.get("MAINTASSIST_DATA_DIR")
-    container = container_from(Path(data_dir) if data_dir else None)
+    container = container_from()
     chain = None
-    if os.environ.get(FAKE_CHAIN_ENV) == "1":
+    if container.settings.app.fake_chain:
         from assistant.app.fakes import FakeAnswerChain
 
-        log.warning("%s=1: answering with FakeAnswerChain (UI tests only)", FAKE_CHAIN_ENV)
+        log.warning("app.fake_chain: answering with FakeAnswerChain (UI tests only)")
         chain = FakeAnswerChain(delay_s=0.2)
     return AppServices(container, chain=chain)

@@ -47,7 +47,7 @@ def state(data: Path, db_url: str | None = None) -> dict:
     """What must agree: work-order ids per source in the index and in the table, the registry."""
     from sqlalchemy import select
 
-    from assistant.config import load_settings
+    from assistant.wiring import load_settings
     from assistant.wiring import Container
     from assistant.history.store import WorkOrder
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow  # a real server
 
 
 def _db(server):
-    from assistant.config import load_settings
+    from assistant.wiring import load_settings
     from assistant.db.session import make_engine
 
     return make_engine(load_settings(data_dir=server.data).database_url)

@@ -26,7 +26,7 @@ def _events(server, actor: str) -> list[tuple[str, dict]]:
 
     from sqlalchemy import text
 
-    from assistant.config import load_settings
+    from assistant.wiring import load_settings
     from assistant.db.session import make_engine
 
     engine = make_engine(load_settings(data_dir=server.data).database_url)

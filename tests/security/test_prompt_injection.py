@@ -64,7 +64,7 @@ class TestSanitizePerSentence:
 def test_the_real_model_does_not_follow_planted_instructions(tmp_path):
     """Qwen2.5-0.5B through llama.cpp (the default), real MiniLM retrieval, the full answer chain."""
     pytest.importorskip("llama_cpp")
-    from assistant.config import load_settings
+    from assistant.wiring import load_settings
     from assistant.wiring import Container
     from assistant.models import llm_gguf_path
 

@@ -16,7 +16,7 @@ def _cli(tmp_path, *args):
 
 
 def _seed_exchange(tmp_path):
-    from assistant.config import load_settings
+    from assistant.wiring import load_settings
     from assistant.db.audit import AuditLog
     from assistant.db.export import answer_payload
     from assistant.db.session import make_engine, session_factory, upgrade
