@@ -1,8 +1,8 @@
-"""Tables of the chat product: users, threads, messages, answers, feedback, elements, audit events.
+"""Every table of the product: users, threads, messages, answers, feedback, elements, audit events, work orders.
 
 Thread and message ids are strings because Chainlit creates them (UUIDs) before they reach us.
-The ``work_orders`` table is defined by ``assistant/history/store.py`` on the same ``Base``; the
-migrations create it too, so one ``upgrade`` builds the whole schema.
+``WorkOrder`` rows are written by ingest and queried by ``assistant/history/store.py``. Every table
+is here, on one ``Base``: what Alembic compares with the migrations (``migrations/env.py``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assistant.db.base import Base
@@ -132,3 +132,28 @@ class AuditEvent(Base):
 
 
 __all__ = ["ROLES", "User", "Thread", "Message", "AnswerRecord", "Feedback", "Element", "AuditEvent"]
+
+
+class WorkOrder(Base):
+    """One work-order row. Keep names in step with the Alembic migrations."""
+
+    __tablename__ = "work_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(String(128), index=True)
+    source: Mapped[str] = mapped_column(String(1024), index=True)
+    asset: Mapped[str | None] = mapped_column(String(128), index=True, nullable=True)
+    asset_name: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    date: Mapped[str | None] = mapped_column(String(10), index=True, nullable=True)
+    description: Mapped[str] = mapped_column(Text)
+    failure_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    failure_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    failure_mode: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    component: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    cause: Mapped[str | None] = mapped_column(Text, nullable=True)
+    action: Mapped[str | None] = mapped_column(Text, nullable=True)
+    parts: Mapped[str | None] = mapped_column(Text, nullable=True)
+    work_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    duration_hours: Mapped[float | None] = mapped_column(Float, nullable=True)
+    cost: Mapped[float | None] = mapped_column(Float, nullable=True)
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

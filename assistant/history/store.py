@@ -2,8 +2,8 @@
 
 The ingest pipeline fills the table through the ``WorkOrderSink`` methods
 (``replace_source`` / ``delete_source``); the history answerer and the procedure
-builder read it through ``search`` and ``similar``. The table itself is created by
-the Alembic migration (tests may use ``Base.metadata.create_all`` on a temp SQLite).
+builder read it through ``search`` and ``similar``. The table (``assistant.db.models.WorkOrder``)
+is created by the Alembic migrations (tests may use ``Base.metadata.create_all`` on a temp SQLite).
 
     store = WorkOrderStore(session_factory)
     store.replace_source("/data/wo.csv", records)
@@ -16,10 +16,10 @@ import re
 from dataclasses import fields
 from typing import Any, Callable, Iterable, Sequence
 
-from sqlalchemy import JSON, Float, String, Text, cast, delete, func, insert, or_, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import String, Text, cast, delete, func, insert, or_, select
+from sqlalchemy.orm import Session
 
-from assistant.db.base import Base
+from assistant.db.models import WorkOrder
 from ingest.types import WorkOrderRecord
 
 # Columns whose text a topic is matched against (besides ``extra``). The asset's own id and
@@ -36,31 +36,6 @@ Stems = Sequence["str | Sequence[str]"]  # each entry: one stem, or alternatives
 _PREVENTIVE = {"preventive", "preventative", "pm", "pm01", "planned", "scheduled", "true", "yes", "y", "1"}
 _CORRECTIVE = {"corrective", "cm", "pm02", "pm03", "breakdown", "reactive", "repair", "unplanned",
                "unscheduled", "emergency", "false", "no", "n", "0"}
-
-
-class WorkOrder(Base):
-    """One work-order row. Keep names in step with the Alembic migration."""
-
-    __tablename__ = "work_orders"
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    record_id: Mapped[str] = mapped_column(String(128), index=True)
-    source: Mapped[str] = mapped_column(String(1024), index=True)
-    asset: Mapped[str | None] = mapped_column(String(128), index=True, nullable=True)
-    asset_name: Mapped[str | None] = mapped_column(String(256), nullable=True)
-    date: Mapped[str | None] = mapped_column(String(10), index=True, nullable=True)
-    description: Mapped[str] = mapped_column(Text)
-    failure_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    failure_description: Mapped[str | None] = mapped_column(Text, nullable=True)
-    failure_mode: Mapped[str | None] = mapped_column(String(256), nullable=True)
-    component: Mapped[str | None] = mapped_column(String(256), nullable=True)
-    cause: Mapped[str | None] = mapped_column(Text, nullable=True)
-    action: Mapped[str | None] = mapped_column(Text, nullable=True)
-    parts: Mapped[str | None] = mapped_column(Text, nullable=True)
-    work_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    duration_hours: Mapped[float | None] = mapped_column(Float, nullable=True)
-    cost: Mapped[float | None] = mapped_column(Float, nullable=True)
-    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 _RECORD_FIELDS = [f.name for f in fields(WorkOrderRecord)]
