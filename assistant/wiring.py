@@ -160,14 +160,7 @@ class Container:
     def generator(self):
         from assistant.llm.factory import build_generator
 
-        llm = self.settings.llm
-        return build_generator(
-            llm.mode, model=llm.model, cache_dir=self.settings.model_cache_dir, n_ctx=llm.n_ctx,
-            threads=llm.threads, max_tokens=llm.max_tokens, temperature=llm.temperature, seed=llm.seed,
-            lora_adapter=llm.lora_adapter, base_url=llm.base_url, api_key=llm.api_key,
-            server_model=llm.server_model, device=llm.device, flash_attn=llm.flash_attn, isolate=llm.isolate,
-            log_dir=self.settings.data_dir / "logs", start_timeout_s=llm.start_timeout_s,
-        )
+        return build_generator(self.settings.llm.mode, **generator_values(self.settings))
 
     @cached_property
     def chain(self):
@@ -221,6 +214,16 @@ class _OpenOnFirstWrite:
 
     def delete_source(self, source: str) -> None:
         self._open().delete_source(source)
+
+
+def generator_values(settings: Settings) -> dict[str, Any]:
+    """``build_generator``'s arguments (all but the mode) from the settings."""
+    llm = settings.llm
+    return dict(model=llm.model, cache_dir=settings.model_cache_dir, n_ctx=llm.n_ctx, threads=llm.threads,
+                max_tokens=llm.max_tokens, temperature=llm.temperature, seed=llm.seed, lora_adapter=llm.lora_adapter,
+                base_url=llm.base_url, api_key=llm.api_key, server_model=llm.server_model, device=llm.device,
+                flash_attn=llm.flash_attn, isolate=llm.isolate, log_dir=settings.data_dir / "logs",
+                start_timeout_s=llm.start_timeout_s)
 
 
 def container_from(data_dir: Path | None = None, *, reembed_index: bool = False,

@@ -38,9 +38,10 @@ def main() -> None:
     meta = json.loads((args.adapter / "metadata.json").read_text())
     gguf = args.gguf or Path(meta.get("base_path") or ROOT / ".maintassist/models" / meta["base_file"])
     examples = held_out(read_dataset(args.adapter / "dataset.jsonl"), "test", args.n)
-    llama = LlamaCppGenerator(gguf, threads=2, max_tokens=args.max_tokens, lora_path=args.adapter / "adapter.gguf")
+    llama = LlamaCppGenerator(gguf, threads=2, max_tokens=args.max_tokens, lora_path=args.adapter / "adapter.gguf",
+                              n_ctx=4096, temperature=0.0, seed=0, flash_attn=False)
     hf = TransformersGenerator(gguf.parent, gguf_file=gguf.name, adapter_dir=args.adapter, device="cpu",
-                               max_tokens=args.max_tokens)
+                               max_tokens=args.max_tokens, temperature=0.0, seed=0)
     rows = []
     for ex in examples:
         msgs = [ChatMessage(m["role"], m["content"]) for m in messages_for(ex)]

@@ -118,10 +118,14 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+    from assistant.config import Settings
     from assistant.llm.factory import build_generator
+    from assistant.wiring import generator_values
 
-    common = dict(model=args.model, cache_dir=args.cache_dir, n_ctx=args.n_ctx, threads=args.threads,
-                  max_tokens=args.max_tokens, temperature=0.0, seed=0)
+    defaults = generator_values(Settings())  # every argument the options below leave alone
+    common = {**{k: v for k, v in defaults.items() if k not in ("isolate", "log_dir")},
+              **dict(model=args.model, cache_dir=args.cache_dir, n_ctx=args.n_ctx, threads=args.threads,
+                     max_tokens=args.max_tokens, temperature=0.0, seed=0)}
     t = time.perf_counter()
     ref = build_generator("llamacpp", isolate=False, **common)
     ref.load()
@@ -159,11 +163,11 @@ def main() -> None:
         elif name == "openai":
             proc, base = start_server(Path(ref.model_path), args.threads, args.n_ctx)
             cleanup.append(proc.terminate)
-            gen = build_generator("openai", base_url=base, server_model="bench", **{
-                k: v for k, v in common.items() if k in ("max_tokens", "temperature", "seed")})
+            gen = build_generator("openai", **{**common, "base_url": base, "server_model": "bench"},
+                                  isolate=False)
             streams[name] = lambda r, g=gen: g.stream(messages(paras, r))
         elif name == "transformers":
-            gen = build_generator("transformers", device="auto", **common)
+            gen = build_generator("transformers", isolate=False, **common)
             t = time.perf_counter()
             gen.load()
             extra["load_s"] = time.perf_counter() - t

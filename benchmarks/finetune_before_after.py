@@ -52,7 +52,9 @@ def main() -> None:
         if not args.adapter_only:
             models.insert(0, ("base", None))
         for name, lora in models:
-            scores = evaluate_generator(LlamaCppGenerator(gguf, threads=args.threads, lora_path=lora), chosen,
+            llm = LlamaCppGenerator(gguf, threads=args.threads, lora_path=lora, n_ctx=4096, temperature=0.0, seed=0,
+                                    max_tokens=320, flash_attn=False)
+            scores = evaluate_generator(llm, chosen,
                                         keep_answers=True)
             row[name] = scores
             print(f"{folder.name} {name}: " + ", ".join(f"{m} {scores[m]}" for m in METRICS), flush=True)

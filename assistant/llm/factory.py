@@ -25,13 +25,12 @@ def _require(module: str, mode: str) -> None:
         raise BackendNotInstalled(f"llm.mode={mode} needs {_INSTALL[module]}")
 
 
-def build_generator(mode: str, *, model: str = "qwen2.5-0.5b", cache_dir: Path = Path(".maintassist/models"),
-                    n_ctx: int = 4096, threads: int = 2, max_tokens: int = 320, temperature: float = 0.0,
-                    seed: int = 0, lora_adapter: Path | None = None, base_url: str = "http://127.0.0.1:8000/v1",
-                    api_key: str = "not-needed", server_model: str = "default", device: str = "auto",
-                    flash_attn: bool = False, isolate: bool = True, log_dir: Path | None = None,
-                    start_timeout_s: float = 120.0) -> Generator:
-    """One generator for ``mode`` in ``llamacpp | transformers | openai | fake`` from plain settings values.
+def build_generator(mode: str, *, model: str, cache_dir: Path, n_ctx: int, threads: int, max_tokens: int,
+                    temperature: float, seed: int, lora_adapter: Path | None, base_url: str, api_key: str,
+                    server_model: str, device: str, flash_attn: bool, isolate: bool, start_timeout_s: float,
+                    log_dir: Path | None = None) -> Generator:
+    """One generator for ``mode`` in ``llamacpp | transformers | openai | fake`` from plain settings values
+    (``assistant.wiring`` passes every one from ``LLMSettings``; none has a second default here).
 
     ``model`` is a bundled name (``qwen2.5-0.5b``, ``smollm2-135m``), a .gguf path, or (transformers only)
     a local HF model folder. Bundled models are verified and assembled into ``cache_dir`` once.

@@ -24,7 +24,7 @@ class TransformersGenerator:
     """
 
     def __init__(self, model_ref: Path, *, gguf_file: str | None = None, adapter_dir: Path | None = None,
-                 device: str = "auto", temperature: float = 0.0, max_tokens: int = 320, seed: int = 0,
+                 device: str, temperature: float, max_tokens: int, seed: int,
                  threads: int | None = None, model_id: str | None = None, adapter_id: str | None = None) -> None:
         self.model_ref = Path(model_ref)
         if not self.model_ref.is_dir():

@@ -47,9 +47,8 @@ class LlamaServer:
     process (PR_SET_PDEATHSIG, set by the child itself) and is stopped at interpreter exit.
     """
 
-    def __init__(self, model_path: Path, *, n_ctx: int = 4096, threads: int = 2, seed: int = 0,
-                 flash_attn: bool = False, lora_path: Path | None = None, log_path: Path | None = None,
-                 start_timeout_s: float = 120.0) -> None:
+    def __init__(self, model_path: Path, *, n_ctx: int, threads: int, seed: int, flash_attn: bool,
+                 start_timeout_s: float, lora_path: Path | None = None, log_path: Path | None = None) -> None:
         self.model_path = Path(model_path)
         if not self.model_path.is_file():
             raise FileNotFoundError(f"GGUF model not found: {self.model_path}")
@@ -207,7 +206,7 @@ class LlamaServerGenerator:
     the next call waits for the restarted child.
     """
 
-    def __init__(self, server: LlamaServer, *, temperature: float = 0.0, max_tokens: int = 320, seed: int = 0,
+    def __init__(self, server: LlamaServer, *, temperature: float, max_tokens: int, seed: int,
                  model_id: str = "llama.cpp", adapter_id: str | None = None, timeout_s: float = 300.0) -> None:
         self.server = server
         self.temperature, self.max_tokens, self.seed, self.timeout_s = temperature, max_tokens, seed, timeout_s

@@ -27,8 +27,8 @@ class LlamaCppGenerator:
     >>> "".join(gen.stream([ChatMessage("user", "Hi")]))  # doctest: +SKIP
     """
 
-    def __init__(self, model_path: Path, *, n_ctx: int = 4096, threads: int = 2, temperature: float = 0.0,
-                 seed: int = 0, max_tokens: int = 320, lora_path: Path | None = None, flash_attn: bool = False,
+    def __init__(self, model_path: Path, *, n_ctx: int, threads: int, temperature: float, seed: int, max_tokens: int,
+                 flash_attn: bool, lora_path: Path | None = None,
                  model_id: str | None = None, adapter_id: str | None = None) -> None:
         self.model_path = Path(model_path)
         if not self.model_path.is_file():

@@ -24,8 +24,8 @@ class OpenAICompatGenerator:
     >>> "".join(gen.stream([ChatMessage("user", "Hi")]))  # doctest: +SKIP
     """
 
-    def __init__(self, base_url: str, model: str, api_key: str = "not-needed", *, temperature: float = 0.0,
-                 max_tokens: int = 320, timeout: float = 120.0, seed: int | None = 0,
+    def __init__(self, base_url: str, model: str, api_key: str, *, temperature: float, max_tokens: int,
+                 seed: int | None, timeout: float = 120.0,
                  grammar_style: Literal["llamacpp", "openai"] = "llamacpp") -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")

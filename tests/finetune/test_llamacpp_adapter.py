@@ -61,9 +61,9 @@ def test_converted_adapter_changes_llamacpp_output(tmp_path):
     from assistant.llm.llama_server import LlamaServer, LlamaServerGenerator
     from assistant.types import ChatMessage
 
-    server = LlamaServer(gguf, n_ctx=512, threads=2, lora_path=adapter, log_path=tmp_path / "llm.log")
+    server = LlamaServer(gguf, n_ctx=512, threads=2, lora_path=adapter, log_path=tmp_path / "llm.log", seed=0, flash_attn=False, start_timeout_s=120.0)
     try:
-        served = generate(LlamaServerGenerator(server, max_tokens=24),
+        served = generate(LlamaServerGenerator(server, max_tokens=24, temperature=0.0, seed=0),
                           [ChatMessage(m["role"], m["content"]) for m in messages_for(ex)])
     finally:
         server.stop()

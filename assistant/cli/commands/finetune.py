@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from assistant.config import LLMSettings
 
 
 def register(app: typer.Typer) -> None:
@@ -85,7 +89,7 @@ def register(app: typer.Typer) -> None:
 
         # 4. Optional quick before/after on held-out examples (the full check is `maintassist eval`).
         if evaluate:
-            _compare(console, gguf, adapter_gguf, out / "dataset.jsonl", evaluate, settings.llm.threads)
+            _compare(console, gguf, adapter_gguf, out / "dataset.jsonl", evaluate, settings.llm)
 
 
 def _train(console: Console, out: Path, gguf: Path, sha: str, dataset_hash: str, lora, args):
@@ -122,14 +126,16 @@ def _print_counts(console: Console, result) -> None:
                       ", ".join(f"{n} × {why}" for why, n in result.rejected.most_common()))
 
 
-def _compare(console: Console, gguf: Path, adapter: Path, dataset: Path, n: int, threads: int) -> None:
+def _compare(console: Console, gguf: Path, adapter: Path, dataset: Path, n: int, llm: LLMSettings) -> None:
     from assistant.llm.llamacpp import LlamaCppGenerator
     from finetune.dataset import read_dataset
     from finetune.evaluate import comparison_rows, evaluate_generator, held_out
 
     chosen = held_out(read_dataset(dataset), "test", n)
-    before = evaluate_generator(LlamaCppGenerator(gguf, threads=threads), chosen)
-    after = evaluate_generator(LlamaCppGenerator(gguf, threads=threads, lora_path=adapter), chosen)
+    values = dict(n_ctx=llm.n_ctx, threads=llm.threads, temperature=llm.temperature, seed=llm.seed,
+                  max_tokens=llm.max_tokens, flash_attn=llm.flash_attn)
+    before = evaluate_generator(LlamaCppGenerator(gguf, **values), chosen)
+    after = evaluate_generator(LlamaCppGenerator(gguf, lora_path=adapter, **values), chosen)
     table = Table(title=f"held-out test split: {before['n_answerable']} answerable, {before['n_decline']} decline")
     for col in ("metric", "base", "base + adapter", "change"):
         table.add_column(col)

@@ -48,27 +48,36 @@ class TestHelpers:
             parse_grammar("{not json")
 
 
+def values(tmp_path, **overrides):
+    """build_generator's arguments as the wiring passes them, for a data dir in ``tmp_path``."""
+    from assistant.config import Settings
+    from assistant.wiring import generator_values
+
+    return {**generator_values(Settings(data_dir=tmp_path)), **overrides}
+
+
 class TestFactory:
-    def test_fake_mode(self):
-        gen = build_generator("fake")
+    def test_fake_mode(self, tmp_path):
+        gen = build_generator("fake", **values(tmp_path))
         assert gen.model_id == "fake" and generate(gen, MSGS).endswith("[1].")
 
-    def test_unknown_mode(self):
+    def test_unknown_mode(self, tmp_path):
         with pytest.raises(ValueError, match="unknown llm.mode 'gpt'"):
-            build_generator("gpt")
+            build_generator("gpt", **values(tmp_path))
 
-    def test_missing_backend_names_the_package(self, monkeypatch):
+    def test_missing_backend_names_the_package(self, monkeypatch, tmp_path):
         real = importlib.util.find_spec
         monkeypatch.setattr(factory.importlib.util, "find_spec",
                             lambda name, *a: None if name == "llama_cpp" else real(name, *a))
         with pytest.raises(BackendNotInstalled, match="pip install llama-cpp-python==0.3.36"):
-            build_generator("llamacpp", model="smollm2-135m")
+            build_generator("llamacpp", **values(tmp_path, model="smollm2-135m"))
 
     def test_peft_folder_with_llamacpp_is_explained(self, tmp_path):
         pytest.importorskip("llama_cpp")
         with pytest.raises(ValueError, match="converted to a GGUF LoRA file"):
-            build_generator("llamacpp", model="smollm2-135m", cache_dir=tmp_path, lora_adapter=tmp_path)
+            build_generator("llamacpp", **values(tmp_path, model="smollm2-135m", cache_dir=tmp_path,
+                                                 lora_adapter=tmp_path))
 
-    def test_openai_mode_builds_without_contacting_the_server(self):
-        gen = build_generator("openai", base_url="http://127.0.0.1:9/v1", server_model="qwen")
+    def test_openai_mode_builds_without_contacting_the_server(self, tmp_path):
+        gen = build_generator("openai", **values(tmp_path, base_url="http://127.0.0.1:9/v1", server_model="qwen"))
         assert gen.model_id == "qwen@http://127.0.0.1:9/v1"

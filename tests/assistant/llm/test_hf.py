@@ -26,7 +26,7 @@ def hf_gen(smollm2_gguf):
     from assistant.llm.hf import TransformersGenerator
 
     gen = TransformersGenerator(smollm2_gguf.parent, gguf_file=smollm2_gguf.name, device="cpu",
-                                max_tokens=16, threads=2)
+                                max_tokens=16, threads=2, temperature=0.0, seed=0)
     gen.load()
     return gen
 
@@ -41,7 +41,7 @@ def test_tokenizer_matches_llama_cpp(hf_gen, smollm2_gguf):
     from assistant.llm.llamacpp import LlamaCppGenerator
 
     text = "Torque the PRESS-04 flange bolts to 45 Nm; relief valve 180 bar."
-    llama = LlamaCppGenerator(smollm2_gguf, n_ctx=512, threads=2)
+    llama = LlamaCppGenerator(smollm2_gguf, n_ctx=512, threads=2, temperature=0.0, seed=0, max_tokens=320, flash_attn=False)
     assert hf_gen.count_tokens(text) == llama.count_tokens(text)
 
 

@@ -25,14 +25,14 @@ LONG = [ChatMessage("user", "Write a long numbered list of 40 maintenance checks
 
 @pytest.fixture
 def smol_server(smollm2_gguf, tmp_path):
-    server = LlamaServer(smollm2_gguf, n_ctx=2048, threads=2, log_path=tmp_path / "logs" / "llm.log")
+    server = LlamaServer(smollm2_gguf, n_ctx=2048, threads=2, log_path=tmp_path / "logs" / "llm.log", seed=0, flash_attn=False, start_timeout_s=120.0)
     yield server
     server.stop()
 
 
 class TestSupervisedChild:
     def test_kill_mid_answer_fails_fast_then_restarts(self, smol_server):
-        gen = LlamaServerGenerator(smol_server, max_tokens=400, model_id="smol")
+        gen = LlamaServerGenerator(smol_server, max_tokens=400, model_id="smol", temperature=0.0, seed=0)
         stream = gen.stream(LONG)
         assert next(stream)  # the answer has started streaming
         victim = smol_server.pid
@@ -58,7 +58,7 @@ class TestSupervisedChild:
         assert httpx.get(url + "/models", headers=headers, timeout=5).status_code == 200
 
     def test_greedy_stream_is_deterministic_and_grammars_work(self, smol_server):
-        gen = LlamaServerGenerator(smol_server, max_tokens=30, model_id="smol")
+        gen = LlamaServerGenerator(smol_server, max_tokens=30, model_id="smol", temperature=0.0, seed=0)
         pieces = list(gen.stream(GROUNDED))
         assert len(pieces) > 1 and "".join(pieces) == generate(gen, GROUNDED)
         assert generate(gen, GROUNDED, grammar='root ::= "yes" | "no"') in ("yes", "no")
@@ -67,7 +67,7 @@ class TestSupervisedChild:
         assert 0 < gen.count_tokens("torque the flange bolts") < 10
 
     def test_stop_ends_the_child(self, smollm2_gguf, tmp_path):
-        server = LlamaServer(smollm2_gguf, n_ctx=1024, threads=1, log_path=tmp_path / "llm.log")
+        server = LlamaServer(smollm2_gguf, n_ctx=1024, threads=1, log_path=tmp_path / "llm.log", seed=0, flash_attn=False, start_timeout_s=120.0)
         server.url()
         pid = server.pid
         server.stop()
@@ -80,7 +80,7 @@ class TestSupervisedChild:
     def test_a_model_that_cannot_load_fails_with_the_log(self, tmp_path):
         bad = tmp_path / "broken.gguf"
         bad.write_bytes(b"GGUF" + b"\0" * 64)
-        server = LlamaServer(bad, n_ctx=512, threads=1, log_path=tmp_path / "llm.log", start_timeout_s=8)
+        server = LlamaServer(bad, n_ctx=512, threads=1, log_path=tmp_path / "llm.log", start_timeout_s=8, seed=0, flash_attn=False)
         try:
             with pytest.raises(ModelStopped, match="did not start within 8 s.*llm.log"):
                 server.url()
@@ -90,17 +90,17 @@ class TestSupervisedChild:
 
 def test_construction_checks_paths(tmp_path):
     with pytest.raises(FileNotFoundError, match="GGUF model not found"):
-        LlamaServer(tmp_path / "missing.gguf")
+        LlamaServer(tmp_path / "missing.gguf", n_ctx=2048, threads=2, seed=0, flash_attn=False, start_timeout_s=120.0)
 
 
 class TestQwenThroughTheChild:
     def test_same_answer_as_in_process(self, qwen_gguf, tmp_path):
         from assistant.llm.llamacpp import LlamaCppGenerator
 
-        server = LlamaServer(qwen_gguf, n_ctx=2048, threads=2, log_path=tmp_path / "llm.log")
+        server = LlamaServer(qwen_gguf, n_ctx=2048, threads=2, log_path=tmp_path / "llm.log", seed=0, flash_attn=False, start_timeout_s=120.0)
         try:
-            child = generate(LlamaServerGenerator(server, max_tokens=40), GROUNDED)
+            child = generate(LlamaServerGenerator(server, max_tokens=40, temperature=0.0, seed=0), GROUNDED)
         finally:
             server.stop()
-        local = generate(LlamaCppGenerator(qwen_gguf, n_ctx=2048, threads=2, max_tokens=40), GROUNDED)
+        local = generate(LlamaCppGenerator(qwen_gguf, n_ctx=2048, threads=2, max_tokens=40, temperature=0.0, seed=0, flash_attn=False), GROUNDED)
         assert "45" in child and child == local

@@ -22,23 +22,23 @@ GROUNDED = [SYSTEM, ChatMessage("user", (
 
 class TestSmolLM2:
     def test_streams_deterministic_greedy_answer(self, smollm2_gguf):
-        gen = LlamaCppGenerator(smollm2_gguf, n_ctx=2048, threads=2, max_tokens=40)
+        gen = LlamaCppGenerator(smollm2_gguf, n_ctx=2048, threads=2, max_tokens=40, temperature=0.0, seed=0, flash_attn=False)
         first = list(gen.stream(GROUNDED))
         assert len(first) > 1 and "".join(first).strip()  # streamed in several pieces
         assert generate(gen, GROUNDED) == "".join(first)
         assert gen.model_id == "SmolLM2-135M-Instruct.Q4_1@b179c952" and gen.adapter_id is None
 
     def test_max_tokens_and_token_count(self, smollm2_gguf):
-        gen = LlamaCppGenerator(smollm2_gguf, n_ctx=2048, threads=2, max_tokens=40)
+        gen = LlamaCppGenerator(smollm2_gguf, n_ctx=2048, threads=2, max_tokens=40, temperature=0.0, seed=0, flash_attn=False)
         assert gen.count_tokens(generate(gen, GROUNDED, max_tokens=5)) <= 6  # re-tokenising may merge/split one
         assert 60 < gen.count_prompt_tokens(GROUNDED) < 200
 
     def test_gbnf_grammar_restricts_output(self, smollm2_gguf):
-        gen = LlamaCppGenerator(smollm2_gguf, n_ctx=2048, threads=2, max_tokens=10)
+        gen = LlamaCppGenerator(smollm2_gguf, n_ctx=2048, threads=2, max_tokens=10, temperature=0.0, seed=0, flash_attn=False)
         assert generate(gen, GROUNDED, grammar='root ::= "yes" | "no"') in ("yes", "no")
 
     def test_concurrent_streams_are_serialised(self, smollm2_gguf):
-        gen = LlamaCppGenerator(smollm2_gguf, n_ctx=2048, threads=2, max_tokens=15)
+        gen = LlamaCppGenerator(smollm2_gguf, n_ctx=2048, threads=2, max_tokens=15, temperature=0.0, seed=0, flash_attn=False)
         expected = generate(gen, GROUNDED)
         results: list[str] = []
         threads = [threading.Thread(target=lambda: results.append(generate(gen, GROUNDED))) for _ in range(2)]
@@ -50,14 +50,14 @@ class TestSmolLM2:
 
     def test_bad_paths_fail_at_construction(self, smollm2_gguf, tmp_path):
         with pytest.raises(FileNotFoundError, match="GGUF model not found"):
-            LlamaCppGenerator(tmp_path / "missing.gguf")
+            LlamaCppGenerator(tmp_path / "missing.gguf", n_ctx=2048, threads=2, temperature=0.0, seed=0, max_tokens=320, flash_attn=False)
         with pytest.raises(FileNotFoundError, match="LoRA adapter"):
-            LlamaCppGenerator(smollm2_gguf, lora_path=tmp_path / "lora.gguf")
+            LlamaCppGenerator(smollm2_gguf, lora_path=tmp_path / "lora.gguf", n_ctx=2048, threads=2, temperature=0.0, seed=0, max_tokens=320, flash_attn=False)
 
 
 class TestQwen:
     def test_grounded_answer_quotes_the_number(self, qwen_gguf):
-        gen = LlamaCppGenerator(qwen_gguf, n_ctx=2048, threads=2, max_tokens=60)
+        gen = LlamaCppGenerator(qwen_gguf, n_ctx=2048, threads=2, max_tokens=60, temperature=0.0, seed=0, flash_attn=False)
         answer = generate(gen, GROUNDED)
         assert "45" in answer and "Nm" in answer
         assert gen.model_id == "qwen2.5-0.5b-instruct@1d961463"
@@ -65,6 +65,6 @@ class TestQwen:
     def test_json_schema_output_parses(self, qwen_gguf):
         schema = {"type": "object", "properties": {"torque_nm": {"type": "integer"}, "source": {"type": "integer"}},
                   "required": ["torque_nm", "source"]}
-        gen = LlamaCppGenerator(qwen_gguf, n_ctx=2048, threads=2, max_tokens=40)
+        gen = LlamaCppGenerator(qwen_gguf, n_ctx=2048, threads=2, max_tokens=40, temperature=0.0, seed=0, flash_attn=False)
         data = json.loads(generate(gen, GROUNDED, grammar=json.dumps(schema)))
         assert data == {"torque_nm": 45, "source": 1}
