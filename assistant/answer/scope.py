@@ -23,14 +23,14 @@ from ingest.types import Chunk
 _FOLLOWUP_RE = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|there|then|one)\b", re.I)
 
 
-def condense(question: str, history: Sequence[ChatMessage], max_turns: int) -> str:
+def condense(question: str, conversation: Sequence[ChatMessage], max_turns: int) -> str:
     """A standalone retrieval query for a follow-up question.
 
     A 0.5B model rewrites questions unreliably, so this is deliberately mechanical: a
     follow-up that leans on earlier turns (pronouns, or very short) is prefixed with the
     previous user question(s).
     """
-    previous = [m.content for m in history if m.role == "user"][-max_turns:]
+    previous = [m.content for m in conversation if m.role == "user"][-max_turns:]
     if not previous:
         return question
     words = question.split()

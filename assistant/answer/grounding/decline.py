@@ -9,7 +9,12 @@ searched) stays in the Answer's flags and ``extra["evidence"]`` for the audit re
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
+
+from assistant.types import Answer
+
+if TYPE_CHECKING:
+    from assistant.answer.protocols import Assets
 
 SUGGEST_ADD_MANUAL = "If it should be covered, ask your supervisor to add the manual or records that describe it."
 SUGGEST_PICK_MACHINE = "Pick the machine with the machine button under the message box, then ask again."
@@ -52,7 +57,7 @@ def question_subject(question: str, max_chars: int = 80) -> str:
     return subject if len(subject) <= max_chars else subject[:max_chars].rsplit(" ", 1)[0] + "…"
 
 
-def decline_for(answer: Any, subject: str, registry: Any = None) -> str:
+def decline_for(answer: Answer, subject: str, registry: Assets | None) -> str:
     """The decline text for an ``Answer`` (its asset, question and ``extra["never_mentioned"]``)."""
     name = registry.name(answer.asset) if registry is not None and answer.asset else None
     machine = f"{name} ({answer.asset})" if name else answer.asset
