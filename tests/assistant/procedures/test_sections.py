@@ -4,12 +4,11 @@ list; the same mechanism on another corpus (the MR2 Markdown service manual)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assistant.procedures.builder import ProcedureBuilder, unsupported_numbers
 from tests.assistant.procedures.test_builder import TROUBLE, FakeRegistry, FakeRetriever, chunk
+from tests.conftest import external_path
 
 
 LOTO_1 = chunk("""Press Manual > 1 Safety > 1.4 Lock-out
@@ -87,20 +86,16 @@ class TestWholeSections:
         assert [s.n for s in p.steps + p.verification] == [1, 2]  # what one chunk holds, nothing invented
 
 
-MR2 = Path(__file__).resolve().parents[4] / "shared" / "data" / "external" / "mr2-manual" / "docs"
-
-
 @pytest.mark.slow
 @pytest.mark.external
 def test_another_corpus_markdown_service_manual(tmp_path):
     """The same mechanism on the MR2 service manual (Markdown, nested lists, hints, figures)."""
-    if not MR2.exists():
-        pytest.skip("../shared/data/external/mr2-manual is not present")
+    mr2 = external_path("mr2-manual", "docs")
     from assistant.config import Settings
     from assistant.wiring import Container
 
     container = Container(Settings(data_dir=tmp_path))  # the product's wiring: retriever, section index
-    container.ingest_pipeline.run([MR2])
+    container.ingest_pipeline.run([mr2])
     builder, index = container.procedures, container.store
     p = builder.build(None, "low oil pressure")
     assert [s.n for s in p.steps + p.verification] == list(range(1, 9))  # oil pressure check, steps 1-8
