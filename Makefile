@@ -31,11 +31,14 @@ ingest-sample: install
 run: ingest-sample
 	$(VENV)/bin/maintassist serve --data-dir $(DATA_DIR)
 
+# The house rules first (import circles, upward imports, file sizes; docs/DESIGN.md), then the tests.
 test: install
 	bash scripts/system_deps.sh
+	$(PY) scripts/check_architecture.py
 	PY=$(PY) bash scripts/run_tests.sh -q
 
 test-fast: install
+	$(PY) scripts/check_architecture.py
 	$(PY) -m pytest -q -m "not slow"
 
 # Mutation testing of the core modules ([tool.mutmut] in pyproject.toml): a fresh run in mutants/,

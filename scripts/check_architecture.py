@@ -4,7 +4,8 @@
     python scripts/check_architecture.py --root DIR
 
 Prints one line per violation and exits 1 when there is any:
-- an import circle between modules (imports inside functions count: a lazy import only hides one);
+- an import circle between modules (imports inside functions count: a lazy import only hides one;
+  imports under ``if TYPE_CHECKING:`` never run, so they count for layers but close no circle);
 - an upward import: data flows ingest → index → answering (assistant/, finetune/) → wiring → app → cli;
 - a source file over MAX_LINES lines;
 - more than MAX_TOP_MODULES modules directly in assistant/;
@@ -48,10 +49,21 @@ def modules(root: Path) -> dict[str, Path]:
     return found
 
 
-def imports(path: Path, module: str, known: dict[str, Path]) -> list[tuple[str, int]]:
-    """Our modules ``path`` imports (anywhere in the file), with the line of each import."""
+def type_only_lines(tree: ast.AST) -> set[int]:
+    """Lines of the statements under ``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``)."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            for stmt in node.body:
+                lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+    return lines
+
+
+def imports(path: Path, module: str, known: dict[str, Path]) -> list[tuple[str, int, bool]]:
+    """Our modules ``path`` imports (anywhere in the file): (module, line, whether it runs)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     is_package = path.name == "__init__.py"
+    type_only = type_only_lines(tree)
     out = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -69,7 +81,7 @@ def imports(path: Path, module: str, known: dict[str, Path]) -> list[tuple[str, 
             while name and name not in known:  # `import a.b.c` of a module we know as a.b
                 name = name.rpartition(".")[0]
             if name and name != module:
-                out.append((name, node.lineno))
+                out.append((name, node.lineno, node.lineno not in type_only))
     return out
 
 
@@ -154,8 +166,9 @@ def check(root: Path) -> list[str]:
         lines = len(path.read_text(encoding="utf-8").splitlines())
         if lines > MAX_LINES:
             problems.append(f"{rel}: {lines} lines (at most {MAX_LINES})")
-        for target, lineno in sorted(set(imports(path, name, known))):
-            graph[name].add(target)
+        for target, lineno, runs in sorted(set(imports(path, name, known))):
+            if runs:
+                graph[name].add(target)
             if layer(target) > layer(name):
                 problems.append(f"{rel}:{lineno}: upward import of {target} (layer {layer(target)}) "
                                 f"from layer {layer(name)}")

@@ -14,6 +14,10 @@ check_architecture = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(check_architecture)
 
 
+def test_the_repository_keeps_the_rules():
+    assert check_architecture.check(ROOT) == []
+
+
 def write(root: Path, files: dict[str, str]) -> Path:
     for rel, text in files.items():
         path = root / rel
@@ -48,6 +52,16 @@ def test_a_clean_tree_passes(tmp_path):
 def test_each_planted_violation_is_one_line(tmp_path, files, expected):
     problems = check_architecture.check(write(tmp_path, files))
     assert len(problems) == 1 and problems[0].startswith(expected), problems
+
+
+def test_a_type_only_import_closes_no_circle_but_still_counts_for_layers(tmp_path):
+    root = write(tmp_path, {
+        "index/a.py": "from index import b\n",
+        "index/b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from index.a import A\n"
+                      "    from assistant.c import C\n",
+        "assistant/c.py": ""})
+    assert [p.split(": ", 1)[1] for p in check_architecture.check(root)] == [
+        "upward import of assistant.c (layer 2) from layer 1"]
 
 
 def test_relative_imports_resolve(tmp_path):
