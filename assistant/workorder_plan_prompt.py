@@ -1,0 +1,112 @@
+"""Question -> ``WorkOrderPlan`` with the LLM, under the plan's JSON-schema grammar.
+
+The prompt describes the table from its ``Catalog`` (assets, columns, the commonest values) and
+shows worked examples built from that same catalog, so the model copies real column names.
+
+    planner = WorkOrderPlanner(generator, catalog, today=date(2026, 12, 5))
+    plan = planner.plan("which asset had the most bucket work orders")   # raises PlanError
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Sequence
+
+from pydantic import ValidationError
+
+from assistant.types import ChatMessage, Generator
+from assistant.workorder_plan import Catalog, PlanError, WorkOrderPlan, plan_schema
+
+SHOWN_VALUES = 10  # values listed per column in the prompt; the grammar still allows every listed one
+
+_INSTRUCTIONS = """You turn a technician's question about past work orders into a JSON query plan. Reply with JSON only.
+
+The work-order table ({rows} rows), one row per job:
+{table}
+
+Plan fields:
+- aggregate: count = how many; sum = total of a number column; max / min = the one job with the highest / lowest column; top = the `limit` jobs with the highest (order desc) or lowest (order asc) column; latest / first = the newest / oldest job; list = show the jobs
+- column: the number or date column for sum, max, min, top; else null
+- group_by: "none", or what is compared ("which asset had the most ..." -> "asset")
+- order: "desc" for most / highest, "asc" for fewest / lowest
+- limit: how many jobs or groups to show (1 for "which ..." or "the single ...")
+- asset: the asset as the question names it, else null (all assets)
+- work_type, failure_code: only a value listed above that the question names, else null
+- text: 0 to 3 words the job's text must contain: short word starts ("leak" matches leaks and leaking, "hyd" matches hydraulic); never asset names, dates, or words like job, work order, how many, cost
+- date_from, date_to: the period asked, YYYY-MM-DD, both ends included ("in 2019" -> 2019-01-01 and 2019-12-31); else null. Today is {today}.
+- where: other conditions column = value, using a column and value listed above, else []
+- not_a_work_order_question: true only when the question is not about past jobs (how-to, specifications)
+Leave out every field that does not apply."""
+
+
+class WorkOrderPlanner:
+    """Asks the generator for a plan; ``max_tokens`` bounds the JSON (a plan is ~60-120 tokens)."""
+
+    def __init__(self, generator: Generator, catalog: Catalog, *, today: date | None = None, max_tokens: int = 220):
+        if max_tokens < 32:
+            raise ValueError("max_tokens must be at least 32: a plan is one JSON object of ~13 fields")
+        self._generator = generator
+        self._catalog = catalog
+        self._today = today
+        self._max_tokens = max_tokens
+        self.grammar = json.dumps(plan_schema(catalog))
+
+    def messages(self, question: str) -> list[ChatMessage]:
+        today = self._today or date.today()
+        system = _INSTRUCTIONS.format(rows=self._catalog.rows, table=describe_table(self._catalog), today=today)
+        out = [ChatMessage("system", system)]
+        for q, plan in examples(self._catalog, today):
+            out += [ChatMessage("user", q), ChatMessage("assistant", plan.model_dump_json(exclude_defaults=True))]
+        return out + [ChatMessage("user", " ".join(question.split()))]
+
+    def plan(self, question: str) -> WorkOrderPlan:
+        raw = "".join(self._generator.stream(self.messages(question), max_tokens=self._max_tokens, grammar=self.grammar))
+        try:
+            return WorkOrderPlan.model_validate_json(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "plan"
+            raise PlanError(f"the model's plan does not parse ({where}: {first['msg']}): {raw[:120]!r}") from None
+
+
+def describe_table(catalog: Catalog) -> str:
+    """One line per column the plan may use, with its commonest values."""
+    lines = []
+    if catalog.assets:
+        names = [f"{i} ({n})" if n and n != i else i for i, n in catalog.assets[:20]]
+        lines.append("- asset: " + ", ".join(names) + (" …" if len(catalog.assets) > 20 else ""))
+    for column, kind in catalog.measures.items():
+        lines.append(f"- {column}: {'YYYY-MM-DD' if kind == 'date' else 'number'}")
+    for column, values in catalog.categories.items():
+        shown = ", ".join(values[:SHOWN_VALUES]) + (" …" if len(values) > SHOWN_VALUES else "")
+        lines.append(f"- {column}: {shown if values else 'free text'}")
+    lines.append("- text of each job: description, failure, cause, action, component, parts (abbreviations common)")
+    return "\n".join(lines)
+
+
+def examples(catalog: Catalog, today: date) -> Sequence[tuple[str, WorkOrderPlan]]:
+    """Worked examples over this table's own names (an asset, a work type, a number column), so the
+    model sees real values in each slot and none is invented."""
+    asset = (catalog.assets[-1][1] or catalog.assets[-1][0]) if catalog.assets else None
+    number = next((c for c, kind in catalog.measures.items() if kind == "number"), None)
+    kinds = catalog.values("work_type")
+    year = today.year - 3
+    out: list[tuple[str, WorkOrderPlan]] = [
+        ("which unit had the most seal jobs", WorkOrderPlan(aggregate="count", group_by="asset", limit=1, text=["seal"])),
+    ]
+    if asset:
+        named = asset.lower() if len(asset) > 2 else f"asset {asset.lower()}"
+        out.append((f"last time {named} had a pump fault?", WorkOrderPlan(
+            aggregate="latest", limit=1, asset=asset, text=["pump", "fault"])))
+    if number:
+        what = number.replace("_", " ")
+        out.append((f"highest {what} wo and what was done", WorkOrderPlan(aggregate="max", column=number, limit=1)))
+        out.append((f"total {what} of {kinds[-1] if kinds else 'all'} work on {named if asset else 'all assets'} "
+                    f"in {year}", WorkOrderPlan(aggregate="sum", column=number, asset=asset,
+                                                work_type=kinds[-1] if kinds else None,
+                                                date_from=f"{year}-01-01", date_to=f"{year}-12-31")))
+    out.append(("how many oil leaks since march last year", WorkOrderPlan(
+        aggregate="count", text=["oil", "leak"], date_from=f"{today.year - 1}-03-01")))
+    out.append(("how do i bleed air from the pump", WorkOrderPlan(aggregate="list", not_a_work_order_question=True)))
+    return out
