@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assistant.history import WorkOrder
-from ingest.assets import alias_key
+from ingest.assets import QUALIFIERS, alias_key
 from ingest.tables import parse_float
 
 Aggregate = Literal["count", "sum", "min", "max", "latest", "first", "top", "list"]
@@ -214,13 +214,17 @@ def check_plan(plan: WorkOrderPlan, catalog: Catalog, resolver: AssetResolver | 
 
 def resolve_asset(text: str, catalog: Catalog, resolver: AssetResolver | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Asset ids (and names) a plan's ``asset`` names: the registry's aliases first, then the table's own
-    ids and names, whole, then as a trailing match ("asset B" -> B; "press 4" -> Hydraulic press 4), then
+    ids and names, whole or after a qualifier ("asset B" -> B), then as a trailing match ("press 4" ->
+    Hydraulic press 4), then
     as a subset of a name's words ("compressor" -> Rotary screw air compressor 1); only a unique match counts."""
     known = dict(catalog.assets)
     key = alias_key(text)
+    bare = key[next((n for n, t in enumerate(key) if t not in QUALIFIERS), len(key)):]  # "asset b" -> ("b",)
     keys = [(i, (alias_key(i), alias_key(n or ""))) for i, n in catalog.assets]
     found = [i for i in (resolver.resolve(text) if resolver else []) if i in known]
-    rules = (lambda k: k == key, lambda k: k[-len(key):] == key or key[-len(k):] == k, lambda k: set(key) <= set(k))
+    rules = (lambda k: k in (key, bare),
+             lambda k: len(key) >= 2 and k[-len(key):] == key,  # one trailing token alone ("3") is too weak
+             lambda k: any(t.isalpha() and len(t) > 2 for t in key) and set(key) <= set(k))
     for rule in rules if key and not found else ():
         found = [i for i, pair in keys if any(k and rule(k) for k in pair)]
         if found:

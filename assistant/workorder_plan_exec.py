@@ -80,7 +80,7 @@ class PlanExecutor:
     def run(self, checked: CheckedPlan, question: str) -> HistoryResult:
         plan = checked.plan
         query = self._query(checked, question)
-        conds = self._conditions(checked)
+        conds = plan_conditions(checked)
         with self._session_factory() as session:
             total = session.scalar(select(func.count()).select_from(WorkOrder).where(*conds)) or 0
             if total == 0:
@@ -197,35 +197,6 @@ class PlanExecutor:
 
     # --- SQL ----------------------------------------------------------------------
     @staticmethod
-    def _conditions(checked: CheckedPlan) -> list[Any]:
-        plan = checked.plan
-        norm_id = func.lower(WorkOrder.record_id)
-        for ch in "- _/.":
-            norm_id = func.replace(norm_id, ch, "")
-        # The same work order seen in two files is counted once (the first row stored).
-        conds: list[Any] = [WorkOrder.id.in_(select(func.min(WorkOrder.id)).group_by(norm_id))]
-        if checked.assets:
-            conds.append(func.lower(WorkOrder.asset).in_([a.lower() for a in checked.assets]))
-        for column, value in (("work_type", plan.work_type), ("failure_code", plan.failure_code)):
-            if value is not None:
-                conds.append(func.lower(getattr(WorkOrder, column)) == value.strip().lower())
-        for cond in plan.where:
-            conds.append(func.lower(_column(cond.column)) == cond.value.strip().lower())
-        if checked.terms:
-            text = func.coalesce(getattr(WorkOrder, MATCH_COLUMNS[0]), "")
-            for name in MATCH_COLUMNS[1:]:
-                text = text + " " + func.coalesce(getattr(WorkOrder, name), "")
-            haystack = " " + _words(text)
-            for term in checked.terms:
-                word = " ".join(term.translate({ord(c): " " for c in _SEPARATORS}).split())
-                conds.append(haystack.like(f"% {_like_escape(word)}%", escape="\\"))
-        if plan.date_from:
-            conds.append(WorkOrder.date >= plan.date_from)
-        if plan.date_to:
-            conds.append(WorkOrder.date <= plan.date_to)
-        return conds
-
-    @staticmethod
     def _rows(session, conds, order, limit: int) -> list[WorkOrderRecord]:
         stmt = select(WorkOrder).where(*conds).order_by(order.nulls_last(), WorkOrder.id).limit(limit)
         return [_record(r) for r in session.scalars(stmt)]
@@ -258,6 +229,37 @@ class PlanExecutor:
                             asset_names=list(checked.asset_names), date_from=plan.date_from, date_to=plan.date_to,
                             topic=" ".join(checked.terms), top_n=checked.limit, metric=metric,  # type: ignore[arg-type]
                             group_by=plan.group_by if plan.group_by != "none" else "asset")  # type: ignore[arg-type]
+
+
+def plan_conditions(checked: CheckedPlan) -> list[Any]:
+    """The WHERE clauses of a plan's filters (Core expressions, valid on SQLite and PostgreSQL)."""
+    plan = checked.plan
+    norm_id = func.lower(WorkOrder.record_id)
+    for ch in "- _/.":
+        norm_id = func.replace(norm_id, ch, "")
+    # The same work order seen in two files is counted once (the first row stored).
+    conds: list[Any] = [WorkOrder.id.in_(select(func.min(WorkOrder.id)).group_by(norm_id))]
+    if checked.assets:
+        conds.append(func.lower(WorkOrder.asset).in_([a.lower() for a in checked.assets]))
+    for column, value in (("work_type", plan.work_type), ("failure_code", plan.failure_code)):
+        if value is not None:
+            conds.append(func.lower(getattr(WorkOrder, column)) == value.strip().lower())
+    for cond in plan.where:
+        conds.append(func.lower(_column(cond.column)) == cond.value.strip().lower())
+    if checked.terms:
+        text = func.coalesce(getattr(WorkOrder, MATCH_COLUMNS[0]), "")
+        for name in MATCH_COLUMNS[1:]:
+            text = text + " " + func.coalesce(getattr(WorkOrder, name), "")
+        haystack = " " + _words(text)
+        for term in checked.terms:
+            word = " ".join(term.translate({ord(c): " " for c in _SEPARATORS}).split())
+            conds.append(haystack.like(f"% {_like_escape(word)}%", escape="\\"))
+    if plan.date_from:
+        conds.append(WorkOrder.date >= plan.date_from)
+    if plan.date_to:
+        conds.append(WorkOrder.date <= plan.date_to)
+    return conds
+
 
 
 def _cite(rows: list[WorkOrderRecord]) -> list[HistoryCitation]:
