@@ -37,7 +37,7 @@ Plan fields:
 - date_from, date_to: the period asked, YYYY-MM-DD, both ends included ("in 2019" -> 2019-01-01 and 2019-12-31); else null. Today is {today}.
 - where: other conditions column = value, using a column and value listed above, else []
 - not_a_work_order_question: true only when the question is not about past jobs (how-to, specifications)
-Leave out every field that does not apply."""
+Leave out every field that does not apply. Use only filters the question itself states: never carry an asset, work type or date over from an earlier question."""
 
 
 class WorkOrderPlanner:
@@ -92,21 +92,22 @@ def examples(catalog: Catalog, today: date) -> Sequence[tuple[str, WorkOrderPlan
     number = next((c for c, kind in catalog.measures.items() if kind == "number"), None)
     kinds = catalog.values("work_type")
     year = today.year - 3
-    out: list[tuple[str, WorkOrderPlan]] = [
-        ("which unit had the most seal jobs", WorkOrderPlan(aggregate="count", group_by="asset", limit=1, text=["seal"])),
-    ]
-    if asset:
-        named = asset.lower() if len(asset) > 2 else f"asset {asset.lower()}"
-        out.append((f"last time {named} had a pump fault?", WorkOrderPlan(
-            aggregate="latest", limit=1, asset=asset, text=["pump", "fault"])))
+    out: list[tuple[str, WorkOrderPlan]] = []
+    named = (asset.lower() if len(asset) > 2 else f"asset {asset.lower()}") if asset else "all assets"
     if number:
         what = number.replace("_", " ")
-        out.append((f"highest {what} wo and what was done", WorkOrderPlan(aggregate="max", column=number, limit=1)))
-        out.append((f"total {what} of {kinds[-1] if kinds else 'all'} work on {named if asset else 'all assets'} "
-                    f"in {year}", WorkOrderPlan(aggregate="sum", column=number, asset=asset,
-                                                work_type=kinds[-1] if kinds else None,
-                                                date_from=f"{year}-01-01", date_to=f"{year}-12-31")))
+        out.append((f"total {what} of {kinds[-1] if kinds else 'all'} work on {named} in {year}", WorkOrderPlan(
+            aggregate="sum", column=number, asset=asset, work_type=kinds[-1] if kinds else None,
+            date_from=f"{year}-01-01", date_to=f"{year}-12-31")))
+    if asset:
+        out.append((f"last time {named} had a pump fault?", WorkOrderPlan(
+            aggregate="latest", limit=1, asset=asset, text=["pump", "fault"])))
     out.append(("how many oil leaks since march last year", WorkOrderPlan(
         aggregate="count", text=["oil", "leak"], date_from=f"{today.year - 1}-03-01")))
+    if number:
+        out.append((f"highest {number.replace('_', ' ')} wo and what was done",
+                    WorkOrderPlan(aggregate="max", column=number, limit=1)))
     out.append(("how do i bleed air from the pump", WorkOrderPlan(aggregate="list", not_a_work_order_question=True)))
+    out.append(("which unit had the most seal jobs", WorkOrderPlan(aggregate="count", group_by="asset", limit=1,
+                                                                   text=["seal"])))
     return out
