@@ -4,15 +4,16 @@ one slow test plans with the real bundled 0.5B model under the grammar."""
 from __future__ import annotations
 
 import json
+import os
 import re
+from contextlib import nullcontext
 from datetime import date
+from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import sessionmaker
 
-from assistant.db.base import Base
 from assistant.history import WorkOrder, WorkOrderStore
 from assistant.llm.base import parse_grammar
 from assistant.llm.fake import FakeGenerator
@@ -56,16 +57,21 @@ def record(row, source="/d/wo.csv") -> WorkOrderRecord:
                            duration_hours=hours, extra={**extra, "line": 2})
 
 
-@pytest.fixture
-def factory(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path / 'wo.db'}")
-    Base.metadata.create_all(engine)  # tests only; the product uses the Alembic migration
-    factory = sessionmaker(engine, expire_on_commit=False)
-    store = WorkOrderStore(factory)
-    store.replace_source("/d/wo.csv", [record(r) for r in ROWS])
-    # W08 exported again under another spelling of its id: counted once
-    store.replace_source("/d/copy.json", [record(("w-08", *ROWS[7][1:]), source="/d/copy.json")])
-    return factory
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def factory(request, tmp_path):
+    """The table made by the product's migration, on SQLite, and on PostgreSQL when one is configured."""
+    from assistant.db.session import make_engine, session_factory, upgrade
+    from tests.assistant.db.conftest import fresh_pg_database
+
+    with (fresh_pg_database() if request.param == "postgres" else nullcontext(f"sqlite:///{tmp_path / 'wo.db'}")) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        store = WorkOrderStore(session_factory(engine))
+        store.replace_source("/d/wo.csv", [record(r) for r in ROWS])
+        # W08 exported again under another spelling of its id: counted once
+        store.replace_source("/d/copy.json", [record(("w-08", *ROWS[7][1:]), source="/d/copy.json")])
+        yield session_factory(engine)
+        engine.dispose()
 
 
 @pytest.fixture
@@ -203,9 +209,7 @@ class TestExecute:
     def test_latest_engine_job_on_a_named_asset(self, factory, catalog):
         result = run(factory, catalog, aggregate="latest", asset="excavator a", text=["engine"])
         assert result.rows[0].record_id == "W05" and "W05 on 2008-05-02" in result.text and result.total == 2
-
-    def test_first_ignores_undated_rows(self, factory, catalog):
-        assert run(factory, catalog, aggregate="first", asset="EX-A").rows[0].record_id == "W01"
+        assert run(factory, catalog, aggregate="first", asset="EX-A").rows[0].record_id == "W01"  # undated W20 last
 
     def test_top_n_lowest(self, factory, catalog):
         result = run(factory, catalog, aggregate="top", column="cost", order="asc", limit=3, asset="EX-A")
@@ -221,12 +225,13 @@ class TestExecute:
     def test_where_on_an_extra_column_is_case_insensitive(self, factory, catalog):
         result = run(factory, catalog, aggregate="count", where=[{"column": "shift", "value": "DAY"}])
         assert result.figure == 4
+        grouped = run(factory, catalog, aggregate="sum", column="labour_cost", group_by="asset", limit=2)
+        assert grouped.ranking == [("Excavator B (EX-B)", 3200.0), ("Excavator A (EX-A)", 80.0)]
+        assert run(factory, catalog, aggregate="count", group_by="shift").ranking == [("day", 4), ("night", 1)]
 
     def test_nothing_matching_is_said_and_not_answered(self, factory, catalog):
         result = run(factory, catalog, aggregate="count", asset="EX-B", date_from="2020-01-01")
         assert not result.answered and result.figure == 0 and result.text.startswith("No work orders for Excavator B")
-
-    def test_a_measure_nobody_recorded(self, factory, catalog):
         result = run(factory, catalog, aggregate="sum", column="cost", asset="press 4", work_type="PM02")
         assert not result.answered and "none records a cost" in result.text
 
@@ -244,7 +249,7 @@ class TestExecute:
 
 
 class TestPlanner:
-    def test_passes_the_grammar_and_parses_the_plan(self, catalog):
+    def test_passes_the_grammar_and_parses_the_plan_or_says_why_not(self, catalog):
         gen = FakeGenerator('{"aggregate": "count", "group_by": "asset", "limit": 1, "text": ["bucket"]}')
         plan = WorkOrderPlanner(gen, catalog, today=TODAY).plan("which asset had the most bucket jobs")
         assert plan == WorkOrderPlan(aggregate="count", group_by="asset", limit=1, text=["bucket"])
@@ -252,8 +257,6 @@ class TestPlanner:
         assert parse_grammar(call["grammar"]) == ("json_schema", plan_schema(catalog))
         assert call["messages"][-1].content == "which asset had the most bucket jobs"
         assert "EX-A (Excavator A)" in call["messages"][0].content and "Today is 2026-12-05" in call["messages"][0].content
-
-    def test_output_that_is_not_a_plan_is_one_line(self, catalog):
         with pytest.raises(PlanError, match=r"the model's plan does not parse \(aggregate: "):
             WorkOrderPlanner(FakeGenerator('{"aggregate": "median"}'), catalog).plan("q")
 
@@ -270,13 +273,11 @@ QUESTIONS = [  # (question, what a right plan's answer gives)
 @pytest.fixture(scope="module")
 def qwen_gguf():
     pytest.importorskip("llama_cpp")
-    import os
-    from pathlib import Path
     from assistant.models import llm_gguf_path
 
-    # the same persistent cache as tests/assistant/llm/conftest.py: the 490 MB assembly happens once per machine
-    cache = Path(os.environ.get("MAINTASSIST_TEST_MODEL_CACHE", Path.home() / ".cache" / "maintassist-test-models"))
-    return llm_gguf_path("qwen2.5-0.5b", cache)
+    # the persistent cache of tests/assistant/llm/conftest.py: the 490 MB assembly happens once per machine
+    cache = os.environ.get("MAINTASSIST_TEST_MODEL_CACHE", Path.home() / ".cache" / "maintassist-test-models")
+    return llm_gguf_path("qwen2.5-0.5b", Path(cache))
 
 
 @pytest.mark.slow
