@@ -237,10 +237,15 @@ def resolve_asset(text: str, catalog: Catalog, resolver: AssetResolver | None = 
 
 
 def _terms_as_filters(plan: WorkOrderPlan, catalog: Catalog) -> WorkOrderPlan:
-    """A text term that is exactly a listed work type or failure code ("pm01") becomes that filter:
-    small models put codes in ``text``, where they would only match by accident."""
+    """A text term that is exactly a listed work type or failure code ("pm01") becomes that filter, and
+    one that names a number column ("cost") becomes the missing ``column``: small models put them in
+    ``text``, where they would only match by accident."""
     update: dict[str, object] = {}
     terms = list(plan.text)
+    named = next((t for t in terms if t.strip().lower().replace(" ", "_") in catalog.measures), None)
+    if named is not None and plan.column is None and plan.aggregate in ("sum", "min", "max", "top"):
+        update["column"] = named.strip().lower().replace(" ", "_")
+        terms.remove(named)
     for column in ("work_type", "failure_code"):
         values = {v.lower(): v for v in catalog.values(column)}
         hit = next((t for t in terms if t.strip().lower() in values), None)

@@ -170,6 +170,8 @@ class TestCheck:
     def test_a_work_type_put_in_text_becomes_the_filter(self, catalog):
         checked = check_plan(WorkOrderPlan(aggregate="count", text=["pm02", "service"]), catalog)
         assert checked.plan.work_type == "PM02" and checked.terms == ("service",)
+        checked = check_plan(WorkOrderPlan(aggregate="top", text=["Cost", "hose"]), catalog)
+        assert checked.measure == "cost" and checked.terms == ("hose",)
 
     def test_limit_is_clamped_and_unused_column_ignored(self, catalog):
         checked = check_plan(WorkOrderPlan(aggregate="count", column="cost", limit=500), catalog)
