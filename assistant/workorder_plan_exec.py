@@ -11,39 +11,16 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from sqlalchemy import Float, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assistant.history import HistoryCitation, HistoryQuery, HistoryResult, WorkOrder
-from assistant.history_store import TEXT_COLUMNS
-from assistant.workorder_plan import CheckedPlan
+from assistant.workorder_plan import Catalog, CheckedPlan
+from assistant.workorder_plan_sql import REAL_COLUMNS, column as _column, plan_conditions, relaxations
 from ingest.types import WorkOrderRecord
 
-# Text a term is matched in. The work type is its own filter ("pm" must not hit every PM01 job).
-MATCH_COLUMNS = tuple(c for c in TEXT_COLUMNS if c != "work_type")
-# Characters that end a word: replaced by spaces so "leak" starts a word in "L/H CYL-LEAK" but not in "bleak".
-_SEPARATORS = "/-_.,;:()[]'\"#+&*\n\t"
-_REAL = ("cost", "duration_hours", "date", "asset", "work_type", "failure_code", "failure_mode", "component")
 _KIND = {"count": "count", "sum": "total", "latest": "latest", "first": "first", "list": "list",
          "min": "rank", "max": "rank", "top": "rank"}
-
-
-def _words(expr: Any) -> Any:
-    for ch in _SEPARATORS:
-        expr = func.replace(expr, ch, " ")
-    return func.lower(expr)
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _column(name: str, numeric: bool = False) -> Any:
-    """A real column, or a key the ingest kept in the ``extra`` JSON (as text, or cast to a number)."""
-    if name in _REAL:
-        return getattr(WorkOrder, name)
-    value = WorkOrder.extra[name].as_string()
-    return cast(value, Float) if numeric else value
 
 
 def _record(row: WorkOrder) -> WorkOrderRecord:
@@ -77,12 +54,22 @@ class PlanExecutor:
         self._session_factory = session_factory
         self._max = max_cited
 
-    def run(self, checked: CheckedPlan, question: str) -> HistoryResult:
+    def run(self, checked: CheckedPlan, question: str, catalog: Catalog | None = None) -> HistoryResult:
+        """The answer to the plan. With the ``catalog``, a plan whose text terms match nothing is answered
+        for the nearest plan that matches (``relaxations``), and the answer says so first."""
         plan = checked.plan
         query = self._query(checked, question)
         conds = plan_conditions(checked)
         with self._session_factory() as session:
             total = session.scalar(select(func.count()).select_from(WorkOrder).where(*conds)) or 0
+            for stage in relaxations(checked, catalog) if total == 0 and catalog is not None else ():
+                counted = [(self._count_of(session, alt), alt, note) for alt, note in stage]
+                found = [c for c in counted if c[0]]
+                if found:
+                    _, alt, note = min(found, key=lambda c: c[0])
+                    result = self.run(alt, question)
+                    result.text = f"{note[:1].upper()}{note[1:]}: {result.text}"
+                    return result
             if total == 0:
                 return HistoryResult(query=query, total=0, figure=0, answered=False, text=(
                     f"No work orders{self._scope(checked)} in the work-order history."))
@@ -197,6 +184,10 @@ class PlanExecutor:
 
     # --- SQL ----------------------------------------------------------------------
     @staticmethod
+    def _count_of(session, checked: CheckedPlan) -> int:
+        return session.scalar(select(func.count()).select_from(WorkOrder).where(*plan_conditions(checked))) or 0
+
+    @staticmethod
     def _rows(session, conds, order, limit: int) -> list[WorkOrderRecord]:
         stmt = select(WorkOrder).where(*conds).order_by(order.nulls_last(), WorkOrder.id).limit(limit)
         return [_record(r) for r in session.scalars(stmt)]
@@ -231,44 +222,13 @@ class PlanExecutor:
                             group_by=plan.group_by if plan.group_by != "none" else "asset")  # type: ignore[arg-type]
 
 
-def plan_conditions(checked: CheckedPlan) -> list[Any]:
-    """The WHERE clauses of a plan's filters (Core expressions, valid on SQLite and PostgreSQL)."""
-    plan = checked.plan
-    norm_id = func.lower(WorkOrder.record_id)
-    for ch in "- _/.":
-        norm_id = func.replace(norm_id, ch, "")
-    # The same work order seen in two files is counted once (the first row stored).
-    conds: list[Any] = [WorkOrder.id.in_(select(func.min(WorkOrder.id)).group_by(norm_id))]
-    if checked.assets:
-        conds.append(func.lower(WorkOrder.asset).in_([a.lower() for a in checked.assets]))
-    for column, value in (("work_type", plan.work_type), ("failure_code", plan.failure_code)):
-        if value is not None:
-            conds.append(func.lower(getattr(WorkOrder, column)) == value.strip().lower())
-    for cond in plan.where:
-        conds.append(func.lower(_column(cond.column)) == cond.value.strip().lower())
-    if checked.terms:
-        text = func.coalesce(getattr(WorkOrder, MATCH_COLUMNS[0]), "")
-        for name in MATCH_COLUMNS[1:]:
-            text = text + " " + func.coalesce(getattr(WorkOrder, name), "")
-        haystack = " " + _words(text)
-        for term in checked.terms:
-            word = " ".join(term.translate({ord(c): " " for c in _SEPARATORS}).split())
-            conds.append(haystack.like(f"% {_like_escape(word)}%", escape="\\"))
-    if plan.date_from:
-        conds.append(WorkOrder.date >= plan.date_from)
-    if plan.date_to:
-        conds.append(WorkOrder.date <= plan.date_to)
-    return conds
-
-
-
 def _cite(rows: list[WorkOrderRecord]) -> list[HistoryCitation]:
     return [HistoryCitation(n=i, record_id=r.record_id, source=r.source, asset=r.asset, date=r.date,
                             excerpt=_clip(r.description, 240)) for i, r in enumerate(rows, 1)]
 
 
 def _value(record: WorkOrderRecord, measure: str) -> Any:
-    if measure in _REAL:
+    if measure in REAL_COLUMNS:
         return getattr(record, measure)
     raw = record.extra.get(measure)
     try:
