@@ -1,8 +1,9 @@
 """Work-order analytics as a typed query plan (issue 13): the plan, its JSON schema, its checks.
 
 An LLM fills a ``WorkOrderPlan`` under a JSON-schema grammar built from the table's own
-``Catalog`` (the columns, assets and values that exist); ``check_plan`` then resolves the asset
-and rejects anything the table cannot answer with one line, before any SQL runs.
+``Catalog`` (the columns, assets and values that exist; ``workorder_plan_prompt.plan_schema``);
+``check_plan`` then resolves the asset and rejects anything the table cannot answer with one
+line, before any SQL runs.
 
     catalog = Catalog.read(session_factory)
     plan = WorkOrderPlan(aggregate="count", group_by="asset", order="desc", limit=1, text=["bucket"])
@@ -133,46 +134,6 @@ class Catalog:
         return cls(assets=assets, categories=categories, measures=measures, extra_keys=frozenset(seen), rows=rows)
 
 
-def plan_schema(catalog: Catalog) -> dict:
-    """The JSON schema (a grammar for ``Generator.stream``) of a plan over this table.
-
-    Only ``aggregate`` is required: a plan leaves out what it does not narrow (half the tokens of a full
-    object, and less for a small model to get wrong). Properties come in the order the model should decide
-    them, intent first, then filters. Columns, groups and small value sets are enums, so the model can
-    only name what exists.
-    """
-
-    def nullable(schema: dict) -> dict:
-        return {"anyOf": [schema, {"type": "null"}]}
-
-    def values_or_text(column: str) -> dict:
-        values = catalog.values(column)
-        if values:
-            return {"enum": [*values, None]}
-        return nullable({"type": "string", "maxLength": 40}) if column in catalog.categories else {"type": "null"}
-
-    day = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
-    filterable = [c for c in catalog.categories if c not in ("work_type", "failure_code")]
-    condition = {"type": "object", "additionalProperties": False, "required": ["column", "value"],
-                 "properties": {"column": {"enum": filterable}, "value": {"type": "string", "maxLength": 40}}}
-    props = {
-        "aggregate": {"enum": list(AGGREGATES)},
-        "not_a_work_order_question": {"type": "boolean"},
-        "column": {"enum": [*catalog.measures, None]},
-        "group_by": {"enum": ["none", *catalog.groups]},
-        "order": {"enum": ["desc", "asc"]},
-        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-        "asset": nullable({"type": "string", "maxLength": 40}),
-        "work_type": values_or_text("work_type"),
-        "failure_code": values_or_text("failure_code"),
-        "text": {"type": "array", "items": {"type": "string", "minLength": 2, "maxLength": 30}, "maxItems": MAX_TERMS},
-        "date_from": nullable(day),
-        "date_to": nullable(day),
-        "where": {"type": "array", "items": condition, "maxItems": 3 if filterable else 0},
-    }
-    return {"type": "object", "additionalProperties": False, "required": ["aggregate"], "properties": props}
-
-
 @dataclass(frozen=True)
 class CheckedPlan:
     """A plan every name of which exists in the table; the executor trusts it."""
@@ -246,13 +207,32 @@ def _terms_as_filters(plan: WorkOrderPlan, catalog: Catalog) -> WorkOrderPlan:
     if named is not None and plan.column is None and plan.aggregate in ("sum", "min", "max", "top"):
         update["column"] = named.strip().lower().replace(" ", "_")
         terms.remove(named)
+    where = []
+    for cond in plan.where:  # a value asked of the wrong column ("failure_mode = PM02") goes to its own
+        owner = _owner(catalog, cond.value) if cond.value.lower() not in map(str.lower, catalog.values(cond.column)) else None
+        if owner in ("work_type", "failure_code") and getattr(plan, owner) is None:
+            update[owner] = _listed(catalog, owner, cond.value)
+        else:
+            where.append(cond if owner is None else Condition(column=owner, value=cond.value))
+    if len(where) != len(plan.where) or where != plan.where:
+        update["where"] = where
     for column in ("work_type", "failure_code"):
-        values = {v.lower(): v for v in catalog.values(column)}
-        hit = next((t for t in terms if t.strip().lower() in values), None)
-        if hit is not None and getattr(plan, column) is None:
-            update[column] = values[hit.strip().lower()]
+        hit = next((t for t in terms if _listed(catalog, column, t)), None)
+        if hit is not None and getattr(plan, column) is None and column not in update:
+            update[column] = _listed(catalog, column, hit)
             terms.remove(hit)
     return plan.model_copy(update={**update, "text": terms}) if update else plan
+
+
+def _listed(catalog: Catalog, column: str, value: str) -> str | None:
+    """The column's listed value equal to ``value`` (case-insensitive), as the table spells it."""
+    return next((v for v in catalog.values(column) if v.lower() == value.strip().lower()), None)
+
+
+def _owner(catalog: Catalog, value: str) -> str | None:
+    """The one column that lists ``value``, if exactly one does."""
+    owners = [c for c in catalog.categories if _listed(catalog, c, value)]
+    return owners[0] if len(owners) == 1 else None
 
 
 def _check_value(catalog: Catalog, column: str, value: str) -> None:
@@ -260,7 +240,8 @@ def _check_value(catalog: Catalog, column: str, value: str) -> None:
         raise PlanError(f"the work orders record no {column.replace('_', ' ')}")
     values = catalog.values(column)
     if values and value.strip().lower() not in {v.lower() for v in values}:
-        raise PlanError(f"no {column.replace('_', ' ')} '{value}' in the work orders (known: {', '.join(values[:15])})")
+        listed = ", ".join(values[:8]) + (" …" if len(values) > 8 else "")
+        raise PlanError(f"no {column.replace('_', ' ')} '{value}' in the work orders (known: {listed})")
 
 
 def _measure(plan: WorkOrderPlan, catalog: Catalog) -> str | None:

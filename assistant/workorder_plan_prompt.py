@@ -16,7 +16,7 @@ from typing import Sequence
 from pydantic import ValidationError
 
 from assistant.types import ChatMessage, Generator
-from assistant.workorder_plan import Catalog, PlanError, WorkOrderPlan, plan_schema
+from assistant.workorder_plan import AGGREGATES, MAX_LIMIT, MAX_TERMS, Catalog, PlanError, WorkOrderPlan
 
 SHOWN_VALUES = 10  # values listed per column in the prompt; the grammar still allows every listed one
 
@@ -68,6 +68,46 @@ class WorkOrderPlanner:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "plan"
             raise PlanError(f"the model's plan does not parse ({where}: {first['msg']}): {raw[:120]!r}") from None
+
+
+def plan_schema(catalog: Catalog) -> dict:
+    """The JSON schema (a grammar for ``Generator.stream``) of a plan over this table.
+
+    Only ``aggregate`` is required: a plan leaves out what it does not narrow (half the tokens of a full
+    object, and less for a small model to get wrong). Properties come in the order the model should decide
+    them, intent first, then filters. Columns, groups and small value sets are enums, so the model can
+    only name what exists.
+    """
+
+    def nullable(schema: dict) -> dict:
+        return {"anyOf": [schema, {"type": "null"}]}
+
+    def values_or_text(column: str) -> dict:
+        values = catalog.values(column)
+        if values:
+            return {"enum": [*values, None]}
+        return nullable({"type": "string", "maxLength": 40}) if column in catalog.categories else {"type": "null"}
+
+    day = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+    filterable = [c for c in catalog.categories if c not in ("work_type", "failure_code")]
+    condition = {"type": "object", "additionalProperties": False, "required": ["column", "value"],
+                 "properties": {"column": {"enum": filterable}, "value": {"type": "string", "maxLength": 40}}}
+    props = {
+        "aggregate": {"enum": list(AGGREGATES)},
+        "not_a_work_order_question": {"type": "boolean"},
+        "column": {"enum": [*catalog.measures, None]},
+        "group_by": {"enum": ["none", *catalog.groups]},
+        "order": {"enum": ["desc", "asc"]},
+        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        "asset": nullable({"type": "string", "maxLength": 40}),
+        "work_type": values_or_text("work_type"),
+        "failure_code": values_or_text("failure_code"),
+        "text": {"type": "array", "items": {"type": "string", "minLength": 2, "maxLength": 30}, "maxItems": MAX_TERMS},
+        "date_from": nullable(day),
+        "date_to": nullable(day),
+        "where": {"type": "array", "items": condition, "maxItems": 3 if filterable else 0},
+    }
+    return {"type": "object", "additionalProperties": False, "required": ["aggregate"], "properties": props}
 
 
 def describe_table(catalog: Catalog) -> str:

@@ -11,8 +11,9 @@ from sqlalchemy.dialects import postgresql
 
 from assistant.history import WorkOrder
 from assistant.llm.base import parse_grammar
-from assistant.workorder_plan import Catalog, PlanError, WorkOrderPlan, check_plan, plan_schema, resolve_asset
+from assistant.workorder_plan import Catalog, Condition, PlanError, WorkOrderPlan, check_plan, resolve_asset
 from assistant.workorder_plan_exec import PlanExecutor
+from assistant.workorder_plan_prompt import plan_schema
 from assistant.workorder_plan_sql import plan_conditions
 from ingest.assets import AssetRegistry
 from tests.assistant.workorder_table import ROWS, work_order_table
@@ -112,6 +113,9 @@ class TestCheck:
     def test_a_work_type_put_in_text_becomes_the_filter(self, catalog):
         checked = check_plan(WorkOrderPlan(aggregate="count", text=["pm02", "service"]), catalog)
         assert checked.plan.work_type == "PM02" and checked.terms == ("service",)
+        checked = check_plan(WorkOrderPlan(aggregate="count", where=[{"column": "component", "value": "pm01"},
+                                                                     {"column": "work_type", "value": "night"}]), catalog)
+        assert checked.plan.work_type == "PM01" and checked.plan.where == [Condition(column="shift", value="night")]
         checked = check_plan(WorkOrderPlan(aggregate="top", text=["Cost", "hose"]), catalog)
         assert checked.measure == "cost" and checked.terms == ("hose",)
 

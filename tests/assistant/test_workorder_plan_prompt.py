@@ -11,9 +11,9 @@ import pytest
 
 from assistant.llm.base import parse_grammar
 from assistant.llm.fake import FakeGenerator
-from assistant.workorder_plan import Catalog, PlanError, WorkOrderPlan, check_plan, plan_schema
+from assistant.workorder_plan import Catalog, PlanError, WorkOrderPlan, check_plan
 from assistant.workorder_plan_exec import PlanExecutor
-from assistant.workorder_plan_prompt import WorkOrderPlanner, examples
+from assistant.workorder_plan_prompt import WorkOrderPlanner, examples, plan_schema
 from tests.assistant.workorder_table import TODAY, work_order_table
 
 
