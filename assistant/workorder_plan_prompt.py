@@ -16,6 +16,7 @@ from typing import Sequence
 from pydantic import ValidationError
 
 from assistant.types import ChatMessage, Generator
+from ingest.assets import alias_key
 from assistant.workorder_plan import AGGREGATES, MAX_LIMIT, MAX_TERMS, Catalog, PlanError, WorkOrderPlan
 
 SHOWN_VALUES = 10  # values listed per column in the prompt; the grammar still allows every listed one
@@ -61,13 +62,41 @@ class WorkOrderPlanner:
         return out + [ChatMessage("user", " ".join(question.split()))]
 
     def plan(self, question: str) -> WorkOrderPlan:
+        """The model's plan, less any filter value it copied from a worked example (``uncopied``)."""
         raw = "".join(self._generator.stream(self.messages(question), max_tokens=self._max_tokens, grammar=self.grammar))
         try:
-            return WorkOrderPlan.model_validate_json(raw)
+            plan = WorkOrderPlan.model_validate_json(raw)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "plan"
             raise PlanError(f"the model's plan does not parse ({where}: {first['msg']}): {raw[:120]!r}") from None
+        shown = [p for _, p in examples(self._catalog, self._today or date.today())]
+        return uncopied(plan, question, shown)
+
+
+def uncopied(plan: WorkOrderPlan, question: str, shown: Sequence[WorkOrderPlan]) -> WorkOrderPlan:
+    """Drop filter values that a worked example used and the question does not name.
+
+    Small models carry an example's asset, work type, year or text words into unrelated questions
+    (both bundled models did, in ~1 of 4 plans). A value counts as named when all its words are
+    among the question's words (a year: its four digits; a text term: it starts a question word).
+    """
+    words = set(alias_key(question))
+    named = lambda value: set(alias_key(value)) <= words  # noqa: E731
+    update: dict[str, object] = {}
+    for field in ("asset", "work_type", "failure_code"):
+        value = getattr(plan, field)
+        if value and any(getattr(ex, field) == value for ex in shown) and not named(value):
+            update[field] = None
+    for field in ("date_from", "date_to"):
+        value = getattr(plan, field)
+        if value and any(value in (ex.date_from, ex.date_to) for ex in shown) and not named(value[:4]):
+            update[field] = None
+    seen = {t.lower() for ex in shown for t in ex.text}
+    text = [t for t in plan.text if t.lower() not in seen or any(w.startswith(t.lower()) for w in words)]
+    if text != plan.text:
+        update["text"] = text
+    return plan.model_copy(update=update) if update else plan
 
 
 def plan_schema(catalog: Catalog) -> dict:

@@ -13,7 +13,7 @@ from assistant.llm.base import parse_grammar
 from assistant.llm.fake import FakeGenerator
 from assistant.workorder_plan import Catalog, PlanError, WorkOrderPlan, check_plan
 from assistant.workorder_plan_exec import PlanExecutor
-from assistant.workorder_plan_prompt import WorkOrderPlanner, examples, plan_schema
+from assistant.workorder_plan_prompt import WorkOrderPlanner, examples, plan_schema, uncopied
 from tests.assistant.workorder_table import TODAY, work_order_table
 
 
@@ -51,6 +51,13 @@ class TestPlanner:
         with pytest.raises(PlanError, match=r"the model's plan does not parse \(aggregate: "):
             WorkOrderPlanner(FakeGenerator('{"aggregate": "median"}'), catalog).plan("q")
 
+
+    def test_values_copied_from_an_example_are_dropped_named_ones_kept(self, catalog):
+        shown = [p for _, p in examples(catalog, TODAY)]
+        copied = shown[0].model_copy(update={"text": ["pump", "bucket"], "column": "cost"})  # asset, work type, year
+        plan = uncopied(copied, "total cost of bucket work", shown)
+        assert (plan.asset, plan.work_type, plan.date_from, plan.date_to, plan.text) == (None, None, None, None, ["bucket"])
+        assert uncopied(copied, f"pump jobs on {copied.asset} {copied.work_type} in {copied.date_from[:4]}", shown) == copied
 
 QUESTIONS = [  # (question, what the answer of a right plan gives)
     ("which asset had the most bucket work orders", lambda r: r.ranking[0][0] == "Excavator B (EX-B)"),
