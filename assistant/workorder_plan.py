@@ -151,7 +151,7 @@ def check_plan(plan: WorkOrderPlan, catalog: Catalog, resolver: AssetResolver | 
     """Resolve the asset and check every name against the catalog; raise ``PlanError`` (one line) on the first problem."""
     if plan.not_a_work_order_question:
         raise PlanError("the question is not about the work-order history")
-    plan = _terms_as_filters(plan, catalog)
+    plan = _terms_as_filters(plan, catalog, resolver)
     ids, names = resolve_asset(plan.asset, catalog, resolver) if plan.asset and plan.asset.strip() else ((), ())
     for column, value in (("work_type", plan.work_type), ("failure_code", plan.failure_code)):
         if value is not None:
@@ -173,11 +173,12 @@ def check_plan(plan: WorkOrderPlan, catalog: Catalog, resolver: AssetResolver | 
                        limit=max(1, min(plan.limit, MAX_LIMIT)), extra_keys=catalog.extra_keys)
 
 
-def resolve_asset(text: str, catalog: Catalog, resolver: AssetResolver | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def resolve_asset(text: str, catalog: Catalog, resolver: AssetResolver | None = None,
+                  loose: bool = True) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Asset ids (and names) a plan's ``asset`` names: the registry's aliases first, then the table's own
     ids and names, whole or after a qualifier ("asset B" -> B), then as a trailing match ("press 4" ->
-    Hydraulic press 4), then
-    as a subset of a name's words ("compressor" -> Rotary screw air compressor 1); only a unique match counts."""
+    Hydraulic press 4), then (``loose``) as a subset of a name's words ("compressor" -> Rotary screw air
+    compressor 1); only a unique match counts."""
     known = dict(catalog.assets)
     key = alias_key(text)
     bare = key[next((n for n, t in enumerate(key) if t not in QUALIFIERS), len(key)):]  # "asset b" -> ("b",)
@@ -185,7 +186,7 @@ def resolve_asset(text: str, catalog: Catalog, resolver: AssetResolver | None = 
     found = [i for i in (resolver.resolve(text) if resolver else []) if i in known]
     rules = (lambda k: k in (key, bare),
              lambda k: len(key) >= 2 and k[-len(key):] == key,  # one trailing token alone ("3") is too weak
-             lambda k: any(t.isalpha() and len(t) > 2 for t in key) and set(key) <= set(k))
+             lambda k: loose and any(t.isalpha() and len(t) > 2 for t in key) and set(key) <= set(k))
     for rule in rules if key and not found else ():
         found = [i for i, pair in keys if any(k and rule(k) for k in pair)]
         if found:
@@ -197,12 +198,21 @@ def resolve_asset(text: str, catalog: Catalog, resolver: AssetResolver | None = 
     return tuple(found), tuple(known[i] or i for i in found)
 
 
-def _terms_as_filters(plan: WorkOrderPlan, catalog: Catalog) -> WorkOrderPlan:
-    """A text term that is exactly a listed work type or failure code ("pm01") becomes that filter, and
+def _terms_as_filters(plan: WorkOrderPlan, catalog: Catalog, resolver: AssetResolver | None) -> WorkOrderPlan:
+    """A text term naming an asset becomes the asset; one that is exactly a listed work type or failure
+    code ("pm01") becomes that filter, and
     one that names a number column ("cost") becomes the missing ``column``: small models put them in
     ``text``, where they would only match by accident."""
     update: dict[str, object] = {}
     terms = list(plan.text)
+    for term in list(terms):  # an asset's own id or name ("CNC-02") is the asset, not a word of the job's text
+        try:
+            ids = resolve_asset(term, catalog, resolver, loose=False)[0]
+        except PlanError:
+            continue
+        if not plan.asset or ids == _try_resolve(plan.asset, catalog, resolver):
+            update["asset"] = plan.asset or term
+            terms.remove(term)
     named = next((t for t in terms if t.strip().lower().replace(" ", "_") in catalog.measures), None)
     if named is not None and plan.column is None and plan.aggregate in ("sum", "min", "max", "top"):
         update["column"] = named.strip().lower().replace(" ", "_")
@@ -222,6 +232,13 @@ def _terms_as_filters(plan: WorkOrderPlan, catalog: Catalog) -> WorkOrderPlan:
             update[column] = _listed(catalog, column, hit)
             terms.remove(hit)
     return plan.model_copy(update={**update, "text": terms}) if update else plan
+
+
+def _try_resolve(text: str, catalog: Catalog, resolver: AssetResolver | None) -> tuple[str, ...] | None:
+    try:
+        return resolve_asset(text, catalog, resolver)[0]
+    except PlanError:
+        return None
 
 
 def _listed(catalog: Catalog, column: str, value: str) -> str | None:

@@ -7,6 +7,7 @@ nearer plans to try when its text terms match nothing.
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import combinations
 from typing import Any
 
 from sqlalchemy import Float, cast, func, select
@@ -75,8 +76,9 @@ def relaxations(checked: CheckedPlan, catalog: Catalog) -> list[list[tuple[Check
 
     1. A term that is exactly a listed value of some column ("r. patel", "over temp") becomes that
        column's condition: the value is not in the job's text, it is in its own column.
-    2. Plans that each drop one term ("boom crack repair" -> "boom crack", "crack repair", "boom repair");
-       the caller keeps the one with the fewest (but some) rows, the closest to what was asked.
+    2. Plans with one term fewer ("boom crack repair" -> "boom crack", "boom repair", "crack repair"), then
+       two fewer, down to one term; in each stage the caller keeps the plan with the fewest (but some)
+       rows, the closest to what was asked.
     """
     terms = list(checked.terms)
     stages: list[list[tuple[CheckedPlan, str]]] = []
@@ -89,7 +91,7 @@ def relaxations(checked: CheckedPlan, catalog: Catalog) -> list[list[tuple[Check
         plan = checked.plan.model_copy(update={"where": where})
         note = "; ".join(f"'{t}' read as {c} '{v}'" for t, (c, v) in moved)
         stages.append([(replace(checked, plan=plan, terms=tuple(t for t, _ in kept)), note)])
-    if len(terms) > 1:
-        stages.append([(replace(checked, terms=tuple(t for t in terms if t != drop)),
-                        f"no work order matches all of '{' '.join(terms)}'; without '{drop}'") for drop in terms])
+    for size in range(len(terms) - 1, 0, -1):  # fewer and fewer terms, never none
+        stages.append([(replace(checked, terms=keep), f"no work order matches all of '{' '.join(terms)}'; "
+                        f"without '{' '.join(t for t in terms if t not in keep)}'") for keep in combinations(terms, size)])
     return stages

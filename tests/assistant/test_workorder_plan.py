@@ -116,6 +116,8 @@ class TestCheck:
         checked = check_plan(WorkOrderPlan(aggregate="count", where=[{"column": "component", "value": "pm01"},
                                                                      {"column": "work_type", "value": "night"}]), catalog)
         assert checked.plan.work_type == "PM01" and checked.plan.where == [Condition(column="shift", value="night")]
+        checked = check_plan(WorkOrderPlan(aggregate="count", text=["hydraulic", "EX-B"]), catalog)
+        assert checked.assets == ("EX-B",) and checked.terms == ("hydraulic",)  # "hydraulic" alone is no asset
         checked = check_plan(WorkOrderPlan(aggregate="top", text=["Cost", "hose"]), catalog)
         assert checked.measure == "cost" and checked.terms == ("hose",)
 
