@@ -115,7 +115,7 @@ class Catalog:
                 values = list(session.scalars(select(col).where(col.is_not(None)).group_by(col)
                                               .order_by(func.count().desc(), col).limit(max_values + 1)))
                 if values:
-                    categories[name] = tuple(sorted(values)) if len(values) <= max_values else ()
+                    categories[name] = tuple(values) if len(values) <= max_values else ()
             measures = {name: "number" for name in NUMBER_COLUMNS
                         if session.scalar(select(func.count(getattr(WorkOrder, name))))}
             if session.scalar(select(func.count(WorkOrder.date))):
