@@ -29,9 +29,9 @@ from sqlalchemy import create_engine  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from assistant.llm.factory import build_generator  # noqa: E402
-from assistant.workorder_plan import Catalog, PlanError, check_plan  # noqa: E402
-from assistant.workorder_plan_exec import PlanExecutor  # noqa: E402
-from assistant.workorder_plan_prompt import WorkOrderPlanner  # noqa: E402
+from assistant.history.plan import Catalog, PlanError, check_plan  # noqa: E402
+from assistant.history.plan_exec import PlanExecutor  # noqa: E402
+from assistant.history.plan_prompt import WorkOrderPlanner  # noqa: E402
 from ingest.assets import AssetRegistry  # noqa: E402
 
 QUESTIONS = Path(__file__).with_name("workorder_plan_questions.jsonl")

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Float, cast, func, select
 
-from assistant.history import WorkOrder
-from assistant.history_store import TEXT_COLUMNS
-from assistant.workorder_plan import Catalog, CheckedPlan, Condition
+from assistant.db.models import WorkOrder
+from assistant.history.store import TEXT_COLUMNS
+from assistant.history.plan import Catalog, CheckedPlan, Condition
 
 # Text a term is matched in. The work type is its own filter ("pm" must not hit every PM01 job).
 MATCH_COLUMNS = tuple(c for c in TEXT_COLUMNS if c != "work_type")

@@ -1,14 +1,14 @@
 """Work-order analytics as a typed query plan (issue 13): the plan, its JSON schema, its checks.
 
 An LLM fills a ``WorkOrderPlan`` under a JSON-schema grammar built from the table's own
-``Catalog`` (the columns, assets and values that exist; ``workorder_plan_prompt.plan_schema``);
+``Catalog`` (the columns, assets and values that exist; ``plan_prompt.plan_schema``);
 ``check_plan`` then resolves the asset and rejects anything the table cannot answer with one
 line, before any SQL runs.
 
     catalog = Catalog.read(session_factory)
     plan = WorkOrderPlan(aggregate="count", group_by="asset", order="desc", limit=1, text=["bucket"])
     checked = check_plan(plan, catalog)          # raises PlanError("no asset 'truck 3' ...")
-    PlanExecutor(session_factory).run(checked, question)   # assistant/workorder_plan_exec.py
+    PlanExecutor(session_factory).run(checked, question)   # assistant/history/plan_exec.py
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from assistant.history import WorkOrder
+from assistant.db.models import WorkOrder
 from ingest.assets import QUALIFIERS, alias_key
-from ingest.tables import parse_float
+from ingest.tables.table import parse_float
 
 Aggregate = Literal["count", "sum", "min", "max", "latest", "first", "top", "list"]
 AGGREGATES: tuple[str, ...] = Aggregate.__args__  # type: ignore[attr-defined]

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 
-from assistant.history import WorkOrder
+from assistant.db.models import WorkOrder
 from assistant.llm.base import parse_grammar
-from assistant.workorder_plan import Catalog, Condition, PlanError, WorkOrderPlan, check_plan, resolve_asset
-from assistant.workorder_plan_exec import PlanExecutor
-from assistant.workorder_plan_prompt import plan_schema
-from assistant.workorder_plan_sql import plan_conditions
+from assistant.history.plan import Catalog, Condition, PlanError, WorkOrderPlan, check_plan, resolve_asset
+from assistant.history.plan_exec import PlanExecutor
+from assistant.history.plan_prompt import plan_schema
+from assistant.history.plan_sql import plan_conditions
 from ingest.assets import AssetRegistry
-from tests.assistant.workorder_table import ROWS, work_order_table
+from tests.assistant.history.workorder_table import ROWS, work_order_table
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

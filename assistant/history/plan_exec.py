@@ -14,9 +14,11 @@ from typing import Any, Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from assistant.history import HistoryCitation, HistoryQuery, HistoryResult, WorkOrder
-from assistant.workorder_plan import Catalog, CheckedPlan
-from assistant.workorder_plan_sql import REAL_COLUMNS, column as _column, plan_conditions, relaxations
+from assistant.db.models import WorkOrder
+from assistant.history.answer import HistoryCitation, HistoryResult
+from assistant.history.query import HistoryQuery
+from assistant.history.plan import Catalog, CheckedPlan
+from assistant.history.plan_sql import REAL_COLUMNS, column as _column, plan_conditions, relaxations
 from ingest.types import WorkOrderRecord
 
 _KIND = {"count": "count", "sum": "total", "latest": "latest", "first": "first", "list": "list",

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from assistant.types import ChatMessage, Generator
 from ingest.assets import alias_key
-from assistant.workorder_plan import AGGREGATES, MAX_LIMIT, MAX_TERMS, Catalog, PlanError, WorkOrderPlan
+from assistant.history.plan import AGGREGATES, MAX_LIMIT, MAX_TERMS, Catalog, PlanError, WorkOrderPlan
 
 SHOWN_VALUES = 10  # values listed per column in the prompt; the grammar still allows every listed one
 

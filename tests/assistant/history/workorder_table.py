@@ -6,7 +6,7 @@ from contextlib import contextmanager, nullcontext
 from datetime import date
 from typing import Iterator
 
-from assistant.history import WorkOrderStore
+from assistant.history.store import WorkOrderStore
 from ingest.types import WorkOrderRecord
 
 ASSETS = {"EX-A": "Excavator A", "EX-B": "Excavator B", "PRESS-04": "Hydraulic press 4"}

@@ -11,10 +11,10 @@ import pytest
 
 from assistant.llm.base import parse_grammar
 from assistant.llm.fake import FakeGenerator
-from assistant.workorder_plan import Catalog, PlanError, WorkOrderPlan, check_plan
-from assistant.workorder_plan_exec import PlanExecutor
-from assistant.workorder_plan_prompt import WorkOrderPlanner, examples, plan_schema, uncopied
-from tests.assistant.workorder_table import TODAY, work_order_table
+from assistant.history.plan import Catalog, PlanError, WorkOrderPlan, check_plan
+from assistant.history.plan_exec import PlanExecutor
+from assistant.history.plan_prompt import WorkOrderPlanner, examples, plan_schema, uncopied
+from tests.assistant.history.workorder_table import TODAY, work_order_table
 
 
 @pytest.fixture
