@@ -123,6 +123,10 @@ class AnswerSettings(BaseModel):
     quote_lines: int = Field(
         2, description="Best-matching source lines quoted under the answer, so exact values are always shown."
     )
+    context_selection: Literal["meaning", "word_overlap"] = Field("meaning", description="How the LLM's lines are "
+        "chosen: meaning = scored by the embedder against the question; word_overlap = shared words (older way).")
+    context_long_line: int = Field(220, ge=40, description="Longer source lines are split into sentences or "
+                                   "fields before scoring, so one paragraph or table row cannot take the budget.")
     source_chars: int = Field(
         250, ge=100, description="Characters of each source given to the LLM (the passages best matching the "
         "question are kept); the prompt length, hence the time to first token, grows with it.",
@@ -263,11 +267,8 @@ class Settings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Explicit arguments win over the environment, which wins over the YAML file.

@@ -168,6 +168,7 @@ class Container:
         from assistant.answer.compose import AnswerComposer
         from assistant.answer.generate import SourcedGenerator
         from assistant.answer.grounding.citations import CitationChecker
+        from assistant.answer.grounding.context import ContextSelector
         from assistant.answer.grounding.evidence import EvidenceGate
         from assistant.answer.rag import EvidenceCheck, RagAnswerer
         from assistant.answer.routes import SensorRoute, WorkOrderRoute
@@ -181,7 +182,9 @@ class Container:
             EvidenceCheck(EvidenceGate(a.min_dense_score, a.min_term_coverage), self.retriever, registry,
                           paraphrase_score=a.paraphrase_score),
             SourcedGenerator(self.generator, max_tokens=self.settings.llm.max_tokens, source_chars=a.source_chars,
-                             prompt_turns=a.prompt_turns),
+                             prompt_turns=a.prompt_turns,
+                             selector=ContextSelector(self.embedder, a.context_long_line)
+                             if a.context_selection == "meaning" else None),
             AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines),
             registry=registry, sections=SectionIndex(self.store.chunks, max_chunks=r.answer_section_chunks), k=r.k,
         )

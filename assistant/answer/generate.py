@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from assistant.answer.grounding.context import ContextSelector
 from assistant.prompts import SYSTEM_PROMPT, USER_TEMPLATE, compress, format_conversation, format_sources
 from assistant.types import Answer, ChatMessage, Citation, Generator
 
@@ -22,15 +23,25 @@ class SourcedGenerator:
     >>> writer = SourcedGenerator(generator, max_tokens=320, source_chars=250, prompt_turns=2)  # doctest: +SKIP
     """
 
-    def __init__(self, generator: Generator, *, max_tokens: int, source_chars: int, prompt_turns: int) -> None:
+    def __init__(self, generator: Generator, *, max_tokens: int, source_chars: int, prompt_turns: int,
+                 selector: ContextSelector | None = None) -> None:
         self.generator = generator
+        self.selector = selector
         self.max_tokens = max_tokens
         self.source_chars = source_chars
         self.prompt_turns = prompt_turns
         self._lcel = None
 
     def budget(self, query: str, citations: list[Citation], sources: dict[int, str]) -> list[str]:
-        """Each source compressed to its share of the budget, keeping the lines that match ``query``."""
+        """What the model reads of each source, ``source_chars`` per source on average.
+
+        With a ``selector``: the lines nearest ``query`` in meaning, chosen across all sources
+        (the answer's line may be in the third source). Without: each source cut to its share
+        by word overlap with ``query`` (``answer.context_selection=word_overlap``).
+        """
+        if self.selector is not None:
+            return self.selector.select(query, [sources[c.n] for c in citations],
+                                        self.source_chars * len(citations))
         weights = _RANK_WEIGHTS[:len(citations)] + [0.6] * max(0, len(citations) - len(_RANK_WEIGHTS))
         scale = len(weights) / sum(weights) if weights else 1.0
         return [compress(sources[c.n], query, int(self.source_chars * w * scale)) for c, w in zip(citations, weights)]

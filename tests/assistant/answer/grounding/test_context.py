@@ -1,0 +1,62 @@
+"""ContextSelector: what the model reads is chosen by meaning, across sources, within a budget."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.answer.grounding.context import ContextSelector, units
+
+
+class FakeAxisEmbedder:
+    """Each text maps to a fixed direction by the first keyword it contains (a fake for selection logic)."""
+
+    AXES = ("oil", "belt", "fuse", "wheel")
+
+    def embed_batch(self, texts, *, query=False):
+        out = np.zeros((len(texts), len(self.AXES) + 1), dtype=np.float32)
+        for i, t in enumerate(texts):
+            hit = next((a for a, w in enumerate(self.AXES) if w in t.lower()), len(self.AXES))
+            out[i, hit] = 1.0
+        return out
+
+
+def test_units_split_long_lines_and_skip_the_heading():
+    text = "Gearbox > Service\nShort line.\n" + "First sentence is long enough. " * 10
+    got = units(text, long_line=100)
+    assert (got[0].line, got[0].text) == (1, "Short line.")
+    assert all(u.line == 2 for u in got[1:]) and len(got) > 2
+    assert all("Gearbox" not in u.text for u in got)
+
+
+def test_selects_the_matching_unit_from_a_lower_ranked_source_within_budget():
+    sources = ["Belts > Tension\nCheck belt wear.\nAdjust the belt idler.",
+               "Gearbox > Fill\nUse ISO VG 220 oil to the level plug.\nClean the breather."]
+    got = ContextSelector(FakeAxisEmbedder(), long_line=220).select("what oil for the gearbox", sources, 80)
+    assert got[0] == "Belts > Tension"  # heading kept, nothing of it chosen
+    assert got[1] == "Gearbox > Fill\nUse ISO VG 220 oil to the level plug."
+
+
+def test_chosen_units_keep_document_order_and_budget_is_respected():
+    src = "H\nzeta oil one.\nalpha belt.\nbeta oil two."
+    got = ContextSelector(FakeAxisEmbedder(), long_line=220).select("oil", [src], 40)[0]
+    assert got == "H\nzeta oil one.\nbeta oil two."
+    assert len(got) <= 40
+
+
+def test_empty_sources_and_no_candidates():
+    sel = ContextSelector(FakeAxisEmbedder(), long_line=220)
+    assert sel.select("oil", ["", "Only a heading"], 100) == ["", "Only a heading"]
+
+
+@pytest.mark.slow
+def test_real_embedder_keeps_the_value_line_the_question_does_not_share_words_with():
+    from ingest.models import embedding_model_dir
+    from index.embedder import SentenceTransformerEmbedder
+
+    source = ("Gear unit > Maintenance\nInspect the housing for cracks and leaks.\n"
+              "Check that the breather is clean.\nFill with ISO VG 220 lubricant to the level plug.\n"
+              "Tighten the cover bolts to 25 N·m.\nRecord the date in the log book.")
+    sel = ContextSelector(SentenceTransformerEmbedder(embedding_model_dir()), long_line=220)
+    got = sel.select("what oil are we supposed to put in the gearbox", [source], 80)[0]
+    assert "ISO VG 220" in got
