@@ -104,10 +104,12 @@ class CitationChecker:
                     continue
             cited_text = " ".join(sources[n] for n in keep) if keep else ""
             cited_nums = set(numbers(cited_text))
-            for num in numbers(bare):
-                if num not in cited_nums and not _is_list_ordinal(bare, num):
-                    unverified.append(num)
-                    flags.append(Flag("unverified_number", f"{num} is not in a cited source: {bare[:120]}"))
+            wrong = [num for num in numbers(bare) if num not in cited_nums and not _is_list_ordinal(bare, num)]
+            for num in wrong:
+                unverified.append(num)
+                flags.append(Flag("unverified_number", f"{num} is not in a cited source: {bare[:120]}"))
+            if wrong and self.drop_unsupported:
+                continue  # a value no cited source states is never shown, remark or not ("Note: 99 N·m")
             out_sentences.append(_with_markers(bare, keep))
 
         final = _join(out_sentences)

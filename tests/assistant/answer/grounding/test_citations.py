@@ -171,3 +171,14 @@ class TestFlags:
         sources = {1: "Here is the belt tension check: weekly."}
         out = CitationChecker(0.5).check("Here is the belt tension check [1].", sources)
         assert out.text == "Here is the belt tension check [1]."
+
+
+def test_a_remark_with_a_number_no_cited_source_states_is_dropped():
+    """'Note: the torque is 99 N·m.' reads as a remark; its invented value must still not be shown."""
+    sources = {1: "Tighten the cover bolts to 25 N·m."}
+    out = CitationChecker(0.5, drop_unsupported=True).check(
+        "Tighten the cover bolts to 25 N·m [1]. Note: the torque is 99 N·m.", sources)
+    assert "99" not in out.text and "25 N·m" in out.text
+    assert out.unverified_numbers == ["99"]
+    kept = CitationChecker(0.5).check("Note: the torque is 99 N·m.", sources)  # without dropping: flagged only
+    assert "99" in kept.text and [f.kind for f in kept.flags] == ["unverified_number"]
