@@ -95,13 +95,10 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant (Cormack et al. 2009 default).")
     dense_weight: float = Field(1.0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, description="Weight of the BM25 ranking in fusion.")
-    answer_section_chunks: int = Field(
-        4, ge=1, description="Most chunks of one manual section an answer quotes as a whole how-to procedure.",
-    )
-    section_chunks: int = Field(
-        12, description="Most chunks of one manual section a /procedure reads whole (a long procedure or "
-        "lock-out list split over chunks keeps every step).",
-    )
+    answer_section_chunks: int = Field(4, ge=1, description="Most chunks of one manual section an answer "
+                                       "quotes as a whole how-to procedure.")
+    section_chunks: int = Field(12, description="Most chunks of one manual section a /procedure reads whole "
+                                "(a long procedure or lock-out list split over chunks keeps every step).")
 
 
 class AnswerSettings(BaseModel):
@@ -123,6 +120,11 @@ class AnswerSettings(BaseModel):
     quote_lines: int = Field(
         2, description="Best-matching source lines quoted under the answer, so exact values are always shown."
     )
+    work_order_plan: bool = Field(False, description="Questions the work-order parser declines, whose nearest "
+        "chunks are mostly work orders, go to an LLM-filled query plan (right on 7/22 with the 0.5B model, 11/22 "
+        "with the 1.5B: benchmarks/bench_workorder_plan.py); off until a model plans better.")
+    work_order_plan_share: float = Field(0.5, ge=0, le=1, description="Share of work orders among the "
+                                         "`retrieval.k` nearest chunks that sends a question to the plan.")
     context_selection: Literal["meaning", "word_overlap"] = Field("meaning", description="How the LLM's lines are "
         "chosen: meaning = scored by the embedder against the question; word_overlap = shared words (older way).")
     context_long_line: int = Field(220, ge=40, description="Longer source lines are split into sentences or "
@@ -252,9 +254,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MAINTASSIST_", env_nested_delimiter="__", extra="ignore")
 
-    data_dir: Path = Field(
-        Path(".maintassist"), description="Holds index, database, model cache; one per corpus."
-    )
+    data_dir: Path = Field(Path(".maintassist"), description="Holds index, database, model cache; one per corpus.")
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol, Sequence
 
+from assistant.history.answer import HistoryResult
 from assistant.types import Citation
 from index.types import Filters, ScoredChunk
 from ingest.types import Chunk
@@ -29,6 +30,13 @@ class Search(Protocol):
     def keyword(self, query: str, k: int, filters: Filters | None = None) -> list[ScoredChunk]: ...
 
     def dense_scores(self, query: str, chunk_ids: Sequence[str]) -> dict[str, float]: ...
+
+
+class PlanRunner(Protocol):
+    """Work-order analytics from a question (``assistant.history.plan_prompt.WorkOrderAnalytics``);
+    ``None`` when the question is not one it can answer."""
+
+    def run(self, question: str) -> HistoryResult | None: ...
 
 
 class NamedAsset(Protocol):

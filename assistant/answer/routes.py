@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 from assistant.answer.grounding.extractive import best_step_source
-from assistant.answer.protocols import RouteResult, Sections
+from assistant.answer.protocols import PlanRunner, RouteResult, Search, Sections
 from assistant.history.answer import HistoryAnswerer
 from assistant.history.query import HistoryQueryParser
 from assistant.prompts import sanitize
@@ -34,6 +34,33 @@ class WorkOrderRoute:
             return None
         result = self.answerer.answer(parsed)
         if not result.answered:
+            return None
+        return result.text, [c.to_citation() for c in result.citations]
+
+
+class WorkOrderPlanRoute:
+    """Work-order analytics the rule parser does not know, as a typed plan the LLM fills (issue 13).
+
+    Runs only when most of the question's nearest chunks are work orders (no word list decides
+    what is an analytics question), then plan → check against the table's catalog → SQL. A plan
+    the model marks as not about work orders, or that the check or the table cannot answer,
+    falls through to retrieval.
+    """
+
+    name = "history"
+
+    def __init__(self, planner: PlanRunner, search: Search, *, probe_k: int, min_share: float) -> None:
+        self.planner = planner
+        self.search = search
+        self.probe_k = probe_k
+        self.min_share = min_share
+
+    def answer(self, query: str, assets: list[str]) -> RouteResult | None:
+        hits = self.search.retrieve(query, self.probe_k)
+        if not hits or sum(h.chunk.doc_type == "work_order" for h in hits) / len(hits) < self.min_share:
+            return None
+        result = self.planner.run(query)
+        if result is None or not result.answered:
             return None
         return result.text, [c.to_citation() for c in result.citations]
 
