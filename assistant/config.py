@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from assistant.prompts import PROMPT_VERSION
+from index.fusion import CANDIDATES, CONVEX_ALPHA, RRF_K
 
 
 class IngestSettings(BaseModel):
@@ -89,10 +90,10 @@ class RetrievalSettings(BaseModel):
         description="How dense and BM25 rankings combine: convex = alpha*cosine + (1-alpha)*BM25/max "
         "(measured better than RRF on both QA sets, see benchmarks/README.md); rrf = reciprocal rank fusion.",
     )
-    alpha: float = Field(0.7, description="Dense share in convex fusion (0 = BM25 only, 1 = dense only).")
+    alpha: float = Field(CONVEX_ALPHA, description="Dense share in convex fusion (0 = BM25 only, 1 = dense only).")
     k: int = Field(6, description="Chunks handed to the LLM as numbered sources.")
-    candidates: int = Field(40, description="Candidates taken from each retriever before fusion.")
-    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant (Cormack et al. 2009 default).")
+    candidates: int = Field(CANDIDATES, description="Candidates taken from each retriever before fusion.")
+    rrf_k: int = Field(RRF_K, description="Reciprocal-rank-fusion constant (Cormack et al. 2009 default).")
     dense_weight: float = Field(1.0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, description="Weight of the BM25 ranking in fusion.")
     answer_section_chunks: int = Field(4, ge=1, description="Most chunks of one manual section an answer "

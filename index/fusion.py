@@ -21,9 +21,15 @@ class FusionMode(str, Enum):
     RRF = "rrf"
 
 
+# The fusion constants, defined once here; Settings (retrieval.*) takes its defaults from them.
+RRF_K = 60  # Cormack et al. 2009
+CONVEX_ALPHA = 0.7  # dense share, measured best on both QA sets (benchmarks/README.md)
+CANDIDATES = 40  # taken from each ranking before fusion
+
+
 def reciprocal_rank_fusion(
     rankings: dict[str, list[str]],
-    k: int = 60,
+    k: int = RRF_K,
     weights: dict[str, float] | None = None,
 ) -> list[tuple[str, float]]:
     """Fuse several ranked id lists into one, best first.
@@ -103,8 +109,8 @@ class Fusion:
     """
 
     mode: FusionMode = FusionMode.CONVEX
-    alpha: float = 0.7  # dense share in convex fusion
-    rrf_k: int = 60  # see reciprocal_rank_fusion
+    alpha: float = CONVEX_ALPHA  # dense share in convex fusion
+    rrf_k: int = RRF_K  # see reciprocal_rank_fusion
     weights: dict[str, float] = field(default_factory=lambda: {"dense": 1.0, "bm25": 1.0})  # RRF list weights
 
     def __post_init__(self) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from index.bm25 import BM25Index
 from index.faiss_index import FaissIndex
-from index.fusion import Fusion, FusionMode, convex_fusion, reciprocal_rank_fusion
+from index.fusion import CANDIDATES, CONVEX_ALPHA, RRF_K, Fusion, FusionMode, convex_fusion, reciprocal_rank_fusion
 from index.types import Embedder, Filters, ScoredChunk
 from ingest.types import Chunk
 
@@ -40,14 +40,14 @@ class HybridRetriever:
         embedder: Embedder,
         faiss_index: FaissIndex,
         bm25: BM25Index,
-        rrf_k: int = 60,
-        candidates: int = 40,
+        rrf_k: int = RRF_K,
+        candidates: int = CANDIDATES,
         dense_weight: float = 1.0,
         bm25_weight: float = 1.0,
         *,
         vectors: np.ndarray | None = None,
         fusion: str = "convex",
-        alpha: float = 0.7,
+        alpha: float = CONVEX_ALPHA,
     ):
         if candidates < 1:
             raise ValueError(f"candidates must be >= 1, got {candidates}")

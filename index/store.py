@@ -25,6 +25,7 @@ import numpy as np
 
 from index.bm25 import BM25Index
 from index.faiss_index import FaissIndex, IndexParams
+from index.fusion import CANDIDATES, CONVEX_ALPHA, RRF_K
 from index.hybrid import HybridRetriever
 from index.store_io import (
     PendingEmbeddings,
@@ -180,8 +181,8 @@ class IndexStore:
         return len(self._snapshot.chunks)
 
     def retriever(
-        self, rrf_k: int = 60, candidates: int = 40, dense_weight: float = 1.0, bm25_weight: float = 1.0,
-        fusion: str = "convex", alpha: float = 0.7,
+        self, rrf_k: int = RRF_K, candidates: int = CANDIDATES, dense_weight: float = 1.0, bm25_weight: float = 1.0,
+        fusion: str = "convex", alpha: float = CONVEX_ALPHA,
     ) -> HybridRetriever:
         """A retriever that follows this store: after ``apply`` its next call sees the new version."""
         config = dict(rrf_k=rrf_k, candidates=candidates, dense_weight=dense_weight, bm25_weight=bm25_weight,
