@@ -28,7 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
+from assistant.config import Settings  # noqa: E402
 from assistant.llm.factory import build_generator  # noqa: E402
+from assistant.wiring import generator_values  # noqa: E402
 from assistant.history.plan import Catalog, PlanError, check_plan  # noqa: E402
 from assistant.history.plan_exec import PlanExecutor  # noqa: E402
 from assistant.history.plan_prompt import WorkOrderPlanner  # noqa: E402
@@ -54,8 +56,9 @@ def matches(result, expect: dict, grouped: bool) -> bool:
 
 
 def run_model(model: str, cache_dir: Path, tables: dict, questions: list[dict], threads: int) -> list[dict]:
-    generator = build_generator("llamacpp", model=model, cache_dir=cache_dir, isolate=False, threads=threads,
-                                temperature=0.0, n_ctx=4096)
+    values = generator_values(Settings()) | dict(model=model, cache_dir=cache_dir, isolate=False, threads=threads,
+                                                 temperature=0.0, n_ctx=4096)
+    generator = build_generator("llamacpp", **values)
     rows = []
     for q in questions:
         session_factory, catalog, registry = tables[q["data"]]

@@ -82,9 +82,13 @@ def qwen_gguf():
 @pytest.mark.llm
 @pytest.mark.timeout(900)  # ~30 s on a quiet 2-core box; 5 plans took ~50 s each at load 12
 def test_bundled_model_plans_execute_to_the_right_figures(factory, catalog, qwen_gguf):
+    from assistant.config import Settings
     from assistant.llm.llamacpp import LlamaCppGenerator
 
-    planner = WorkOrderPlanner(LlamaCppGenerator(qwen_gguf, threads=2), catalog, today=TODAY)
+    llm = Settings().llm  # the product's generation settings, as the wiring passes them
+    generator = LlamaCppGenerator(qwen_gguf, threads=2, n_ctx=llm.n_ctx, temperature=llm.temperature, seed=llm.seed,
+                                  max_tokens=llm.max_tokens, flash_attn=llm.flash_attn)
+    planner = WorkOrderPlanner(generator, catalog, today=TODAY)
     right = []
     for question, ok in QUESTIONS:
         try:
