@@ -23,6 +23,7 @@ class Unit:
     source: int  # index (or citation number) of the source
     line: int
     text: str
+    part: int = 0  # the sentence's place within its line
 
 
 def units(text: str, long_line: int, source: int = 0) -> list[Unit]:
@@ -30,7 +31,7 @@ def units(text: str, long_line: int, source: int = 0) -> list[Unit]:
     out: list[Unit] = []
     for i, line in enumerate(lines[1:], start=1):
         parts = split_sentences(line) if len(line) > long_line else [line]
-        out.extend(Unit(source, i, p.strip()) for p in parts if p.strip())
+        out.extend(Unit(source, i, p.strip(), j) for j, p in enumerate(q for q in parts if q.strip()))
     return out
 
 
@@ -66,7 +67,7 @@ class ContextSelector:
             used += len(u.text) + 1
         out = []
         for i, head in enumerate(heads):
-            body = [u.text for u in sorted(chosen.get(i, []), key=lambda u: u.line)]
+            body = [u.text for u in sorted(chosen.get(i, []), key=lambda u: (u.line, u.part))]
             out.append("\n".join([head, *body]) if head else "\n".join(body))
         return out
 

@@ -60,3 +60,10 @@ def test_real_embedder_keeps_the_value_line_the_question_does_not_share_words_wi
     sel = ContextSelector(SentenceTransformerEmbedder(embedding_model_dir()), long_line=220)
     got = sel.select("what oil are we supposed to put in the gearbox", [source], 80)[0]
     assert "ISO VG 220" in got
+
+
+def test_sentences_chosen_from_one_long_line_keep_their_order():
+    """The second sentence ranks first, yet the prompt reads them as the manual wrote them."""
+    line = "Drain the belt housing first. " + "Then fill with oil to the plug. " + "x" * 60
+    got = ContextSelector(FakeAxisEmbedder(), long_line=40).select("oil belt", [f"H\n{line}"], 200)[0]
+    assert got.index("Drain the belt") < got.index("Then fill with oil")
