@@ -61,7 +61,10 @@ def corpora() -> list[Corpus]:
 
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from assistant.cli.main import app; app()", *args], env=env,
+    # benchmarks/replay.py reuses stored replies when --reply-cache is given (else it does nothing)
+    code = f"import sys; sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); import replay; replay.install(); " \
+           "from assistant.cli.main import app; app()"
+    return subprocess.run([sys.executable, "-c", code, *args], env=env,
                           capture_output=True, text=True)
 
 
@@ -121,8 +124,13 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="first N questions of each corpus")
     ap.add_argument("--llm-model", default="", help="MAINTASSIST_LLM__MODEL for this run (default: the setting)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "corpora.json")
+    ap.add_argument("--reply-cache", type=Path, default=None,
+                    help="reuse the model's stored replies to identical prompts (benchmarks/replay.py); "
+                         "first-token times then mean nothing")
     args = ap.parse_args()
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    if args.reply_cache:
+        env["MAINTASSIST_BENCH_REPLY_CACHE"] = str(args.reply_cache.resolve())
     if args.llm_model:
         env["MAINTASSIST_LLM__MODEL"] = args.llm_model
     wanted = {n for n in args.only.split(",") if n}

@@ -1,0 +1,64 @@
+"""Replay the model's replies in a benchmark re-run: `bench_corpora.py --reply-cache DIR`.
+
+A change after generation (how the reply is checked, which lines are quoted, when to decline)
+does not change the prompt, so a re-run can reuse the reply the model gave to the same prompt
+instead of generating it again (a corpus then takes about a minute, not ten). Prompts never
+seen before still go to the model and are stored. Replies are greedy (temperature 0), so a
+stored reply is the one the model would give. First-token times of a replayed run mean nothing.
+
+Benchmarks only: the product never reads this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Iterator, Sequence
+
+ENV = "MAINTASSIST_BENCH_REPLY_CACHE"
+
+
+class ReplayGenerator:
+    """Wraps a generator; replies stored under ``folder`` by a hash of model, prompt and limits."""
+
+    def __init__(self, inner, folder: Path) -> None:
+        self.inner = inner
+        self.folder = folder
+        self.model_id = inner.model_id
+        self.adapter_id = inner.adapter_id
+
+    def stream(self, messages: Sequence, *, max_tokens: int | None = None, grammar: str | None = None) -> Iterator[str]:
+        key = json.dumps([self.model_id, self.adapter_id, [(m.role, m.content) for m in messages], max_tokens,
+                          grammar], ensure_ascii=False)
+        path = self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.txt"
+        if path.exists():
+            yield path.read_text(encoding="utf-8")
+            return
+        pieces = []
+        for piece in self.inner.stream(messages, max_tokens=max_tokens, grammar=grammar):
+            pieces.append(piece)
+            yield piece
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text("".join(pieces), encoding="utf-8")
+        tmp.replace(path)  # a killed run leaves no half reply behind
+
+    def __getattr__(self, name: str):  # close(), warm-up and the like go to the real generator
+        return getattr(self.inner, name)
+
+
+def install() -> None:
+    """Wrap every generator the wiring builds when ``$MAINTASSIST_BENCH_REPLY_CACHE`` names a folder."""
+    folder = os.environ.get(ENV)
+    if not folder:
+        return
+    import assistant.llm.factory as factory
+
+    build = factory.build_generator
+
+    def build_replaying(*args, **kwargs):
+        return ReplayGenerator(build(*args, **kwargs), Path(folder))
+
+    factory.build_generator = build_replaying
