@@ -42,6 +42,7 @@ class QuestionResult:
     answer_text: str | None = None
     abstained: bool | None = None
     route: str | None = None
+    decline_reason: str | None = None  # why it declined (the gate's or the composer's reason)
     markers: list[int] = field(default_factory=list)  # unique cited numbers, in order
     precise_markers: list[int] = field(default_factory=list)
     invalid_markers: list[int] = field(default_factory=list)
@@ -83,6 +84,7 @@ def grade_answer(item: QAItem, answer: Answer, chunk_text: Callable[[str], str |
     result.answer_text = answer.text
     result.abstained = bool(answer.abstained)
     result.route = answer.route
+    result.decline_reason = next((f.detail for f in answer.flags if f.kind == "abstained"), None)
     result.model_id, result.adapter_id = answer.model_id, answer.adapter_id
     result.markers = metrics.unique_in_order(metrics.citation_markers(answer.text))
     result.invalid_markers = [n for n in result.markers if n not in by_number]
