@@ -103,13 +103,10 @@ class RetrievalSettings(BaseModel):
 
 
 class AnswerSettings(BaseModel):
-    min_dense_score: float = Field(
-        0.30, description="Abstain when the best dense cosine of the retrieved chunks is below this."
-    )
-    min_term_coverage: float = Field(
-        0.5,
-        description="Abstain when fewer than this share of the question's key terms occur in the sources.",
-    )
+    min_dense_score: float = Field(0.30, description="Abstain when the best dense cosine of the retrieved "
+                                   "chunks is below this.")
+    min_term_coverage: float = Field(0.5, description="Abstain when fewer than this share of the question's "
+                                     "key terms occur in the sources.")
     paraphrase_score: float = Field(
         0.6,
         description="A question word the corpus never mentions makes the assistant decline unless the best "
@@ -121,6 +118,8 @@ class AnswerSettings(BaseModel):
     quote_lines: int = Field(
         2, description="Best-matching source lines quoted under the answer, so exact values are always shown."
     )
+    work_order_rows_cited: int = Field(10, ge=1, description="Most work orders a history answer cites (the "
+                                       "most recent; a count or a sum still covers every matching one).")
     work_order_plan: bool = Field(False, description="Questions the work-order parser declines, whose nearest "
         "chunks are mostly work orders, go to an LLM-filled query plan (right on 7/22 with the 0.5B model, 11/22 "
         "with the 1.5B: benchmarks/bench_workorder_plan.py); off until a model plans better.")

@@ -188,14 +188,15 @@ class Container:
             AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines),
             registry=registry, sections=SectionIndex(self.store.chunks, max_chunks=r.answer_section_chunks), k=r.k,
         )
-        routes = [WorkOrderRoute(HistoryQueryParser(registry, store=self.work_orders), HistoryAnswerer(self.work_orders)),
+        routes = [WorkOrderRoute(HistoryQueryParser(registry, store=self.work_orders), HistoryAnswerer(self.work_orders, max_cited=a.work_order_rows_cited)),
                   SensorRoute(SensorAnswerer(self.store.chunks, registry=registry))]  # reads the live index version
         if a.work_order_plan:
             from assistant.answer.routes import WorkOrderPlanRoute
             from assistant.history.plan_prompt import WorkOrderAnalytics
 
             analytics = WorkOrderAnalytics(self.generator, self.session_factory, registry,
-                                           max_tokens=self.settings.llm.max_tokens, max_cited=10)
+                                           max_tokens=self.settings.llm.max_tokens,
+                                           max_cited=a.work_order_rows_cited)
             routes.insert(1, WorkOrderPlanRoute(analytics, self.retriever, probe_k=r.k, min_share=a.work_order_plan_share))
         return AnswerChain(QuestionScope(registry, conversation_turns=a.conversation_turns), routes, rag,
                            prompt_version=a.prompt_version)

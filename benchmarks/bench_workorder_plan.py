@@ -68,7 +68,7 @@ def run_model(model: str, cache_dir: Path, tables: dict, questions: list[dict], 
         try:
             plan = planner.plan(q["question"])
             plan_s = time.perf_counter() - t0
-            result = PlanExecutor(session_factory).run(check_plan(plan, catalog, registry), q["question"], catalog)
+            result = PlanExecutor(session_factory, max_cited=Settings().answer.work_order_rows_cited).run(check_plan(plan, catalog, registry), q["question"], catalog)
         except PlanError as exc:
             plan_s = plan_s if plan is not None else time.perf_counter() - t0
             error = str(exc)

@@ -2,7 +2,7 @@
 
     parser = HistoryQueryParser(registry, store=store)
     query = parser.parse("when did Chiller 7 last have a sensor failure?")
-    result = HistoryAnswerer(store).answer(query)
+    result = HistoryAnswerer(store, max_cited=10).answer(query)
     result.text  # "The last work order for Chiller 7 matching 'sensor failure' was WO123 on 2019-03-02 [1]. ..."
 
 Every figure in ``result.text`` is computed from the rows; every cited row is in
@@ -70,7 +70,7 @@ def _when(record: WorkOrderRecord) -> str:
 class HistoryAnswerer:
     """Runs a ``HistoryQuery`` against a ``WorkOrderStore``. ``max_cited`` bounds the rows cited."""
 
-    def __init__(self, store: WorkOrderStore, max_cited: int = 10):
+    def __init__(self, store: WorkOrderStore, max_cited: int):
         if max_cited < 1:
             raise ValueError("max_cited must be at least 1")
         self._store = store

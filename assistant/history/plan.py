@@ -8,7 +8,7 @@ line, before any SQL runs.
     catalog = Catalog.read(session_factory)
     plan = WorkOrderPlan(aggregate="count", group_by="asset", order="desc", limit=1, text=["bucket"])
     checked = check_plan(plan, catalog)          # raises PlanError("no asset 'truck 3' ...")
-    PlanExecutor(session_factory).run(checked, question)   # assistant/history/plan_exec.py
+    PlanExecutor(session_factory, max_cited=10).run(checked, question)   # assistant/history/plan_exec.py
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Runs a checked work-order plan as SQL (SQLAlchemy Core, so SQLite and PostgreSQL alike) and words
 the answer: every figure comes from the query, every row it rests on is cited as ``[n]``.
 
-    result = PlanExecutor(session_factory).run(check_plan(plan, catalog), question)
+    result = PlanExecutor(session_factory, max_cited=10).run(check_plan(plan, catalog), question)
     result.text, result.figure, [c.record_id for c in result.citations]
 
 The result is the history route's ``HistoryResult``, so the chain shows and audits it the same way.
@@ -50,7 +50,7 @@ def _clip(text: str | None, limit: int) -> str:
 class PlanExecutor:
     """Executes ``CheckedPlan``s on the work-order table. ``max_cited`` bounds the rows cited."""
 
-    def __init__(self, session_factory: Callable[[], Session], max_cited: int = 10):
+    def __init__(self, session_factory: Callable[[], Session], max_cited: int):
         if max_cited < 1:
             raise ValueError("max_cited must be at least 1")
         self._session_factory = session_factory

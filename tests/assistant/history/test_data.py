@@ -12,12 +12,15 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
+from assistant.config import Settings
 from assistant.db.base import Base
 from assistant.history.answer import HistoryAnswerer, HistoryQueryParser, WorkOrderStore
 from ingest.assets import AssetRegistry
 from ingest.tables.table import read_table
 from ingest.tables.workorders import WorkOrderLoader
 from tests.conftest import external_path
+
+ROWS_CITED = Settings().answer.work_order_rows_cited
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "data" / "sample"
@@ -49,7 +52,7 @@ def sample(tmp_path_factory):
     registry.load(SAMPLE / "assets.csv")
     store = loaded_store(tmp_path_factory.mktemp("sample"), SAMPLE / "work_orders.csv")
     parser = HistoryQueryParser(registry, store=store, today=date(2026, 11, 29))
-    return parser, HistoryAnswerer(store), rows_of(SAMPLE / "work_orders.csv")
+    return parser, HistoryAnswerer(store, max_cited=ROWS_CITED), rows_of(SAMPLE / "work_orders.csv")
 
 
 def ask(sample, question, asset=None):
@@ -123,7 +126,7 @@ class TestAssetOpsBench:
         ids = {re.sub(r"[^0-9a-z]", "", r["wo_id"].lower()) for r in mine}
         parser = HistoryQueryParser(None, store=store, today=date(2025, 1, 1))
         query = parser.parse("How many sensor failures did Chiller 6 have?")
-        result = HistoryAnswerer(store).answer(query)
+        result = HistoryAnswerer(store, max_cited=ROWS_CITED).answer(query)
         assert result.figure == len(ids) > 0
         latest = max(datetime.strptime(r["actual_finish"], "%m/%d/%y %H:%M") for r in mine)
         assert f"on {latest:%Y-%m-%d}" in result.text

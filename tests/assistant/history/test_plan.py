@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 
+from assistant.config import Settings
 from assistant.db.models import WorkOrder
 from assistant.llm.base import parse_grammar
 from assistant.history.plan import Catalog, Condition, PlanError, WorkOrderPlan, check_plan, resolve_asset
@@ -17,6 +18,8 @@ from assistant.history.plan_prompt import plan_schema
 from assistant.history.plan_sql import plan_conditions
 from ingest.assets import AssetRegistry
 from tests.assistant.history.workorder_table import ROWS, work_order_table
+
+ROWS_CITED = Settings().answer.work_order_rows_cited
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -186,7 +189,7 @@ class TestExecute:
         assert not result.answered and "none records a cost" in result.text
 
     def test_terms_matching_nothing_are_relaxed_and_the_answer_says_so(self, factory, catalog):
-        ask = lambda **plan: PlanExecutor(factory).run(check_plan(WorkOrderPlan(**plan), catalog), "q", catalog)
+        ask = lambda **plan: PlanExecutor(factory, max_cited=ROWS_CITED).run(check_plan(WorkOrderPlan(**plan), catalog), "q", catalog)
         result = ask(aggregate="latest", text=["bucket", "crack", "repair"])
         assert result.text.startswith("No work order matches all of 'bucket crack repair'; without 'repair': The ")
         assert result.rows[0].record_id == "W06"

@@ -9,12 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from assistant.config import Settings
 from assistant.llm.base import parse_grammar
 from assistant.llm.fake import FakeGenerator
 from assistant.history.plan import Catalog, PlanError, WorkOrderPlan, check_plan
 from assistant.history.plan_exec import PlanExecutor
 from assistant.history.plan_prompt import WorkOrderPlanner, examples, plan_schema, uncopied
 from tests.assistant.history.workorder_table import TODAY, work_order_table
+
+ROWS_CITED = Settings().answer.work_order_rows_cited
 
 
 @pytest.fixture
@@ -92,7 +95,7 @@ def test_bundled_model_plans_execute_to_the_right_figures(factory, catalog, qwen
     right = []
     for question, ok in QUESTIONS:
         try:
-            result = PlanExecutor(factory).run(check_plan(planner.plan(question), catalog), question, catalog)
+            result = PlanExecutor(factory, max_cited=ROWS_CITED).run(check_plan(planner.plan(question), catalog), question, catalog)
         except PlanError:
             continue
         if result.answered and ok(result):
