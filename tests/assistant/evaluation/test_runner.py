@@ -5,7 +5,7 @@ import pytest
 from assistant.evaluation import EvalRunner, build_report, grade_answer, write_report
 from assistant.evaluation.fake import FakeAnswerChain, FakeRetriever
 from assistant.evaluation.qa import ExpectedSource, QAItem
-from assistant.types import Answer, ChatMessage, Citation
+from assistant.types import Answer, ChatMessage, Citation, Flag
 from index.types import ScoredChunk
 from ingest.types import Chunk
 
@@ -96,6 +96,14 @@ class TestGradeAnswer:
     def test_abstention_states_no_facts(self):
         r = grade_answer(Q_FOLLOW, fake_chain().answers[Q_FOLLOW.question])
         assert r.abstained and r.facts_found == []
+
+    def test_a_decline_records_its_reason_and_an_answer_none(self):
+        declined = Answer(question="q", text="Not in your documents.", abstained=True,
+                          flags=[Flag("unsupported_sentence", "x"), Flag("abstained", "no source mentions E-999")])
+        r = grade_answer(Q_NONE, declined)
+        assert r.decline_reason == "no source mentions E-999"
+        assert build_report([r], ks=(1,), mode="full")["per_question"][0]["decline_reason"] == r.decline_reason
+        assert grade_answer(Q_FACT, Answer(question="q", text="Top it up.")).decline_reason is None
 
 
 class TestEvalRunner:
