@@ -139,6 +139,35 @@ class TestWhoMaySeeWhat:
             "*(not in the audit log)* Added later.",
         ]
 
+    def test_thread_shows_time_checklist_nearest_sources_and_feedback(self, services, plant, chat):
+        import json
+        from datetime import datetime
+
+        ana = plant["technician"]
+        services.conversations.create_thread(ana, "t-full", title="Full", asset="PRESS-04")
+        at = datetime(2026, 11, 30, 14, 5, 59)
+        services.conversations.add_message(ana, "t-full", "assistant_message", "Not in your documents.",
+                                           message_id="m-decl", created_at=at)
+        chips = {"sources": [{"n": 1, "label": "hp200.md · Oil"}, {"n": 2, "label": "WO-1088"}]}
+        services.conversations.add_element(ana, "t-full", {"id": "e1", "forId": "m-decl", "type": "custom",
+                                                           "name": "SourceChips", "content": json.dumps(chips)})
+        services.conversations.add_message(ana, "t-full", "assistant_message", "Bleed the pump [1].",
+                                           message_id="m-proc", created_at=at)
+        checklist = {"title": "Bleed", "done": ["a"], "sections": [{"items": [{"id": "a", "text": "Lock out"},
+                                                                               {"id": "b", "text": "Open"}]}]}
+        services.conversations.add_element(ana, "t-full", {"id": "e2", "forId": "m-proc", "type": "custom",
+                                                           "name": "Checklist", "content": json.dumps(checklist)})
+        services.conversations.set_feedback(ana, "m-proc", -1, "too short")
+        from assistant.db.integrity import record_payload
+
+        for message_id, content in (("m-decl", "Not in your documents."), ("m-proc", "Bleed the pump [1].")):
+            services.audit.append("ana", "shown", record_payload(message_id, content, None, None), "t-full")
+        _, decline, procedure = chat(lambda: handle_message(services, "/thread t-full"), "sam")
+        assert decline == ("**🤖 Assistant** · 11-30 14:05\n\nNot in your documents.\n\n"
+                           "Nearest sources: [1] hp200.md · Oil · [2] WO-1088")
+        assert procedure == ("**🤖 Assistant** · 11-30 14:05\n\nBleed the pump [1].\n\nChecklist: 1 of 2 ticked."
+                             "\n\nFeedback: 👎 “too short”")
+
 
 class TestHandleMessage:
     """Every chat message passes here first: the account, the session and the length are checked."""
@@ -191,3 +220,35 @@ class TestHandleMessage:
         assert event.payload["message_sha256"] == content_hash(shown[at])
         assert {"audit_viewed": {"flagged": "1"}, "thread_read": {"read_thread": "t-ana"}}.get(action, {}).items() \
             <= event.payload.items()
+
+
+class TestAuditLine:
+    """One line per exchange in `/audit`: when, who, which machine, what was asked, the feedback, the thread."""
+
+    ROW = {"ts": "2026-11-30T14:05:59+00:00", "user": "ana", "asset": "PRESS-04", "question": "Which oil?",
+           "feedback": None, "feedback_comment": None, "thread_id": "0123456789abcdef"}
+
+    def line(self, **changes):
+        from assistant.app.commands import _row_line
+
+        return _row_line({**self.ROW, **changes})
+
+    def test_the_line_names_time_user_machine_question_and_thread(self):
+        assert self.line() == "- 11-30 14:05 · ana · PRESS-04 · Which oil? · `01234567`"
+        assert self.line(asset=None, thread_id=None) == "- 11-30 14:05 · ana · any machine · Which oil? · ``"
+
+    def test_feedback_and_its_comment_follow_the_question(self):
+        assert self.line(feedback=1).endswith("Which oil? · 👍 · `01234567`")
+        assert self.line(feedback=-1, feedback_comment="wrong grade").endswith(
+            "Which oil? · 👎 “wrong grade” · `01234567`")
+        assert self.line(feedback=0) == self.line()
+
+    def test_a_long_or_multi_line_question_is_cut_at_a_word_on_one_line(self):
+        long = "why does the " + "very " * 20 + "hot pump whine"
+        got = self.line(question=long).split(" · ")[3]
+        assert got.endswith("…") and "\n" not in got and len(got) <= 70
+        assert long.startswith(got[:-1]) and not got[:-1].endswith(" ")
+        assert self.line(question="line one\nline two").split(" · ")[3] == "line one line two"
+        exact = "x" * 70
+        assert self.line(question=exact).split(" · ")[3] == exact
+        assert self.line(question=None).split(" · ")[3] == ""
