@@ -188,7 +188,8 @@ class Container:
             AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines),
             registry=registry, sections=SectionIndex(self.store.chunks, max_chunks=r.answer_section_chunks), k=r.k,
         )
-        routes = [WorkOrderRoute(HistoryQueryParser(registry, store=self.work_orders), HistoryAnswerer(self.work_orders, max_cited=a.work_order_rows_cited)),
+        routes = [WorkOrderRoute(HistoryQueryParser(registry, store=self.work_orders),
+                                 HistoryAnswerer(self.work_orders, max_cited=a.work_order_rows_cited)),
                   SensorRoute(SensorAnswerer(self.store.chunks, registry=registry))]  # reads the live index version
         if a.work_order_plan:
             from assistant.answer.routes import WorkOrderPlanRoute

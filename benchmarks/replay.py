@@ -30,13 +30,13 @@ class ReplayGenerator:
         self.adapter_id = inner.adapter_id
 
     def stream(self, messages: Sequence, *, max_tokens: int | None = None, grammar: str | None = None) -> Iterator[str]:
-        key = json.dumps([self.model_id, self.adapter_id, [(m.role, m.content) for m in messages], max_tokens,
-                          grammar], ensure_ascii=False)
+        turns = [(m.role, m.content) for m in messages]
+        key = json.dumps([self.model_id, self.adapter_id, turns, max_tokens, grammar], ensure_ascii=False)
         path = self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.txt"
         prompt = path.with_suffix(".json")
         if not prompt.exists():  # the prompt beside its reply, for offline studies of both
             self.folder.mkdir(parents=True, exist_ok=True)
-            prompt.write_text(json.dumps([(m.role, m.content) for m in messages], ensure_ascii=False), encoding="utf-8")
+            prompt.write_text(json.dumps(turns, ensure_ascii=False), encoding="utf-8")
         if path.exists():
             yield path.read_text(encoding="utf-8")
             return
