@@ -59,6 +59,17 @@ def _parse(value: str | None) -> datetime | None:
 class MaintDataLayer(BaseDataLayer):
     def __init__(self, services: Any) -> None:
         self.services = services
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+
+    def _step_lock(self) -> asyncio.Lock:
+        """One lock for message writes. Chainlit sends each update of a message as its own task
+        ("writing the answer…", then the answer); unordered, the earlier one could land last and
+        leave the progress line stored where the audit log recorded the answer."""
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        return self._lock
 
     # --- who is asking ---------------------------------------------------------------------
     def _username(self) -> str | None:
@@ -112,6 +123,10 @@ class MaintDataLayer(BaseDataLayer):
             return  # tool/run steps are not part of the conversation record
         if (step_dict.get("metadata") or {}).get("welcome"):
             return  # the welcome message is shown to every new chat, not part of one
+        async with self._step_lock():  # taken before any await: writes land in the order they were sent
+            await self._write_step(step_dict)
+
+    async def _write_step(self, step_dict: dict[str, Any]) -> None:
         user = await self._user()
         convs = self.services.conversations
         output = step_dict.get("output") or ""

@@ -191,3 +191,34 @@ def test_checklist_ticks_survive_a_reload(services, layer):
     elements = _run(layer.get_thread("t1"))["elements"]
     assert len(elements) == 1
     assert elements[0]["props"]["done"] == ["s1"] and elements[0]["url"] is None
+
+
+def test_updates_of_one_message_are_stored_in_the_order_they_were_sent(services, layer, monkeypatch):
+    """Chainlit sends "writing the answer…" and then the answer as two tasks; a slow first write must
+    not land last (the stored message would then differ from what the audit log recorded)."""
+    import time
+
+    from assistant.app.datalayer import current_http_user
+
+    services.users.add("ana", "correct horse")
+    real = services.conversations.add_message
+
+    def slow_progress_line(user, thread_id, role, content, **kw):
+        if content == "writing…":
+            time.sleep(0.3)
+        return real(user, thread_id, role, content, **kw)
+
+    monkeypatch.setattr(services.conversations, "add_message", slow_progress_line)
+
+    async def both():
+        token = _as("ana")
+        try:
+            await asyncio.gather(
+                asyncio.create_task(layer.update_step(_step("t1", "m1", "assistant_message", "writing…"))),
+                asyncio.create_task(layer.update_step(_step("t1", "m1", "assistant_message", "Check it [1]."))))
+        finally:
+            current_http_user.reset(token)
+
+    _run(both())
+    [step] = _run(layer.get_thread("t1"))["steps"]
+    assert step["output"] == "Check it [1]."
