@@ -7,8 +7,9 @@ logits. Per corpus: the AUC of that score between answerable and unanswerable qu
 leave-one-corpus-out decline threshold (chosen on the other corpora as the one declining most
 unanswerable questions while declining at most 10 % of answerable ones, applied to the held-out one).
 
-To score every question, not only those the evidence gate lets through, run bench_corpora with a
-gate that lets all through first (the figures in benchmarks/README.md say how they were made):
+Only prompts that reached the model are scored: from a run of main, the questions the evidence gate
+let through. The figures in benchmarks/README.md came from prompts of a scratch run whose gate kept
+only the absent-code check (a local switch, not in main), so nearly every question was scored.
 
     python benchmarks/bench_answerability.py --replies /tmp/q13-replies --reports /tmp/q13x-work \\
         --model qwen2.5-1.5b --out benchmarks/results/answerability.json
