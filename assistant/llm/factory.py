@@ -1,4 +1,5 @@
-"""Build the generator chosen by ``llm.mode``; each heavy backend is imported only inside its branch."""
+"""Build the generator chosen by ``llm.mode`` (and the judge's scorer, ``answer.judge``); each heavy
+backend is imported only inside its branch."""
 
 from __future__ import annotations
 
@@ -87,6 +88,23 @@ def build_generator(mode: str, *, model: str, cache_dir: Path, n_ctx: int, threa
 
         return FakeGenerator()
     raise ValueError(f"unknown llm.mode {mode!r}: use llamacpp, transformers, openai or fake")
+
+
+def build_yes_no(mode: str, *, model: str, cache_dir: Path, n_ctx: int, threads: int, seed: int, base_url: str,
+                 api_key: str, server_model: str):
+    """The P(yes) scorer of the answerability judge (``answer.judge``): ``model`` in this process
+    (llamacpp), or ``server_model`` on an OpenAI-compatible server (openai)."""
+    if mode == "openai":
+        _require("openai", "openai")
+        from assistant.llm.yes_no import OpenAIYesNo
+
+        return OpenAIYesNo(base_url, server_model, api_key)
+    if mode == "llamacpp":
+        _require("llama_cpp", "llamacpp")
+        from assistant.llm.yes_no import LlamaCppYesNo
+
+        return LlamaCppYesNo(_gguf(model, cache_dir), n_ctx=n_ctx, threads=threads, seed=seed)
+    raise ValueError(f"unknown answer.judge {mode!r}: use off, llamacpp or openai")
 
 
 def _gguf(model: str, cache_dir: Path) -> Path:

@@ -81,3 +81,14 @@ class TestFactory:
     def test_openai_mode_builds_without_contacting_the_server(self, tmp_path):
         gen = build_generator("openai", **values(tmp_path, base_url="http://127.0.0.1:9/v1", server_model="qwen"))
         assert gen.model_id == "qwen@http://127.0.0.1:9/v1"
+
+    def test_judge_scorers(self, tmp_path):
+        from assistant.llm.factory import build_yes_no
+        from assistant.llm.yes_no import OpenAIYesNo
+
+        args = dict(model="qwen2.5-1.5b", cache_dir=tmp_path, n_ctx=512, threads=2, seed=0,
+                    base_url="http://127.0.0.1:9/v1", api_key="k", server_model="judge")
+        remote = build_yes_no("openai", **args)
+        assert isinstance(remote, OpenAIYesNo) and (remote.base_url, remote.model) == ("http://127.0.0.1:9/v1", "judge")
+        with pytest.raises(ValueError, match="unknown answer.judge 'gpt'"):
+            build_yes_no("gpt", **args)
