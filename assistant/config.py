@@ -107,17 +107,12 @@ class AnswerSettings(BaseModel):
                                    "chunks is below this.")
     min_term_coverage: float = Field(0.5, description="Abstain when fewer than this share of the question's "
                                      "key terms occur in the sources.")
-    paraphrase_score: float = Field(
-        0.6,
-        description="A question word the corpus never mentions makes the assistant decline unless the best "
-        "source's cosine is at least this (then the documents likely say it with other words).",
-    )
-    support_threshold: float = Field(
-        0.35, description="Answer sentences whose overlap with their cited chunk is below this are flagged."
-    )
-    quote_lines: int = Field(
-        2, description="Best-matching source lines quoted under the answer, so exact values are always shown."
-    )
+    paraphrase_score: float = Field(0.6, description="A question word the corpus never mentions makes the "
+        "assistant decline unless the best source's cosine is at least this (the documents may say it otherwise).")
+    support_threshold: float = Field(0.35, description="Answer sentences whose overlap with their cited chunk is "
+                                     "below this are flagged.")
+    quote_lines: int = Field(2, description="Best-matching source lines quoted under the answer, so exact values "
+                             "are always shown.")
     work_order_rows_cited: int = Field(10, ge=1, description="Most work orders a history answer cites (the "
                                        "most recent; a count or a sum still covers every matching one).")
     work_order_plan: bool = Field(False, description="Questions the work-order parser declines, whose nearest "
@@ -125,22 +120,27 @@ class AnswerSettings(BaseModel):
         "with the 1.5B: benchmarks/bench_workorder_plan.py); off until a model plans better.")
     work_order_plan_share: float = Field(0.5, ge=0, le=1, description="Share of work orders among the "
                                          "`retrieval.k` nearest chunks that sends a question to the plan.")
+    judge: Literal["off", "llamacpp", "openai"] = Field("off", description="Answerability judge: after the reply, "
+        "a model reads the answer's prompt asking whether the documents state what is asked, and the assistant "
+        "declines when its P(yes) is below `judge_threshold`. llamacpp = `judge_model` in this process; openai = "
+        "`llm.server_model` at `llm.base_url` (top_logprobs). benchmarks/README.md 'The model's own P(yes)'.")
+    word_checks: bool = Field(True, description="The gate declines on its English word checks (term coverage, "
+                              "a value or attribute bound to the subject, words the corpus never mentions); "
+                              "false keeps only its language-free ones (absent codes, similarity floor).")
+    judge_model: str = Field("qwen2.5-1.5b", description="Bundled model name or .gguf path for judge=llamacpp "
+                             "(the 0.5B default's P(yes) carries no signal).")
+    judge_threshold: float = Field(0.72, ge=0, le=1, description="P(yes) below which the judge declines (chosen "
+                                   "leave-one-corpus-out, benchmarks/bench_answerability.py).")
     context_selection: Literal["meaning", "word_overlap"] = Field("meaning", description="How the LLM's lines are "
         "chosen: meaning = scored by the embedder against the question; word_overlap = shared words (older way).")
     context_long_line: int = Field(220, ge=40, description="Longer source lines are split into sentences or "
                                    "fields before scoring, so one paragraph or table row cannot take the budget.")
-    source_chars: int = Field(
-        250, ge=100, description="Characters of each source given to the LLM (the passages best matching the "
-        "question are kept); the prompt length, hence the time to first token, grows with it.",
-    )
-    conversation_turns: int = Field(
-        4, ge=1, description="Question/answer turns a chat keeps for follow-ups: the machine the latest of them "
-        "named is assumed, and a short or pronoun follow-up is searched with the last question.",
-    )
-    prompt_turns: int = Field(
-        2, ge=0, description="Earlier turns the model reads with the question (at most `conversation_turns`); "
-        "each adds prompt length, hence time to the first token.",
-    )
+    source_chars: int = Field(250, ge=100, description="Characters of each source given to the LLM (the passages "
+        "best matching the question are kept); the prompt length, hence the time to first token, grows with it.")
+    conversation_turns: int = Field(4, ge=1, description="Question/answer turns a chat keeps for follow-ups: the "
+        "machine the latest of them named is assumed; a short or pronoun follow-up is searched with the last one.")
+    prompt_turns: int = Field(2, ge=0, description="Earlier turns the model reads with the question (at most "
+        "`conversation_turns`); each adds prompt length, hence time to the first token.")
     prompt_version: str = Field(PROMPT_VERSION, description="Recorded with every answer for audits.")
 
 

@@ -163,6 +163,20 @@ class Container:
         return build_generator(self.settings.llm.mode, **generator_values(self.settings))
 
     @cached_property
+    def judge(self):
+        """The answerability judge (``answer.judge``), or None when off."""
+        from assistant.answer.grounding.judge import AnswerabilityJudge
+        from assistant.llm.factory import build_yes_no
+
+        a, llm = self.settings.answer, self.settings.llm
+        if a.judge == "off":
+            return None
+        scorer = build_yes_no(a.judge, model=a.judge_model, cache_dir=self.settings.model_cache_dir, n_ctx=llm.n_ctx,
+                              threads=llm.threads, seed=llm.seed, base_url=llm.base_url, api_key=llm.api_key,
+                              server_model=llm.server_model)
+        return AnswerabilityJudge(scorer, threshold=a.judge_threshold)
+
+    @cached_property
     def chain(self):
         from assistant.answer.chain import AnswerChain
         from assistant.answer.compose import AnswerComposer
@@ -179,14 +193,15 @@ class Container:
         a, r, registry = self.settings.answer, self.settings.retrieval, self.registry
         rag = RagAnswerer(
             ScopedRetriever(self.retriever, candidates=r.candidates, rrf_k=r.rrf_k, registry=registry),
-            EvidenceCheck(EvidenceGate(a.min_dense_score, a.min_term_coverage), self.retriever, registry,
-                          paraphrase_score=a.paraphrase_score),
+            EvidenceCheck(EvidenceGate(a.min_dense_score, a.min_term_coverage, word_checks=a.word_checks),
+                          self.retriever, registry, paraphrase_score=a.paraphrase_score),
             SourcedGenerator(self.generator, max_tokens=self.settings.llm.max_tokens, source_chars=a.source_chars,
                              prompt_turns=a.prompt_turns,
                              selector=ContextSelector(self.embedder, a.context_long_line)
                              if a.context_selection == "meaning" else None),
             AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines),
             registry=registry, sections=SectionIndex(self.store.chunks, max_chunks=r.answer_section_chunks), k=r.k,
+            judge=self.judge,
         )
         routes = [WorkOrderRoute(HistoryQueryParser(registry, store=self.work_orders),
                                  HistoryAnswerer(self.work_orders, max_cited=a.work_order_rows_cited)),

@@ -16,6 +16,7 @@ import time
 from typing import Sequence
 
 from assistant.answer.generate import TokenCallback
+from assistant.answer.grounding.judge import AnswerabilityJudge
 from assistant.answer.protocols import Route
 from assistant.answer.rag import RagAnswerer, SourcesCallback
 from assistant.answer.scope import QuestionScope
@@ -46,6 +47,11 @@ class AnswerChain:
     def generator(self) -> Generator:
         """The LLM (the chat app loads it at start-up)."""
         return self.rag.writer.generator
+
+    @property
+    def judge(self) -> AnswerabilityJudge | None:
+        """The answerability judge, when ``answer.judge`` is on (the chat app loads its model at start-up)."""
+        return self.rag.judge
 
     def retrieve(self, question: str, asset: str | None = None, conversation: Sequence[Turn] = (),
                  k: int | None = None) -> list[ScoredChunk]:

@@ -31,6 +31,7 @@ class SourcedGenerator:
         self.source_chars = source_chars
         self.prompt_turns = prompt_turns
         self._lcel = None
+        self._template = None
 
     def budget(self, query: str, citations: list[Citation], sources: dict[int, str]) -> list[str]:
         """What the model reads of each source, ``source_chars`` per source on average.
@@ -49,11 +50,8 @@ class SourcedGenerator:
     def write(self, question: str, conversation: list[ChatMessage], citations: list[Citation], texts: list[str],
               answer: Answer, on_token: TokenCallback | None, t0: float) -> str:
         """Stream the reply (``on_token`` per piece); records the first-token time and token count."""
-        turns = [(m.role, m.content) for m in conversation[-2 * self.prompt_turns:]] if self.prompt_turns else []
-        inputs = {"sources": format_sources([c.label for c in citations], texts),
-                  "conversation": format_conversation(turns), "question": question}
         pieces: list[str] = []
-        for piece in self._pipeline().stream(inputs):
+        for piece in self._pipeline().stream(self._inputs(question, conversation, citations, texts)):
             if not pieces:
                 answer.timings["first_token_s"] = time.perf_counter() - t0
             pieces.append(piece)
@@ -61,6 +59,21 @@ class SourcedGenerator:
                 on_token(piece)
         answer.output_tokens = len(pieces)
         return "".join(pieces).strip()
+
+    def prompt(self, question: str, conversation: list[ChatMessage], citations: list[Citation],
+               texts: list[str]) -> list[ChatMessage]:
+        """The messages ``write`` sends the model (the answerability judge reads the same)."""
+        from assistant.llm.langchain_chat import to_chat_messages
+
+        self._pipeline()
+        return to_chat_messages(self._template.format_messages(**self._inputs(question, conversation, citations,
+                                                                               texts)))
+
+    def _inputs(self, question: str, conversation: list[ChatMessage], citations: list[Citation],
+                texts: list[str]) -> dict[str, str]:
+        turns = [(m.role, m.content) for m in conversation[-2 * self.prompt_turns:]] if self.prompt_turns else []
+        return {"sources": format_sources([c.label for c in citations], texts),
+                "conversation": format_conversation(turns), "question": question}
 
     def _pipeline(self):
         """prompt | chat model | string parser, built once (LangChain LCEL)."""
@@ -70,7 +83,7 @@ class SourcedGenerator:
 
             from assistant.llm.langchain_chat import GeneratorChatModel
 
-            prompt = ChatPromptTemplate.from_messages([("system", SYSTEM_PROMPT), ("human", USER_TEMPLATE)])
+            self._template = ChatPromptTemplate.from_messages([("system", SYSTEM_PROMPT), ("human", USER_TEMPLATE)])
             model = GeneratorChatModel(generator=self.generator, max_tokens=self.max_tokens)
-            self._lcel = prompt | model | StrOutputParser()
+            self._lcel = self._template | model | StrOutputParser()
         return self._lcel

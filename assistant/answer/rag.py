@@ -2,7 +2,8 @@
 
 Hybrid retrieval scoped to the question's asset, the evidence gate (similarity floor, term
 coverage, a value bound to its subject, words the corpus never mentions), generation from the
-numbered sources, then citation and number checks with quoted source lines. When the evidence
+numbered sources, the optional answerability judge (a model's P(yes) on the same prompt), then
+citation and number checks with quoted source lines. When the evidence
 or the model has no answer it declines in one line and shows the nearest sources.
 """
 
@@ -16,6 +17,7 @@ from assistant.answer.generate import SourcedGenerator, TokenCallback
 from assistant.answer.grounding.decline import decline_for
 from assistant.answer.grounding.evidence import EvidenceGate, EvidenceReport, subject_terms
 from assistant.answer.grounding.extractive import is_howto
+from assistant.answer.grounding.judge import AnswerabilityJudge
 from assistant.answer.grounding.question_focus import asked_noun
 from assistant.answer.protocols import Assets, Search, Sections
 from assistant.answer.routes import whole_procedure
@@ -50,7 +52,8 @@ class EvidenceCheck:
         machine's introduction; quoting it would pretend to answer. A close paraphrase (high
         cosine) is let through, since the documents may use another word for the same thing.
         """
-        if report.best_dense >= self.paraphrase_score or not report.missing_terms or report.value_sources:
+        if not self.gate.word_checks or report.best_dense >= self.paraphrase_score or not report.missing_terms \
+                or report.value_sources:
             # (a passage binding the asked value to its subject outweighs one unknown word
             # elsewhere in a compound question: "how heavy is X and how do I secure it")
             return []
@@ -86,7 +89,9 @@ class RagAnswerer:
     """Answers from retrieved passages with checked citations, or declines."""
 
     def __init__(self, retriever: ScopedRetriever, evidence: EvidenceCheck, writer: SourcedGenerator,
-                 composer: AnswerComposer, *, registry: Assets | None, sections: Sections | None, k: int) -> None:
+                 composer: AnswerComposer, *, registry: Assets | None, sections: Sections | None, k: int,
+                 judge: AnswerabilityJudge | None = None) -> None:
+        self.judge = judge
         self.retriever = retriever
         self.evidence = evidence
         self.writer = writer
@@ -133,6 +138,15 @@ class RagAnswerer:
         texts = self.writer.budget(query, citations, sources)
         answer.extra["prompt_sources"] = texts  # what the model read (evaluation: where facts get lost)
         raw = self.writer.write(question, conversation, citations, texts, answer, on_token, t0)
+        if self.judge is not None:
+            # after the reply, not before: the first token keeps its time; a declined draft is replaced
+            verdict = self.judge.judge(self.writer.prompt(question, conversation, citations, texts))
+            answer.extra["evidence"]["p_yes"] = verdict.p_yes
+            if verdict.error:
+                answer.flags.append(Flag("judge_failed", verdict.error))
+            elif not verdict.answerable:
+                return self._abstain(answer, f"the judge's P(yes) {verdict.p_yes:.2f} is below "
+                                     f"{self.judge.threshold:.2f}", report.subject, None, t0)
         sections = whole_procedure(asked, hits, answer.citations, sources, self.sections, citation_for) \
             if is_howto(asked) else None
         text, flags, cited = self.composer.compose(asked, raw, sources, report, sections, question)

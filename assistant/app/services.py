@@ -78,7 +78,7 @@ class AppServices:
 
 
 def warm_up(services: "AppServices") -> None:
-    """Load index, embedder and LLM before the first question arrives.
+    """Load index, embedder, LLM and the judge's model before the first question arrives.
 
     Loaded lazily on the first answer, they stalled the server's pings for ~0.5 s
     (benchmarks/README.md, "Chat under load"); at start-up no technician is waiting yet.
@@ -88,9 +88,10 @@ def warm_up(services: "AppServices") -> None:
         retrieve = getattr(chain, "retrieve", None)
         if retrieve is not None:
             retrieve("warm up")
-        load = getattr(getattr(chain, "generator", None), "load", None)
-        if load is not None:
-            load()
+        for model in (getattr(chain, "generator", None), getattr(getattr(chain, "judge", None), "scorer", None)):
+            load = getattr(model, "load", None)
+            if load is not None:
+                load()
     except Exception as exc:  # the first real question will report the same problem to the user
         log.warning("warm-up failed: %s", exc)
 

@@ -64,9 +64,12 @@ class EvidenceGate:
     False
     """
 
-    def __init__(self, min_dense_score: float, min_term_coverage: float) -> None:
+    def __init__(self, min_dense_score: float, min_term_coverage: float, *, word_checks: bool = True) -> None:
         self.min_dense_score = min_dense_score
         self.min_term_coverage = min_term_coverage
+        # False: coverage, value and focus binding are still measured (the answer's quotes use the
+        # value's sources) but decline nothing; the answerability judge decides instead.
+        self.word_checks = word_checks
 
     def assess(self, question: str, texts: list[str], dense_scores: list[float],
                ignore_terms: set[str] | None = None) -> EvidenceReport:
@@ -93,7 +96,7 @@ class EvidenceGate:
         if best < self.min_dense_score:
             report.ok, report.reason = False, f"best source similarity {best:.2f} is below {self.min_dense_score:.2f}"
             return report
-        if coverage < self.min_term_coverage:
+        if coverage < self.min_term_coverage and self.word_checks:
             report.ok = False
             report.reason = "the documents found do not mention " + ", ".join(repr(m) for m in missing)
             report.subject = ", ".join(missing)
@@ -106,13 +109,13 @@ class EvidenceGate:
             kind_terms = [t for t in subject_terms(question, ignore_terms, kind=kind)
                           if t in union or not any(ch.isdigit() for ch in t)]  # "3000", "mr2": conditions
             report.value_sources = bound_sources(texts, kind_terms, pattern=value_pattern(kind))
-            if not report.value_sources:
+            if not report.value_sources and self.word_checks:
                 report.ok = False
                 subject = " ".join(_surface_words(question, set(kind_terms))) or "this item"
                 report.reason = f"no source states the {kind.replace('_', ' ')} of {subject}"
             return report
         focus = focus_terms(question)
-        if focus:
+        if focus and self.word_checks:
             others = [t for t in terms if not any(t.startswith(f) or f.startswith(t) for f in focus)]
             if not bound_sources(texts, others, focus=focus):
                 report.ok = False

@@ -14,7 +14,7 @@ from assistant.config import Settings
 
 
 def build_chain(retriever, generator, *, gate: EvidenceGate, registry=None, routes=(), sections=None,
-                k: int | None = None, paraphrase_score: float | None = None) -> AnswerChain:
+                k: int | None = None, paraphrase_score: float | None = None, judge=None) -> AnswerChain:
     s = Settings()
     a, r = s.answer, s.retrieval
     rag = RagAnswerer(
@@ -23,7 +23,7 @@ def build_chain(retriever, generator, *, gate: EvidenceGate, registry=None, rout
         SourcedGenerator(generator, max_tokens=s.llm.max_tokens, source_chars=a.source_chars,
                          prompt_turns=a.prompt_turns),
         AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines),
-        registry=registry, sections=sections, k=k or r.k,
+        registry=registry, sections=sections, k=k or r.k, judge=judge,
     )
     return AnswerChain(QuestionScope(registry, conversation_turns=a.conversation_turns), routes, rag,
                        prompt_version=a.prompt_version)

@@ -105,6 +105,12 @@ class TestGradeAnswer:
         assert build_report([r], ks=(1,), mode="full")["per_question"][0]["decline_reason"] == r.decline_reason
         assert grade_answer(Q_FACT, Answer(question="q", text="Top it up.")).decline_reason is None
 
+    def test_the_judge_s_score_is_reported(self):
+        judged = Answer(question="q", text="Top it up.", extra={"evidence": {"best_dense": 0.5, "p_yes": 0.81}})
+        r = grade_answer(Q_FACT, judged)
+        assert r.p_yes == 0.81 and build_report([r], ks=(1,), mode="full")["per_question"][0]["p_yes"] == 0.81
+        assert grade_answer(Q_FACT, Answer(question="q", text="Top it up.")).p_yes is None
+
 
 class TestEvalRunner:
     def test_full_run_records_errors_and_passes_history(self):

@@ -211,3 +211,22 @@ class TestFocusBinding:
         report = GATE.assess("Which refrigerant is in the spindle chiller?",
                              ["Spindle chiller: oil VG 32.", "Refrigerant handling rules."], [0.8, 0.4])
         assert report.ok is False and report.reason == "no source names the refrigerant for spindle chiller"
+
+
+class TestWithoutWordChecks:
+    """``word_checks=False`` (the answerability judge decides): only the language-free checks decline."""
+
+    gate = EvidenceGate(min_dense_score=0.3, min_term_coverage=0.5, word_checks=False)
+
+    def test_word_checks_measure_but_do_not_decline(self):
+        report = self.gate.assess("Why does the conveyor belt slip?", ["Hydraulic pump whine: clean the strainer."],
+                                  [0.8])
+        assert report.ok and report.coverage == 0.0 and report.missing_terms == ["conveyor", "belt", "slip"]
+        texts = ["Water inlet nuts: tighten firmly.", "Torque the water inlet nuts to 8.8 N·m."]
+        report = self.gate.assess("What torque for the water inlet nuts?", texts[:1], [0.6])
+        assert report.ok and report.value_kind == "torque" and report.value_sources == []
+        assert self.gate.assess("What torque for the water inlet nuts?", texts, [0.6, 0.5]).value_sources == [1]
+
+    def test_absent_codes_and_the_similarity_floor_still_decline(self):
+        assert not self.gate.assess("what does E-999 mean", ["E-204: low pressure"], [0.8]).ok
+        assert not self.gate.assess("thermostat opening temperature", ["Valve opening: 82 °C"], [0.1]).ok

@@ -64,3 +64,14 @@ def test_secret_permissions(tmp_path):
     assert row.status == FAIL and row.fix == f"chmod 600 {secret}"
     os.chmod(secret, 0o600)
     assert check_secret(tmp_path).status == OK
+
+
+def test_the_judge_s_model_is_checked_when_the_judge_is_on(monkeypatch):
+    from assistant.cli.commands import doctor
+    from assistant.config import Settings
+
+    monkeypatch.setattr(doctor, "_check_bundled", lambda models, spec, cache_dir: spec.name)
+    off = Settings()
+    on = Settings(answer={"judge": "llamacpp", "judge_model": "qwen2.5-1.5b"})
+    assert "qwen2.5-1.5b" not in doctor.check_models(off)
+    assert doctor.check_models(on) == doctor.check_models(off) + ["qwen2.5-1.5b"]

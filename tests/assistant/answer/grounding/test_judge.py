@@ -1,0 +1,129 @@
+"""The answerability judge in the answer chain, with fake scorers (named as such); the real
+llama.cpp scorer is tested in tests/assistant/llm/test_yes_no.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.grounding.evidence import EvidenceGate
+from assistant.answer.grounding.judge import AnswerabilityJudge, Verdict
+from assistant.config import Settings
+from assistant.llm.fake import FakeGenerator
+from assistant.prompts import JUDGE_QUESTION
+from assistant.types import ChatMessage
+from tests.assistant.answer.parts import build_chain
+from tests.assistant.answer.test_chain import CHUNKS, FakeRetriever
+
+THRESHOLD = Settings().answer.judge_threshold
+
+
+class FakeScorer:
+    """Returns a fixed P(yes) and records the messages it was given."""
+
+    def __init__(self, p: float | Exception) -> None:
+        self.p = p
+        self.seen: list[list[ChatMessage]] = []
+
+    def p_yes(self, messages):
+        self.seen.append(list(messages))
+        if isinstance(self.p, Exception):
+            raise self.p
+        return self.p
+
+
+def chain_with(p: float | Exception, reply: str = "Tighten the water inlet nuts to 8.8 N·m [1]."):
+    scorer, gen = FakeScorer(p), FakeGenerator(reply)
+    chain = build_chain(FakeRetriever(CHUNKS), gen, gate=EvidenceGate(0.3, 0.5), k=3,
+                        judge=AnswerabilityJudge(scorer, threshold=THRESHOLD))
+    return chain, scorer, gen
+
+
+class TestJudge:
+    def test_threshold_is_inclusive(self):
+        assert AnswerabilityJudge(FakeScorer(0.5), threshold=0.5).judge([ChatMessage("user", "q")]) \
+            == Verdict(True, 0.5)
+        assert not AnswerabilityJudge(FakeScorer(0.4999), threshold=0.5).judge([ChatMessage("user", "q")]).answerable
+
+    def test_asks_its_question_after_the_prompt(self):
+        scorer = FakeScorer(0.9)
+        AnswerabilityJudge(scorer, threshold=0.5).judge([ChatMessage("system", "S"), ChatMessage("user", "Docs Q")])
+        assert scorer.seen == [[ChatMessage("system", "S"), ChatMessage("user", f"Docs Q\n\n{JUDGE_QUESTION}")]]
+
+    def test_a_failing_scorer_gives_no_verdict(self):
+        verdict = AnswerabilityJudge(FakeScorer(RuntimeError("model gone")), threshold=0.5).judge(
+            [ChatMessage("user", "q")])
+        assert verdict.answerable and verdict.p_yes is None and "model gone" in verdict.error
+
+    def test_needs_a_user_message_last(self):
+        with pytest.raises(ValueError, match="ends with the user's message"):
+            AnswerabilityJudge(FakeScorer(0.9), threshold=0.5).judge([ChatMessage("system", "S")])
+
+
+class TestInTheChain:
+    def test_low_p_yes_declines_after_the_reply(self):
+        chain, scorer, gen = chain_with(THRESHOLD - 0.01)
+        answer = chain.answer("What torque for the water inlet nuts?")
+        assert answer.abstained and answer.text.startswith("Not in your documents")
+        assert "8.8" not in answer.text and not any(c.cited for c in answer.citations)
+        assert any(f.kind == "abstained" and "P(yes)" in f.detail for f in answer.flags)
+        assert answer.extra["evidence"]["p_yes"] == pytest.approx(THRESHOLD - 0.01)
+        # the judge read the answer's own prompt, its question appended to the user's message
+        (sent,) = scorer.seen
+        assert sent[:-1] == gen.calls[0]["messages"][:-1]
+        assert sent[-1].content == gen.calls[0]["messages"][-1].content + "\n\n" + JUDGE_QUESTION
+        assert "first_token_s" in answer.timings  # the reply streamed before the verdict
+
+    def test_high_p_yes_keeps_the_answer(self):
+        chain, scorer, _ = chain_with(THRESHOLD)
+        answer = chain.answer("What torque for the water inlet nuts?")
+        assert not answer.abstained and "8.8 N·m" in answer.text
+        assert answer.extra["evidence"]["p_yes"] == THRESHOLD and len(scorer.seen) == 1
+
+    def test_a_failing_judge_keeps_the_answer_and_says_so(self):
+        chain, _, _ = chain_with(RuntimeError("judge model missing"))
+        answer = chain.answer("What torque for the water inlet nuts?")
+        assert not answer.abstained and "8.8 N·m" in answer.text
+        assert [f.detail for f in answer.flags if f.kind == "judge_failed"] == ["RuntimeError: judge model missing"]
+
+    def test_the_gate_still_declines_first(self):
+        chain, scorer, gen = chain_with(0.99)
+        answer = chain.answer("What is the warranty period of the flux capacitor?")
+        assert answer.abstained and scorer.seen == [] and gen.calls == []
+
+    def test_without_word_checks_the_judge_decides(self):
+        question = "What is the warranty period of the water inlet nuts?"  # 'warranty': in no source
+        for word_checks, p, declined, asked in ((True, 0.9, True, 0), (False, 0.1, True, 1), (False, 0.9, False, 1)):
+            scorer, gen = FakeScorer(p), FakeGenerator("Tighten the water inlet nuts to 8.8 N·m [1].")
+            chain = build_chain(FakeRetriever(CHUNKS), gen, gate=EvidenceGate(0.3, 0.5, word_checks=word_checks),
+                                k=3, paraphrase_score=0.9, judge=AnswerabilityJudge(scorer, threshold=THRESHOLD))
+            answer = chain.answer(question)
+            # with the word checks, 'warranty' (never in the corpus) declines before the model is asked
+            assert answer.abstained is declined and len(scorer.seen) == len(gen.calls) == asked
+
+
+class TestWiring:
+    def container(self, tmp_path, **answer):
+        from assistant.config import Settings
+        from assistant.wiring import Container
+
+        return Container(Settings(data_dir=tmp_path, llm={"mode": "fake", "base_url": "http://127.0.0.1:9/v1",
+                                                          "server_model": "judge"},
+                                  embedding={"mode": "fake"}, answer=answer))
+
+    def test_off_by_default(self, tmp_path):
+        c = self.container(tmp_path)
+        assert c.judge is None and c.chain.judge is None and c.chain.rag.evidence.gate.word_checks
+
+    def test_openai_judge_with_its_threshold_and_no_word_checks(self, tmp_path):
+        from assistant.llm.yes_no import OpenAIYesNo
+
+        c = self.container(tmp_path, judge="openai", judge_threshold=0.6, word_checks=False)
+        assert c.chain.judge is c.judge and c.judge.threshold == 0.6
+        assert isinstance(c.judge.scorer, OpenAIYesNo) and c.judge.scorer.model == "judge"
+        assert not c.chain.rag.evidence.gate.word_checks
+
+    def test_a_missing_judge_model_fails_at_start_with_its_name(self, tmp_path):
+        from assistant.models import ModelNotAvailable
+
+        with pytest.raises(ModelNotAvailable, match="nope.gguf"):
+            self.container(tmp_path, judge="llamacpp", judge_model=str(tmp_path / "nope.gguf")).judge
