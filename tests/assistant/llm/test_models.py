@@ -89,6 +89,17 @@ class TestLookup:
         with pytest.raises(ModelNotAvailable, match="unknown whisper model"):
             models.whisper_model_dir("large", tmp_path)
 
+    def test_requirement_files_pin_every_part(self):
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parents[3]
+
+        def pins(name):
+            return {line.strip() for line in (root / name).read_text().splitlines() if line.strip()[:1].isalnum()}
+
+        for file, spec in (("requirements-models.txt", "qwen2.5-0.5b"), ("requirements-judge.txt", "qwen2.5-1.5b")):
+            assert {p.requirement for p in models.LLM_MODELS[spec].parts} <= pins(file), file
+
     def test_pinned_part_sizes_add_up(self):
         for spec in (*models.LLM_MODELS.values(), models.WHISPER_BASE_BIN):
             assert sum(p.size for p in spec.parts) == spec.size, spec.name
