@@ -80,7 +80,8 @@ def from_reports(folder: Path) -> tuple[Rows, list[dict]]:
     return data, scored
 
 
-def from_replies(replies: Path, folder: Path, judge: AnswerabilityJudge) -> tuple[Rows, list[dict], list[float]]:
+def from_replies(replies: Path, folder: Path, judge: AnswerabilityJudge,
+                 limit: int = 0) -> tuple[Rows, list[dict], list[float]]:
     labels = {q["question"]: (c, q["answerable"]) for c, qs in reports(folder).items() for q in qs}
     data: Rows = {}
     seconds, seen, scored = [], set(), []
@@ -89,7 +90,7 @@ def from_replies(replies: Path, folder: Path, judge: AnswerabilityJudge) -> tupl
         if len(messages) != 2 or messages[0][0] != "system" or "Question: " not in messages[1][1]:
             continue  # not an answer prompt (a work-order plan, a follow-up rewrite)
         question = messages[1][1].rsplit("Question: ", 1)[1].strip()
-        if question not in labels or question in seen:
+        if question not in labels or question in seen or (limit and len(seen) >= limit):
             continue
         seen.add(question)
         t0 = time.perf_counter()
@@ -108,6 +109,7 @@ def main() -> None:
     ap.add_argument("--model", default="qwen2.5-1.5b", help="with --replies: bundled model name or .gguf path")
     ap.add_argument("--cache-dir", type=Path, default=Path(".maintassist/models"))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--limit", type=int, default=0, help="with --replies: score the first N prompts only (timing)")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/answerability.json"))
     args = ap.parse_args()
     seconds: list[float] = []
@@ -115,7 +117,8 @@ def main() -> None:
         data, scored = from_reports(args.reports)
     else:
         scorer = LlamaCppYesNo(llm_gguf_path(args.model, args.cache_dir), n_ctx=4096, threads=args.threads)
-        data, scored, seconds = from_replies(args.replies, args.reports, AnswerabilityJudge(scorer, threshold=0.0))
+        data, scored, seconds = from_replies(args.replies, args.reports, AnswerabilityJudge(scorer, threshold=0.0),
+                                              args.limit)
     if not data:
         sys.exit(f"{args.reports}: no judged question (run bench_corpora with MAINTASSIST_ANSWER__JUDGE set)")
     rows = {c: {"answerable": sum(ok for ok, _ in r), "unanswerable": sum(not ok for ok, _ in r),

@@ -1,0 +1,50 @@
+"""The answerability judge on the real bundled 1.5B model, with the answer's own prompt."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.generate import SourcedGenerator
+from assistant.answer.grounding.judge import AnswerabilityJudge
+from assistant.config import Settings
+from assistant.llm.fake import FakeGenerator
+from assistant.llm.yes_no import LlamaCppYesNo
+from assistant.types import Citation
+
+pytestmark = [pytest.mark.slow, pytest.mark.llm]
+
+DOCS = ["Hydraulic press 4 (PRESS-04). Relief valve setting: 235 bar. Check the setting every 500 h with a "
+        "calibrated gauge.",
+        "Pump suction strainer P/N 4471-22: clean every 500 h. Hydraulic oil: HLP 46, tank 120 l."]
+CITATIONS = [Citation(n=i, chunk_id=f"c{i}", source=f"press4-{i}.md", doc_type="manual", label=f"press4.md · part {i}",
+                      excerpt=d) for i, d in enumerate(DOCS, start=1)]
+
+
+@pytest.fixture(scope="module")
+def judge(model_cache):
+    from assistant.models import ModelNotAvailable, llm_gguf_path
+
+    try:
+        path = llm_gguf_path(Settings().answer.judge_model, model_cache)
+    except ModelNotAvailable as exc:
+        pytest.skip(f"the judge's model is not installed (make install-judge): {exc}")
+    s = Settings()
+    return AnswerabilityJudge(LlamaCppYesNo(path, n_ctx=s.llm.n_ctx, threads=s.llm.threads),
+                              threshold=s.answer.judge_threshold)
+
+
+def verdict(judge, question):
+    writer = SourcedGenerator(FakeGenerator(), max_tokens=10, source_chars=250, prompt_turns=2)
+    return judge.judge(writer.prompt(question, [], CITATIONS, DOCS))
+
+
+def test_a_stated_value_is_answerable(judge):
+    v = verdict(judge, "whats the relief valve setting on press 4")
+    assert v.answerable and v.p_yes > judge.threshold + 0.05
+
+
+@pytest.mark.parametrize("question", ["what is the warranty period of press 4",  # subject in, value not
+                                      "whats the max motor current on press 4"])
+def test_a_value_no_document_states_is_declined(judge, question):
+    v = verdict(judge, question)
+    assert not v.answerable and v.p_yes < judge.threshold - 0.05
