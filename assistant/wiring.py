@@ -193,7 +193,8 @@ class Container:
         a, r, registry = self.settings.answer, self.settings.retrieval, self.registry
         rag = RagAnswerer(
             ScopedRetriever(self.retriever, candidates=r.candidates, rrf_k=r.rrf_k, registry=registry),
-            EvidenceCheck(EvidenceGate(a.min_dense_score, a.min_term_coverage, word_checks=a.word_checks),
+            EvidenceCheck(EvidenceGate(a.min_dense_score, a.min_term_coverage,
+                                       word_checks=a.judge == "off" if a.word_checks is None else a.word_checks),
                           self.retriever, registry, paraphrase_score=a.paraphrase_score),
             SourcedGenerator(self.generator, max_tokens=self.settings.llm.max_tokens, source_chars=a.source_chars,
                              prompt_turns=a.prompt_turns,

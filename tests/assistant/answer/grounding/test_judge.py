@@ -110,9 +110,22 @@ class TestWiring:
                                                           "server_model": "judge"},
                                   embedding={"mode": "fake"}, answer=answer))
 
-    def test_off_by_default(self, tmp_path):
-        c = self.container(tmp_path)
+    def test_on_in_the_product_without_the_word_checks(self, tmp_path):
+        from assistant.config import AnswerSettings
+        from assistant.llm.yes_no import LlamaCppYesNo
+
+        fields = AnswerSettings.model_fields
+        assert (fields["judge"].default, fields["word_checks"].default) == ("llamacpp", None)
+        stub = tmp_path / "judge.gguf"
+        stub.write_bytes(b"GGUF")  # the scorer loads its model lazily
+        c = self.container(tmp_path, judge="llamacpp", judge_model=str(stub))
+        assert isinstance(c.judge.scorer, LlamaCppYesNo) and c.judge.scorer.model_path == stub
+        assert c.chain.judge is c.judge and not c.chain.rag.evidence.gate.word_checks
+
+    def test_off_brings_the_word_checks_back(self, tmp_path):
+        c = self.container(tmp_path, judge="off")
         assert c.judge is None and c.chain.judge is None and c.chain.rag.evidence.gate.word_checks
+        assert not self.container(tmp_path / "x", judge="off", word_checks=False).chain.rag.evidence.gate.word_checks
 
     def test_openai_judge_with_its_threshold_and_no_word_checks(self, tmp_path):
         from assistant.llm.yes_no import OpenAIYesNo
