@@ -2,9 +2,9 @@
 
 Hybrid retrieval scoped to the question's asset, the evidence gate (similarity floor, term
 coverage, a value bound to its subject, words the corpus never mentions), generation from the
-numbered sources, the optional answerability judge (a model's P(yes) on the same prompt), then
-citation and number checks with quoted source lines. When the evidence
-or the model has no answer it declines in one line and shows the nearest sources.
+numbered sources, citation and number checks with quoted source lines, then the answerability
+judge (a second model's P(yes) on the same prompt). When the evidence, the checks or the judge
+find no answer, it declines in one line and shows the nearest sources.
 """
 
 from __future__ import annotations
@@ -138,6 +138,13 @@ class RagAnswerer:
         texts = self.writer.budget(query, citations, sources)
         answer.extra["prompt_sources"] = texts  # what the model read (evaluation: where facts get lost)
         raw = self.writer.write(question, conversation, citations, texts, answer, on_token, t0)
+        sections = whole_procedure(asked, hits, answer.citations, sources, self.sections, citation_for) \
+            if is_howto(asked) else None
+        text, flags, cited = self.composer.compose(asked, raw, sources, report, sections, question)
+        answer.flags.extend(flags)
+        if not text:
+            return self._abstain(answer, f"no source states the {report.value_kind or 'answer'} asked for",
+                                 report.subject or f"the {report.value_kind or 'answer'} you asked for", None, t0)
         if self.judge is not None:
             # after the reply, not before: the first token keeps its time; a declined draft is replaced
             verdict = self.judge.judge(self.writer.prompt(question, conversation, citations, texts))
@@ -147,13 +154,6 @@ class RagAnswerer:
             elif not verdict.answerable:
                 return self._abstain(answer, f"the judge's P(yes) {verdict.p_yes:.2f} is below "
                                      f"{self.judge.threshold:.2f}", report.subject, None, t0)
-        sections = whole_procedure(asked, hits, answer.citations, sources, self.sections, citation_for) \
-            if is_howto(asked) else None
-        text, flags, cited = self.composer.compose(asked, raw, sources, report, sections, question)
-        answer.flags.extend(flags)
-        if not text:
-            return self._abstain(answer, f"no source states the {report.value_kind or 'answer'} asked for",
-                                 report.subject or f"the {report.value_kind or 'answer'} you asked for", None, t0)
         answer.text = text
         choices = ambiguous_assets(question, self.registry, hits) if not assets else []
         if choices and self.registry is not None:
