@@ -22,7 +22,7 @@ MARKER_TIMEOUTS = {"browser": 600, "slow": 300}
 EXTERNAL_ENV = "MAINTASSIST_EXTERNAL_DATA"
 
 # The answerability judge (answer.judge, on in the product) loads a 1.1 GB model and reads each
-# prompt for ~4 s; the suite's chains run without it unless a test turns it on. Its own tests:
+# prompt for ~5 s; the suite's chains run without it unless a test turns it on. Its own tests:
 # tests/assistant/answer/grounding/test_judge.py (logic, fakes), tests/assistant/llm/test_judge_model.py
 # (the real model). Set before any Settings is built, so subprocesses (the chat server) inherit it.
 os.environ.setdefault("MAINTASSIST_ANSWER__JUDGE", "off")

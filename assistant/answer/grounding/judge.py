@@ -5,9 +5,9 @@ English word lists; informal questions ("lube", "wont") trip it, and a tempting 
 subject is in the corpus but whose value is not slips through. The judge reads the answer's own
 prompt (system, numbered documents, question) with one question added (``JUDGE_QUESTION``) and
 takes P(yes) / (P(yes) + P(no)) from a model's next-token probabilities. It knows no language
-and no domain; its threshold was chosen leave-one-corpus-out on five corpora
-(benchmarks/README.md, "The model's own P(yes)"): the bundled 1.5B model ranks answerable above
-unanswerable questions with AUC 0.82–0.96 on each, the 0.5B default does not (0.40–0.73).
+and no domain. On five development corpora the bundled 1.5B model ranks answerable above
+unanswerable questions with AUC 0.83–0.95 on each, the 0.5B default does not (0.40–0.73); the
+threshold and the figures on a locked corpus are in benchmarks/README.md, "The judge in the product".
 """
 
 from __future__ import annotations
