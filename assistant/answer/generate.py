@@ -65,9 +65,8 @@ class SourcedGenerator:
         """The messages ``write`` sends the model (the answerability judge reads the same)."""
         from assistant.llm.langchain_chat import to_chat_messages
 
-        self._pipeline()
-        return to_chat_messages(self._template.format_messages(**self._inputs(question, conversation, citations,
-                                                                               texts)))
+        return to_chat_messages(self._prompt_template().format_messages(
+            **self._inputs(question, conversation, citations, texts)))
 
     def _inputs(self, question: str, conversation: list[ChatMessage], citations: list[Citation],
                 texts: list[str]) -> dict[str, str]:
@@ -75,15 +74,21 @@ class SourcedGenerator:
         return {"sources": format_sources([c.label for c in citations], texts),
                 "conversation": format_conversation(turns), "question": question}
 
+    def _prompt_template(self):
+        """The system + user message template, built once (LangChain)."""
+        if self._template is None:
+            from langchain_core.prompts import ChatPromptTemplate
+
+            self._template = ChatPromptTemplate.from_messages([("system", SYSTEM_PROMPT), ("human", USER_TEMPLATE)])
+        return self._template
+
     def _pipeline(self):
         """prompt | chat model | string parser, built once (LangChain LCEL)."""
         if self._lcel is None:
             from langchain_core.output_parsers import StrOutputParser
-            from langchain_core.prompts import ChatPromptTemplate
 
             from assistant.llm.langchain_chat import GeneratorChatModel
 
-            self._template = ChatPromptTemplate.from_messages([("system", SYSTEM_PROMPT), ("human", USER_TEMPLATE)])
             model = GeneratorChatModel(generator=self.generator, max_tokens=self.max_tokens)
-            self._lcel = self._template | model | StrOutputParser()
+            self._lcel = self._prompt_template() | model | StrOutputParser()
         return self._lcel
