@@ -11,14 +11,31 @@ from typing import Sequence
 
 from ingest.text import content_terms, numbers, quantities, stem  # noqa: F401  (re-exported)
 
-# A sentence ends at . ! ? after a word, unit or closing bracket (not after a bare list number "1.").
-_SENTENCE_RE = re.compile(r"(?<=[A-Za-z)\]%°][.!?])\s+(?=[A-Z\[(*])")
+# A sentence ends at . ! ? after a letter, unit or closing bracket (not after a bare list number
+# "1."), before an upper-case letter of any script; or at a full-width 。！？ (no space follows in
+# Chinese or Japanese). Letters are Unicode letters: an ASCII-only class dropped every sentence of
+# a Greek or Russian answer as "no word".
+_SENTENCE_END = re.compile(r"(?<=(?:[^\W\d_]|[)\]%°])[.!?])\s+(?=\S)|(?<=[。！？])")
+_HAS_WORD = re.compile(r"[^\W_]")  # a letter or digit of any script
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split prose and list items into sentences, keeping citation markers with their sentence."""
-    parts = [p.strip() for line in text.splitlines() for p in _SENTENCE_RE.split(line)]
-    return [p for p in parts if re.search(r"[A-Za-z0-9]", p)]
+    """Split prose and list items into sentences, keeping citation markers with their sentence.
+
+    >>> split_sentences("Vérifiez le filtre. Écrasez la vis.\nΕλέγξτε το φίλτρο. Αλλάξτε το λάδι.")
+    ['Vérifiez le filtre.', 'Écrasez la vis.', 'Ελέγξτε το φίλτρο.', 'Αλλάξτε το λάδι.']
+    """
+    parts: list[str] = []
+    for line in text.splitlines():
+        start = 0
+        for m in _SENTENCE_END.finditer(line):
+            after = line[m.end():m.end() + 1]
+            if m.group() and not (after.isupper() or after in "[(*"):
+                continue  # "approx. 5 mm", "e.g. the seal": a new sentence starts with a capital
+            parts.append(line[start:m.start()])
+            start = m.end()
+        parts.append(line[start:])
+    return [p.strip() for p in parts if _HAS_WORD.search(p)]
 
 
 def strip_mentions(text: str, phrases: Sequence[str]) -> str:

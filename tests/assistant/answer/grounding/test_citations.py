@@ -1,6 +1,7 @@
 import pytest
 
 from assistant.answer.grounding.citations import CitationChecker, parse_markers, strip_markers, support
+from assistant.textutil import split_sentences
 
 
 def test_parse_markers_handles_groups_and_order():
@@ -182,3 +183,20 @@ def test_a_remark_with_a_number_no_cited_source_states_is_dropped():
     assert out.unverified_numbers == ["99"]
     kept = CitationChecker(0.5).check("Note: the torque is 99 N·m.", sources)  # without dropping: flagged only
     assert "99" in kept.text and [f.kind for f in kept.flags] == ["unverified_number"]
+
+
+def test_sentences_in_other_scripts_are_split_and_kept():
+    """An ASCII-only sentence test dropped every Greek or Russian sentence as 'no word'."""
+    assert split_sentences("Ελέγξτε το φίλτρο. Αλλάξτε το λάδι.") == ["Ελέγξτε το φίλτρο.", "Αλλάξτε το λάδι."]
+    assert split_sentences("Vérifiez le filtre. Écrasez la vis.") == ["Vérifiez le filtre.", "Écrasez la vis."]
+    assert split_sentences("油圧は235バールです。フィルターを点検する。") == ["油圧は235バールです。", "フィルターを点検する。"]
+    # ASCII as before: no split after a bare list number or before a lower-case word
+    assert split_sentences("Use approx. 5 mm. Step 1. Then go [2].") == ["Use approx. 5 mm.", "Step 1. Then go [2]."]
+
+
+def test_a_greek_answer_keeps_its_supported_sentences():
+    source = {1: "Λίπανση\nΕλέγξτε τη στάθμη λαδιού κάθε εβδομάδα. Αλλάξτε το φίλτρο λαδιού κάθε μήνα."}
+    checked = CitationChecker(threshold=0.35, drop_unsupported=True).check(
+        "Ελέγξτε τη στάθμη λαδιού κάθε εβδομάδα [1]. Αλλάξτε το φίλτρο λαδιού κάθε μήνα [1].", source)
+    assert checked.text == "Ελέγξτε τη στάθμη λαδιού κάθε εβδομάδα [1]. Αλλάξτε το φίλτρο λαδιού κάθε μήνα [1]."
+    assert checked.cited == [1]
