@@ -38,34 +38,20 @@ def units(text: str, long_line: int, source: int = 0) -> list[Unit]:
 class ContextSelector:
     """Ranks source lines by cosine with the question and keeps a prompt's worth of the best."""
 
-    # Unit vectors kept between calls: the quoted lines under an answer rank the same source lines
-    # the prompt was chosen from, and the next question usually retrieves some of the same chunks.
-    CACHE_UNITS = 4096
-
     def __init__(self, embedder: Embedder, long_line: int) -> None:
         self.embedder = embedder
         self.long_line = long_line
-        self._vectors: dict[str, np.ndarray] = {}
 
     def rank(self, query: str, sources: dict[int, str]) -> list[tuple[float, Unit]]:
         """Every unit of ``sources`` with its cosine to ``query``, best first (ties: source, line order)."""
         cands = [u for n, text in sources.items() for u in units(text.strip(), self.long_line, n)]
         if not cands:
             return []
-        vectors = self._embed([u.text for u in cands])
+        vectors = np.asarray(self.embedder.embed_batch([u.text for u in cands]), dtype=np.float32)
         q = np.asarray(self.embedder.embed_batch([query], query=True), dtype=np.float32)[0]
         scores = vectors @ q
         order = np.argsort(-scores, kind="stable")
         return [(float(scores[j]), cands[j]) for j in order]
-
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        if missing:
-            if len(self._vectors) + len(missing) > self.CACHE_UNITS:
-                self._vectors.clear()  # crude but bounded; a refill costs one batch
-            new = np.asarray(self.embedder.embed_batch(missing), dtype=np.float32)
-            self._vectors.update(zip(missing, new))
-        return np.stack([self._vectors[t] for t in texts])
 
     def select(self, query: str, sources: Sequence[str], budget_chars: int) -> list[str]:
         """Each source's heading plus the units nearest the question, chosen across all sources

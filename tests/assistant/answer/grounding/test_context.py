@@ -67,24 +67,3 @@ def test_sentences_chosen_from_one_long_line_keep_their_order():
     line = "Drain the belt housing first. " + "Then fill with oil to the plug. " + "x" * 60
     got = ContextSelector(FakeAxisEmbedder(), long_line=40).select("oil belt", [f"H\n{line}"], 200)[0]
     assert got.index("Drain the belt") < got.index("Then fill with oil")
-
-
-class CountingAxisEmbedder(FakeAxisEmbedder):
-    def __init__(self):
-        self.embedded: list[str] = []
-
-    def embed_batch(self, texts, *, query=False):
-        if not query:
-            self.embedded.extend(texts)
-        return super().embed_batch(texts, query=query)
-
-
-def test_unit_vectors_are_embedded_once_across_calls():
-    emb = CountingAxisEmbedder()
-    sel = ContextSelector(emb, long_line=220)
-    sources = {1: "Gearbox > Fill\nUse ISO VG 220 oil.\nClean the breather.", 2: "Belts\nCheck belt wear."}
-    first = sel.rank("what oil", sources)
-    assert sorted(emb.embedded) == ["Check belt wear.", "Clean the breather.", "Use ISO VG 220 oil."]
-    again = sel.rank("which belt", {1: sources[1], 3: "Wheels\nCheck belt wear.\nGrease the wheel hub."})
-    assert emb.embedded[3:] == ["Grease the wheel hub."]  # only the new line
-    assert first[0][1].text == "Use ISO VG 220 oil." and again[0][1].text == "Check belt wear."
