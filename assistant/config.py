@@ -103,16 +103,16 @@ class RetrievalSettings(BaseModel):
 
 
 class AnswerSettings(BaseModel):
-    min_dense_score: float = Field(0.30, description="Abstain when the best dense cosine of the retrieved "
-                                   "chunks is below this.")
+    min_dense_score: float = Field(0.30, description="Abstain when the best dense cosine of the retrieved chunks is below this.")
     min_term_coverage: float = Field(0.5, description="Abstain when fewer than this share of the question's "
                                      "key terms occur in the sources.")
     paraphrase_score: float = Field(0.6, description="A question word the corpus never mentions makes the "
         "assistant decline unless the best source's cosine is at least this (the documents may say it otherwise).")
-    support_threshold: float = Field(0.35, description="Answer sentences whose overlap with their cited chunk is "
-                                     "below this are flagged.")
+    support_threshold: float = Field(0.35, description="Answer sentences sharing less than this with their cited chunk are flagged.")
     quote_lines: int = Field(2, description="Best-matching source lines quoted under the answer, so exact values "
                              "are always shown.")
+    quote_following: int = Field(4, ge=0, description="Lines after the best quoted one also quoted: what is asked often "
+                                 "sits under the line that matches (a value under its label, a fix under its symptom).")
     work_order_rows_cited: int = Field(10, ge=1, description="Most work orders a history answer cites (the "
                                        "most recent; a count or a sum still covers every matching one).")
     work_order_plan: bool = Field(False, description="Questions the work-order parser declines, whose nearest "

@@ -138,9 +138,33 @@ def format_sources(labels: list[str], texts: list[str]) -> str:
     text's own first line already, and every prompt token costs time before the first answer token."""
     out = []
     for n, (label, text) in enumerate(zip(labels, texts), start=1):
-        short = " · ".join(p for p in label.split(" · ") if ">" not in p and p.strip() not in text[:200])
+        short = short_label(label, text)
         out.append(f"[{n}] ({short})\n{text}" if short else f"[{n}]\n{text}")
     return "\n\n".join(out)
+
+
+def short_label(label: str, text: str) -> str:
+    """What the prompt shows of a citation label: file and page / record, not the section path."""
+    return " · ".join(p for p in label.split(" · ") if ">" not in p and p.strip() not in text[:200])
+
+
+def strip_framing(reply: str, labels: list[str], texts: list[str]) -> tuple[str, bool]:
+    """The reply without copies of the prompt's numbered source block, and whether it had any.
+
+    The 0.5B model sometimes replies "(manual.txt) [1] Setup > Wiring [1] (manual.txt) [2] ...":
+    a source's label in brackets, or its heading (the text's first line) followed by a marker, is
+    the prompt's own layout, never a claim. What the copy says of the sources stays, to be checked.
+    """
+    found = False
+    for label, text in zip(labels, texts):
+        short = short_label(label, text)
+        head = text.strip().split("\n", 1)[0].strip()
+        patterns = ([r"\(\s*" + re.escape(short) + r"\s*\)\s*(?:\[\d+\]\s*)?"] if short else []) + \
+                   ([re.escape(head) + r"\s*\[\d+\]\.?"] if head else [])
+        for pattern in patterns:
+            reply, n = re.subn(pattern, " ", reply)
+            found = found or n > 0
+    return re.sub(r"[ \t]+", " ", reply).strip(), found
 
 
 def format_conversation(turns: list[tuple[str, str]]) -> str:

@@ -200,7 +200,8 @@ class Container:
                              prompt_turns=a.prompt_turns,
                              selector=ContextSelector(self.embedder, a.context_long_line)
                              if a.context_selection == "meaning" else None),
-            AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines),
+            AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines,
+                           quote_following=a.quote_following),
             registry=registry, sections=SectionIndex(self.store.chunks, max_chunks=r.answer_section_chunks), k=r.k,
             judge=self.judge,
         )

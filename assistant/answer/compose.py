@@ -4,9 +4,9 @@ source lines it does not already say (or a how-to's steps, copied from the manua
 from __future__ import annotations
 
 from assistant.answer.grounding.answer_style import drop_echo, second_person, unnumbered
-from assistant.answer.grounding.citations import CitationChecker, parse_markers
+from assistant.answer.grounding.citations import CitationChecker, keep_sources, parse_markers
 from assistant.answer.grounding.evidence import EvidenceReport, value_pattern
-from assistant.answer.grounding.extractive import extractive_lines, is_howto, step_lines
+from assistant.answer.grounding.extractive import extractive_lines, is_howto, step_lines, with_following
 from assistant.prompts import says_not_found
 from assistant.types import Flag
 
@@ -19,9 +19,10 @@ class AnswerComposer:
     asked kind yields no answer (the caller abstains).
     """
 
-    def __init__(self, checker: CitationChecker, *, quote_lines: int) -> None:
+    def __init__(self, checker: CitationChecker, *, quote_lines: int, quote_following: int = 0) -> None:
         self.checker = checker
         self.quote_lines = quote_lines
+        self.quote_following = quote_following
 
     def compose(self, query: str, raw: str, sources: dict[int, str], report: EvidenceReport,
                 sections: dict[int, list[int]] | None, question: str) -> tuple[str, list[Flag], list[int]]:
@@ -36,12 +37,25 @@ class AnswerComposer:
         if checked:
             flags.extend(checked.flags)
         allowed = {i + 1 for i in report.value_sources} if report.value_kind else None
+        # The answer rests on at most two sources: the one the reply cites first and the one holding
+        # the best-matching line. Sentences citing only others are left out and the quotes come from
+        # these two: on four corpora citation precision rose 0.69 -> 0.80 at fact recall 0.540 -> 0.535.
+        best = extractive_lines(query, sources, value_kind=report.value_kind, max_lines=1, allowed=allowed)
+        anchors = set(parse_markers(lead)[:1]) | {n for _, n in best}
+        if anchors:
+            lead, dropped = keep_sources(lead, anchors)
+            if dropped:
+                flags.append(Flag("other_sources_dropped", f"{dropped} sentence(s) citing other sources left out"))
+            allowed = anchors
         steps = step_lines(query, sources, sections=sections) if is_howto(query) else []
         if steps:
             quoted = "\n".join(f"{line.rstrip('.')} [{n}]." for line, n in steps)
         else:
-            lines = extractive_lines(query, sources, value_kind=report.value_kind, max_lines=self.quote_lines,
-                                     exclude=lead, allowed=allowed)
+            # the lines under the best one hold the fix under a symptom, the value under a label:
+            # fact recall 0.535 -> 0.572 on four corpora with 4 of them, no citation added
+            lines = with_following(extractive_lines(query, sources, value_kind=report.value_kind,
+                                                    max_lines=self.quote_lines, exclude=lead, allowed=allowed),
+                                   sources, self.quote_following)
             quoted = "\n".join(f"- {unnumbered(line.rstrip('.'))} [{n}]." for line, n in lines)
         text = lead
         if quoted:

@@ -22,7 +22,7 @@ from assistant.answer.grounding.question_focus import asked_noun
 from assistant.answer.protocols import Assets, Search, Sections
 from assistant.answer.routes import whole_procedure
 from assistant.answer.scope import ScopedRetriever, ambiguous_assets
-from assistant.prompts import sanitize
+from assistant.prompts import sanitize, strip_framing
 from assistant.textutil import clip_words, content_terms
 from assistant.types import Answer, ChatMessage, Citation, Flag
 from index.types import ScoredChunk
@@ -138,6 +138,9 @@ class RagAnswerer:
         texts = self.writer.budget(query, citations, sources)
         answer.extra["prompt_sources"] = texts  # what the model read (evaluation: where facts get lost)
         raw = self.writer.write(question, conversation, citations, texts, answer, on_token, t0)
+        raw, copied = strip_framing(raw, [c.label for c in citations], texts)
+        if copied:  # what it copied is checked like any reply; the sources' layout is not a claim
+            answer.flags.append(Flag("model_echoed", "the reply copied the source list's labels or headings"))
         sections = whole_procedure(asked, hits, answer.citations, sources, self.sections, citation_for) \
             if is_howto(asked) else None
         text, flags, cited = self.composer.compose(asked, raw, sources, report, sections, question)

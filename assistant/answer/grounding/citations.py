@@ -117,6 +117,24 @@ class CitationChecker:
         return CheckedAnswer(final, cited, flags, unsupported, unverified)
 
 
+def keep_sources(text: str, keep: set[int]) -> tuple[str, int]:
+    """``text`` with only the sentences that cite a source in ``keep`` (their other markers removed);
+    sentences without a marker stay. Returns the text and the number of sentences left out.
+
+    >>> keep_sources("Use HLP 46 [1]. The tank holds 120 l [3][1]. Fill it [2].", {1})
+    ('Use HLP 46 [1]. The tank holds 120 l [1].', 1)
+    """
+    out: list[str] = []
+    dropped = 0
+    for sentence in split_sentences(text):
+        marked = list(dict.fromkeys(parse_markers(sentence)))
+        if marked and not keep & set(marked):
+            dropped += 1
+            continue
+        out.append(_with_markers(strip_markers(sentence), [n for n in marked if n in keep]) if marked else sentence)
+    return _join(out), dropped
+
+
 def _with_markers(sentence: str, ns: list[int]) -> str:
     if not ns:
         return sentence

@@ -92,6 +92,24 @@ def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str 
     return picked
 
 
+def with_following(lines: list[tuple[str, int]], sources: dict[int, str], count: int) -> list[tuple[str, int]]:
+    """``lines`` with the ``count`` source lines that follow the first one inserted after it.
+
+    >>> with_following([("Motor oscillates", 1)], {1: "Tuning\\nMotor oscillates\\nLower pos_gain.\\nSee 4.2"}, 1)
+    [('Motor oscillates', 1), ('Lower pos_gain.', 1)]
+    """
+    if not lines or count <= 0:
+        return lines
+    first, n = lines[0]
+    text = [ln.strip(" -*\u2022\t") for ln in sources[n].splitlines()[1:] if ln.strip()]
+    at = next((i for i, ln in enumerate(text) if first in ln), None)
+    if at is None:
+        return lines
+    have = {line.lower() for line, _ in lines}
+    follow = [(ln, n) for ln in text[at + 1:at + 1 + count] if len(ln) >= 8 and ln.lower() not in have]
+    return [lines[0], *follow, *lines[1:]]
+
+
 _HOWTO_RE = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to|what are the steps|steps? (to|for)|procedure for)\b",
                        re.IGNORECASE)
 _STEP_RE = re.compile(r"^\s*(\d{1,2}[.)]|[a-h][.)])\s+\S")

@@ -169,3 +169,32 @@ def test_scoped_retrieval_merges_with_the_index_fusion():
 
     assert ScopedRetriever(FakeFusingRetriever(), candidates=5, rrf_k=60, registry=None).fusion.alpha == 0.25
     assert ScopedRetriever(None, candidates=5, rrf_k=7, registry=None).fusion == Fusion(FusionMode.RRF, rrf_k=7)
+
+
+def test_the_source_list_layout_copied_into_a_reply_is_removed():
+    # the 0.5B model's echo of the prompt's source block: a label in brackets, a heading with a marker
+    chain, _ = make_chain("(troubleshooting.md) [2] Troubleshooting [2] Problem: Low oil pressure | "
+                          "Possible cause: Relief valve faulty | Remedy: Repair relief valve [2].")
+    answer = chain.answer("what to do about low oil pressure problem")
+    assert not answer.abstained
+    assert "troubleshooting.md" not in answer.text and "Troubleshooting [" not in answer.text
+    assert answer.text.startswith("Problem: Low oil pressure") and "Repair relief valve" in answer.text
+    assert "model_echoed" in [f.kind for f in answer.flags]
+
+
+def test_a_reply_naming_a_file_in_its_own_words_is_kept():
+    chain, _ = make_chain("Repair the relief valve when the oil pressure is low [2].")
+    answer = chain.answer("what to do about low oil pressure problem")
+    assert answer.text.startswith("Repair the relief valve when the oil pressure is low [")
+    assert "model_echoed" not in [f.kind for f in answer.flags]
+
+
+def test_sentences_citing_another_source_are_left_out():
+    # the reply cites the thermostat first; the strainer sentence rests on another source
+    chain, _ = make_chain("Tighten the water inlet nuts to 8.8 N·m [1]. "
+                          "Clean the pump suction strainer P/N 4471-22 every 500 h [2].")
+    answer = chain.answer("What torque for the water inlet nuts?")
+    assert answer.citations[0].source == "/m/thermostat.md"
+    assert "8.8 N·m [1]" in answer.text and "strainer" not in answer.text
+    assert [c.n for c in answer.citations if c.cited] == [1]
+    assert any(f.kind == "other_sources_dropped" for f in answer.flags)

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.answer.grounding.citations import CitationChecker, parse_markers, strip_markers, support
+from assistant.answer.grounding.citations import CitationChecker, keep_sources, parse_markers, strip_markers, support
 from assistant.textutil import split_sentences
 
 
@@ -200,3 +200,10 @@ def test_a_greek_answer_keeps_its_supported_sentences():
         "Ελέγξτε τη στάθμη λαδιού κάθε εβδομάδα [1]. Αλλάξτε το φίλτρο λαδιού κάθε μήνα [1].", source)
     assert checked.text == "Ελέγξτε τη στάθμη λαδιού κάθε εβδομάδα [1]. Αλλάξτε το φίλτρο λαδιού κάθε μήνα [1]."
     assert checked.cited == [1]
+
+
+def test_keep_sources_keeps_sentences_citing_a_kept_source_and_unmarked_ones():
+    text = "Use HLP 46 [1].\n1. Drain the tank [2].\n2. Fill to the mark [1][3].\nSources are listed below:"
+    # joined as the checker joins: list items on their own line, other sentences run on
+    assert keep_sources(text, {1}) == ("Use HLP 46 [1].\n2. Fill to the mark [1]. Sources are listed below:", 1)
+    assert keep_sources(text, {2, 3}) == ("1. Drain the tank [2].\n2. Fill to the mark [3]. Sources are listed below:", 1)

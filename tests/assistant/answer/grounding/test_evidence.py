@@ -230,3 +230,17 @@ class TestWithoutWordChecks:
     def test_absent_codes_and_the_similarity_floor_still_decline(self):
         assert not self.gate.assess("what does E-999 mean", ["E-204: low pressure"], [0.8]).ok
         assert not self.gate.assess("thermostat opening temperature", ["Valve opening: 82 °C"], [0.1]).ok
+
+
+def test_the_lines_under_the_best_quoted_line_are_quoted_after_it():
+    from assistant.answer.grounding.extractive import with_following
+
+    sources = {1: "Tuning\nMotor overshoots and oscillates\n- Lower pos_gain by half.\nok\nThen raise vel_gain.\nEnd",
+               2: "Other\nMotor overshoots and oscillates"}
+    lines = [("Motor overshoots and oscillates", 1), ("Something else", 2)]
+    # "ok" is too short to be a line worth quoting; list marks are dropped; the count is of source lines
+    assert with_following(lines, sources, 3) == [("Motor overshoots and oscillates", 1), ("Lower pos_gain by half.", 1),
+                                                 ("Then raise vel_gain.", 1), ("Something else", 2)]
+    assert with_following(lines, sources, 0) == lines
+    assert with_following([("Lower pos_gain by half.", 1), ("Then raise vel_gain.", 1)], sources, 2) == \
+        [("Lower pos_gain by half.", 1), ("Then raise vel_gain.", 1)]  # already quoted: not twice
