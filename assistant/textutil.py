@@ -22,7 +22,7 @@ _HAS_WORD = re.compile(r"[^\W_]")  # a letter or digit of any script
 def split_sentences(text: str) -> list[str]:
     """Split prose and list items into sentences, keeping citation markers with their sentence.
 
-    >>> split_sentences("Vérifiez le filtre. Écrasez la vis.\nΕλέγξτε το φίλτρο. Αλλάξτε το λάδι.")
+    >>> split_sentences("Vérifiez le filtre. Écrasez la vis.\\nΕλέγξτε το φίλτρο. Αλλάξτε το λάδι.")
     ['Vérifiez le filtre.', 'Écrasez la vis.', 'Ελέγξτε το φίλτρο.', 'Αλλάξτε το λάδι.']
     """
     parts: list[str] = []
