@@ -123,16 +123,25 @@ def keep_sources(text: str, keep: set[int]) -> tuple[str, int]:
 
     >>> keep_sources("Use HLP 46 [1]. The tank holds 120 l [3][1]. Fill it [2].", {1})
     ('Use HLP 46 [1]. The tank holds 120 l [1].', 1)
+    >>> keep_sources("Set gpio7 [1]: mode A [1] then enable it [2].", {1})[0]
+    'Set gpio7 [1]: mode A [1] then enable it.'
     """
+    def only_kept(match: re.Match[str]) -> str:
+        kept = [n for n in match.group(1).split(",") if int(n) in keep]
+        return f" [{', '.join(n.strip() for n in kept)}]" if kept else ""
+
     out: list[str] = []
     dropped = 0
     for sentence in split_sentences(text):
-        marked = list(dict.fromkeys(parse_markers(sentence)))
-        if marked and not keep & set(marked):
+        marked = set(parse_markers(sentence))
+        if marked and not keep & marked:
             dropped += 1
             continue
-        out.append(_with_markers(strip_markers(sentence), [n for n in marked if n in keep]) if marked else sentence)
+        out.append(_SPACED_MARKER.sub(only_kept, sentence))  # the kept markers stay where they were
     return _join(out), dropped
+
+
+_SPACED_MARKER = re.compile(r"\s*" + MARKER_RE.pattern)
 
 
 def _with_markers(sentence: str, ns: list[int]) -> str:

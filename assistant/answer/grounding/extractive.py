@@ -12,6 +12,7 @@ from assistant.answer.grounding.evidence import value_pattern
 from assistant.textutil import content_terms, split_sentences
 
 
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit of any script
 _QUALIFIERS = {"minimum", "maximum", "min", "max", "limit", "new", "used", "wear", "standard", "service"}
 
 
@@ -106,7 +107,11 @@ def with_following(lines: list[tuple[str, int]], sources: dict[int, str], count:
     if at is None:
         return lines
     have = {line.lower() for line, _ in lines}
-    follow = [(ln, n) for ln in text[at + 1:at + 1 + count] if len(ln) >= 8 and ln.lower() not in have]
+    follow: list[tuple[str, int]] = []
+    for ln in [ln for ln in text[at + 1:] if len(_ALNUM.findall(ln)) >= 4][:count]:
+        # (a rule or an underline, "~~~~" or "----", is layout and not counted)
+        if ln.lower() not in have:
+            follow.append((ln, n))
     return [lines[0], *follow, *lines[1:]]
 
 

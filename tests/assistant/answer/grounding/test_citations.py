@@ -207,3 +207,8 @@ def test_keep_sources_keeps_sentences_citing_a_kept_source_and_unmarked_ones():
     # joined as the checker joins: list items on their own line, other sentences run on
     assert keep_sources(text, {1}) == ("Use HLP 46 [1].\n2. Fill to the mark [1]. Sources are listed below:", 1)
     assert keep_sources(text, {2, 3}) == ("1. Drain the tank [2].\n2. Fill to the mark [3]. Sources are listed below:", 1)
+
+
+def test_keep_sources_leaves_the_kept_markers_where_they_were():
+    text = "Set gpio7 mode [1]: GPIO_MODE_DIGITAL [1] then enable step/dir [2] and save [1]."
+    assert keep_sources(text, {1}) == ("Set gpio7 mode [1]: GPIO_MODE_DIGITAL [1] then enable step/dir and save [1].", 0)

@@ -235,11 +235,12 @@ class TestWithoutWordChecks:
 def test_the_lines_under_the_best_quoted_line_are_quoted_after_it():
     from assistant.answer.grounding.extractive import with_following
 
-    sources = {1: "Tuning\nMotor overshoots and oscillates\n- Lower pos_gain by half.\nok\nThen raise vel_gain.\nEnd",
+    sources = {1: "Tuning\nMotor overshoots and oscillates\n- Lower pos_gain by half.\n~~~~~~~~~~\nok\n"
+                  "Then raise vel_gain.\nEnd",
                2: "Other\nMotor overshoots and oscillates"}
     lines = [("Motor overshoots and oscillates", 1), ("Something else", 2)]
-    # "ok" is too short to be a line worth quoting; list marks are dropped; the count is of source lines
-    assert with_following(lines, sources, 3) == [("Motor overshoots and oscillates", 1), ("Lower pos_gain by half.", 1),
+    # an underline and "ok" are layout, neither quoted nor counted; list marks are dropped
+    assert with_following(lines, sources, 2) == [("Motor overshoots and oscillates", 1), ("Lower pos_gain by half.", 1),
                                                  ("Then raise vel_gain.", 1), ("Something else", 2)]
     assert with_following(lines, sources, 0) == lines
     assert with_following([("Lower pos_gain by half.", 1), ("Then raise vel_gain.", 1)], sources, 2) == \
