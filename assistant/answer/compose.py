@@ -19,7 +19,7 @@ class AnswerComposer:
     asked kind yields no answer (the caller abstains).
     """
 
-    def __init__(self, checker: CitationChecker, *, quote_lines: int, quote_following: int = 0) -> None:
+    def __init__(self, checker: CitationChecker, *, quote_lines: int, quote_following: int) -> None:
         self.checker = checker
         self.quote_lines = quote_lines
         self.quote_following = quote_following
