@@ -106,13 +106,16 @@ def with_following(lines: list[tuple[str, int]], sources: dict[int, str], count:
     at = next((i for i, ln in enumerate(text) if first in ln), None)
     if at is None:
         return lines
-    have = {line.lower() for line, _ in lines}
+    have = [line.lower() for line, _ in lines]
     follow: list[tuple[str, int]] = []
     for ln in [ln for ln in text[at + 1:] if len(_ALNUM.findall(ln)) >= 4][:count]:
         # (a rule or an underline, "~~~~" or "----", is layout and not counted)
-        if ln.lower() not in have:
+        if ln.lower() not in have[:1]:
             follow.append((ln, n))
-    return [lines[0], *follow, *lines[1:]]
+    # a quoted sentence that a following line holds whole is not quoted twice
+    rest = [(line, m) for line, m in lines[1:] if not any(m == n and line.lower() in f.lower() for f, _ in follow)]
+    follow = [(f, n) for f, n in follow if f.lower() not in [r.lower() for r, _ in rest]]
+    return [lines[0], *follow, *rest]
 
 
 _HOWTO_RE = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to|what are the steps|steps? (to|for)|procedure for)\b",

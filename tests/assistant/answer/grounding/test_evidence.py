@@ -245,3 +245,12 @@ def test_the_lines_under_the_best_quoted_line_are_quoted_after_it():
     assert with_following(lines, sources, 0) == lines
     assert with_following([("Lower pos_gain by half.", 1), ("Then raise vel_gain.", 1)], sources, 2) == \
         [("Lower pos_gain by half.", 1), ("Then raise vel_gain.", 1)]  # already quoted: not twice
+
+
+def test_a_quoted_sentence_held_by_a_following_line_is_not_quoted_twice():
+    from assistant.answer.grounding.extractive import with_following
+
+    sources = {1: "3 FAULT CODES\nFault codes (panel)\nF-01  Emergency stop.\nF-04  Belt off track. Check tracking,"}
+    lines = [("Fault codes (panel)", 1), ("F-04  Belt off track.", 1)]
+    assert with_following(lines, sources, 2) == [("Fault codes (panel)", 1), ("F-01  Emergency stop.", 1),
+                                                 ("F-04  Belt off track. Check tracking,", 1)]
