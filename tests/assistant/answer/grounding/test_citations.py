@@ -212,3 +212,8 @@ def test_keep_sources_keeps_sentences_citing_a_kept_source_and_unmarked_ones():
 def test_keep_sources_leaves_the_kept_markers_where_they_were():
     text = "Set gpio7 mode [1]: GPIO_MODE_DIGITAL [1] then enable step/dir [2] and save [1]."
     assert keep_sources(text, {1}) == ("Set gpio7 mode [1]: GPIO_MODE_DIGITAL [1] then enable step/dir and save [1].", 0)
+
+
+def test_keep_sources_filters_grouped_markers_and_counts_every_sentence_left_out():
+    text = "Use HLP 46 [2, 1]. Torque 18 N·m [1, 3]. Drain it [2]. Vent it [4]."
+    assert keep_sources(text, {1, 3}) == ("Use HLP 46 [1]. Torque 18 N·m [1, 3].", 2)
