@@ -106,16 +106,13 @@ def with_following(lines: list[tuple[str, int]], sources: dict[int, str], count:
     at = next((i for i, ln in enumerate(text) if first in ln), None)
     if at is None:
         return lines
-    have = [line.lower() for line, _ in lines]
-    follow: list[tuple[str, int]] = []
-    for ln in [ln for ln in text[at + 1:] if len(_ALNUM.findall(ln)) >= 4][:count]:
-        # (a rule or an underline, "~~~~" or "----", is layout and not counted)
-        if ln.lower() not in have[:1]:
-            follow.append((ln, n))
-    # a quoted sentence that a following line holds whole is not quoted twice
-    rest = [(line, m) for line, m in lines[1:] if not any(m == n and line.lower() in f.lower() for f, _ in follow)]
-    follow = [(f, n) for f, n in follow if f.lower() not in [r.lower() for r, _ in rest]]
-    return [lines[0], *follow, *rest]
+    # a rule or an underline ("~~~~", "----") is layout: neither quoted nor counted
+    under = [ln for ln in text[at + 1:] if len(_ALNUM.findall(ln)) >= 4][:count]
+    follow = [ln for ln in under if ln.lower() != first.lower()]
+    # a quoted sentence of this source that a following line holds whole is not quoted twice
+    rest = [(line, m) for line, m in lines[1:] if not (m == n and any(line.lower() in f.lower() for f in follow))]
+    quoted_elsewhere = {line.lower() for line, _ in rest}
+    return [lines[0], *((f, n) for f in follow if f.lower() not in quoted_elsewhere), *rest]
 
 
 _HOWTO_RE = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to|what are the steps|steps? (to|for)|procedure for)\b",

@@ -182,7 +182,7 @@ def test_the_source_list_layout_copied_into_a_reply_is_removed():
     assert "model_echoed" in [f.kind for f in answer.flags]
 
 
-def test_a_reply_naming_a_file_in_its_own_words_is_kept():
+def test_a_reply_in_its_own_words_is_kept_as_written():
     chain, _ = make_chain("Repair the relief valve when the oil pressure is low [2].")
     answer = chain.answer("what to do about low oil pressure problem")
     assert answer.text.startswith("Repair the relief valve when the oil pressure is low [")
