@@ -29,8 +29,26 @@ def die_with_parent() -> None:
         sys.exit(0)  # the parent died before the line above took effect
 
 
+def drop_settings_env() -> list[str]:
+    """Remove environment variables that llama-cpp-python's server would read as its settings.
+
+    Its settings are pydantic ``BaseSettings``: any variable named like a field (``CACHE``,
+    ``N_GPU_LAYERS``, ``CHAT_FORMAT``, any case) overrides what our config file leaves unset, and a
+    ``CACHE=/some/dir`` meant for another program stopped the child at start-up with "validation
+    error for ConfigFileSettings models.0.cache". Our config file is the one source of its settings.
+    """
+    from llama_cpp.server.settings import ModelSettings, ServerSettings
+
+    fields = set(ModelSettings.model_fields) | set(ServerSettings.model_fields)
+    dropped = [name for name in os.environ if name.lower() in fields]
+    for name in dropped:
+        del os.environ[name]
+    return dropped
+
+
 def main() -> None:
     die_with_parent()
+    drop_settings_env()
     sys.argv = ["llama_cpp.server", *sys.argv[1:]]
     runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 

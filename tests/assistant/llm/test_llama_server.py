@@ -46,7 +46,10 @@ class TestSupervisedChild:
         assert generate(gen, GROUNDED, max_tokens=12).strip()
         assert smol_server.pid not in (None, victim) and smol_server.restarts == 1
 
-    def test_child_is_a_separate_process_with_private_config(self, smol_server, tmp_path):
+    def test_child_is_a_separate_process_with_private_config(self, smol_server, tmp_path, monkeypatch):
+        # variables named like the server's own settings are not read by the child ("CACHE" stopped it)
+        monkeypatch.setenv("CACHE", str(tmp_path / "some-cache"))
+        monkeypatch.setenv("n_gpu_layers", "not a number")
         url = smol_server.url()
         assert url.startswith("http://127.0.0.1:") and smol_server.pid != os.getpid()
         # The config (with the API key) was read and removed; the log stays beside where it was.
@@ -104,3 +107,13 @@ class TestQwenThroughTheChild:
             server.stop()
         local = generate(LlamaCppGenerator(qwen_gguf, n_ctx=2048, threads=2, max_tokens=40, temperature=0.0, seed=0, flash_attn=False), GROUNDED)
         assert "45" in child and child == local
+
+
+def test_the_child_drops_variables_named_like_server_settings(monkeypatch):
+    from assistant.llm.server_child import drop_settings_env
+
+    monkeypatch.setenv("CACHE", "/tmp/x")
+    monkeypatch.setenv("Chat_Format", "llama-2")
+    monkeypatch.setenv("MAINTASSIST_KEEP_ME", "1")
+    assert sorted(drop_settings_env()) == ["CACHE", "Chat_Format"]
+    assert "CACHE" not in os.environ and os.environ["MAINTASSIST_KEEP_ME"] == "1"
