@@ -51,6 +51,19 @@ def _surface_words(question: str, stems: set[str]) -> list[str]:
 _CODE_RE = re.compile(r"\b[A-Za-z]{1,5}-?\d{1,6}[A-Za-z]?\b")
 
 
+# an identifier as documents write it, letters and digits apart or not: "NEMA 17", "E-204", "WD-40"
+_LOOSE_CODE_RE = re.compile(r"\b[A-Za-z]{1,5}[\s_./-]?\d{1,6}[A-Za-z]?\b")
+
+
+def _squash(code: str) -> str:
+    return re.sub(r"[\W_]", "", code.lower())
+
+
+def _family(squashed: str) -> str:
+    """The letters an identifier starts with: "e204" -> "e"."""
+    return re.match(r"[a-z]*", squashed).group()
+
+
 def codes(text: str) -> list[str]:
     """Identifiers such as alarm codes, part or work-order numbers: letters then digits (E-204, MT010b)."""
     return [c for c in dict.fromkeys(_CODE_RE.findall(text)) if any(ch.isdigit() for ch in c)]
@@ -83,12 +96,15 @@ class EvidenceGate:
         coverage = len(present) / len(terms) if terms else 1.0
         missing = _surface_words(question, {t for t in terms if t not in union})
         report = EvidenceReport(True, question=question, best_dense=best, coverage=coverage, missing_terms=missing)
-        # An identifier the technician typed (alarm E-999, WO-1043) must be in the evidence
-        # itself: a near-miss code (E-204) answers a different question.
-        ignore_lower = {t.lower() for t in (ignore_terms or set())}
-        joined_text = " ".join(texts).lower()
-        absent = [c for c in codes(question) if c.lower() not in joined_text and c.lower() not in ignore_lower
-                  and c.lower().replace("-", "") not in joined_text.replace("-", "")]
+        # An identifier the technician typed (alarm E-999) must be in the evidence itself when the
+        # sources hold others of its family (E-204): a near-miss code answers a different question.
+        # One without relatives there (a product "WD40", a model "X5") is left to the other checks.
+        ignore = {_squash(t) for t in (ignore_terms or set())}
+        joined_text = " ".join(texts)
+        written = {_squash(c) for c in _LOOSE_CODE_RE.findall(joined_text)}
+        families = {_family(c) for c in written}
+        absent = [c for c in codes(question) if _squash(c) not in written and _squash(c) not in ignore
+                  and c.lower() not in joined_text.lower() and _family(_squash(c)) in families]
         if absent:
             report.ok, report.reason = False, "no source mentions " + ", ".join(absent)
             report.subject = ", ".join(absent)

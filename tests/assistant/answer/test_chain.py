@@ -111,7 +111,10 @@ def test_word_the_corpus_never_mentions_declines():
 
 
 def test_unknown_alarm_code_declines():
-    chain, gen = make_chain("E-999 means low pressure.")
+    # the sources list other alarms of the family: E-999 is a code they do not have
+    alarms = Chunk("c4", "Alarm list\nE-204: system pressure below 150 bar", "/m/alarms.md", "manual")
+    gen = FakeGenerator("E-999 means low pressure.")
+    chain = build_chain(FakeRetriever([*CHUNKS, alarms]), gen, gate=EvidenceGate(0.3, 0.5), k=4)
     answer = chain.answer("What does alarm E-999 mean for the pump suction strainer?")
     assert answer.abstained and "E-999" in answer.text
 

@@ -162,10 +162,22 @@ class TestCodes:
         assert report.reason != f"no source mentions {asked}"
 
     def test_an_asset_id_passed_as_ignored_need_not_be_in_the_sources(self):
-        report = GATE.assess("Why does PRESS-04 whine?", ["Whine: check the pump bearing."], [0.8],
-                             ignore_terms={"press-04"})
-        assert report.ok
-        assert not GATE.assess("Why does PRESS-04 whine?", ["Whine: check the pump bearing."], [0.8]).ok
+        sources = ["PRESS-03 whine: check the pump bearing."]
+        assert GATE.assess("Why does PRESS-04 whine?", sources, [0.8], ignore_terms={"press-04"}).ok
+        assert GATE.assess("Why does PRESS-04 whine?", sources, [0.8]).reason == "no source mentions PRESS-04"
+
+    @pytest.mark.parametrize("asked,written", [("nema17", "NEMA 17"), ("WD40", "WD-40"), ("m5", "M5"),
+                                               ("e.204", "E 204")])
+    def test_codes_match_whatever_separates_letters_and_digits(self, asked, written):
+        report = GATE.assess(f"torque for the {asked} part?", [f"Torque for the {written} part: 2 N·m. Also E-7."],
+                             [0.8])
+        assert "no source mentions" not in report.reason
+
+    def test_a_code_whose_family_the_sources_lack_is_left_to_the_other_checks(self):
+        # a product ("WD40") or model name ("X5") is not a near-miss of an alarm code in the sources
+        sources = ["Leadscrew: wipe it clean, then apply a dry PTFE lubricant. Alarm E-204: pump pressure low."]
+        assert "no source mentions" not in GATE.assess("can i use wd40 on the leadscrew", sources, [0.8]).reason
+        assert GATE.assess("can i use e-999 on the leadscrew", sources, [0.8]).reason == "no source mentions e-999"
 
 
 class TestValueBinding:
