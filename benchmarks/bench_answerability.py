@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from assistant.answer.grounding.judge import AnswerabilityJudge  # noqa: E402
 from assistant.llm.yes_no import LlamaCppYesNo  # noqa: E402
 from assistant.models import llm_gguf_path  # noqa: E402
+from assistant.prompts import JUDGE_QUESTION  # noqa: E402
 from assistant.types import ChatMessage  # noqa: E402
 
 Rows = dict[str, list[tuple[bool, float]]]
@@ -109,6 +110,8 @@ def main() -> None:
     ap.add_argument("--model", default="qwen2.5-1.5b", help="with --replies: bundled model name or .gguf path")
     ap.add_argument("--cache-dir", type=Path, default=Path(".maintassist/models"))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--judge-question", default=JUDGE_QUESTION,
+                    help="with --replies: the question added to the prompt (to compare wordings)")
     ap.add_argument("--limit", type=int, default=0, help="with --replies: score the first N prompts only (timing)")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/answerability.json"))
     args = ap.parse_args()
@@ -117,7 +120,8 @@ def main() -> None:
         data, scored = from_reports(args.reports)
     else:
         scorer = LlamaCppYesNo(llm_gguf_path(args.model, args.cache_dir), n_ctx=4096, threads=args.threads)
-        data, scored, seconds = from_replies(args.replies, args.reports, AnswerabilityJudge(scorer, threshold=0.0),
+        data, scored, seconds = from_replies(args.replies, args.reports, AnswerabilityJudge(scorer, threshold=0.0,
+                                                                                question=args.judge_question),
                                               args.limit)
     if not data:
         sys.exit(f"{args.reports}: no judged question (run bench_corpora with MAINTASSIST_ANSWER__JUDGE set)")
@@ -134,6 +138,7 @@ def main() -> None:
               f"{l['answerable_declined'][0]}/{l['answerable_declined'][1]}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"model": args.model if args.replies else "(reports)",
+                                    "judge_question": args.judge_question if args.replies else None,
                                     "median_s": statistics.median(seconds) if seconds else None,
                                     "corpora": rows, "leave_one_out": loo, "questions": scored}, indent=1))
 

@@ -41,16 +41,17 @@ class AnswerabilityJudge:
     Verdict(answerable=False, p_yes=0.3, error='')
     """
 
-    def __init__(self, scorer: YesNoScorer, *, threshold: float) -> None:
+    def __init__(self, scorer: YesNoScorer, *, threshold: float, question: str = JUDGE_QUESTION) -> None:
         self.scorer = scorer
         self.threshold = threshold
+        self.question = question  # another wording only for benchmarks/bench_answerability.py --judge-question
 
     def judge(self, prompt: Sequence[ChatMessage]) -> Verdict:
         """``prompt``: the answer's messages, the last one the user's (documents and question)."""
         if not prompt or prompt[-1].role != "user":
             raise ValueError("the judge reads an answer prompt that ends with the user's message")
         *head, last = prompt
-        asked = [*head, ChatMessage("user", f"{last.content}\n\n{JUDGE_QUESTION}")]
+        asked = [*head, ChatMessage("user", f"{last.content}\n\n{self.question}")]
         try:
             p = self.scorer.p_yes(asked)
         except Exception as exc:  # a judge that cannot run must not take the answer down

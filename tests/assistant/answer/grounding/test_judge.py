@@ -48,6 +48,8 @@ class TestJudge:
         scorer = FakeScorer(0.9)
         AnswerabilityJudge(scorer, threshold=0.5).judge([ChatMessage("system", "S"), ChatMessage("user", "Docs Q")])
         assert scorer.seen == [[ChatMessage("system", "S"), ChatMessage("user", f"Docs Q\n\n{JUDGE_QUESTION}")]]
+        AnswerabilityJudge(scorer, threshold=0.5, question="Stated? yes or no").judge([ChatMessage("user", "Docs Q")])
+        assert scorer.seen[-1] == [ChatMessage("user", "Docs Q\n\nStated? yes or no")]  # a wording to compare
 
     def test_a_failing_scorer_gives_no_verdict(self):
         verdict = AnswerabilityJudge(FakeScorer(RuntimeError("model gone")), threshold=0.5).judge(
