@@ -130,7 +130,7 @@ class AnswerSettings(BaseModel):
         "the judge is off (with it they declined more answerable questions than they caught unanswerable ones).")
     judge_model: str = Field("qwen2.5-1.5b", description="Bundled model name or .gguf path for judge=llamacpp "
                              "(the 0.5B default's P(yes) carries no signal).")
-    judge_threshold: float = Field(0.71, ge=0, le=1, description="P(yes) below which the judge declines: the most "
+    judge_threshold: float = Field(0.59, ge=0, le=1, description="P(yes) below which the judge declines: the most "
         "unanswerable declined with at most 10 % of answerable declined on five corpora (benchmarks/README.md).")
     context_selection: Literal["meaning", "word_overlap"] = Field("meaning", description="How the LLM's lines are "
         "chosen: meaning = scored by the embedder against the question; word_overlap = shared words (older way).")
