@@ -147,12 +147,14 @@ class TestGateReports:
     def test_missing_words_are_the_question_s_own_once_each(self):
         report = GATE.assess("Why does the Conveyor belt slip on belt 3?", ["Pump noise."], [0.8])
         assert report.ok is False and report.missing_terms == ["conveyor", "belt", "slip"]
+        assert report.subject == "conveyor, belt, slip"
 
 
 class TestCodes:
     def test_every_absent_code_is_named(self):
         report = GATE.assess("What do alarms E-999 and E-998 mean?", ["Alarm E-204: pump pressure low."], [0.8])
         assert report.ok is False and report.reason == "no source mentions E-999, E-998"
+        assert report.subject == "E-999, E-998"  # what the one-line decline names
 
     @pytest.mark.parametrize("asked,written", [("E-204", "E-204"), ("e-204", "E-204"), ("E204", "E-204"),
                                                ("E-204", "E204")])
