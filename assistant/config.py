@@ -109,8 +109,8 @@ class AnswerSettings(BaseModel):
     paraphrase_score: float = Field(0.6, description="A question word the corpus never mentions makes the "
         "assistant decline unless the best source's cosine is at least this (the documents may say it otherwise).")
     support_threshold: float = Field(0.35, description="Answer sentences sharing less than this with their cited chunk are flagged.")
-    quote_lines: int = Field(2, description="Best-matching source lines quoted under the answer, so exact values "
-                             "are always shown.")
+    quote_lines: int = Field(3, description="Best-matching source lines quoted under the answer, so exact values "
+                             "are always shown (3 rather than 2: fact recall 0.601 -> 0.607 on four corpora).")
     quote_following: int = Field(4, ge=0, description="Lines after the best quoted one also quoted: what is asked often "
                                  "sits under the line that matches (a value under its label, a fix under its symptom).")
     work_order_rows_cited: int = Field(10, ge=1, description="Most work orders a history answer cites (the "

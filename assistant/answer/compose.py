@@ -54,7 +54,7 @@ class AnswerComposer:
             # the lines under the best one hold the fix under a symptom, the value under a label:
             # fact recall 0.535 -> 0.572 on four corpora with 4 of them, no citation added
             lines = with_following(extractive_lines(query, sources, value_kind=report.value_kind,
-                                                    max_lines=self.quote_lines, exclude=lead, allowed=allowed),
+                                                    max_lines=self.quote_lines, allowed=allowed),
                                    sources, self.quote_following)
             quoted = "\n".join(f"- {unnumbered(line.rstrip('.'))} [{n}]." for line, n in lines)
         text = lead

@@ -51,6 +51,15 @@ def make_chain(reply: str) -> tuple[AnswerChain, FakeGenerator]:
     return chain, gen
 
 
+def test_the_source_line_is_quoted_though_the_reply_restates_it():
+    # the model's words are no substitute for the manual's: the quote shows the row as written
+    chain, _ = make_chain("Low oil pressure: the possible cause is a faulty relief valve, "
+                          "the remedy is to repair the relief valve [1].")
+    answer = chain.answer("low oil pressure, possible cause and remedy?")
+    assert not answer.abstained
+    assert "Remedy: Repair relief valve" in answer.text.split("From your documents:")[1]
+
+
 def test_answer_cites_supporting_source_and_quotes_value():
     chain, _ = make_chain("Tighten the water inlet nuts to 8.8 N·m.")
     seen = {}

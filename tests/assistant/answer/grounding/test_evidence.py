@@ -261,6 +261,20 @@ def test_the_lines_under_the_best_quoted_line_are_quoted_after_it():
         [("Lower pos_gain by half.", 1), ("Then raise vel_gain.", 1)]  # already quoted: not twice
 
 
+def test_the_rest_of_a_quoted_sentence_s_paragraph_is_quoted_after_it():
+    from assistant.answer.grounding.extractive import with_following
+
+    sources = {1: "Seeds\nThe seed is picked up. It drops while moving. In either case, use a larger needle. "
+                  "See the table. Ask support.\nNeedle sizes",
+               2: "Vacuum\nNo suction at the needle. Check the pump. Clean the tube. Replace the seal.\nPump specs"}
+    lines = [("It drops while moving.", 1), ("No suction at the needle.", 2)]
+    # the best line: the rest of its paragraph, then the lines under it (3 in all); the others:
+    # at most two sentences of their own paragraph and nothing below it
+    assert with_following(lines, sources, 3) == [
+        ("It drops while moving.", 1), ("In either case, use a larger needle.", 1), ("See the table.", 1),
+        ("Ask support.", 1), ("No suction at the needle.", 2), ("Check the pump.", 2), ("Clean the tube.", 2)]
+
+
 def test_a_quoted_sentence_held_by_a_following_line_is_not_quoted_twice():
     from assistant.answer.grounding.extractive import with_following
 
