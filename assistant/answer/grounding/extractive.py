@@ -84,8 +84,8 @@ def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str 
     seen: set[str] = set()
     for score, neg_n, _, sent in sorted(candidates, reverse=True):
         key = sent.lower()
-        if key in seen:
-            continue
+        if any(key in s or s in key for s in seen):
+            continue  # the same line again, or a label line joined to a value already quoted
         seen.add(key)
         picked.append((sent, -neg_n))
         if len(picked) == max_lines:

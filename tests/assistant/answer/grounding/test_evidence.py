@@ -275,6 +275,15 @@ def test_the_rest_of_a_quoted_sentence_s_paragraph_is_quoted_after_it():
         ("Ask support.", 1), ("No suction at the needle.", 2), ("Check the pump.", 2), ("Clean the tube.", 2)]
 
 
+def test_a_line_holding_one_already_quoted_is_not_quoted_again():
+    from assistant.answer.grounding.extractive import extractive_lines
+
+    # "Torque:" joined to the value under it repeats the value line, which is quoted already
+    sources = {1: "Thermostat\nInstall the water inlet nuts.\nTorque:\n5S-FE 90 kg-cm (8.8 N·m)"}
+    picked = extractive_lines("torque for the water inlet nuts", sources, value_kind="torque", max_lines=3)
+    assert picked == [("5S-FE 90 kg-cm (8.8 N·m)", 1), ("Install the water inlet nuts.", 1)]
+
+
 def test_a_quoted_sentence_held_by_a_following_line_is_not_quoted_twice():
     from assistant.answer.grounding.extractive import with_following
 
