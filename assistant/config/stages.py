@@ -1,10 +1,4 @@
-"""The one typed Settings tree.
-
-Loaded once (``assistant.wiring.load_settings``) from an optional YAML settings file plus
-``MAINTASSIST_*`` environment variables (nested with ``__``, e.g.
-``MAINTASSIST_LLM__MODE=openai``). Only the wiring module (``assistant/wiring.py``) reads it;
-stages receive plain values.
-"""
+"""Settings of the pipeline's stages: ingest, embedding, index, retrieval, answer and LLM."""
 
 from __future__ import annotations
 
@@ -12,7 +6,6 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from assistant.prompts import PROMPT_VERSION
 from index.fusion import CANDIDATES, CONVEX_ALPHA, RRF_K
@@ -20,7 +13,8 @@ from index.fusion import CANDIDATES, CONVEX_ALPHA, RRF_K
 
 class IngestSettings(BaseModel):
     chunk_tokens: int = Field(
-        240, description="Target chunk size in MiniLM word pieces; MiniLM reads at most 256, so larger chunks lose their tail."
+        240, description="Target chunk size in MiniLM word pieces; MiniLM reads at most 256, so larger chunks "
+        "lose their tail."
     )
     chunk_overlap_tokens: int = Field(40, description="Overlap between consecutive chunks of long prose sections.")
     max_file_mb: float = Field(200.0, description="Files larger than this are refused with a clear message.")
@@ -103,16 +97,19 @@ class RetrievalSettings(BaseModel):
 
 
 class AnswerSettings(BaseModel):
-    min_dense_score: float = Field(0.30, description="Abstain when the best dense cosine of the retrieved chunks is below this.")
+    min_dense_score: float = Field(0.30, description="Abstain when the best dense cosine of the retrieved chunks "
+                                   "is below this.")
     min_term_coverage: float = Field(0.5, description="Abstain when fewer than this share of the question's "
                                      "key terms occur in the sources.")
     paraphrase_score: float = Field(0.6, description="A question word the corpus never mentions makes the "
         "assistant decline unless the best source's cosine is at least this (the documents may say it otherwise).")
-    support_threshold: float = Field(0.35, description="Answer sentences sharing less than this with their cited chunk are flagged.")
+    support_threshold: float = Field(0.35, description="Answer sentences sharing less than this with their cited "
+                                     "chunk are flagged.")
     quote_lines: int = Field(3, description="Best-matching source lines quoted under the answer, so exact values "
                              "are always shown (3 rather than 2: fact recall 0.601 -> 0.607 on four corpora).")
-    quote_following: int = Field(4, ge=0, description="Lines after the best quoted one also quoted: what is asked often "
-                                 "sits under the line that matches (a value under its label, a fix under its symptom).")
+    quote_following: int = Field(4, ge=0, description="Sentences of its paragraph and lines under it quoted after "
+                                 "the best quoted line: what is asked often follows the part that matches (a value "
+                                 "under its label, a fix after its symptom).")
     work_order_rows_cited: int = Field(10, ge=1, description="Most work orders a history answer cites (the "
                                        "most recent; a count or a sum still covers every matching one).")
     work_order_plan: bool = Field(False, description="Questions the work-order parser declines, whose nearest "
@@ -176,125 +173,3 @@ class LLMSettings(BaseModel):
     api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
     server_model: str = Field("default", description="Model name to request from the server (mode=openai).")
     device: str = Field("auto", description="Torch device for mode=transformers: auto, cpu, cuda.")
-
-
-class DatabaseSettings(BaseModel):
-    url: str | None = Field(
-        None, description="SQLAlchemy URL. Default: SQLite file maintassist.db in the data dir."
-    )
-
-
-class AppSettings(BaseModel):
-    host: str = Field("127.0.0.1", description="Chainlit server host.")
-    port: int = Field(8000, description="Chainlit server port.")
-    store_audio: bool = Field(False, description="Keep voice recordings in the data dir.")
-    max_audio_seconds: float = Field(30.0, description="Longest accepted voice question.")
-    whisper_model: Literal["base", "tiny.en"] = Field("base", description="Bundled Whisper model.")
-    max_audio_mb: float = Field(20.0, description="Largest accepted voice recording in MB.")
-    audio_sample_rate: int = Field(
-        24000, description="Sample rate of the browser's PCM chunks. Chainlit 2.12's recorder always records at "
-        "24 kHz whatever features.audio.sample_rate says (Chainlit/chainlit#2569); the server resamples "
-        "to Whisper's 16 kHz. Read at 16 kHz, the audio played 1.5x slow and Whisper misheard it."
-    )
-    answer_workers: int = Field(
-        1, description="Questions answered at once; others queue in arrival order. One suits a CPU LLM, "
-        "which already uses every core.",
-    )
-    max_question_chars: int = Field(
-        2000, ge=20, description="Longest accepted question (characters); a longer one is refused with a "
-        "message and stored cut to this length.",
-    )
-    example_questions: list[str] = Field(
-        default_factory=lambda: ["What does fault code E-204 mean?",
-                                 "The hydraulic pump whines and pressure is low. What should I check?",
-                                 "When was the suction strainer last replaced?"],
-        description="Three example questions offered in the welcome message (tap to ask); set them to "
-        "your plant's machines and codes.",
-    )
-    voice_autosend: bool = Field(
-        False, description="Default of the chat setting that sends a spoken question at once instead of "
-        "putting the transcript in the message box to check first (gloved hands).",
-    )
-    voice_silence_s: float = Field(
-        1.5, description="Recording stops after this much silence once speech was heard.",
-    )
-    fake_chain: bool = Field(
-        False, description="Answer with the scripted FakeAnswerChain (browser tests of the UI only).",
-    )
-
-
-class SecuritySettings(BaseModel):
-    allow_origins: list[str] = Field(
-        default_factory=list,
-        description="Other web origins (scheme://host:port) whose pages may call the chat server with a "
-        "user's cookie. Empty: only the server's own origin (a page on another port or host gets nothing).",
-    )
-    cookie_secure: bool = Field(
-        False, description="Mark the login cookie Secure, so browsers send it over HTTPS only. Turn on when "
-        "the app is served through a TLS reverse proxy (README, Security).",
-    )
-    login_max_failures_per_account: int = Field(
-        5, ge=1, description="Failed logins for one account within `login_window_s` before it is locked "
-        "for `login_lockout_s` (HTTP 429).",
-    )
-    login_max_failures_per_address: int = Field(
-        20, ge=1, description="Failed logins from one client address within `login_window_s` (any accounts) "
-        "before that address is locked for `login_lockout_s`.",
-    )
-    login_window_s: float = Field(900.0, gt=0, description="Window in which failed logins are counted.")
-    login_lockout_s: float = Field(900.0, gt=0, description="How long a locked account or address is refused.")
-    audit_key_file: Path | None = Field(
-        None, description="Secret key of the audit log's keyed hashes; its signed checkpoint (head event and "
-        "count) is written beside it. Default: audit.key in the data dir. Keep it where database "
-        "administrators cannot write, so an edited, re-chained or truncated log fails `audit verify`.",
-    )
-
-
-class Settings(BaseSettings):
-    """Root of all settings. Field descriptions double as documentation."""
-
-    model_config = SettingsConfigDict(env_prefix="MAINTASSIST_", env_nested_delimiter="__", extra="ignore")
-
-    data_dir: Path = Field(Path(".maintassist"), description="Holds index, database, model cache; one per corpus.")
-    ingest: IngestSettings = Field(default_factory=IngestSettings)
-    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
-    index: IndexSettings = Field(default_factory=IndexSettings)
-    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
-    answer: AnswerSettings = Field(default_factory=AnswerSettings)
-    llm: LLMSettings = Field(default_factory=LLMSettings)
-    db: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    app: AppSettings = Field(default_factory=AppSettings)
-    security: SecuritySettings = Field(default_factory=SecuritySettings)
-
-    @classmethod
-    def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Explicit arguments win over the environment, which wins over the YAML file.
-        return (init_settings, env_settings)
-
-    @property
-    def index_dir(self) -> Path:
-        return self.data_dir / "index"
-
-    @property
-    def model_cache_dir(self) -> Path:
-        return self.data_dir / "models"
-
-    @property
-    def audit_key_path(self) -> Path:
-        return self.security.audit_key_file or self.data_dir / "audit.key"
-
-    @property
-    def database_url(self) -> str:
-        return self.db.url or f"sqlite:///{(self.data_dir / 'maintassist.db').resolve()}"
-
-
-class SettingsFile(BaseSettings):
-    """Where the YAML settings file is (read before the Settings tree it fills)."""
-
-    model_config = SettingsConfigDict(env_prefix="MAINTASSIST_", extra="ignore")
-
-    settings: Path | None = Field(None, description="YAML settings file (MAINTASSIST_SETTINGS).")
