@@ -132,7 +132,8 @@ def test_an_edit_sent_over_the_socket_changes_nothing(server, account):
     question_id, shown = run(scenario())
     stored = _sql(server.data, "SELECT content FROM messages WHERE id = ?", question_id)
     assert stored == [("What hydraulic oil does the press use?",)]
-    assert not any("guards" in (m.get("output") or "") for m in shown)
+    # the edited wording is never shown ("guards" alone may be in the answer's quoted safety lines)
+    assert not any("without guards" in (m.get("output") or "") for m in shown)
     answers = _sql(server.data, "SELECT COUNT(*) FROM audit_events WHERE actor = ? AND action = 'answer'", name)
     assert answers == [(1,)], "the edited question was answered again"
     assert cli(server.env, "audit", "verify").returncode == 0
