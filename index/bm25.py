@@ -35,6 +35,7 @@ class BM25Index:
         # Which ``search_terms`` built it: an index saved by an older tokeniser must be rebuilt,
         # or a query's terms would miss the stored ones ("fail" against "failure").
         self.terms_version = terms_version
+        self._common: tuple[float, frozenset[str]] | None = None  # (share, terms), computed once
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> "BM25Index":
@@ -55,6 +56,23 @@ class BM25Index:
         if not known:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+
+    def common_terms(self, share: float) -> frozenset[str]:
+        """Terms found in at least ``share`` of the rows: the function words of whatever language the
+        corpus is written in ("de", "la", "el"), which no word list of ours has to know.
+
+        >>> sorted(BM25Index.build(["la vis de la pompe", "le filtre de la pompe", "alarme E-204"]).common_terms(0.6))
+        ['de', 'la', 'pomp']
+        """
+        if self._retriever is None:
+            return frozenset()
+        if self._common is None or self._common[0] != share:
+            indptr = np.asarray(self._retriever.scores["indptr"])
+            rows_with = np.diff(indptr)  # the score matrix has one column per term: its rows are the term's
+            by_id = {i: t for t, i in self._retriever.vocab_dict.items()}
+            self._common = (share, frozenset(by_id[i] for i in np.flatnonzero(rows_with >= share * self.n_docs)
+                                             if by_id.get(i)))
+        return self._common[1]
 
     def top(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Best ``k`` rows with a positive score, restricted to ``mask`` (bool per row) when given."""

@@ -115,6 +115,10 @@ class HybridRetriever:
             )
         return out
 
+    def common_terms(self, share: float) -> frozenset[str]:
+        """Search terms found in at least ``share`` of the chunks (``BM25Index.common_terms``)."""
+        return self.bm25.common_terms(share)
+
     def dense(self, query: str, k: int, filters: Filters | None = None) -> list[ScoredChunk]:
         mask = self._mask(filters)
         if k <= 0 or not self.chunks or (mask is not None and not mask.any()):

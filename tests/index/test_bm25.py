@@ -90,3 +90,14 @@ class TestBM25Index:
     def test_load_incomplete_folder_names_the_file(self, tmp_path):
         with pytest.raises(FileNotFoundError, match="meta.json"):
             BM25Index.load(tmp_path)
+
+
+def test_common_terms_are_those_in_at_least_the_given_share_of_rows(tmp_path):
+    texts = ["la vis de la pompe", "le filtre de la pompe", "el filtro de la bomba", "alarme E-204"]
+    bm = BM25Index.build(texts)
+    assert bm.common_terms(0.75) == frozenset({"de", "la"})  # 3 of 4 rows
+    assert bm.common_terms(0.5) == frozenset({"de", "la", "pomp"})
+    assert bm.common_terms(1.0) == frozenset()
+    bm.save(tmp_path)
+    assert BM25Index.load(tmp_path).common_terms(0.75) == frozenset({"de", "la"})  # read back from disk
+    assert BM25Index.build([]).common_terms(0.5) == frozenset()

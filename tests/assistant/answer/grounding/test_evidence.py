@@ -284,6 +284,20 @@ def test_a_line_holding_one_already_quoted_is_not_quoted_again():
     assert picked == [("5S-FE 90 kg-cm (8.8 N·m)", 1), ("Install the water inlet nuts.", 1)]
 
 
+def test_the_corpus_s_commonest_words_do_not_pick_the_quoted_line():
+    from assistant.answer.grounding.extractive import extractive_lines
+
+    # a French manual: "la" and "de" are in most chunks, as the BM25 index's counts tell; no English
+    # stop list knows them, and they made the screw line win over the pressure line
+    sources = {1: "Pompe\nLa vis de la pompe se règle à la main.\nPression de service : 180 bar"}
+    question = "quelle est la pression de service de la pompe"
+    assert extractive_lines(question, sources, max_lines=1) == [("La vis de la pompe se règle à la main.", 1)]
+    assert extractive_lines(question, sources, max_lines=1, ignore=frozenset({"la", "de"})) == \
+        [("Pression de service : 180 bar", 1)]
+    # a question made only of common words still has them
+    assert extractive_lines("de la", sources, max_lines=1, ignore=frozenset({"la", "de"}))
+
+
 def test_a_quoted_sentence_held_by_a_following_line_is_not_quoted_twice():
     from assistant.answer.grounding.extractive import with_following
 
