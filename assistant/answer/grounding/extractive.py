@@ -132,8 +132,8 @@ def _after(quoted: str, source: str, count: int, *, lines_below: bool) -> list[s
     rest = split_sentences(para[para.find(quoted) + len(quoted):])
     below = text[at + 1:] if lines_below else []
     # a rule or an underline ("~~~~", "----") is layout: neither quoted nor counted
-    units = [u for u in [*rest, *below] if len(_ALNUM.findall(u)) >= 4][:count]
-    return [u for u in units if u.lower() != quoted.lower()]
+    # a repeat of the quoted line (a heading echoed under it) is neither quoted nor counted
+    return [u for u in [*rest, *below] if len(_ALNUM.findall(u)) >= 4 and u.lower() != quoted.lower()][:count]
 
 
 _HOWTO_RE = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to|what are the steps|steps? (to|for)|procedure for)\b",

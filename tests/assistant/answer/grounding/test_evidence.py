@@ -284,6 +284,30 @@ def test_a_line_holding_one_already_quoted_is_not_quoted_again():
     assert picked == [("5S-FE 90 kg-cm (8.8 N·m)", 1), ("Install the water inlet nuts.", 1)]
 
 
+def test_quoting_edges_count_one_or_none_repeats_and_overlapping_chunks():
+    from assistant.answer.grounding.extractive import with_following
+
+    sources = {1: "Drive\nMotor hums.\nMotor hums.\nGo 12\nX-axis belt slips\nEnd",
+               2: "Drive (overlap)\nMotor hums. Go 12\nOther part. Its fix.\nBelow it",
+               3: "Belt\nBelt squeals. Dress it.\nNot quoted: a line under another quoted line"}
+    # one line under the best; a repeat of the quoted line is skipped; "Go 12" (4 letters and
+    # digits) is text, not layout
+    assert with_following([("Motor hums.", 1)], sources, 1) == [("Motor hums.", 1), ("Go 12", 1)]
+    assert with_following([("Motor hums.", 1)], sources, 3) == \
+        [("Motor hums.", 1), ("Go 12", 1), ("X-axis belt slips", 1), ("End", 1)][:3]
+    # no line under the best means none after the others either
+    lines = [("Motor hums.", 1), ("Belt squeals.", 3)]
+    assert with_following(lines, sources, 0) == lines
+    # another quoted line gets its paragraph's rest, never the lines under it
+    assert with_following(lines, sources, 1) == [("Motor hums.", 1), ("Go 12", 1), ("Belt squeals.", 3),
+                                                 ("Dress it.", 3)]
+    # in an overlapping chunk the sentence after a quoted one, already quoted from the first chunk,
+    # is not quoted twice; a line held by one quoted before it is skipped, and the next still comes
+    lines = [("Motor hums.", 1), ("Motor hums.", 2), ("Go 12", 1), ("Other part.", 2)]
+    assert with_following(lines, sources, 1) == [("Motor hums.", 1), ("Go 12", 1), ("Motor hums.", 2),
+                                                 ("Other part.", 2), ("Its fix.", 2)]
+
+
 def test_the_corpus_s_commonest_words_do_not_pick_the_quoted_line():
     from assistant.answer.grounding.extractive import extractive_lines
 
