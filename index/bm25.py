@@ -57,14 +57,20 @@ class BM25Index:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
+    # Below this many rows a corpus's own subject words reach any share: in one short manual "valve"
+    # and "pressure" are in most chunks, and ignoring them picked the wrong line to quote.
+    MIN_ROWS_FOR_COMMON = 50
+
     def common_terms(self, share: float) -> frozenset[str]:
         """Terms found in at least ``share`` of the rows: the function words of whatever language the
-        corpus is written in ("de", "la", "el"), which no word list of ours has to know.
+        corpus is written in ("de", "la", "el"), which no word list of ours has to know; none for a
+        corpus of fewer than ``MIN_ROWS_FOR_COMMON`` rows.
 
-        >>> sorted(BM25Index.build(["la vis de la pompe", "le filtre de la pompe", "alarme E-204"]).common_terms(0.6))
+        >>> rows = ["la vis de la pompe", "le filtre de la pompe", "alarme E-204"] * 17
+        >>> sorted(BM25Index.build(rows).common_terms(0.6))
         ['de', 'la', 'pomp']
         """
-        if self._retriever is None:
+        if self._retriever is None or self.n_docs < self.MIN_ROWS_FOR_COMMON:
             return frozenset()
         if self._common is None or self._common[0] != share:
             indptr = np.asarray(self._retriever.scores["indptr"])
