@@ -24,7 +24,7 @@ FLAG_TITLES = {
 # Kept for the audit record only: a decline already says it in one line; the model's own
 # "not found" is replaced by quoted lines; a copied source-list layout is removed; sentences
 # citing sources other than the answer's own are left out (the audit record counts them).
-HIDDEN_FLAGS = {"abstained", "model_declined", "model_echoed", "other_sources_dropped"}
+HIDDEN_FLAGS = {"abstained", "model_declined", "model_echoed", "other_sources_dropped", "repeated_sentence"}
 
 
 def element_name(c: Citation) -> str:

@@ -85,11 +85,18 @@ class CitationChecker:
         out_sentences: list[str] = []
         unsupported = 0
         unverified: list[str] = []
+        said: set[str] = set()
+        repeats = 0
         for sentence in split_sentences(text):
             marked = [n for n in parse_markers(sentence) if n in sources]
             bare = strip_markers(sentence)
             if not bare:
                 continue
+            key = " ".join(bare.lower().split())
+            if key in said:  # a small model looping ("Check the inlet gauge [2]." seven times)
+                repeats += 1
+                continue
+            said.add(key)
             scores = {n: support(bare, src) for n, src in sources.items()}
             best_n = max(scores, key=lambda n: (scores[n], -n)) if scores else None
             keep = [n for n in dict.fromkeys(marked) if scores.get(n, 0.0) >= self.threshold]
@@ -112,6 +119,8 @@ class CitationChecker:
                 continue  # a value no cited source states is never shown, remark or not ("Note: 99 N·m")
             out_sentences.append(_with_markers(bare, keep))
 
+        if repeats:
+            flags.append(Flag("repeated_sentence", f"{repeats} repeated sentence(s) left out"))
         final = _join(out_sentences)
         cited = list(dict.fromkeys(parse_markers(final)))
         return CheckedAnswer(final, cited, flags, unsupported, unverified)

@@ -17,6 +17,16 @@ def test_invalid_marker_is_removed_and_flagged():
     assert [f.kind for f in out.flags] == ["invalid_citation"]
 
 
+def test_a_repeated_sentence_is_kept_once():
+    # the 0.5B model sometimes loops on one sentence; the answer says it once
+    sources = {1: "Check the pump inlet vacuum gauge: better than -0.2 bar. Verify 210 bar within 4 s."}
+    reply = ("Check the pump inlet vacuum gauge [1]. Verify 210 bar within 4 s [1]. "
+             "Check the pump inlet  vacuum gauge [1]. Check the Pump inlet vacuum gauge [1].")
+    out = CitationChecker(0.5).check(reply, sources)
+    assert out.text == "Check the pump inlet vacuum gauge [1]. Verify 210 bar within 4 s [1]."
+    assert [f.detail for f in out.flags if f.kind == "repeated_sentence"] == ["2 repeated sentence(s) left out"]
+
+
 def test_wrong_citation_is_repointed_to_supporting_source():
     sources = {1: "Drain the coolant into a clean pan.", 2: "Tighten the water inlet nuts to 8.8 N·m."}
     out = CitationChecker(0.5).check("Tighten the water inlet nuts to 8.8 N·m [1].", sources)
