@@ -23,7 +23,8 @@ FLAG_TITLES = {
 }
 # Kept for the audit record only: a decline already says it in one line; the model's own
 # "not found" is replaced by quoted lines; a copied source-list layout is removed; sentences
-# citing sources other than the answer's own are left out (the audit record counts them).
+# citing sources other than the answer's own are left out (the audit record counts them); a
+# sentence the model repeated is shown once.
 HIDDEN_FLAGS = {"abstained", "model_declined", "model_echoed", "other_sources_dropped", "repeated_sentence"}
 
 
