@@ -5,6 +5,8 @@ does not change the prompt, so a re-run can reuse the reply the model gave to th
 instead of generating it again (a corpus then takes about a minute, not ten). Prompts never
 seen before still go to the model and are stored. Replies are greedy (temperature 0), so a
 stored reply is the one the model would give. First-token times of a replayed run mean nothing.
+The answerability judge's P(yes) is stored the same way (by model and prompt), so a re-run with the
+judge on costs no 1.5B time either; its threshold still applies as in the product.
 
 Benchmarks only: the product never reads this module.
 """
@@ -53,16 +55,44 @@ class ReplayGenerator:
         return getattr(self.inner, name)
 
 
+class ReplayYesNo:
+    """Wraps the judge's scorer; each P(yes) stored under ``folder/judge`` by a hash of model and prompt."""
+
+    def __init__(self, inner, folder: Path, model: str) -> None:
+        self.inner = inner
+        self.folder = folder / "judge"
+        self.model = model
+
+    def p_yes(self, messages: Sequence) -> float:
+        key = json.dumps([self.model, [(m.role, m.content) for m in messages]], ensure_ascii=False)
+        path = self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.txt"
+        if path.exists():
+            return float(path.read_text())
+        value = self.inner.p_yes(messages)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(repr(value))
+        tmp.replace(path)
+        return value
+
+
 def install() -> None:
-    """Wrap every generator the wiring builds when ``$MAINTASSIST_BENCH_REPLY_CACHE`` names a folder."""
+    """Wrap every generator and judge scorer the wiring builds when ``$MAINTASSIST_BENCH_REPLY_CACHE``
+    names a folder."""
     folder = os.environ.get(ENV)
     if not folder:
         return
     import assistant.llm.factory as factory
 
-    build = factory.build_generator
+    build, build_judge = factory.build_generator, factory.build_yes_no
 
     def build_replaying(*args, **kwargs):
         return ReplayGenerator(build(*args, **kwargs), Path(folder))
 
+    def build_judge_replaying(mode, **kwargs):
+        # the model's file name, not its path: two checkouts assemble the same GGUF in different places
+        name = Path(kwargs.get("model") or kwargs.get("server_model") or mode).name
+        return ReplayYesNo(build_judge(mode, **kwargs), Path(folder), f"{mode}:{name}")
+
     factory.build_generator = build_replaying
+    factory.build_yes_no = build_judge_replaying
