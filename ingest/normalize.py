@@ -89,7 +89,9 @@ def table_lines(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[st
     return lines
 
 
-_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
+# reStructuredText adorns a heading with any one punctuation character repeated under it (and
+# sometimes over it): "Motor gets hot at standstill\n~~~~~~~~" (Sphinx docs shipped as .txt)
+_ADORNMENT = re.compile(r"""^\s*([=\-~^"'`#*+_:.<>])\1{2,}\s*$""")
 _LIST_MARKER = re.compile(r"^\s*(\d+[.)]|[a-z][.)]|\(\w+\)|[-*•])\s")
 
 
@@ -134,13 +136,20 @@ def plain_text_to_blocks(text: str) -> tuple[str | None, str]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out: list[str] = []
     title: str | None = None
+    styles = {"=": 1, "-": 2}  # other adornments get the next levels in the order they first appear
     i = 0
     while i < len(lines):
         line = lines[i].rstrip()
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         prev_blank = not out or not out[-1].strip()
-        if line.strip() and len(line.split()) <= 12 and _UNDERLINE.match(nxt) and not _UNDERLINE.match(line):
-            level = 1 if nxt.strip().startswith("=") else 2
+        if _ADORNMENT.match(line) and nxt.strip() and i + 2 < len(lines) and _ADORNMENT.match(lines[i + 2]):
+            i += 1  # an overline: the heading is read from the line under it
+            continue
+        under = _ADORNMENT.match(nxt)
+        # a short line, or a line standing alone (a symptom as a heading can run to 20 words)
+        if line.strip() and under and not _ADORNMENT.match(line) \
+                and (len(line.split()) <= 12 or prev_blank and len(line.split()) <= 25):
+            level = styles.setdefault(under.group(1), min(6, max(styles.values()) + 1))
             out.append("#" * level + " " + squash(line))
             title = title or (squash(line) if level == 1 else None)
             i += 2

@@ -20,6 +20,16 @@ _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _SUBSCRIPT = re.compile(r"~(\w{1,8})~")
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.DOTALL)
+# Liquid / Jinja tags of doc-site generators (Jekyll, mkdocs-macros): ``{% include callout.html
+# title="Take your time!" content="If using scissors, ..." %}``. Their quoted text is content, the
+# rest is layout (a FarmBot troubleshooting page quoted the raw tag to the technician).
+_TEMPLATE_TAG = re.compile(r"\{%-?(.*?)-?%\}|\{\{[<%](.*?)[>%]\}\}", re.DOTALL)  # Liquid/Jinja, Hugo shortcodes
+# Docusaurus admonitions (":::warning Title" ... ":::") and GitHub alerts ("> [!NOTE]"): the marker
+# becomes the label of the text under it, like an mkdocs admonition
+_FENCED_NOTE = re.compile(r"^(\s*):::+\s*([\w-]*)\s*(?:\[(.*)\]|(.*))$")
+_ALERT = re.compile(r"^(\s*>\s*)\[!(\w+)\]\s*$")
+_QUOTED = re.compile(r"""=\s*(?:"([^"]*)"|'([^']*)')""")
+_FENCE = re.compile(r"^\s*(```|~~~)")
 _DROP_HTML = ("<figure", "<img", "<!--", "<center", "</", "<div", "<span")
 
 
@@ -52,11 +62,55 @@ def _rewrite_admonitions(lines: list[str]) -> list[str]:
     return out
 
 
+def _template_text(match: re.Match) -> str:
+    """A template tag's quoted attribute values that read as text (with a space), joined as ``title: content``.
+
+    >>> _template_text(_TEMPLATE_TAG.search('{% include callout.html type="info" title="Careful" content="Do not force it." %}'))
+    'Careful: Do not force it.'
+    """
+    values = [squash(a or b) for a, b in _QUOTED.findall(match.group(1) or match.group(2) or "")]
+    texts = [v for v in values if " " in v or len(values) == 1 and v]
+    out = ""
+    for t in texts:
+        out = t if not out else f"{out} {t}" if out.endswith((".", "!", "?", ":")) else f"{out}: {t}"
+    return out
+
+
+def _outside_code(text: str, fix) -> str:
+    """``fix`` applied to the text outside fenced code blocks (a code sample keeps its template tags)."""
+    parts, chunk, fenced = [], [], False
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            parts.append("\n".join(chunk) if fenced else fix("\n".join(chunk)))
+            chunk, fenced = [], not fenced
+            parts.append(line)
+            continue
+        chunk.append(line)
+    parts.append("\n".join(chunk) if fenced else fix("\n".join(chunk)))
+    return "\n".join(p for p in parts)
+
+
 def preprocess(source: str) -> str:
     text = source.replace("\r\n", "\n").replace("\r", "\n")
     text = _ANCHOR.sub("", text)
     text = _ATTR_LIST.sub("", text)
+    text = _outside_code(text, lambda t: _notes(_TEMPLATE_TAG.sub(_template_text, t)))
     return "\n".join(_rewrite_admonitions(text.split("\n")))
+
+
+def _notes(text: str) -> str:
+    """Docusaurus ``:::tip Title`` / ``:::`` markers and GitHub ``> [!NOTE]`` alerts → a ``Title:`` label."""
+    out = []
+    for line in text.split("\n"):
+        m = _FENCED_NOTE.match(line)
+        if m:
+            label = (m.group(3) or m.group(4) or m.group(2) or "").strip()
+            # an opening marker labels the paragraph under it; the closing ":::" (no label) ends it
+            out.append(f"{m.group(1)}{label[0].upper()}{label[1:]}:" if label else "")
+            continue
+        m = _ALERT.match(line)
+        out.append(f"{m.group(1)}{m.group(2).capitalize()}:" if m else line)
+    return "\n".join(out)
 
 
 def _clean_markup(text: str) -> str:
@@ -178,7 +232,10 @@ def _visible_text(html: str) -> str:
 
 
 def markdown_to_text(source: str) -> tuple[str | None, str]:
-    """Return (title = first H1, normalised text) for a Markdown document."""
+    """Return (title, normalised text) for a Markdown document: the front matter's title, else the first H1.
+
+    A doc site's page may hold several H1 sections ("# Step 1: ...", "# Step 2: ..."); its front
+    matter names the page, and the first H1 made every later section read "Step 1 > Step 2"."""
     from markdown_it import MarkdownIt
     from markdown_it.tree import SyntaxTreeNode
 
@@ -193,7 +250,7 @@ def markdown_to_text(source: str) -> tuple[str | None, str]:
     body = "\n\n".join(renderer.blocks(SyntaxTreeNode(parser.parse(text))))
     # Doc sites keep descriptions and specs in the front matter (a parts page may be nothing else).
     head = "\n".join(front_lines)
-    return renderer.title or front_title, "\n\n".join(p for p in (head, body.strip()) if p)
+    return front_title or renderer.title, "\n\n".join(p for p in (head, body.strip()) if p)
 
 
 def front_matter(block: str) -> tuple[str | None, list[str]]:
@@ -212,6 +269,8 @@ def front_matter(block: str) -> tuple[str | None, list[str]]:
         return None, [squash(line) for line in block.splitlines() if line.strip()]
     title = data.pop("title", None)
     lines: list[str] = []
+    # a field that only repeats the title as a URL slug ("slug: solenoid-valve-cable-fix") says nothing
+    slug = re.sub(r"[\W_]+", "-", str(title).lower()).strip("-") if title is not None else None
 
     def walk(prefix: str, value: object) -> None:
         if isinstance(value, dict):
@@ -223,7 +282,7 @@ def front_matter(block: str) -> tuple[str | None, list[str]]:
             else:
                 for inner in value:
                     walk(prefix, inner)
-        elif value is not None and str(value).strip():
+        elif value is not None and str(value).strip() and str(value).strip().lower() != slug:
             text = squash(str(value))
             # a long free-text field (description) reads best without its key
             lines.append(text if len(text) > 80 and " > " not in prefix else f"{prefix}: {text}")

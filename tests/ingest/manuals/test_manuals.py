@@ -91,6 +91,38 @@ class TestMarkdown:
         assert load_manual(plain).documents[0].title == "valve-notes"
 
 
+    def test_front_matter_title_names_a_page_of_several_h1_sections(self, tmp_path):
+        # a doc-site page: its front matter names it, its H1s are its steps; the slug repeats the title
+        page = tmp_path / "cable-fix.md"
+        page.write_text('---\ntitle: "Solenoid Valve Cable Fix"\nslug: "solenoid-valve-cable-fix"\n---\n'
+                        "# Step 1: Cut off the terminals\n\nUse scissors.\n\n# Step 2: Strip the wire\n\nStrip 5mm.\n")
+        doc = load_manual(page).documents[0]
+        assert doc.title == "Solenoid Valve Cable Fix"
+        assert "slug" not in doc.text
+        assert "# Step 1: Cut off the terminals" in doc.text and "# Step 2: Strip the wire" in doc.text
+
+    def test_template_tags_keep_their_text_outside_code(self, tmp_path):
+        page = tmp_path / "z-axis.md"
+        page.write_text('Clean the leadscrew.\n\n{% include callout.html type="danger" title="Don\'t use oil" '
+                        'content="Oil attracts dust. Only graphite lubricants are acceptable." %}\n\n'
+                        "```\n{% if site.v2 %}G28{% endif %}\n```\n")
+        text = load_manual(page).documents[0].text
+        assert "Don't use oil: Oil attracts dust. Only graphite lubricants are acceptable." in text
+        assert "callout.html" not in text and 'type="danger"' not in text
+        assert "{% if site.v2 %}G28{% endif %}" in text  # a code sample is left as written
+
+    def test_doc_site_notes_become_labels(self, tmp_path):
+        # Docusaurus admonitions, GitHub alerts and Hugo shortcodes: the label and text stay, the syntax goes
+        page = tmp_path / "boiler.md"
+        page.write_text(":::warning Hot surface\nLet the boiler cool for 30 min.\n:::\n\n"
+                        "> [!NOTE]\n> Descale monthly.\n\n"
+                        '{{< figure src="valve.png" caption="The relief valve, left of the pump" >}}\n')
+        text = load_manual(page).documents[0].text
+        assert "Hot surface: Let the boiler cool for 30 min." in text
+        assert "Note: Descale monthly." in text
+        assert "The relief valve, left of the pump" in text
+        assert ":::" not in text and "[!NOTE]" not in text and "{{<" not in text
+
     def test_front_matter_fields_are_text(self, tmp_path):
         # a parts page of a doc site: everything is in the front matter, nothing below it
         page = tmp_path / "column.md"
@@ -123,6 +155,19 @@ class TestText:
         assert "## DAILY CHECKS" in doc.text
         assert "## Changing the air filter" in doc.text
         assert "1. Stop the compressor and isolate." in doc.text
+
+    def test_restructuredtext_adornments_are_headings(self, tmp_path):
+        # Sphinx docs saved as text: an overlined title, "-" sections, "~" subsections of any length
+        path = tmp_path / "troubleshooting.txt"
+        path.write_text("=" * 40 + "\nTroubleshooting\n" + "=" * 40 + "\n\nOther issues\n" + "-" * 40 + "\n\n"
+                        "Motor feels like it has less torque than it should and gets hot sitting still under no load\n"
+                        + "~" * 80 + "\n\nThe encoder has likely slipped.\n")
+        doc = load_manual(path).documents[0]
+        assert doc.title == "Troubleshooting"
+        assert doc.text.startswith("# Troubleshooting\n")
+        assert "## Other issues" in doc.text and "=" * 40 not in doc.text
+        assert "### Motor feels like it has less torque than it should and gets hot sitting still under no load" \
+            in doc.text
 
     def test_cp1252_file_is_decoded_with_a_warning(self, tmp_path):
         path = tmp_path / "old.txt"
