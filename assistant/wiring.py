@@ -201,7 +201,7 @@ class Container:
                              selector=ContextSelector(self.embedder, a.context_long_line)
                              if a.context_selection == "meaning" else None),
             AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines,
-                           quote_following=a.quote_following,
+                           quote_following=a.quote_following, term_shares=self.retriever.term_shares,
                            common_terms=lambda: self.retriever.common_terms(a.common_term_share)),
             registry=registry, sections=SectionIndex(self.store.chunks, max_chunks=r.answer_section_chunks), k=r.k,
             judge=self.judge,

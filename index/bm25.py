@@ -36,6 +36,7 @@ class BM25Index:
         # or a query's terms would miss the stored ones ("fail" against "failure").
         self.terms_version = terms_version
         self._common: tuple[float, frozenset[str]] | None = None  # (share, terms), computed once
+        self._shares: dict[str, float] | None = None
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> "BM25Index":
@@ -70,15 +71,25 @@ class BM25Index:
         >>> sorted(BM25Index.build(rows).common_terms(0.6))
         ['de', 'la', 'pomp']
         """
-        if self._retriever is None or self.n_docs < self.MIN_ROWS_FOR_COMMON:
-            return frozenset()
         if self._common is None or self._common[0] != share:
+            self._common = (share, frozenset(t for t, s in self.term_shares().items() if s >= share))
+        return self._common[1]
+
+    def term_shares(self) -> dict[str, float]:
+        """Each term's share of the rows that hold it; empty below ``MIN_ROWS_FOR_COMMON`` rows.
+
+        >>> shares = BM25Index.build(["la vis de la pompe", "le filtre de la pompe", "alarme E-204"] * 17).term_shares()
+        >>> round(shares["pomp"], 3), round(shares["filtr"], 3)
+        (0.667, 0.333)
+        """
+        if self._retriever is None or self.n_docs < self.MIN_ROWS_FOR_COMMON:
+            return {}
+        if self._shares is None:
             indptr = np.asarray(self._retriever.scores["indptr"])
             rows_with = np.diff(indptr)  # the score matrix has one column per term: its rows are the term's
-            by_id = {i: t for t, i in self._retriever.vocab_dict.items()}
-            self._common = (share, frozenset(by_id[i] for i in np.flatnonzero(rows_with >= share * self.n_docs)
-                                             if by_id.get(i)))
-        return self._common[1]
+            self._shares = {t: float(rows_with[i]) / self.n_docs for t, i in self._retriever.vocab_dict.items()
+                            if t and i < len(rows_with)}
+        return self._shares
 
     def top(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Best ``k`` rows with a positive score, restricted to ``mask`` (bool per row) when given."""

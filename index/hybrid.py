@@ -119,6 +119,10 @@ class HybridRetriever:
         """Search terms found in at least ``share`` of the chunks (``BM25Index.common_terms``)."""
         return self.bm25.common_terms(share)
 
+    def term_shares(self) -> dict[str, float]:
+        """Each search term's share of the chunks that hold it (``BM25Index.term_shares``)."""
+        return self.bm25.term_shares()
+
     def dense(self, query: str, k: int, filters: Filters | None = None) -> list[ScoredChunk]:
         mask = self._mask(filters)
         if k <= 0 or not self.chunks or (mask is not None and not mask.any()):

@@ -6,7 +6,9 @@ generated quantity cannot be verified: a quoted source line is always grounded.
 
 from __future__ import annotations
 
+import math
 import re
+from typing import Mapping
 
 from assistant.answer.grounding.evidence import value_pattern
 from assistant.textutil import content_terms, split_sentences
@@ -29,7 +31,8 @@ def extractive_answer(question: str, sources: dict[int, str], *, value_kind: str
 
 def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str | None = None,
                      max_lines: int = 2, allowed: set[int] | None = None,
-                     ignore: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
+                     ignore: frozenset[str] = frozenset(),
+                     shares: Mapping[str, float] | None = None) -> list[tuple[str, int]]:
     """The ``max_lines`` best (line, source number) pairs.
 
     A line must share at least a third of the question's terms (and one at the least); ``allowed``
@@ -45,26 +48,29 @@ def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str 
     # "minimum" / "maximum" are not subject words, yet they pick the right one of two values
     qualifiers = {w for w in re.findall(r"[a-z]+", question.lower()) if w in _QUALIFIERS}
     ids = {t for t in q_terms if re.search(r"\d", t) and re.search(r"[a-z]", t)}
-    min_overlap = max(1, round(len(q_terms) / 3))
+    quotable = {n: [ln.strip(" -*•\t") for ln in text.splitlines()[1:] or text.splitlines()]
+                for n, text in sources.items() if allowed is None or n in allowed}
+    # a third of the question's terms that the sources hold at all: words only a question has
+    # ("welchen", "wieviele" where the stop list is English) cannot be matched and must not raise the bar
+    held = q_terms & set(content_terms(" ".join(" ".join(ls) for ls in quotable.values())))
+    min_overlap = max(1, round(len(held) / 3))
+    weight = _weights(held, shares)
     pattern = value_pattern(value_kind) if value_kind else None
     candidates: list[tuple[float, int, int, str]] = []
-    for n, text in sources.items():
-        if allowed is not None and n not in allowed:
-            continue
-        lines = [ln.strip(" -*•\t") for ln in text.splitlines()[1:] or text.splitlines()]
+    for n, lines in quotable.items():
         for i, line in enumerate(lines):
             # a value line ("Torque: 18 N·m") takes its subject from the two lines above it
             above_text = " ".join(lines[max(0, i - 2):i]) if pattern else ""
             above = set(content_terms(above_text))
             for sent in split_sentences(line) or [line]:
                 terms = set(content_terms(sent))
-                overlap = len(q_terms & terms)
+                overlap = sum(weight(t) for t in q_terms & terms)
                 if pattern and pattern.search(sent):
-                    if len(q_terms & (terms | above)) < min_overlap:
+                    if sum(weight(t) for t in q_terms & (terms | above)) < min_overlap:
                         continue
                     # own words count fully, the lines above less; a model or code the question
                     # names ("5S-FE") and "minimum" / "maximum" pick between neighbouring values
-                    overlap += 0.4 * len((q_terms & above) - terms) + (1.0 if ids & terms else 0.0)
+                    overlap += 0.4 * sum(weight(t) for t in (q_terms & above) - terms) + (1.0 if ids & terms else 0.0)
                     context = f"{above_text} {sent}".lower()
                     overlap += sum(1 for w in qualifiers if re.search(rf"\b{w}", context))
                 elif overlap < min_overlap:
@@ -94,6 +100,21 @@ def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str 
         if len(picked) == max_lines:
             break
     return picked
+
+
+def _weights(held: set[str], shares: Mapping[str, float] | None):
+    """Each question term's weight: its inverse document frequency in the corpus, scaled so the terms
+    the sources hold weigh one on average (so the thresholds keep their meaning); 1 without statistics.
+
+    >>> w = _weights({"ich", "sensor"}, {"ich": 0.5, "sensor": 0.05})
+    >>> round(w("ich"), 2), round(w("sensor"), 2)
+    (0.38, 1.62)
+    """
+    idf = {t: math.log(1 / shares[t]) for t in held if shares and shares.get(t)}
+    mean = sum(idf.values()) / len(idf) if idf else 0.0
+    if mean <= 0:
+        return lambda t: 1.0
+    return lambda t: idf.get(t, mean) / mean
 
 
 def with_following(lines: list[tuple[str, int]], sources: dict[int, str], count: int) -> list[tuple[str, int]]:

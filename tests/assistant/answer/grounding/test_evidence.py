@@ -329,3 +329,26 @@ def test_a_quoted_sentence_held_by_a_following_line_is_not_quoted_twice():
     lines = [("Fault codes (panel)", 1), ("F-04  Belt off track.", 1)]
     assert with_following(lines, sources, 2) == [("Fault codes (panel)", 1), ("F-01  Emergency stop.", 1),
                                                  ("F-04  Belt off track. Check tracking,", 1)]
+
+
+def test_rarer_words_weigh_more_in_the_quoted_line():
+    from assistant.answer.grounding.extractive import extractive_lines
+
+    # a German build log: "ich" is in half the chunks, "relais" in few; counted alike, the diary line
+    # sharing "ich" and "brauch" won over the part line sharing "relais"
+    sources = {1: "Teile\nIch brauch noch Zeit, ich bestelle später.\nSSR für die Heizung: Relais RA 2425-D06"}
+    question = "welches relais brauch ich"
+    assert extractive_lines(question, sources, max_lines=1) == [("Ich brauch noch Zeit, ich bestelle später.", 1)]
+    shares = {"ich": 0.5, "brauch": 0.1, "relais": 0.02}
+    assert extractive_lines(question, sources, max_lines=1, shares=shares) == \
+        [("SSR für die Heizung: Relais RA 2425-D06", 1)]
+
+
+def test_words_only_the_question_has_do_not_raise_the_bar():
+    from assistant.answer.grounding.extractive import extractive_lines
+
+    # "wieviele", "soll", "bestellen" are in no source line: a third of all six question words (2) was
+    # more than the part line could share; a third of those the sources hold (1) is not
+    sources = {1: "Teile\nTemperatursensor TSIC 306: mindestens 2 Stück"}
+    assert extractive_lines("wieviele tsic soll ich da bestellen", sources, max_lines=1) == \
+        [("Temperatursensor TSIC 306: mindestens 2 Stück", 1)]
