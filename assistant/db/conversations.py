@@ -11,6 +11,7 @@ so the server and the tests see the same decision.
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from dataclasses import asdict, dataclass, field, is_dataclass
@@ -78,8 +79,7 @@ class ConversationService:
         """The thread, created for ``user`` when new; an existing one must be writable by ``user``."""
         with self._lock:
             with self._sessions() as session:
-                thread = session.get(Thread, thread_id)
-                if thread is not None:
+                if (thread := session.get(Thread, thread_id)) is not None:
                     self._check_write(user, thread)
                     return _thread_info(thread, user.username)
             return self.create_thread(user, thread_id, **fields)
@@ -87,8 +87,7 @@ class ConversationService:
     def update_thread(self, user: UserInfo, thread_id: str, *, title: str | None = None,
                       asset: str | None = None, metadata: dict[str, Any] | None = None) -> None:
         with self._sessions() as session:
-            thread = self._require_thread(session, thread_id)
-            self._check_write(user, thread)
+            self._check_write(user, thread := self._require_thread(session, thread_id))
             if title is not None:
                 thread.title = title[:256]
             if asset is not None:
@@ -209,6 +208,8 @@ class ConversationService:
         with self._lock, self._sessions() as session:
             self._check_write(user, self._require_thread(session, thread_id))
             row = session.get(Element, element["id"]) or Element(id=element["id"], thread_id=thread_id)
+            if _saved_at(element.get("content")) < _saved_at(row.content):
+                return  # an older tick's save landing late (each is its own request and task)
             row.for_id, row.type = element.get("forId"), element.get("type") or "text"
             row.name, row.display = element.get("name") or "", element.get("display") or "side"
             row.content, row.mime = element.get("content"), element.get("mime")
@@ -287,3 +288,12 @@ def _feedback_dict(row: Feedback | None) -> dict[str, Any] | None:
 
 def _plain(items: list[Any]) -> list[Any]:
     return [asdict(i) if is_dataclass(i) else i for i in items]
+
+
+def _saved_at(content: str | None) -> float:
+    """A custom element's props' ``saved_at`` (ms since the epoch), 0 if absent."""
+    try:
+        value = json.loads(content or "{}").get("saved_at")
+    except (ValueError, AttributeError):
+        value = None
+    return float(value) if type(value) in (int, float) else 0.0

@@ -108,3 +108,23 @@ def test_record_answer_keeps_the_rendered_message(sessions, people):
     convs.add_message(people["ana"], thread.id, "assistant_message", "Check [1].\n\n**Sources:** [1] x", message_id="m1")
     convs.record_answer(people["ana"], thread.id, "m1", _answer())
     assert convs.get_thread(people["ana"], thread.id).messages[0].content.endswith("**Sources:** [1] x")
+
+
+def test_a_checklist_save_that_lands_late_does_not_undo_a_newer_one(sessions, people):
+    """Each tick is saved by its own request; the stored props keep the newest ``saved_at``."""
+    import json
+
+    convs = ConversationService(sessions)
+    thread = convs.create_thread(people["ana"])
+
+    def save(done, saved_at=None):
+        props = {"done": done} | ({} if saved_at is None else {"saved_at": saved_at})
+        convs.add_element(people["ana"], thread.id, {"id": "e1", "forId": "m1", "type": "custom", "name": "Checklist",
+                                                     "content": json.dumps(props), "mime": "application/json"})
+        return json.loads(convs.get_thread(people["ana"], thread.id).elements[0]["content"])["done"]
+
+    assert save([]) == []  # as the procedure was sent: no stamp
+    assert save(["s1", "s2"], saved_at=2_000) == ["s1", "s2"]
+    assert save(["s1"], saved_at=1_000) == ["s1", "s2"]  # the earlier tick's save, landing last
+    assert save(["s1", "s2", "p1"], saved_at=3_000) == ["s1", "s2", "p1"]
+    assert save(["s1"]) == ["s1", "s2", "p1"]  # an unstamped copy is older than any stamped one

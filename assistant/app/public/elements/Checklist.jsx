@@ -1,7 +1,7 @@
 // Repair procedure checklist. Props come from assistant/app/checklist.py; ticking writes them back
-// (updateElement) so progress survives a reload. Procedure steps stay locked until every safety
+// (updateElement, stamped saved_at) so progress survives a reload. Procedure steps stay locked until every safety
 // item is ticked: lock-out comes first. A [n] marker opens its source inside the checklist.
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 
 function Sources({ ids, sources, open, onToggle }) {
   return (
@@ -33,6 +33,7 @@ export default function Checklist() {
   const sources = props.sources || {};
   const [done, setDone] = useState(new Set(props.done || []));
   const [open, setOpen] = useState({});
+  const stamp = useRef(0);
   const safety = (sections.find((s) => s.key === 'safety') || { items: [] }).items;
   const safe = safety.every((item) => done.has(item.id));
   const all = sections.flatMap((s) => s.items);
@@ -42,7 +43,10 @@ export default function Checklist() {
     const next = new Set(done);
     if (next.has(id)) next.delete(id); else next.add(id);
     setDone(next);
-    updateElement({ ...props, done: Array.from(next) });
+    // Each save is its own request and may land after a later one: the stored copy keeps the
+    // newest stamp (assistant/db/conversations.py).
+    stamp.current = Math.max(Date.now(), stamp.current + 1);
+    updateElement({ ...props, done: Array.from(next), saved_at: stamp.current });
   };
   const show = (id, n) => setOpen({ ...open, [id]: open[id] === n ? null : n });
 
