@@ -230,12 +230,20 @@ class LlamaServerGenerator:
         import httpx
         import openai
 
-        client = self._client()
-        try:
-            yield from client.stream(messages, max_tokens=max_tokens, grammar=grammar)
-        except (httpx.TransportError, openai.APIConnectionError) as exc:
-            # A dropped connection is what a dead child looks like from here; the supervisor restarts it.
-            raise ModelStopped("the model stopped; restarting it, ask again in a few seconds") from exc
+        for attempt in (1, 2):
+            client, started = self._client(), False
+            try:
+                for piece in client.stream(messages, max_tokens=max_tokens, grammar=grammar):
+                    started = True
+                    yield piece
+                return
+            except (httpx.TransportError, openai.APIConnectionError) as exc:
+                # A dropped connection is what a dead child looks like from here; the supervisor restarts it.
+                # Refused before the first token, once: a child just killed can look alive for a moment
+                # (its socket closes before it is a zombie), so ``url()`` handed out its old port.
+                if started or attempt == 2:
+                    raise ModelStopped("the model stopped; restarting it, ask again in a few seconds") from exc
+                time.sleep(_RETRY_PAUSE_S)
 
     def count_tokens(self, text: str) -> int:
         import httpx
@@ -245,6 +253,9 @@ class LlamaServerGenerator:
                               headers={"Authorization": f"Bearer {self.server.api_key}"}, timeout=30)
         response.raise_for_status()
         return int(response.json()["count"])
+
+
+_RETRY_PAUSE_S = 1.0  # long enough for the supervisor to see the old child gone and wait for the new one
 
 
 def _running(proc: subprocess.Popen) -> bool:

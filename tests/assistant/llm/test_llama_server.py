@@ -117,3 +117,55 @@ def test_the_child_drops_variables_named_like_server_settings(monkeypatch):
     monkeypatch.setenv("MAINTASSIST_KEEP_ME", "1")
     assert sorted(drop_settings_env()) == ["CACHE", "Chat_Format"]
     assert "CACHE" not in os.environ and os.environ["MAINTASSIST_KEEP_ME"] == "1"
+
+
+class FakeClient:
+    """Stands in for the OpenAI client: each call to ``stream`` plays the next script entry, a list of
+    pieces to yield and then an optional error."""
+
+    def __init__(self, *scripts):
+        self.scripts, self.calls = list(scripts), 0
+
+    def stream(self, messages, **kw):
+        pieces, error = self.scripts[self.calls]
+        self.calls += 1
+        yield from pieces
+        if error is not None:
+            raise error
+
+
+class FakeServer:
+    api_key = "k"
+
+    def url(self, timeout_s=None):
+        return "http://127.0.0.1:1/v1"
+
+
+def _generator(monkeypatch, client):
+    import assistant.llm.llama_server as ls
+
+    monkeypatch.setattr(ls, "_RETRY_PAUSE_S", 0.0)
+    gen = LlamaServerGenerator(FakeServer(), max_tokens=8, temperature=0.0, seed=0)
+    monkeypatch.setattr(gen, "_client", lambda: client)
+    return gen
+
+
+def test_a_refused_connection_before_the_first_token_is_tried_once_more(monkeypatch):
+    import httpx
+
+    refused = httpx.ConnectError("connection refused")
+    client = FakeClient(([], refused), (["45 ", "Nm"], None))
+    assert "".join(_generator(monkeypatch, client).stream(GROUNDED)) == "45 Nm" and client.calls == 2
+    client = FakeClient(([], refused), ([], refused), (["never"], None))
+    with pytest.raises(ModelStopped):
+        list(_generator(monkeypatch, client).stream(GROUNDED))
+    assert client.calls == 2  # once more, not forever
+
+
+def test_a_connection_lost_mid_answer_is_not_retried(monkeypatch):
+    import httpx
+
+    client = FakeClient((["45 "], httpx.RemoteProtocolError("peer closed")), (["again"], None))
+    with pytest.raises(ModelStopped):
+        list(_generator(monkeypatch, client).stream(GROUNDED))
+    assert client.calls == 1  # half an answer is not restarted behind the reader's back
