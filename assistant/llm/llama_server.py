@@ -241,7 +241,9 @@ class LlamaServerGenerator:
                 # A dropped connection is what a dead child looks like from here; the supervisor restarts it.
                 # Refused before the first token, once: a child just killed can look alive for a moment
                 # (its socket closes before it is a zombie), so ``url()`` handed out its old port.
-                if started or attempt == 2:
+                # A timeout is not retried: the reader has already waited ``timeout_s``.
+                timed_out = isinstance(exc, (httpx.TimeoutException, openai.APITimeoutError))
+                if started or timed_out or attempt == 2:
                     raise ModelStopped("the model stopped; restarting it, ask again in a few seconds") from exc
                 time.sleep(_RETRY_PAUSE_S)
 

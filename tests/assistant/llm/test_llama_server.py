@@ -160,6 +160,10 @@ def test_a_refused_connection_before_the_first_token_is_tried_once_more(monkeypa
     with pytest.raises(ModelStopped):
         list(_generator(monkeypatch, client).stream(GROUNDED))
     assert client.calls == 2  # once more, not forever
+    client = FakeClient(([], httpx.ReadTimeout("no first token")), (["late"], None))
+    with pytest.raises(ModelStopped):
+        list(_generator(monkeypatch, client).stream(GROUNDED))
+    assert client.calls == 1  # a timeout has made the reader wait long enough
 
 
 def test_a_connection_lost_mid_answer_is_not_retried(monkeypatch):
