@@ -134,18 +134,11 @@ class FakeClient:
             raise error
 
 
-class FakeServer:
-    api_key = "k"
-
-    def url(self, timeout_s=None):
-        return "http://127.0.0.1:1/v1"
-
-
 def _generator(monkeypatch, client):
     import assistant.llm.llama_server as ls
 
     monkeypatch.setattr(ls, "_RETRY_PAUSE_S", 0.0)
-    gen = LlamaServerGenerator(FakeServer(), max_tokens=8, temperature=0.0, seed=0)
+    gen = LlamaServerGenerator(object(), max_tokens=8, temperature=0.0, seed=0)  # _client is the fake
     monkeypatch.setattr(gen, "_client", lambda: client)
     return gen
 
