@@ -58,7 +58,7 @@ class AnswerChain:
         """The chunks ``answer`` would use (``k`` overrides the number, for recall@10 in evaluation)."""
         turns = as_messages(conversation)
         query = self.scope.condense(question, turns)
-        return self.rag.retrieve(query, self.scope.assets(question, asset, turns), k)
+        return self.rag.retrieve(query, self.scope.assets(question, asset, turns), k, alone=question)
 
     def answer(self, question: str, *, asset: str | None = None, conversation: Sequence[Turn] = (),
                on_sources: SourcesCallback | None = None, on_token: TokenCallback | None = None) -> Answer:

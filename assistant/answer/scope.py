@@ -16,7 +16,7 @@ from assistant.answer.grounding.evidence import codes
 from assistant.answer.protocols import Assets, Search
 from assistant.textutil import content_terms, normalise_space, strip_mentions
 from assistant.types import ChatMessage
-from index.fusion import Fusion, FusingRetriever, FusionMode
+from index.fusion import Fusion, FusingRetriever, FusionMode, reciprocal_rank_fusion
 from index.types import Filters, ScoredChunk
 from ingest.types import Chunk
 
@@ -83,7 +83,23 @@ class ScopedRetriever:
                 return stripped
         return query
 
-    def retrieve(self, query: str, k: int, assets: Sequence[str] = ()) -> list[ScoredChunk]:
+    def retrieve(self, query: str, k: int, assets: Sequence[str] = (), alone: str | None = None) -> list[ScoredChunk]:
+        """The top ``k`` for ``query``. ``alone``: the question as asked, when ``query`` condensed it with the
+        one before; both are ranked and fused, so the earlier subject can add sources but not take the
+        question's own (benchmarks/README.md, "A follow-up and the question before it")."""
+        if alone is None or alone == query:
+            return self._ranked(query, k, assets)
+        pool = max(self.candidates, k)
+        # the question as asked first: on a tie its own sources lead
+        rankings = {"alone": self._ranked(alone, pool, assets), "condensed": self._ranked(query, pool, assets)}
+        by_id = {s.chunk.chunk_id: s for hits in reversed(rankings.values()) for s in hits}
+        fused = reciprocal_rank_fusion({n: [s.chunk.chunk_id for s in hits] for n, hits in rankings.items()},
+                                       k=self.rrf_k)
+        # each hit's cosine was taken with one of two queries: unset, so the evidence gate measures it anew
+        return _diverse([ScoredChunk(by_id[cid].chunk, score, None, by_id[cid].bm25_score, dict(by_id[cid].ranks))
+                         for cid, score in fused], k)
+
+    def _ranked(self, query: str, k: int, assets: Sequence[str]) -> list[ScoredChunk]:
         pool = max(self.candidates, k)
         query = self.retrieval_query(query, assets)
         general = self.retriever.retrieve(query, pool)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from assistant.answer.scope import QuestionScope
+from assistant.answer.scope import QuestionScope, ScopedRetriever
 from assistant.types import ChatMessage
+from index.types import ScoredChunk
 from ingest.assets import AssetRegistry
+from ingest.types import Chunk
 
 
 def scope() -> QuestionScope:
@@ -29,3 +31,45 @@ def test_a_short_follow_up_is_searched_with_the_last_question():
     conversation = [ChatMessage("user", "Relief valve setting on press 4?"), ChatMessage("assistant", "235 bar [1].")]
     assert scope().condense("and the remedy?", conversation) == "Relief valve setting on press 4? and the remedy?"
     assert scope().condense("and the remedy?", []) == "and the remedy?"
+
+
+class FakeRankings:
+    """A fake search: each query has a fixed ranking (best first)."""
+
+    def __init__(self, rankings: dict[str, list[Chunk]]):
+        self.rankings = rankings
+
+    def retrieve(self, query, k, filters=None):
+        return [ScoredChunk(c, 1.0 / (i + 1), dense_score=0.9) for i, c in enumerate(self.rankings.get(query, []))][:k]
+
+
+def _chunk(cid: str) -> Chunk:
+    return Chunk(cid, f"{cid} text", f"/m/{cid}.md", "manual")
+
+
+A, B, C, D = (_chunk(c) for c in "abcd")
+
+
+def retriever(rankings) -> ScopedRetriever:
+    return ScopedRetriever(FakeRankings(rankings), candidates=10, rrf_k=60, registry=None)
+
+
+def test_a_new_subject_after_another_keeps_its_own_best_source():
+    """Condensed with the question before, the new question alone still leads: the two rankings are fused."""
+    condensed, alone = "how do I fit the thermostat? relief valve remedy", "relief valve remedy"
+    r = retriever({condensed: [A, D, B], alone: [B, C]})
+    assert [h.chunk for h in r.retrieve(condensed, 1)] == [A]  # the condensed query alone loses it
+    assert [h.chunk for h in r.retrieve(condensed, 1, alone=alone)] == [B]
+
+
+def test_a_follow_up_gets_the_earlier_subject_beside_its_own_hits():
+    condensed, alone = "thermostat install and the torque?", "and the torque?"
+    got = retriever({condensed: [B, A], alone: [A, C]}).retrieve(condensed, 3, alone=alone)
+    assert [h.chunk for h in got] == [A, B, C]
+    # each cosine was taken with one query or the other: the evidence gate measures them anew
+    assert all(h.dense_score is None for h in got)
+
+
+def test_a_question_that_was_not_condensed_is_ranked_once():
+    got = retriever({"oil": [A, B]}).retrieve("oil", 2, alone="oil")
+    assert [(h.chunk, h.dense_score) for h in got] == [(A, 0.9), (B, 0.9)]

@@ -1,0 +1,101 @@
+"""Follow-ups, and a new subject after an old one: which sources does each question keep? (issue 13)
+
+A chat condenses a follow-up with the question before it ("and how tight should they be?"); the
+same rule must leave a question with a subject of its own alone, or a technician who moves on to
+another machine part gets sources for the mix. Retrieval only (no LLM), per corpus, recall@5 of:
+- the follow-up questions, each with its own history from the QA file;
+- the other answerable questions asked alone;
+- the same questions each asked right after the previous question in the file (its answer "ok."),
+  as if the technician went on to a new subject. A rule that merges a standalone question with the
+  one before it shows as this column falling below the one before.
+
+The locked holdout is left out. Data dirs are shared with ``bench_corpora.py`` (``--work``).
+
+    .venv/bin/python benchmarks/bench_followups.py --work /tmp/maintassist-corpora --only odrive,sample
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_corpora import ROOT, Corpus, cli, corpora  # noqa: E402
+
+
+def after_previous(items: list[dict]) -> list[dict]:
+    """Every question without a history gets the previous question in the file as one.
+
+    >>> [len(d.get("history", [])) for d in after_previous([{"question": "a"}, {"question": "b"}])]
+    [0, 2]
+    """
+    out, previous = [], None
+    for item in items:
+        if not item.get("history") and previous is not None:
+            item = dict(item, history=[{"role": "user", "content": previous},
+                                       {"role": "assistant", "content": "ok."}])
+        previous = item["question"]
+        out.append(item)
+    return out
+
+
+def hits(report: dict, followup: bool) -> list[int]:
+    """[questions found in the top 5, answerable questions] of one kind."""
+    qs = [q for q in report["per_question"] if q["answerable"] and (q["kind"] == "followup") == followup]
+    return [sum(bool(q["hit@5"]) for q in qs), len(qs)]
+
+
+def run(c: Corpus, work: Path, env: dict[str, str]) -> dict:
+    data = work / ("external" if c.name.startswith("external") else c.name)
+    ingest = cli("ingest", *map(str, c.inputs), *c.ingest_args, "--data-dir", str(data), env=env)
+    if ingest.returncode != 0:
+        raise SystemExit(f"{c.name}: ingest failed:\n{ingest.stdout[-2000:]}{ingest.stderr[-2000:]}")
+    items = [json.loads(line) for line in c.qa.read_text(encoding="utf-8").splitlines() if line.strip()]
+    chained = work / f"{c.name}.after-previous.jsonl"
+    chained.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in after_previous(items)),
+                       encoding="utf-8")
+    reports = {}
+    for name, qa in (("alone", c.qa), ("after", chained)):
+        out = work / f"{c.name}.followups-{name}.json"
+        done = cli("eval", "--retrieval-only", "--qa", str(qa), "--data-dir", str(data), "--out", str(out), env=env)
+        if done.returncode != 0:
+            raise SystemExit(f"{c.name}: eval failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        reports[name] = json.loads(out.read_text())
+    return {"corpus": c.name, "followups": hits(reports["alone"], True),
+            "standalone_alone": hits(reports["alone"], False),
+            "standalone_after_previous": hits(reports["after"], False)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default="", help="comma-separated corpus names (default: all but the locked one)")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/maintassist-corpora"), help="data dirs and reports")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "followups.json")
+    args = ap.parse_args()
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    wanted = {n for n in args.only.split(",") if n}
+    rows = []
+    for c in corpora():
+        if c.locked or (wanted and c.name not in wanted):
+            continue
+        print(f"{c.name} ...", file=sys.stderr, flush=True)
+        rows.append(run(c, args.work, env))
+    total = {k: [sum(r[k][0] for r in rows), sum(r[k][1] for r in rows)]
+             for k in ("followups", "standalone_alone", "standalone_after_previous")}
+    rows.append({"corpus": "all", **total})
+    print("corpus | follow-ups R@5 | standalone, asked alone | standalone, after the previous question")
+    for r in rows:
+        print(" | ".join([r["corpus"], *(f"{a}/{n}" for a, n in (r["followups"], r["standalone_alone"],
+                                                                 r["standalone_after_previous"]))]))
+    meta = {"load_average_1m": os.getloadavg()[0], "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
