@@ -68,12 +68,18 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
                           capture_output=True, text=True)
 
 
-def run_corpus(c: Corpus, work: Path, env: dict[str, str], extra: list[str]) -> dict:
+def ingest(c: Corpus, work: Path, env: dict[str, str]) -> Path:
+    """Ingest ``c`` into its data dir under ``work`` (incremental) and return that dir."""
     data = work / ("external" if c.name.startswith("external") else c.name)  # one index for both external sets
+    done = cli("ingest", *map(str, c.inputs), *c.ingest_args, "--data-dir", str(data), env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"{c.name}: ingest failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return data
+
+
+def run_corpus(c: Corpus, work: Path, env: dict[str, str], extra: list[str]) -> dict:
     t = time.perf_counter()
-    ingest = cli("ingest", *map(str, c.inputs), *c.ingest_args, "--data-dir", str(data), env=env)
-    if ingest.returncode != 0:
-        raise SystemExit(f"{c.name}: ingest failed:\n{ingest.stdout[-2000:]}{ingest.stderr[-2000:]}")
+    data = ingest(c, work, env)
     ingest_s = time.perf_counter() - t
     out = work / f"{c.name}.report.json"
     run = cli("eval", "--qa", str(c.qa), "--data-dir", str(data), "--out", str(out), *extra, env=env)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_corpora import ROOT, Corpus, cli, corpora  # noqa: E402
+from bench_corpora import ROOT, Corpus, cli, corpora, ingest  # noqa: E402
 
 
 def after_previous(items: list[dict]) -> list[dict]:
@@ -51,10 +51,7 @@ def hits(report: dict, followup: bool) -> list[int]:
 
 
 def run(c: Corpus, work: Path, env: dict[str, str]) -> dict:
-    data = work / ("external" if c.name.startswith("external") else c.name)
-    ingest = cli("ingest", *map(str, c.inputs), *c.ingest_args, "--data-dir", str(data), env=env)
-    if ingest.returncode != 0:
-        raise SystemExit(f"{c.name}: ingest failed:\n{ingest.stdout[-2000:]}{ingest.stderr[-2000:]}")
+    data = ingest(c, work, env)
     items = [json.loads(line) for line in c.qa.read_text(encoding="utf-8").splitlines() if line.strip()]
     chained = work / f"{c.name}.after-previous.jsonl"
     chained.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in after_previous(items)),
