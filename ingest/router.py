@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingest.manuals.loader import MANUAL_EXTENSIONS, ManualLoader
 from ingest.tables.records import RecordLoader
 from ingest.tables.sensors import SensorSummarizer, detect_layout
 from ingest.tables.table import TABLE_EXTENSIONS, Table, read_table
 from ingest.types import IngestError, LoadResult
 from ingest.tables.workorders import WorkOrderLoader, check_override, is_work_order_table, map_columns
 
-MANUAL_EXTENSIONS = {".pdf", ".md", ".markdown", ".html", ".htm", ".txt"}
-SUPPORTED_EXTENSIONS = MANUAL_EXTENSIONS | TABLE_EXTENSIONS
+SUPPORTED_EXTENSIONS = set(MANUAL_EXTENSIONS) | TABLE_EXTENSIONS
 
 
 def classify(table: Table, column_mapping: dict[str, str] | None = None) -> str:
@@ -68,7 +68,5 @@ class Router:
 
     def _manuals(self):
         if self._manual_loader is None:
-            from ingest.manuals.loader import ManualLoader  # written alongside; imported only when needed
-
             self._manual_loader = ManualLoader(self.max_file_mb)
         return self._manual_loader

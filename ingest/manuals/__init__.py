@@ -1,1 +1,1 @@
-"""Manuals: PDF, Markdown, HTML and plain-text loaders (``loader.ManualLoader`` picks by extension)."""
+"""Manuals: PDF, Markdown, HTML, AsciiDoc and plain-text (also reStructuredText) loaders (``loader.ManualLoader`` picks by extension)."""

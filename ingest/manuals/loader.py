@@ -1,4 +1,5 @@
-"""Manual loaders: PDF, Markdown, HTML and plain text → SourceDocuments with doc_type "manual".
+"""Manual loaders: PDF, Markdown (and MDX), HTML, AsciiDoc, reStructuredText and plain text →
+SourceDocuments with doc_type "manual".
 
 Usage::
 
@@ -13,12 +14,19 @@ paths. PDFs become one document per page.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ingest.normalize import decode_text, plain_text_to_blocks
 from ingest.types import IngestError, LoadResult, SourceDocument
 
-MANUAL_EXTENSIONS = (".pdf", ".md", ".markdown", ".html", ".htm", ".txt")
+# extension -> how its text is read. reStructuredText is read as plain text: its underlined titles
+# are the setext headings the plain-text reader knows (the odrive corpus is Sphinx .rst, measured so).
+TEXT_FORMATS = {".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".html": "html", ".htm": "html",
+                ".adoc": "asciidoc", ".asciidoc": "asciidoc", ".rst": "text", ".txt": "text"}
+MANUAL_EXTENSIONS = (".pdf", *TEXT_FORMATS)
+# MDX is Markdown with JavaScript module lines; they are code, not manual text
+_MDX_MODULE_LINE = re.compile(r"^(import\s.+\sfrom\s+['\"].+['\"];?|export\s+(const|default|function)\b.*)$", re.M)
 
 
 class ManualLoader:
@@ -61,14 +69,19 @@ class ManualLoader:
         result.warnings.extend(warnings)
         if not text.strip():
             raise IngestError(f"{path}: file is empty")
-        if suffix in (".md", ".markdown"):
+        fmt = TEXT_FORMATS[suffix]
+        if fmt == "markdown":
             from ingest.manuals.markdown import markdown_to_text
 
-            title, body = markdown_to_text(text)
-        elif suffix in (".html", ".htm"):
+            title, body = markdown_to_text(_MDX_MODULE_LINE.sub("", text) if suffix == ".mdx" else text)
+        elif fmt == "html":
             from ingest.manuals.html import html_to_text
 
             title, body = html_to_text(text)
+        elif fmt == "asciidoc":
+            from ingest.manuals.asciidoc import asciidoc_to_text
+
+            title, body = asciidoc_to_text(text)
         else:
             title, body = plain_text_to_blocks(text)
         if not body.strip():

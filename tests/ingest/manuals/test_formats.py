@@ -1,0 +1,94 @@
+"""Documentation formats beyond Markdown and HTML: AsciiDoc, reStructuredText, MDX."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.chunking import Chunker
+from ingest.manuals.asciidoc import asciidoc_to_text
+from ingest.manuals.loader import load_manual
+from ingest.router import Router
+
+ADOC = """= Spindle control
+:toc:
+:lang: fr
+
+// a comment line
+////
+a comment block with == a false title
+////
+
+== Réglage du VFD
+
+Le VFD doit être réglé sur 400 Hz.
+
+[source,ini]
+----
+[SPINDLE_0]
+MAX_FORWARD_VELOCITY = 24000
+----
+
+image::vfd.png[]
+
+Dépannage
+---------
+
+Si la broche ne tourne pas, vérifier le signal spindle-on.
+"""
+
+
+def test_asciidoc_titles_become_headings_and_block_syntax_goes():
+    title, text = asciidoc_to_text(ADOC)
+    assert title == "Spindle control"
+    lines = text.splitlines()
+    assert lines[0] == "# Spindle control"
+    assert "## Réglage du VFD" in lines
+    assert "## Dépannage" in lines  # a two-line title, underline within two characters of the title
+    # the listing's text is kept, its delimiters, attributes, macros and comments are not
+    assert "MAX_FORWARD_VELOCITY = 24000" in lines
+    for gone in ("----", "[source,ini]", ":toc:", "image::vfd.png[]", "// a comment line", "== a false title"):
+        assert not any(gone in line for line in lines), gone
+
+
+def test_a_delimiter_after_a_line_of_another_length_is_not_an_underline():
+    _, text = asciidoc_to_text("Example:\n----\nG0 X0\n----\n")
+    assert text.splitlines() == ["Example:", "G0 X0"]
+
+
+def test_asciidoc_file_loads_with_sections_for_the_chunker(tmp_path):
+    path = tmp_path / "spindle.adoc"
+    path.write_text(ADOC, encoding="utf-8")
+    doc = load_manual(path).documents[0]
+    assert doc.title == "Spindle control" and doc.metadata["format"] == "adoc"
+    chunks = Chunker(320, 40).split(doc)
+    assert chunks[0].section == "Spindle control"
+    assert "Dépannage\nSi la broche ne tourne pas" in "\n".join(c.text for c in chunks)
+
+
+def test_restructuredtext_is_read_with_its_underlined_titles(tmp_path):
+    path = tmp_path / "encoders.rst"
+    path.write_text("Encoders\n========\n\nIndex search\n------------\n\nSet ``use_index`` to True.\n",
+                    encoding="utf-8")
+    doc = load_manual(path).documents[0]
+    assert doc.title == "Encoders"
+    assert "## Index search" in doc.text and "Set ``use_index`` to True." in doc.text
+
+
+def test_mdx_module_lines_are_left_out(tmp_path):
+    path = tmp_path / "brew.mdx"
+    path.write_text("import Tabs from '@theme/Tabs';\nexport const meta = {a: 1};\n\n# Brühtemperatur\n\n"
+                    "Die Brühtemperatur ist 93 °C.\n", encoding="utf-8")
+    doc = load_manual(path).documents[0]
+    assert doc.title == "Brühtemperatur"
+    assert "93 °C" in doc.text and "import" not in doc.text and "export" not in doc.text
+
+
+@pytest.mark.parametrize("name", ["a.adoc", "a.asciidoc", "a.rst", "a.mdx", "a.MD"])
+def test_the_router_takes_every_manual_format(name):
+    assert Router.supports(Path(name))
+
+
+def test_the_router_still_refuses_unknown_formats():
+    assert not Router.supports(Path("a.docx"))
