@@ -29,6 +29,7 @@ from typing import Any, Iterable
 
 from ingest.assets import AssetRegistry
 from ingest.journal import IngestJournal, commit
+from ingest.moves import SameFiles
 from ingest.ports import EmbeddingsAhead, IndexWriter, WorkOrderSink
 from ingest.progress import IngestProgress, StageTimes
 from ingest.read_ahead import ReadAhead
@@ -121,10 +122,17 @@ class IngestPipeline:
         loaded: dict[str, LoadedFile] = {}
         seen: dict[str, tuple[int, int]] = {}
         files = self._collect([Path(p) for p in paths], report)
+        same = SameFiles(existing, exists=lambda source: Path(source).exists())
         pending: EmbeddingsAhead | None = None  # made at the first changed file: an unchanged run needs none
         with IngestProgress(len(files)) as progress:
             with ReadAhead(lambda path: self.reader.read(path, existing, stamps), READ_AHEAD_FILES) as ahead:
                 for read in ahead.map(files):
+                    original = read.loaded and same.copy_of(read.source, read.loaded.file_hash)
+                    if original:
+                        report.skipped_other += 1
+                        report.messages.append(f"skipped: {read.path}: same file as {original}, already ingested")
+                        progress.file_done(read.path.name, 0)
+                        continue
                     self._book(read, loaded, report)
                     if read.stamp is not None and read.failure is None:
                         seen[read.source] = read.stamp
@@ -146,6 +154,9 @@ class IngestPipeline:
             report.chunks_added += len(chunks)
             times.pages += item.pages
         deletes = self._deletes([Path(p) for p in delete], existing, report)
+        for source, olds in same.moved.items():
+            report.messages.append(f"moved: {', '.join(olds)} -> {source}")
+            deletes.extend(old for old in olds if old not in deletes)
         rows = {source: loaded[source].result.work_orders for source in upserts}
         embedded, t0 = (pending.seconds if pending is not None else 0.0), time.perf_counter()
         # Index swap first (the commit point), then rows and registry; the journal finishes them after a crash.
