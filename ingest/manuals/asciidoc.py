@@ -3,7 +3,8 @@
 Section titles (``== Spindle``, or a line underlined with ``----`` of about its length) become
 ``#``-lines; block delimiters (``----`` around a listing), block attributes (``[source,ini]``),
 attribute entries (``:toc:``), block macros (``image::x.png[]``) and comments are dropped, the text
-inside the blocks is kept. Inline markup stays as written: it is readable as it is.
+inside the blocks is kept. A cross reference ``<<id,text>>`` and a link ``link:url[text]`` become their text; other inline
+markup stays as written: it is readable as it is.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ _TITLE = re.compile(r"^(={1,6})\s+(\S.*?)(?:\s+=+)?\s*$")
 _DELIMITER = re.compile(r"^([-.=*_+~^/])\1{3,}$")
 # a two-line title is underlined with one of these, its length within two of the title's (AsciiDoc's rule)
 _UNDERLINE_LEVELS = {"=": 1, "-": 2, "~": 3, "^": 4, "+": 5}
+_XREF = re.compile(r"<<([^,>]+)(?:,\s*([^>]+))?>>")
+_LINK = re.compile(r"(?:link:|\b(?=https?://))(\S+?)\[([^\]]*)\]")
 _DROPPED = re.compile(r"^(:!?[\w-]+!?:.*|\[.*\]|//.*|[a-z]+::\S*\[.*\])$")
 
 
@@ -51,5 +54,6 @@ def asciidoc_to_text(text: str) -> tuple[str | None, str]:
             continue
         if _DROPPED.match(line.strip()):
             continue
-        out.append(line)
+        line = _XREF.sub(lambda m: m.group(2) or m.group(1), line)
+        out.append(_LINK.sub(lambda m: m.group(2) or m.group(1), line))
     return title, "\n".join(out).strip()

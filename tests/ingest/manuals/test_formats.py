@@ -22,7 +22,7 @@ a comment block with == a false title
 
 == Réglage du VFD
 
-Le VFD doit être réglé sur 400 Hz.
+Le VFD doit être réglé sur 400 Hz (voir <<sec:vfd,le manuel du VFD>>, link:https://x.org/vfd[page web]).
 
 [source,ini]
 ----
@@ -48,6 +48,7 @@ def test_asciidoc_titles_become_headings_and_block_syntax_goes():
     assert "## Dépannage" in lines  # a two-line title, underline within two characters of the title
     # the listing's text is kept, its delimiters, attributes, macros and comments are not
     assert "MAX_FORWARD_VELOCITY = 24000" in lines
+    assert "Le VFD doit être réglé sur 400 Hz (voir le manuel du VFD, page web)." in lines
     for gone in ("----", "[source,ini]", ":toc:", "image::vfd.png[]", "// a comment line", "== a false title"):
         assert not any(gone in line for line in lines), gone
 
