@@ -30,6 +30,8 @@ _FENCED_NOTE = re.compile(r"^(\s*):::+\s*([\w-]*)\s*(?:\[(.*)\]|(.*))$")
 _ALERT = re.compile(r"^(\s*>\s*)\[!(\w+)\]\s*$")
 _QUOTED = re.compile(r"""=\s*(?:"([^"]*)"|'([^']*)')""")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+# wiki links of doc sites and wikis: "[[power supply]]", "[[Page|shown text]]" read as their text
+_WIKI_LINK = re.compile(r"\[\[(?:[^\]|\n]*\|)?([^\]\n]+)\]\]")
 _DROP_HTML = ("<figure", "<img", "<!--", "<center", "</", "<div", "<span")
 
 
@@ -94,7 +96,7 @@ def preprocess(source: str) -> str:
     text = source.replace("\r\n", "\n").replace("\r", "\n")
     text = _ANCHOR.sub("", text)
     text = _ATTR_LIST.sub("", text)
-    text = _outside_code(text, lambda t: _notes(_TEMPLATE_TAG.sub(_template_text, t)))
+    text = _outside_code(text, lambda t: _notes(_WIKI_LINK.sub(r"\1", _TEMPLATE_TAG.sub(_template_text, t))))
     return "\n".join(_rewrite_admonitions(text.split("\n")))
 
 

@@ -1,4 +1,4 @@
-"""Documentation formats beyond Markdown and HTML: AsciiDoc, reStructuredText, MDX."""
+"""Documentation formats beyond plain Markdown and HTML: AsciiDoc, reStructuredText, MDX, wiki links."""
 
 from __future__ import annotations
 
@@ -93,3 +93,11 @@ def test_the_router_takes_every_manual_format(name):
 
 def test_the_router_still_refuses_unknown_formats():
     assert not Router.supports(Path("a.docx"))
+
+
+def test_markdown_wiki_links_read_as_their_text_outside_code(tmp_path):
+    page = tmp_path / "z-axis.md"
+    page.write_text("The aluminum [[shaft coupler]] connects the [[z-axis motor|motor]].\n\n```\nx = a[[1]]\n```\n")
+    text = load_manual(page).documents[0].text
+    assert "The aluminum shaft coupler connects the motor." in text
+    assert "x = a[[1]]" in text
