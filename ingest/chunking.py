@@ -71,6 +71,11 @@ class Chunker:
         self._count = lru_cache(maxsize=8192)(self.counter.count)
         self.merge_below_tokens = chunk_tokens // 4 if merge_below_tokens is None else merge_below_tokens
 
+    @property
+    def settings_key(self) -> str:
+        """What decides the chunks besides the text; a file chunked under another key is read again."""
+        return f"{self.chunk_tokens}-{self.overlap_tokens}-{self.merge_below_tokens}-{type(self.counter).__name__}"
+
     # -- public ---------------------------------------------------------------------------
     def split(self, doc: SourceDocument, ordinal_start: int = 0) -> list[Chunk]:
         if doc.doc_type != "manual":

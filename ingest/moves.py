@@ -45,4 +45,5 @@ class SameFiles:
 
 
 def _key(source: str, file_hash: str) -> tuple[str, str]:
-    return PurePosixPath(source).name, file_hash
+    # the bytes' sha256, whichever reader version or chunk settings were recorded before it
+    return PurePosixPath(source).name, file_hash.rsplit(":", 1)[-1]

@@ -46,6 +46,11 @@ class FileRead:
     chunk_s: float = 0.0
 
 
+# Bump when a loader or the chunker changes what a file turns into: every file is then read again at
+# its next ingest (most chunk texts come out the same, and those are not embedded again).
+READER_VERSION = 1
+
+
 class FileReader:
     """Hashes, parses (``router.load``) and chunks one file.
 
@@ -53,8 +58,9 @@ class FileReader:
     >>> read.loaded.chunked[0][1][0].page                                                    # doctest: +SKIP
     1
 
-    Unchanged means: the index holds this source and either its size and mtime (ns) equal the
-    stamp recorded when its hash was taken, or its sha256 equals the recorded hash. Writing a file
+    Unchanged means: the index holds this source, read by this reader version with these chunk
+    settings (``key``, recorded with the hash), and either its size and mtime (ns) equal the stamp
+    recorded when its hash was taken, or its sha256 equals the recorded hash. Writing a file
     changes its mtime; only a tool that puts back an old mtime on new content of the same size
     could slip past the stamp (``touch`` the file, or delete and re-ingest it, to force a re-read).
     """
@@ -62,6 +68,8 @@ class FileReader:
     def __init__(self, router: Router, chunker: Any) -> None:
         self.router = router
         self.chunker = chunker
+        # recorded before the file's sha256 ("r1/320-40-80-MiniLMTokenCounter:<sha256>")
+        self.key = f"r{READER_VERSION}/{getattr(chunker, 'settings_key', '')}"
 
     def read(self, path: Path, existing: dict[str, str], stamps: dict[str, tuple[int, int]]) -> FileRead:
         read = FileRead(path, path.resolve().as_posix())
@@ -69,11 +77,12 @@ class FileReader:
             self.router.check_size(path)
             stat = path.stat()
             read.stamp = (stat.st_size, stat.st_mtime_ns)
-            if read.source in existing and stamps.get(read.source) == read.stamp:
+            recorded = existing.get(read.source, "")
+            if recorded.startswith(self.key + ":") and stamps.get(read.source) == read.stamp:
                 read.unchanged = True
                 return read
-            file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
-            if existing.get(read.source) == file_hash:
+            file_hash = f"{self.key}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+            if recorded == file_hash:
                 read.unchanged = True
                 return read
             t0 = time.perf_counter()
