@@ -18,23 +18,25 @@ from assistant.textutil import content_terms, normalise_space, strip_mentions
 from assistant.types import ChatMessage
 from index.fusion import Fusion, FusingRetriever, FusionMode, reciprocal_rank_fusion
 from index.types import Filters, ScoredChunk
+from ingest.text.words import word_set
 from ingest.types import Chunk
 
-_FOLLOWUP_RE = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|there|then|one)\b", re.I)
+def leans_on_earlier(question: str) -> bool:
+    """A short question, or one with a word that points back ("it", "those": a word list, as data)."""
+    words = re.findall(r"\w+", question.lower())
+    return len(question.split()) <= 6 or any(w in word_set("followup_refs") for w in words)
 
 
 def condense(question: str, conversation: Sequence[ChatMessage], max_turns: int) -> str:
     """A standalone retrieval query for a follow-up question.
 
     A 0.5B model rewrites questions unreliably, so this is deliberately mechanical: a
-    follow-up that leans on earlier turns (pronouns, or very short) is prefixed with the
-    previous user question(s).
+    follow-up that leans on earlier turns is prefixed with the previous user question. Only
+    that one: a short question before it may have its own subject, and then the one before it
+    would only add noise (chains of follow-ups are not in our QA files, so not measured).
     """
     previous = [m.content for m in conversation if m.role == "user"][-max_turns:]
-    if not previous:
-        return question
-    words = question.split()
-    if len(words) <= 6 or _FOLLOWUP_RE.search(question):
+    if previous and leans_on_earlier(question):
         return f"{previous[-1]} {question}"
     return question
 

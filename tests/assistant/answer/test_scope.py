@@ -33,6 +33,14 @@ def test_a_short_follow_up_is_searched_with_the_last_question():
     assert scope().condense("and the remedy?", []) == "and the remedy?"
 
 
+def test_a_long_question_pointing_back_is_searched_with_the_last_question_and_others_alone():
+    conversation = [ChatMessage("user", "Relief valve setting on press 4?"), ChatMessage("assistant", "235 bar [1].")]
+    pointing = "what happens if those are set higher than the manual says"
+    assert scope().condense(pointing, conversation) == f"Relief valve setting on press 4? {pointing}"
+    own = "what is the recommended hydraulic oil grade for the main pump"
+    assert scope().condense(own, conversation) == own
+
+
 class FakeRankings:
     """A fake search: each query has a fixed ranking (best first)."""
 
