@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from pathlib import Path
 
 from ingest.normalize import looks_like_heading, numbered_heading_depth, squash
@@ -10,6 +12,41 @@ from ingest.types import IngestError, LoadResult, SourceDocument
 # A page's own heading sits in its first few lines (after a running header); text before a
 # numbered heading further down continues the previous page's section.
 _HEADING_SCAN_LINES = 4
+# Running headers and footers ("RC-MAN-VMC850 rev. E - page 3") repeat in the first or last lines
+# of most pages: they are layout, not the page's text, and one taken as a heading would name every
+# page's section. A line (digits ignored) among the first or last _EDGE_LINES lines of at least
+# half the pages, and of three or more, is kept only on the first page that has it.
+_EDGE_LINES = 3
+_RUNNING_MIN_PAGES = 3
+
+
+def _edge_key(line: str) -> str:
+    return re.sub(r"\d+", "#", line.lower())
+
+
+def _edges(lines: list[str]) -> list[int]:
+    """Positions of the first and last ``_EDGE_LINES`` non-empty lines."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    return sorted(set(filled[:_EDGE_LINES] + filled[-_EDGE_LINES:]))
+
+
+def drop_running_lines(pages: list[str]) -> list[str]:
+    """``pages`` (extracted text, one per page) without the running headers and footers after their first page."""
+    split = [text.split("\n") for text in pages]
+    counts = Counter(key for lines in split for key in {_edge_key(lines[i]) for i in _edges(lines)})
+    running = {k for k, n in counts.items() if n >= max(_RUNNING_MIN_PAGES, len(pages) / 2)}
+    seen: set[str] = set()
+    out = []
+    for lines in split:
+        drop = set()
+        for i in _edges(lines):
+            key = _edge_key(lines[i])
+            if key in running:
+                if key in seen:
+                    drop.add(i)
+                seen.add(key)
+        out.append("\n".join(line for i, line in enumerate(lines) if i not in drop).strip())
+    return out
 
 
 def _page_text(raw: str) -> str:
@@ -62,7 +99,7 @@ def load_pdf(path: Path) -> LoadResult:
             title = squash(str(meta_title))
     except Exception:  # noqa: BLE001 - broken metadata must not stop reading the pages
         pass
-    current: str | None = None  # last heading seen, carried over page breaks
+    texts: list[tuple[int, str]] = []
     for number in range(1, count + 1):
         try:
             text = _page_text(reader.pages[number - 1].extract_text() or "")
@@ -71,6 +108,11 @@ def load_pdf(path: Path) -> LoadResult:
             continue
         if not text:
             result.warnings.append(f"{path.name}: page {number} has no text (scanned? OCR not enabled)")
+            continue
+        texts.append((number, text))
+    current: str | None = None  # last heading seen, carried over page breaks
+    for (number, _), text in zip(texts, drop_running_lines([t for _, t in texts])):
+        if not text:  # nothing but a running header and footer
             continue
         heads = _headings(text)
         section = current
