@@ -152,13 +152,15 @@ class RagAnswerer:
                                  report.subject or f"the {report.value_kind or 'answer'} you asked for", None, t0)
         if self.judge is not None:
             # after the reply, not before: the first token keeps its time; a declined draft is replaced
-            verdict = self.judge.judge(self.writer.prompt(question, conversation, citations, texts))
+            verdict = self.judge.judge(self.writer.prompt(question, conversation, citations, texts), question)
             answer.extra["evidence"]["p_yes"] = verdict.p_yes
+            if verdict.p_value is not None:
+                answer.extra["evidence"]["p_value"] = verdict.p_value
             if verdict.error:
                 answer.flags.append(Flag("judge_failed", verdict.error))
             elif not verdict.answerable:
                 return self._abstain(answer, f"the judge's P(yes) {verdict.p_yes:.2f} is below "
-                                     f"{self.judge.threshold:.2f}", report.subject, None, t0)
+                                     f"{verdict.threshold:.2f}", report.subject, None, t0)
         answer.text = text
         choices = ambiguous_assets(question, self.registry, hits) if not assets else []
         if choices and self.registry is not None:

@@ -15,8 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from assistant.prompts import JUDGE_QUESTION
+from assistant.prompts import JUDGE_QUESTION, VALUE_QUESTION, VALUE_SYSTEM
 from assistant.types import ChatMessage
+
+
+# P(the question asks for a value) from which the value threshold applies: 0.7 kept every unanswerable
+# decline on seven development sets, offline (benchmarks/README.md, "Two thresholds")
+VALUE_SHARE = 0.7
 
 
 class YesNoScorer(Protocol):
@@ -30,6 +35,8 @@ class Verdict:
     answerable: bool
     p_yes: float | None  # None when the scorer failed (the answer then stands, flagged)
     error: str = ""
+    threshold: float | None = None  # the one applied
+    p_value: float | None = None  # P(the question asks for a value), when asked
 
 
 class AnswerabilityJudge:
@@ -41,19 +48,29 @@ class AnswerabilityJudge:
     Verdict(answerable=False, p_yes=0.3, error='')
     """
 
-    def __init__(self, scorer: YesNoScorer, *, threshold: float, question: str = JUDGE_QUESTION) -> None:
+    def __init__(self, scorer: YesNoScorer, *, threshold: float, open_threshold: float | None = None,
+                 value_share: float = VALUE_SHARE, question: str = JUDGE_QUESTION) -> None:
         self.scorer = scorer
         self.threshold = threshold
+        # questions for advice or steps, not a value: their own threshold (None: one threshold for all)
+        self.open_threshold = open_threshold
+        self.value_share = value_share  # P(asks for a value) from which the value threshold applies
         self.question = question  # another wording only for benchmarks/bench_answerability.py --judge-question
 
-    def judge(self, prompt: Sequence[ChatMessage]) -> Verdict:
-        """``prompt``: the answer's messages, the last one the user's (documents and question)."""
+    def judge(self, prompt: Sequence[ChatMessage], question: str | None = None) -> Verdict:
+        """``prompt``: the answer's messages, the last one the user's (documents and question);
+        ``question``: the question as asked, for the open threshold."""
         if not prompt or prompt[-1].role != "user":
             raise ValueError("the judge reads an answer prompt that ends with the user's message")
         *head, last = prompt
         asked = [*head, ChatMessage("user", f"{last.content}\n\n{self.question}")]
+        threshold, p_value = self.threshold, None
         try:
             p = self.scorer.p_yes(asked)
+            if self.open_threshold is not None and question:
+                p_value = round(self.scorer.p_yes([ChatMessage("system", VALUE_SYSTEM),
+                                                   ChatMessage("user", f"Question: {question}\n\n{VALUE_QUESTION}")]), 4)
+                threshold = self.threshold if p_value >= self.value_share else self.open_threshold
         except Exception as exc:  # a judge that cannot run must not take the answer down
             return Verdict(True, None, f"{type(exc).__name__}: {exc}"[:200])
-        return Verdict(p >= self.threshold, round(p, 4))
+        return Verdict(p >= threshold, round(p, 4), threshold=threshold, p_value=p_value)

@@ -9,7 +9,7 @@ from assistant.answer.grounding.evidence import EvidenceGate
 from assistant.answer.grounding.judge import AnswerabilityJudge, Verdict
 from assistant.config import Settings
 from assistant.llm.fake import FakeGenerator
-from assistant.prompts import JUDGE_QUESTION
+from assistant.prompts import JUDGE_QUESTION, VALUE_QUESTION, VALUE_SYSTEM
 from assistant.types import ChatMessage
 from tests.assistant.answer.parts import build_chain
 from tests.assistant.answer.test_chain import CHUNKS, FakeRetriever
@@ -41,7 +41,7 @@ def chain_with(p: float | Exception, reply: str = "Tighten the water inlet nuts 
 class TestJudge:
     def test_threshold_is_inclusive(self):
         assert AnswerabilityJudge(FakeScorer(0.5), threshold=0.5).judge([ChatMessage("user", "q")]) \
-            == Verdict(True, 0.5)
+            == Verdict(True, 0.5, threshold=0.5)
         assert not AnswerabilityJudge(FakeScorer(0.4999), threshold=0.5).judge([ChatMessage("user", "q")]).answerable
 
     def test_asks_its_question_after_the_prompt(self):
@@ -50,6 +50,26 @@ class TestJudge:
         assert scorer.seen == [[ChatMessage("system", "S"), ChatMessage("user", f"Docs Q\n\n{JUDGE_QUESTION}")]]
         AnswerabilityJudge(scorer, threshold=0.5, question="Stated? yes or no").judge([ChatMessage("user", "Docs Q")])
         assert scorer.seen[-1] == [ChatMessage("user", "Docs Q\n\nStated? yes or no")]  # a wording to compare
+
+    def test_an_open_question_gets_the_open_threshold(self):
+        class ByPrompt(FakeScorer):
+            """P(yes) 0.5 for the answer's prompt; P(asks for a value) from the question."""
+
+            def p_yes(self, messages):
+                self.seen.append(list(messages))
+                text = messages[-1].content
+                return (0.9 if "torque" in text else 0.1) if text.endswith(VALUE_QUESTION) else 0.5
+
+        scorer = ByPrompt(0.0)
+        judge = AnswerabilityJudge(scorer, threshold=0.59, open_threshold=0.45)
+        value = judge.judge([ChatMessage("user", "Docs Q")], "what torque for the cover bolts?")
+        assert (value.answerable, value.threshold, value.p_value) == (False, 0.59, 0.9)
+        advice = judge.judge([ChatMessage("user", "Docs Q")], "pump is noisy, what do i check?")
+        assert (advice.answerable, advice.threshold, advice.p_value) == (True, 0.45, 0.1)
+        assert scorer.seen[-1] == [ChatMessage("system", VALUE_SYSTEM),
+                                   ChatMessage("user", f"Question: pump is noisy, what do i check?\n\n{VALUE_QUESTION}")]
+        one = AnswerabilityJudge(scorer, threshold=0.59).judge([ChatMessage("user", "Docs Q")], "pump is noisy?")
+        assert (one.answerable, one.p_value) == (False, None)  # no open threshold: not asked
 
     def test_a_failing_scorer_gives_no_verdict(self):
         verdict = AnswerabilityJudge(FakeScorer(RuntimeError("model gone")), threshold=0.5).judge(
