@@ -145,7 +145,8 @@ class IngestPipeline:
             if pending is not None:
                 pending.flush()
         if stale := sum(1 for s in loaded if s in existing and not existing[s].startswith(self.reader.key + ":")):
-            report.messages.append(f"note: {_plural(stale, 'file')} read again: indexed by an older reader or other chunking")
+            report.messages.append(f"note: {_plural(stale, 'file')} read again: "
+                                   "indexed by an older reader or other chunking")
         self._register_assets(loaded)
         self._drop_event_log_duplicates(loaded, existing, report)
         upserts: dict[str, tuple[str, list[Chunk]]] = {}

@@ -68,7 +68,7 @@ class FileReader:
     def __init__(self, router: Router, chunker: Any) -> None:
         self.router = router
         self.chunker = chunker
-        # recorded before the file's sha256 ("r1/320-40-80-MiniLMTokenCounter:<sha256>")
+        # recorded before the file's sha256 ("r2/320-40-80-MiniLMTokenCounter:<sha256>")
         self.key = f"r{READER_VERSION}/{getattr(chunker, 'settings_key', '')}"
 
     def read(self, path: Path, existing: dict[str, str], stamps: dict[str, tuple[int, int]]) -> FileRead:

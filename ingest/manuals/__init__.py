@@ -1,1 +1,3 @@
-"""Manuals: PDF, Markdown, HTML, AsciiDoc and plain-text (also reStructuredText) loaders (``loader.ManualLoader`` picks by extension)."""
+"""Manuals: PDF, Markdown, HTML, AsciiDoc and plain-text (also reStructuredText) loaders.
+
+``loader.ManualLoader`` picks one by extension."""

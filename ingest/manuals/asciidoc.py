@@ -3,8 +3,8 @@
 Section titles (``== Spindle``, or a line underlined with ``----`` of about its length) become
 ``#``-lines; block delimiters (``----`` around a listing), block attributes (``[source,ini]``),
 attribute entries (``:toc:``), block macros (``image::x.png[]``) and comments are dropped, the text
-inside the blocks is kept. A cross reference ``<<id,text>>`` and a link ``link:url[text]`` become their text; other inline
-markup stays as written: it is readable as it is.
+inside the blocks is kept. A cross reference ``<<id,text>>`` and a link ``link:url[text]`` become
+their text; other inline markup stays as written: it is readable as it is.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ from ingest.reader import READER_VERSION
 from ingest.tokens import FakeWordPieceCounter
 from tests.ingest.fakes import FakeIndexStore
 
-MANUAL = "# Pump P-7\n\n" + "\n\n".join(f"Step {i}: check seal {i} and torque bolt {i} to {10 + i} Nm." for i in range(40))
+MANUAL = "# Pump P-7\n\n" + "\n\n".join(f"Step {i}: check seal {i} and torque bolt {i} to {10 + i} Nm."
+                                        for i in range(40))
 
 
 def run(store, root, chunk_tokens=64):

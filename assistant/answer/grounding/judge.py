@@ -68,8 +68,9 @@ class AnswerabilityJudge:
         try:
             p = self.scorer.p_yes(asked)
             if self.open_threshold is not None and question:
-                p_value = round(self.scorer.p_yes([ChatMessage("system", VALUE_SYSTEM),
-                                                   ChatMessage("user", f"Question: {question}\n\n{VALUE_QUESTION}")]), 4)
+                kind = [ChatMessage("system", VALUE_SYSTEM),
+                        ChatMessage("user", f"Question: {question}\n\n{VALUE_QUESTION}")]
+                p_value = round(self.scorer.p_yes(kind), 4)
                 threshold = self.threshold if p_value >= self.value_share else self.open_threshold
         except Exception as exc:  # a judge that cannot run must not take the answer down
             return Verdict(True, None, f"{type(exc).__name__}: {exc}"[:200])

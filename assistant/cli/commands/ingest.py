@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
             "with another embedder (every ingest does this first, under the ingest lock)."),
         data_dir: Path = DataDirOption,
     ) -> None:
-        """Ingest manuals (PDF, Markdown, HTML, AsciiDoc, reStructuredText, text), work orders (CSV, JSON) and sensor data."""
+        """Ingest manuals (PDF, Markdown, HTML, AsciiDoc, reST, text), work orders (CSV, JSON) and sensor data."""
         console = Console()
         paths, delete = list(paths or []), list(delete or [])
         if not paths and not delete and not reembed:

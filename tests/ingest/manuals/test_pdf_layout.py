@@ -24,7 +24,8 @@ def test_a_running_header_would_name_every_page_section_and_is_kept_only_on_its_
 
 
 def test_lines_on_fewer_than_half_the_pages_or_three_stay():
-    pages = ["Oil\nfill 2 l", "Belt\ntension 4 mm", "Fan\nclean it", "Pump\nbleed it", "Seal\nswap it", "Hose\ncheck it"]
+    pages = ["Oil\nfill 2 l", "Belt\ntension 4 mm", "Fan\nclean it", "Pump\nbleed it", "Seal\nswap it",
+             "Hose\ncheck it"]
     pages[1] = pages[2] = "NOTE\ntext\nNOTE"  # twice in six pages: content, not layout
     assert drop_running_lines(pages) == pages
     two = ["ACME manual\nOne.", "ACME manual\nTwo."]  # two pages: too few to tell layout from content

@@ -66,8 +66,8 @@ class TestJudge:
         assert (value.answerable, value.threshold, value.p_value) == (False, 0.59, 0.9)
         advice = judge.judge([ChatMessage("user", "Docs Q")], "pump is noisy, what do i check?")
         assert (advice.answerable, advice.threshold, advice.p_value) == (True, 0.45, 0.1)
-        assert scorer.seen[-1] == [ChatMessage("system", VALUE_SYSTEM),
-                                   ChatMessage("user", f"Question: pump is noisy, what do i check?\n\n{VALUE_QUESTION}")]
+        asked = f"Question: pump is noisy, what do i check?\n\n{VALUE_QUESTION}"
+        assert scorer.seen[-1] == [ChatMessage("system", VALUE_SYSTEM), ChatMessage("user", asked)]
         one = AnswerabilityJudge(scorer, threshold=0.59).judge([ChatMessage("user", "Docs Q")], "pump is noisy?")
         assert (one.answerable, one.p_value) == (False, None)  # no open threshold: not asked
 
