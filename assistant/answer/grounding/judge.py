@@ -45,7 +45,7 @@ class AnswerabilityJudge:
     >>> class Fixed:
     ...     def p_yes(self, messages): return 0.3
     >>> AnswerabilityJudge(Fixed(), threshold=0.72).judge([ChatMessage("user", "Documents: ... Question: ?")])
-    Verdict(answerable=False, p_yes=0.3, error='')
+    Verdict(answerable=False, p_yes=0.3, error='', threshold=0.72, p_value=None)
     """
 
     def __init__(self, scorer: YesNoScorer, *, threshold: float, open_threshold: float | None = None,
