@@ -44,6 +44,7 @@ class QuestionResult:
     route: str | None = None
     decline_reason: str | None = None  # why it declined (the gate's or the composer's reason)
     p_yes: float | None = None  # the answerability judge's score, when it ran
+    p_value: float | None = None  # the judge's P(the question asks for a value), when it was asked
     markers: list[int] = field(default_factory=list)  # unique cited numbers, in order
     precise_markers: list[int] = field(default_factory=list)
     invalid_markers: list[int] = field(default_factory=list)
@@ -86,7 +87,8 @@ def grade_answer(item: QAItem, answer: Answer, chunk_text: Callable[[str], str |
     result.abstained = bool(answer.abstained)
     result.route = answer.route
     result.decline_reason = next((f.detail for f in answer.flags if f.kind == "abstained"), None)
-    result.p_yes = ((answer.extra or {}).get("evidence") or {}).get("p_yes")
+    evidence = (answer.extra or {}).get("evidence") or {}
+    result.p_yes, result.p_value = evidence.get("p_yes"), evidence.get("p_value")
     result.model_id, result.adapter_id = answer.model_id, answer.adapter_id
     result.markers = metrics.unique_in_order(metrics.citation_markers(answer.text))
     result.invalid_markers = [n for n in result.markers if n not in by_number]

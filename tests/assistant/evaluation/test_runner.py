@@ -105,11 +105,14 @@ class TestGradeAnswer:
         assert build_report([r], ks=(1,), mode="full")["per_question"][0]["decline_reason"] == r.decline_reason
         assert grade_answer(Q_FACT, Answer(question="q", text="Top it up.")).decline_reason is None
 
-    def test_the_judge_s_score_is_reported(self):
-        judged = Answer(question="q", text="Top it up.", extra={"evidence": {"best_dense": 0.5, "p_yes": 0.81}})
+    def test_the_judge_s_scores_are_reported(self):
+        judged = Answer(question="q", text="Top it up.",
+                        extra={"evidence": {"best_dense": 0.5, "p_yes": 0.81, "p_value": 0.33}})
         r = grade_answer(Q_FACT, judged)
-        assert r.p_yes == 0.81 and build_report([r], ks=(1,), mode="full")["per_question"][0]["p_yes"] == 0.81
-        assert grade_answer(Q_FACT, Answer(question="q", text="Top it up.")).p_yes is None
+        record = build_report([r], ks=(1,), mode="full")["per_question"][0]
+        assert (r.p_yes, r.p_value) == (0.81, 0.33) and (record["p_yes"], record["p_value"]) == (0.81, 0.33)
+        plain = grade_answer(Q_FACT, Answer(question="q", text="Top it up."))
+        assert plain.p_yes is None and plain.p_value is None
 
 
 class TestEvalRunner:
