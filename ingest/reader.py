@@ -48,7 +48,7 @@ class FileRead:
 
 # Bump when a loader or the chunker changes what a file turns into: every file is then read again at
 # its next ingest (most chunk texts come out the same, and those are not embedded again).
-READER_VERSION = 2
+READER_VERSION = 3
 
 
 class FileReader:
@@ -68,7 +68,7 @@ class FileReader:
     def __init__(self, router: Router, chunker: Any) -> None:
         self.router = router
         self.chunker = chunker
-        # recorded before the file's sha256 ("r2/320-40-80-MiniLMTokenCounter:<sha256>")
+        # recorded before the file's sha256 ("r3/320-40-80-MiniLMTokenCounter:<sha256>")
         self.key = f"r{READER_VERSION}/{getattr(chunker, 'settings_key', '')}"
 
     def read(self, path: Path, existing: dict[str, str], stamps: dict[str, tuple[int, int]]) -> FileRead:

@@ -20,10 +20,9 @@ from pathlib import Path
 from ingest.normalize import decode_text, plain_text_to_blocks
 from ingest.types import IngestError, LoadResult, SourceDocument
 
-# extension -> how its text is read. reStructuredText is read as plain text: its underlined titles
-# are the setext headings the plain-text reader knows (the odrive corpus is Sphinx .rst, measured so).
+# extension -> how its text is read
 TEXT_FORMATS = {".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".html": "html", ".htm": "html",
-                ".adoc": "asciidoc", ".asciidoc": "asciidoc", ".rst": "text", ".txt": "text"}
+                ".adoc": "asciidoc", ".asciidoc": "asciidoc", ".rst": "rst", ".txt": "text"}
 MANUAL_EXTENSIONS = (".pdf", *TEXT_FORMATS)
 # MDX is Markdown with JavaScript module lines; they are code, not manual text
 _MDX_MODULE_LINE = re.compile(r"^(import\s.+\sfrom\s+['\"].+['\"];?|export\s+(const|default|function)\b.*)$", re.M)
@@ -82,6 +81,8 @@ class ManualLoader:
             from ingest.manuals.asciidoc import asciidoc_to_text
 
             title, body = asciidoc_to_text(text)
+        elif fmt == "rst":
+            title, body = _rst(text, path, result)
         else:
             title, body = plain_text_to_blocks(text)
         if not body.strip():
@@ -96,6 +97,16 @@ class ManualLoader:
             )
         )
         return result
+
+
+def _rst(text: str, path: Path, result: LoadResult) -> tuple[str | None, str]:
+    from ingest.manuals.rst import rst_to_text
+
+    try:
+        return rst_to_text(text)
+    except Exception as exc:  # docutils on markup it cannot take: the words still count
+        result.warnings.append(f"{path}: read as plain text, reStructuredText parser failed ({type(exc).__name__})")
+        return plain_text_to_blocks(text)
 
 
 def load_manual(path: Path, max_file_mb: float = 200.0) -> LoadResult:

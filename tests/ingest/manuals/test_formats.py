@@ -9,6 +9,7 @@ import pytest
 from ingest.chunking import Chunker
 from ingest.manuals.asciidoc import asciidoc_to_text
 from ingest.manuals.loader import load_manual
+from ingest.manuals.rst import rst_to_text
 from ingest.router import Router
 
 ADOC = """= Spindle control
@@ -68,13 +69,90 @@ def test_asciidoc_file_loads_with_sections_for_the_chunker(tmp_path):
     assert "Dépannage\nSi la broche ne tourne pas" in "\n".join(c.text for c in chunks)
 
 
-def test_restructuredtext_is_read_with_its_underlined_titles(tmp_path):
+SPHINX = """.. _motor-guide:
+
+Motor guide
+===========
+
+.. contents::
+   :local:
+
+.. toctree::
+   :maxdepth: 2
+
+Tuning
+------
+
+Set :code:`vel_gain` to 0.02 as in :ref:`the control guide <control-doc>`,
+then press :kbd:`Enter` and call :py:func:`~odrive.utils.dump_errors`.
+
+.. warning::
+   Disconnect the 48 V supply before wiring.
+
+.. tabs::
+
+   .. tab:: Linux
+
+      Run ``sudo odrivetool``.
+
+.. list-table:: Limits
+   :header-rows: 1
+
+   * - Parameter
+     - Value
+   * - current_lim
+     - 10 A
+
+Motor beeps
+   Check the phase wires.
+
+.. admonition:: Before you start
+
+   Lock out the drive.
+"""
+
+
+def test_restructuredtext_reads_sphinx_roles_and_directives_as_their_text():
+    title, text = rst_to_text(SPHINX)
+    assert title == "Motor guide" and text.startswith("# Motor guide\n\n## Tuning")
+    assert "Set vel_gain to 0.02 as in the control guide, then press Enter and call odrive.utils.dump_errors." in text
+    assert "Warning: Disconnect the 48 V supply before wiring." in text
+    assert "Linux\n\nRun sudo odrivetool." in text  # an unknown directive: its argument, then its content
+    assert "Limits\nParameter: current_lim | Value: 10 A" in text
+    assert "Motor beeps: Check the phase wires." in text and "Before you start: Lock out the drive." in text
+    for markup in (":ref:", "<control-doc>", "maxdepth", "toctree", "Unknown", "motor-guide", ".. "):
+        assert markup not in text
+
+
+def test_restructuredtext_never_reads_another_file_or_passes_raw_html(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root password hunter2", encoding="utf-8")
+    _, text = rst_to_text(f"Pump\n====\n\n.. include:: {secret}\n\n.. raw:: html\n\n   <script>x()</script>\n\nOil.\n")
+    assert "hunter2" not in text and "script" not in text and text.endswith("Oil.")
+
+
+def test_restructuredtext_file_loads_with_sections_for_the_chunker(tmp_path):
     path = tmp_path / "encoders.rst"
     path.write_text("Encoders\n========\n\nIndex search\n------------\n\nSet ``use_index`` to True.\n",
                     encoding="utf-8")
     doc = load_manual(path).documents[0]
-    assert doc.title == "Encoders"
-    assert "## Index search" in doc.text and "Set ``use_index`` to True." in doc.text
+    assert doc.title == "Encoders" and doc.metadata["format"] == "rst"
+    assert doc.text == "# Encoders\n\n## Index search\n\nSet use_index to True."
+    assert Chunker(320, 40).split(doc)[0].section == "Encoders > Index search"
+
+
+def test_restructuredtext_the_parser_cannot_take_is_read_as_plain_text(tmp_path, monkeypatch):
+    import ingest.manuals.rst
+
+    def broken(text):
+        raise RecursionError("too deep")
+
+    monkeypatch.setattr(ingest.manuals.rst, "rst_to_text", broken)
+    path = tmp_path / "deep.rst"
+    path.write_text("Pump\n====\n\nTop up the oil.\n", encoding="utf-8")
+    result = load_manual(path)
+    assert "Top up the oil." in result.documents[0].text
+    assert result.warnings == [f"{path}: read as plain text, reStructuredText parser failed (RecursionError)"]
 
 
 def test_mdx_module_lines_are_left_out(tmp_path):
