@@ -6,7 +6,7 @@ those records and recomputes each corpus's citation precision, fact recall and d
 ``maintassist eval`` would have under that rule (an answer the judge declines cites nothing, states no fact).
 The open threshold and the P(value) share are chosen leave-one-corpus-out: on the other corpora, the pair
 that makes the fewest wrong decisions (unanswerable answered + answerable declined), ties to the higher
-open threshold (closer to one threshold).
+open threshold (closer to one threshold). One threshold for all is chosen the same way, to compare.
 
     MAINTASSIST_ANSWER__JUDGE_THRESHOLD=0 MAINTASSIST_ANSWER__JUDGE_OPEN_THRESHOLD=0 \\
         python benchmarks/bench_corpora.py --work /tmp/t0 --only ...
@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Callable
 
 Rule = Callable[[dict], bool]  # a per-question record -> does the judge decline it?
-OPEN_GRID = [round(0.40 + 0.01 * i, 2) for i in range(20)]
+OPEN_GRID = [round(0.20 + 0.01 * i, 2) for i in range(40)]
 SHARE_GRID = [0.6, 0.7, 0.8]
+THRESHOLD_GRID = [round(0.40 + 0.01 * i, 2) for i in range(41)]
 
 
 def one(t: float) -> Rule:
@@ -73,6 +74,11 @@ def choose(train: list[dict], t: float) -> tuple[float, float]:
     return -best[1], best[2]
 
 
+def choose_one(train: list[dict]) -> float:
+    """The single threshold with the fewest wrong decisions on ``train``; ties to the lower one."""
+    return min((wrong(train, one(t)), t) for t in THRESHOLD_GRID)[1]
+
+
 def load(folder: Path) -> dict[str, list[dict]]:
     out = {}
     for path in sorted(folder.glob("*.report.json")):
@@ -97,7 +103,9 @@ def main() -> None:
     for corpus, questions in data.items():
         train = [q for c, qs in data.items() if c != corpus for q in qs]
         t_open, share = choose(train, args.threshold)
+        t_one = choose_one(train)
         variants = {"none": lambda q: False, f"one {args.threshold}": one(args.threshold),
+                    f"LOO one {t_one}": one(t_one),
                     f"LOO open {t_open} share {share}": two(args.threshold, t_open, share)}
         if args.open is not None:
             variants[f"open {args.open} share {args.share}"] = two(args.threshold, args.open, args.share)

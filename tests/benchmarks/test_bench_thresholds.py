@@ -67,3 +67,10 @@ def test_the_leave_one_out_choice_prefers_fewer_wrong_decisions_then_the_higher_
     qs = records(STORED)
     assert bench.wrong(qs, bench.one(0.59)) == 1 and bench.wrong(qs, bench.two(0.59, 0.5, 0.7)) == 0
     assert bench.choose(qs, 0.59) == (0.52, 0.6)  # the highest open threshold that admits b (0.52) is 0.52
+
+
+def test_one_threshold_cannot_part_what_the_open_threshold_parts():
+    qs = records(STORED)  # the unanswerable c (0.55) scores above the answerable advice question b (0.52)
+    assert min(bench.wrong(qs, bench.one(t)) for t in bench.THRESHOLD_GRID) == 1
+    assert bench.choose_one(qs) == bench.THRESHOLD_GRID[0]  # ties to the lowest
+    assert bench.choose_one(qs[:2]) == bench.THRESHOLD_GRID[0] and bench.wrong(qs[:2], bench.one(0.53)) == 1
