@@ -115,6 +115,12 @@ def main() -> None:
         print(f"{r['corpus']} | {r['rule']} | {r['citation_precision']} | {r['fact_recall']} | "
               f"{r['unanswerable_declined'][0]}/{r['unanswerable_declined'][1]} | "
               f"{r['answerable_declined'][0]}/{r['answerable_declined'][1]}")
+    for name in dict.fromkeys(" ".join(r["rule"].split()[:2]) if r["rule"].startswith("LOO") else r["rule"]
+                              for r in rows):
+        mine = [r for r in rows if r["rule"].startswith(name)]
+        ud, un, ad, an = (sum(r[k][i] for r in mine) for k in ("unanswerable_declined", "answerable_declined")
+                          for i in (0, 1))
+        print(f"all ({len(mine)} corpora) | {name} | | | {ud}/{un} | {ad}/{an}")
     everything = [q for qs in data.values() for q in qs]
     print("chosen on all corpora together: open %.2f, share %.1f" % choose(everything, args.threshold))
     args.out.parent.mkdir(parents=True, exist_ok=True)
