@@ -179,3 +179,9 @@ def test_markdown_wiki_links_read_as_their_text_outside_code(tmp_path):
     text = load_manual(page).documents[0].text
     assert "The aluminum shaft coupler connects the motor." in text
     assert "x = a[[1]]" in text
+
+
+def test_restructuredtext_grid_table_rows_repeat_their_header():
+    grid = "Specs\n=====\n\n+---------+-------+\n| Item    | Value |\n+=========+=======+\n" \
+           "| Voltage | 24 V  |\n+---------+-------+\n| Current | 10 A  |\n+---------+-------+\n"
+    assert rst_to_text(grid)[1] == "# Specs\n\nItem: Voltage | Value: 24 V\nItem: Current | Value: 10 A"
