@@ -197,12 +197,12 @@ class Container:
                                        word_checks=a.judge == "off" if a.word_checks is None else a.word_checks),
                           self.retriever, registry, paraphrase_score=a.paraphrase_score),
             SourcedGenerator(self.generator, max_tokens=self.settings.llm.max_tokens, source_chars=a.source_chars,
-                             prompt_turns=a.prompt_turns,
-                             selector=ContextSelector(self.embedder, a.context_long_line)
+                             prompt_turns=a.prompt_turns, selector=ContextSelector(self.embedder, a.context_long_line)
                              if a.context_selection == "meaning" else None),
             AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines,
                            quote_following=a.quote_following, term_shares=self.retriever.term_shares,
-                           common_terms=lambda: self.retriever.common_terms(a.common_term_share)),
+                           common_terms=lambda: self.retriever.common_terms(a.common_term_share),
+                           support_quotes=a.support_quotes),
             registry=registry, sections=SectionIndex(self.store.chunks, max_chunks=r.answer_section_chunks), k=r.k,
             judge=self.judge,
         )

@@ -8,7 +8,8 @@ from typing import Callable, Mapping
 from assistant.answer.grounding.answer_style import drop_echo, second_person, unnumbered
 from assistant.answer.grounding.citations import CitationChecker, keep_sources, parse_markers
 from assistant.answer.grounding.evidence import EvidenceReport, value_pattern
-from assistant.answer.grounding.extractive import extractive_lines, is_howto, step_lines, with_following
+from assistant.answer.grounding.extractive import (extractive_lines, is_howto, step_lines, supporting_lines,
+                                                   with_following)
 from assistant.prompts import says_not_found
 from assistant.types import Flag
 
@@ -23,7 +24,7 @@ class AnswerComposer:
 
     def __init__(self, checker: CitationChecker, *, quote_lines: int, quote_following: int,
                  common_terms: Callable[[], frozenset[str]] | None = None,
-                 term_shares: Callable[[], Mapping[str, float]] | None = None) -> None:
+                 term_shares: Callable[[], Mapping[str, float]] | None = None, support_quotes: int = 0) -> None:
         self.checker = checker
         self.quote_lines = quote_lines
         self.quote_following = quote_following
@@ -32,6 +33,7 @@ class AnswerComposer:
         # rarer words weigh more in picking the quoted lines (a question's function words weigh little
         # in any language)
         self.term_shares = term_shares
+        self.support_quotes = support_quotes
 
     def compose(self, query: str, raw: str, sources: dict[int, str], report: EvidenceReport,
                 sections: dict[int, list[int]] | None, question: str) -> tuple[str, list[Flag], list[int]]:
@@ -65,10 +67,12 @@ class AnswerComposer:
         else:
             # the lines under the best one hold the fix under a symptom, the value under a label:
             # fact recall 0.535 -> 0.572 on four corpora with 4 of them, no citation added
-            lines = with_following(extractive_lines(query, sources, value_kind=report.value_kind,
-                                                    max_lines=self.quote_lines, allowed=allowed, ignore=ignore,
-                                                    shares=shares),
-                                   sources, self.quote_following)
+            picked = extractive_lines(query, sources, value_kind=report.value_kind, max_lines=self.quote_lines,
+                                      allowed=allowed, ignore=ignore, shares=shares)
+            if self.support_quotes:
+                backing = supporting_lines(lead, sources)[:self.support_quotes]
+                picked = backing + [p for p in picked if p not in backing]
+            lines = with_following(picked, sources, self.quote_following)
             quoted = "\n".join(f"- {unnumbered(line.rstrip('.'))} [{n}]." for line, n in lines)
         text = lead
         if quoted:

@@ -102,6 +102,34 @@ def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str 
     return picked
 
 
+def supporting_lines(reply: str, sources: dict[int, str], *, min_share: float = 0.5) -> list[tuple[str, int]]:
+    """For each sentence of the checked reply, the line of its cited source that holds most of its words.
+
+    The model chose what answers the question when it read the sources; the source's own line shows
+    it word for word (a value the reply rounds or rewords, the rest of a step it shortens). A line
+    holding less than ``min_share`` of the sentence's terms is not its support.
+
+    >>> supporting_lines("Clean the tracks monthly [1].", {1: "Tracks\\nClean the tracks once a month."})
+    [('Clean the tracks once a month.', 1)]
+    """
+    out: list[tuple[str, int]] = []
+    for sentence in split_sentences(reply):
+        marked = [n for n in dict.fromkeys(int(g) for g in re.findall(r"\[(\d+)\]", sentence)) if n in sources]
+        terms = set(content_terms(re.sub(r"\[\d+\]", " ", sentence)))
+        if not marked or not terms:
+            continue
+        best: tuple[float, str, int] | None = None
+        for n in marked:
+            for line in sources[n].splitlines()[1:] or sources[n].splitlines():
+                for sent in split_sentences(line.strip(" -*\u2022\t")) or [line]:
+                    share = len(terms & set(content_terms(sent))) / len(terms)
+                    if len(sent) >= 8 and share >= min_share and (best is None or share > best[0]):
+                        best = (share, sent, n)
+        if best is not None and (best[1], best[2]) not in out:
+            out.append((best[1], best[2]))
+    return out
+
+
 def _weights(held: set[str], shares: Mapping[str, float] | None):
     """Each question term's weight: its inverse document frequency in the corpus, scaled so the terms
     the sources hold weigh one on average (so the thresholds keep their meaning); 1 without statistics.

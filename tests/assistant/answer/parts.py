@@ -23,7 +23,7 @@ def build_chain(retriever, generator, *, gate: EvidenceGate, registry=None, rout
         SourcedGenerator(generator, max_tokens=s.llm.max_tokens, source_chars=a.source_chars,
                          prompt_turns=a.prompt_turns),
         AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines,
-                       quote_following=a.quote_following),
+                       quote_following=a.quote_following, support_quotes=a.support_quotes),
         registry=registry, sections=sections, k=k or r.k, judge=judge,
     )
     return AnswerChain(QuestionScope(registry, conversation_turns=a.conversation_turns), routes, rag,
