@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable, Mapping
 
 from assistant.answer.grounding.answer_style import drop_echo, second_person, unnumbered
-from assistant.answer.grounding.citations import CitationChecker, keep_sources, parse_markers
+from assistant.answer.grounding.citations import CitationChecker, escape_markers, keep_sources, parse_markers
 from assistant.answer.grounding.evidence import EvidenceReport, value_pattern
 from assistant.answer.grounding.extractive import (extractive_lines, is_howto, step_lines, supporting_lines,
                                                    with_following)
@@ -63,7 +63,7 @@ class AnswerComposer:
             allowed = anchors
         steps = step_lines(query, sources, sections=sections) if is_howto(query) else []
         if steps:
-            quoted = "\n".join(f"{line.rstrip('.')} [{n}]." for line, n in steps)
+            quoted = "\n".join(f"{escape_markers(line.rstrip('.'))} [{n}]." for line, n in steps)
         else:
             # the lines under the best one hold the fix under a symptom, the value under a label:
             # fact recall 0.535 -> 0.572 on four corpora with 4 of them, no citation added
@@ -73,7 +73,7 @@ class AnswerComposer:
                 backing = supporting_lines(lead, sources)[:self.support_quotes]
                 picked = backing + [p for p in picked if p not in backing]
             lines = with_following(picked, sources, self.quote_following)
-            quoted = "\n".join(f"- {unnumbered(line.rstrip('.'))} [{n}]." for line, n in lines)
+            quoted = "\n".join(f"- {escape_markers(unnumbered(line.rstrip('.')))} [{n}]." for line, n in lines)
         text = lead
         if quoted:
             text = f"{lead}\n\nFrom your documents:\n{quoted}" if lead else f"From your documents:\n{quoted}"

@@ -32,6 +32,21 @@ def parse_markers(text: str) -> list[int]:
     return found
 
 
+# Bracketed numbers inside document text ("[8]" in a CAN dump, "0d[0-9]" in a udev rule, a footnote "[3]")
+_DOC_BRACKETS_RE = re.compile(r"\[(\s*\d+(?:\s*[-\u2013,;]\s*\d+)*\s*)\]")
+
+
+def escape_markers(quoted: str) -> str:
+    """Document text quoted into an answer, with its bracketed numbers escaped (Markdown ``\\[8\\]`` shows
+    as [8]): left as they are, the chat would link them to its own sources, and a reader would take them
+    for citations.
+
+    >>> escape_markers('ATTR{idProduct}=="0d[0-9][0-9]", frame [8] 00 00')
+    'ATTR{idProduct}=="0d\\\\[0-9\\\\]\\\\[0-9\\\\]", frame \\\\[8\\\\] 00 00'
+    """
+    return _DOC_BRACKETS_RE.sub(lambda m: f"\\[{m.group(1)}\\]", quoted)
+
+
 def strip_markers(text: str) -> str:
     return MARKER_RE.sub("", text).strip()
 

@@ -43,3 +43,12 @@ def test_the_line_the_reply_rests_on_is_quoted_first():
     quoted = _compose(1, reply).split("From your documents:")[1].strip().splitlines()
     assert quoted[0] == "- Do this once a month, more often in dusty sites [1]."
     assert any("Clean track surfaces" in q for q in quoted[1:])  # the question's best line still follows
+
+
+def test_bracketed_numbers_in_quoted_document_text_are_not_citations():
+    sources = {1: "udev\nAdd the rule ATTR{idProduct}==\"0d[0-9][0-9]\" for the board [2].", 2: "Other\nUnrelated."}
+    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0)
+    text, _, cited = composer.compose("udev rule for the board", "", sources, EvidenceReport(True), None,
+                                      "udev rule for the board")
+    assert cited == [1]  # the document's own "[2]" and "[0-9]" cite nothing
+    assert '0d\\[0-9\\]\\[0-9\\]' in text and "board \\[2\\]" in text  # shown as written once rendered
