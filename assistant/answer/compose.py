@@ -22,9 +22,9 @@ class AnswerComposer:
     asked kind yields no answer (the caller abstains).
     """
 
-    def __init__(self, checker: CitationChecker, *, quote_lines: int, quote_following: int,
+    def __init__(self, checker: CitationChecker, *, quote_lines: int, quote_following: int, support_quotes: int,
                  common_terms: Callable[[], frozenset[str]] | None = None,
-                 term_shares: Callable[[], Mapping[str, float]] | None = None, support_quotes: int = 0) -> None:
+                 term_shares: Callable[[], Mapping[str, float]] | None = None) -> None:
         self.checker = checker
         self.quote_lines = quote_lines
         self.quote_following = quote_following
@@ -33,6 +33,7 @@ class AnswerComposer:
         # rarer words weigh more in picking the quoted lines (a question's function words weigh little
         # in any language)
         self.term_shares = term_shares
+        # the source line a reply sentence rests on is quoted first (the model picked it when reading)
         self.support_quotes = support_quotes
 
     def compose(self, query: str, raw: str, sources: dict[int, str], report: EvidenceReport,

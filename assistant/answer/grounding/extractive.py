@@ -10,6 +10,7 @@ import math
 import re
 from typing import Mapping
 
+from assistant.answer.grounding.citations import parse_markers, strip_markers
 from assistant.answer.grounding.evidence import value_pattern
 from assistant.textutil import content_terms, split_sentences
 
@@ -114,8 +115,8 @@ def supporting_lines(reply: str, sources: dict[int, str], *, min_share: float = 
     """
     out: list[tuple[str, int]] = []
     for sentence in split_sentences(reply):
-        marked = [n for n in dict.fromkeys(int(g) for g in re.findall(r"\[(\d+)\]", sentence)) if n in sources]
-        terms = set(content_terms(re.sub(r"\[\d+\]", " ", sentence)))
+        marked = [n for n in dict.fromkeys(parse_markers(sentence)) if n in sources]
+        terms = set(content_terms(strip_markers(sentence)))
         if not marked or not terms:
             continue
         best: tuple[float, str, int] | None = None

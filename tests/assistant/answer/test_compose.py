@@ -47,7 +47,8 @@ def test_the_line_the_reply_rests_on_is_quoted_first():
 
 def test_bracketed_numbers_in_quoted_document_text_are_not_citations():
     sources = {1: "udev\nAdd the rule ATTR{idProduct}==\"0d[0-9][0-9]\" for the board [2].", 2: "Other\nUnrelated."}
-    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0)
+    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
+                              support_quotes=1)
     text, _, cited = composer.compose("udev rule for the board", "", sources, EvidenceReport(True), None,
                                       "udev rule for the board")
     assert cited == [1]  # the document's own "[2]" and "[0-9]" cite nothing
