@@ -204,7 +204,7 @@ class Container:
                            common_terms=lambda: self.retriever.common_terms(a.common_term_share),
                            support_quotes=a.support_quotes),
             registry=registry, sections=SectionIndex(self.store.chunks, max_chunks=r.answer_section_chunks), k=r.k,
-            judge=self.judge,
+            judge=self.judge, judge_source_chars=a.judge_source_chars,
         )
         routes = [WorkOrderRoute(HistoryQueryParser(registry, store=self.work_orders),
                                  HistoryAnswerer(self.work_orders, max_cited=a.work_order_rows_cited)),

@@ -33,19 +33,21 @@ class SourcedGenerator:
         self._lcel = None
         self._template = None
 
-    def budget(self, query: str, citations: list[Citation], sources: dict[int, str]) -> list[str]:
-        """What the model reads of each source, ``source_chars`` per source on average.
+    def budget(self, query: str, citations: list[Citation], sources: dict[int, str],
+               source_chars: int | None = None) -> list[str]:
+        """What the model reads of each source, ``source_chars`` per source on average (another size for
+        the answerability judge's reading).
 
         With a ``selector``: the lines nearest ``query`` in meaning, chosen across all sources
         (the answer's line may be in the third source). Without: each source cut to its share
         by word overlap with ``query`` (``answer.context_selection=word_overlap``).
         """
+        chars = source_chars or self.source_chars
         if self.selector is not None:
-            return self.selector.select(query, [sources[c.n] for c in citations],
-                                        self.source_chars * len(citations))
+            return self.selector.select(query, [sources[c.n] for c in citations], chars * len(citations))
         weights = _RANK_WEIGHTS[:len(citations)] + [0.6] * max(0, len(citations) - len(_RANK_WEIGHTS))
         scale = len(weights) / sum(weights) if weights else 1.0
-        return [compress(sources[c.n], query, int(self.source_chars * w * scale)) for c, w in zip(citations, weights)]
+        return [compress(sources[c.n], query, int(chars * w * scale)) for c, w in zip(citations, weights)]
 
     def write(self, question: str, conversation: list[ChatMessage], citations: list[Citation], texts: list[str],
               answer: Answer, on_token: TokenCallback | None, t0: float) -> str:

@@ -90,8 +90,9 @@ class RagAnswerer:
 
     def __init__(self, retriever: ScopedRetriever, evidence: EvidenceCheck, writer: SourcedGenerator,
                  composer: AnswerComposer, *, registry: Assets | None, sections: Sections | None, k: int,
-                 judge: AnswerabilityJudge | None = None) -> None:
+                 judge: AnswerabilityJudge | None = None, judge_source_chars: int | None = None) -> None:
         self.judge = judge
+        self.judge_source_chars = judge_source_chars
         self.retriever = retriever
         self.evidence = evidence
         self.writer = writer
@@ -152,7 +153,8 @@ class RagAnswerer:
                                  report.subject or f"the {report.value_kind or 'answer'} you asked for", None, t0)
         if self.judge is not None:
             # after the reply, not before: the first token keeps its time; a declined draft is replaced
-            verdict = self.judge.judge(self.writer.prompt(question, conversation, citations, texts), question)
+            verdict = self.judge.judge(self._judge_prompt(question, query, conversation, texts, sources, answer),
+                                       question)
             answer.extra["evidence"]["p_yes"] = verdict.p_yes
             if verdict.p_value is not None:
                 answer.extra["evidence"]["p_value"] = verdict.p_value
@@ -172,6 +174,15 @@ class RagAnswerer:
             c.cited = c.n in cited
         answer.timings["total_s"] = time.perf_counter() - t0
         return answer
+
+    def _judge_prompt(self, question: str, query: str, conversation: list[ChatMessage], texts: list[str],
+                      sources: dict[int, str], answer: Answer) -> list[ChatMessage]:
+        """The answer's prompt, its sources read at ``judge_source_chars`` when set: an answerable question
+        whose fact the answer model's shorter excerpts cut looks unanswerable to the judge."""
+        citations = answer.citations[:len(texts)]  # not the section chunks a how-to answer appended
+        if self.judge_source_chars:
+            texts = self.writer.budget(query, citations, sources, self.judge_source_chars)
+        return self.writer.prompt(question, conversation, citations, texts)
 
     def _abstain(self, answer: Answer, reason: str, subject: str, on_token: TokenCallback | None,
                  t0: float) -> Answer:

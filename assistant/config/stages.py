@@ -137,6 +137,10 @@ class AnswerSettings(BaseModel):
                              "(the 0.5B default's P(yes) carries no signal).")
     judge_threshold: float = Field(0.59, ge=0, le=1, description="P(yes) below which the judge declines: the most "
         "unanswerable declined with at most 10 % of answerable declined on five corpora (benchmarks/README.md).")
+    judge_source_chars: int | None = Field(None, ge=100, description="Characters of each source the judge reads, "
+        "chosen like the answer model's (`source_chars`) with a larger budget: it reads after the reply, so the first "
+        "token keeps its time; unset = the answer model's own prompt. Off: 500 raised the judge's AUC on two of five "
+        "development sets and lowered it on three (benchmarks/README.md).")
     judge_open_threshold: float | None = Field(None, ge=0, le=1, description="P(yes) below which the judge "
         "declines a question that asks for advice or steps rather than a value (the judge itself is asked which "
         "it is); unset = `judge_threshold` for every question. The judge's P(yes) runs lower for such questions. Off: "

@@ -14,7 +14,8 @@ from assistant.config import Settings
 
 
 def build_chain(retriever, generator, *, gate: EvidenceGate, registry=None, routes=(), sections=None,
-                k: int | None = None, paraphrase_score: float | None = None, judge=None) -> AnswerChain:
+                k: int | None = None, paraphrase_score: float | None = None, judge=None,
+                judge_source_chars: int | None = None) -> AnswerChain:
     s = Settings()
     a, r = s.answer, s.retrieval
     rag = RagAnswerer(
@@ -25,6 +26,7 @@ def build_chain(retriever, generator, *, gate: EvidenceGate, registry=None, rout
         AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines,
                        quote_following=a.quote_following, support_quotes=a.support_quotes),
         registry=registry, sections=sections, k=k or r.k, judge=judge,
+        judge_source_chars=judge_source_chars if judge_source_chars is not None else a.judge_source_chars,
     )
     return AnswerChain(QuestionScope(registry, conversation_turns=a.conversation_turns), routes, rag,
                        prompt_version=a.prompt_version)

@@ -11,6 +11,7 @@ from assistant.config import Settings
 from assistant.llm.fake import FakeGenerator
 from assistant.prompts import JUDGE_QUESTION, VALUE_QUESTION, VALUE_SYSTEM
 from assistant.types import ChatMessage
+from ingest.types import Chunk
 from tests.assistant.answer.parts import build_chain
 from tests.assistant.answer.test_chain import CHUNKS, FakeRetriever
 
@@ -106,6 +107,17 @@ class TestInTheChain:
         answer = chain.answer("What torque for the water inlet nuts?")
         assert not answer.abstained and "8.8 N·m" in answer.text
         assert [f.detail for f in answer.flags if f.kind == "judge_failed"] == ["RuntimeError: judge model missing"]
+
+    def test_the_judge_reads_longer_excerpts_when_set(self):
+        chunk = Chunk("c9", "Pump > Service\n" + "\n".join(f"Line {i}: check pump seal {i} for wear." for i in range(30)),
+                      "/m/pump.md", "manual")
+        scorer, gen = FakeScorer(0.9), FakeGenerator("Check the pump seal [1].")
+        chain = build_chain(FakeRetriever([chunk]), gen, gate=EvidenceGate(0.3, 0.5), k=1,
+                            judge=AnswerabilityJudge(scorer, threshold=THRESHOLD), judge_source_chars=3000)
+        chain.answer("check the pump seal for wear")
+        model_docs, judge_docs = gen.calls[0]["messages"][-1].content, scorer.seen[0][-1].content
+        assert "Line 29" in judge_docs and "Line 29" not in model_docs  # the model's excerpt stays short
+        assert scorer.seen[0][:-1] == gen.calls[0]["messages"][:-1]  # same system message
 
     def test_the_gate_still_declines_first(self):
         chain, scorer, gen = chain_with(0.99)
