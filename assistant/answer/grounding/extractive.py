@@ -49,8 +49,7 @@ def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str 
     # "minimum" / "maximum" are not subject words, yet they pick the right one of two values
     qualifiers = {w for w in re.findall(r"[a-z]+", question.lower()) if w in _QUALIFIERS}
     ids = {t for t in q_terms if re.search(r"\d", t) and re.search(r"[a-z]", t)}
-    quotable = {n: [ln.strip(" -*•\t") for ln in text.splitlines()[1:] or text.splitlines()]
-                for n, text in sources.items() if allowed is None or n in allowed}
+    quotable = {n: _quotable(text) for n, text in sources.items() if allowed is None or n in allowed}
     # a third of the question's terms that the sources hold at all: words only a question has
     # ("welchen", "wieviele" where the stop list is English) cannot be matched and must not raise the bar
     held = q_terms & set(content_terms(" ".join(" ".join(ls) for ls in quotable.values())))
@@ -121,14 +120,19 @@ def supporting_lines(reply: str, sources: dict[int, str], *, min_share: float = 
             continue
         best: tuple[float, str, int] | None = None
         for n in marked:
-            for line in sources[n].splitlines()[1:] or sources[n].splitlines():
-                for sent in split_sentences(line.strip(" -*\u2022\t")) or [line]:
+            for line in _quotable(sources[n]):
+                for sent in split_sentences(line) or [line]:
                     share = len(terms & set(content_terms(sent))) / len(terms)
                     if len(sent) >= 8 and share >= min_share and (best is None or share > best[0]):
                         best = (share, sent, n)
         if best is not None and (best[1], best[2]) not in out:
             out.append((best[1], best[2]))
     return out
+
+
+def _quotable(text: str) -> list[str]:
+    """A source's lines below its heading (the heading alone when it has nothing else), list marks stripped."""
+    return [ln.strip(" -*\u2022\t") for ln in text.splitlines()[1:] or text.splitlines()]
 
 
 def _weights(held: set[str], shares: Mapping[str, float] | None):
