@@ -197,8 +197,9 @@ class Container:
                                        word_checks=a.judge == "off" if a.word_checks is None else a.word_checks),
                           self.retriever, registry, paraphrase_score=a.paraphrase_score),
             SourcedGenerator(self.generator, max_tokens=self.settings.llm.max_tokens, source_chars=a.source_chars,
-                             prompt_turns=a.prompt_turns, selector=ContextSelector(self.embedder, a.context_long_line)
-                             if a.context_selection == "meaning" else None),
+                             prompt_turns=a.prompt_turns, selector=None if a.context_selection == "word_overlap" else
+                             ContextSelector(self.embedder, a.context_long_line, self.retriever.term_shares
+                                             if a.context_selection == "meaning_and_terms" else None)),
             AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines,
                            quote_following=a.quote_following, term_shares=self.retriever.term_shares,
                            common_terms=lambda: self.retriever.common_terms(a.common_term_share),
@@ -214,8 +215,7 @@ class Container:
             from assistant.history.plan_prompt import WorkOrderAnalytics
 
             analytics = WorkOrderAnalytics(self.generator, self.session_factory, registry,
-                                           max_tokens=self.settings.llm.max_tokens,
-                                           max_cited=a.work_order_rows_cited)
+                                           max_tokens=self.settings.llm.max_tokens, max_cited=a.work_order_rows_cited)
             routes.insert(1, WorkOrderPlanRoute(analytics, self.retriever, probe_k=r.k, min_share=a.work_order_plan_share))
         return AnswerChain(QuestionScope(registry, conversation_turns=a.conversation_turns), routes, rag,
                            prompt_version=a.prompt_version)

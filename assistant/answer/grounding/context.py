@@ -2,17 +2,22 @@
 
 Word overlap with the question cut half of the needed facts before the model saw them (the value
 sits on the line after the matching label, or is worded differently, or in another language).
-Each line is scored by the embedder against the question instead; nothing here knows a language.
+Each line is scored by the embedder against the question instead. The bundled embedder reads
+English; on a German manual its ranking is weak, so it may be fused (``meaning_and_terms``) with a
+second ranking by the question's words the line holds, each weighted by its rarity in the corpus.
+Nothing here knows a language.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from assistant.textutil import split_sentences
+from assistant.textutil import content_terms, split_sentences
+from index.fusion import RRF_K
 from index.types import Embedder
 
 
@@ -36,22 +41,46 @@ def units(text: str, long_line: int, source: int = 0) -> list[Unit]:
 
 
 class ContextSelector:
-    """Ranks source lines by cosine with the question and keeps a prompt's worth of the best."""
+    """Ranks source lines by cosine with the question (fused with a ranking by the question's rarer
+    words when ``term_shares`` is given) and keeps a prompt's worth of the best."""
 
-    def __init__(self, embedder: Embedder, long_line: int) -> None:
+    def __init__(self, embedder: Embedder, long_line: int,
+                 term_shares: Callable[[], Mapping[str, float]] | None = None, rrf_k: int = RRF_K) -> None:
         self.embedder = embedder
         self.long_line = long_line
+        # each corpus term's share of the chunks holding it (empty for a small corpus: every word weighs 1)
+        self.term_shares = term_shares
+        self.rrf_k = rrf_k
 
     def rank(self, query: str, sources: dict[int, str]) -> list[tuple[float, Unit]]:
-        """Every unit of ``sources`` with its cosine to ``query``, best first (ties: source, line order)."""
+        """Every unit of ``sources`` with its score, best first (ties: source, line order): the cosine to
+        ``query``, or with ``term_shares`` the reciprocal-rank fusion of the cosine and the term ranking."""
         cands = [u for n, text in sources.items() for u in units(text.strip(), self.long_line, n)]
         if not cands:
             return []
         vectors = np.asarray(self.embedder.embed_batch([u.text for u in cands]), dtype=np.float32)
         q = np.asarray(self.embedder.embed_batch([query], query=True), dtype=np.float32)[0]
         scores = vectors @ q
+        if self.term_shares is not None:
+            terms = self.term_scores(query, [u.text for u in cands])
+            # a line holding none of the question's words gets nothing from the term ranking
+            by_terms = np.where(terms > 0, _reciprocal_ranks(terms, self.rrf_k), 0.0)
+            scores = _reciprocal_ranks(scores, self.rrf_k) + by_terms
         order = np.argsort(-scores, kind="stable")
         return [(float(scores[j]), cands[j]) for j in order]
+
+    def term_scores(self, query: str, texts: list[str]) -> np.ndarray:
+        """Per text, the summed inverse document frequency of the question terms it holds (1 per term
+        the statistics lack).
+
+        >>> sel = ContextSelector(None, 220, lambda: {"pump": 0.1, "die": 0.9})  # terms as stemmed
+        >>> [round(float(x), 2) for x in sel.term_scores("die Pumpe", ["die Pumpe", "die", "Ventil"])]
+        [2.41, 0.11, 0.0]
+        """
+        shares = self.term_shares() if self.term_shares else {}
+        asked = set(content_terms(query))
+        idf = {t: math.log(1 / shares[t]) if shares.get(t) else 1.0 for t in asked}
+        return np.asarray([sum(idf[t] for t in asked.intersection(content_terms(x))) for x in texts], dtype=np.float32)
 
     def select(self, query: str, sources: Sequence[str], budget_chars: int) -> list[str]:
         """Each source's heading plus the units nearest the question, chosen across all sources
@@ -71,3 +100,11 @@ class ContextSelector:
             out.append("\n".join([head, *body]) if head else "\n".join(body))
         return out
 
+
+
+def _reciprocal_ranks(scores: np.ndarray, k: int) -> np.ndarray:
+    """1 / (k + rank) of each score in descending order (rank 1-based, ties in input order), as in
+    ``index.fusion.reciprocal_rank_fusion``."""
+    ranks = np.empty(len(scores), dtype=np.float64)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    return 1.0 / (k + ranks)

@@ -67,3 +67,34 @@ def test_sentences_chosen_from_one_long_line_keep_their_order():
     line = "Drain the belt housing first. " + "Then fill with oil to the plug. " + "x" * 60
     got = ContextSelector(FakeAxisEmbedder(), long_line=40).select("oil belt", [f"H\n{line}"], 200)[0]
     assert got.index("Drain the belt") < got.index("Then fill with oil")
+
+
+def test_term_ranking_brings_in_the_line_holding_the_questions_rare_word():
+    """The embedder (a fake here; the bundled one on a German manual) ranks the line last; its rare
+    word puts it in the budget beside the embedder's best, in place of the embedder's second."""
+    src = "H\noil level check.\noil drain plug.\nPumpe Drehmoment 25 Nm."
+    shares = {"pump": 0.05, "oil": 0.5}
+    meaning = ContextSelector(FakeAxisEmbedder(), long_line=220).select("pumpe oil", [src], 43)[0]
+    fused = ContextSelector(FakeAxisEmbedder(), long_line=220, term_shares=lambda: shares).select("pumpe oil", [src], 43)
+    assert meaning == "H\noil level check.\noil drain plug."
+    assert fused[0] == "H\noil level check.\nPumpe Drehmoment 25 Nm."
+
+
+def test_without_statistics_every_shared_word_weighs_one():
+    sel = ContextSelector(FakeAxisEmbedder(), long_line=220, term_shares=lambda: {})
+    assert [float(x) for x in sel.term_scores("pumpe ventil", ["Pumpe und Ventil", "Pumpe", "Riemen"])] == [2.0, 1.0, 0.0]
+
+
+def test_the_setting_picks_the_selector(tmp_path):
+    from assistant.config import Settings
+    from assistant.wiring import Container
+
+    def selector(mode):
+        s = Settings(data_dir=tmp_path / mode, llm={"mode": "fake"}, embedding={"mode": "fake"},
+                     answer={"context_selection": mode})
+        return Container(s).chain.rag.writer.selector
+
+    assert selector("meaning").term_shares is None  # the default: the embedder's ranking alone
+    assert selector("meaning_and_terms").term_shares is not None
+    assert selector("word_overlap") is None
+    assert Settings().answer.context_selection == "meaning"
