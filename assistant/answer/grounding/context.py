@@ -101,7 +101,6 @@ class ContextSelector:
         return out
 
 
-
 def _reciprocal_ranks(scores: np.ndarray, k: int) -> np.ndarray:
     """1 / (k + rank) of each score in descending order (rank 1-based, ties in input order), as in
     ``index.fusion.reciprocal_rank_fusion``."""

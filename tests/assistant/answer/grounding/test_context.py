@@ -75,14 +75,16 @@ def test_term_ranking_brings_in_the_line_holding_the_questions_rare_word():
     src = "H\noil level check.\noil drain plug.\nPumpe Drehmoment 25 Nm."
     shares = {"pump": 0.05, "oil": 0.5}
     meaning = ContextSelector(FakeAxisEmbedder(), long_line=220).select("pumpe oil", [src], 43)[0]
-    fused = ContextSelector(FakeAxisEmbedder(), long_line=220, term_shares=lambda: shares).select("pumpe oil", [src], 43)
+    with_terms = ContextSelector(FakeAxisEmbedder(), long_line=220, term_shares=lambda: shares)
+    fused = with_terms.select("pumpe oil", [src], 43)[0]
     assert meaning == "H\noil level check.\noil drain plug."
-    assert fused[0] == "H\noil level check.\nPumpe Drehmoment 25 Nm."
+    assert fused == "H\noil level check.\nPumpe Drehmoment 25 Nm."
 
 
 def test_without_statistics_every_shared_word_weighs_one():
     sel = ContextSelector(FakeAxisEmbedder(), long_line=220, term_shares=lambda: {})
-    assert [float(x) for x in sel.term_scores("pumpe ventil", ["Pumpe und Ventil", "Pumpe", "Riemen"])] == [2.0, 1.0, 0.0]
+    got = sel.term_scores("pumpe ventil", ["Pumpe und Ventil", "Pumpe", "Riemen"])
+    assert [float(x) for x in got] == [2.0, 1.0, 0.0]
 
 
 def test_the_setting_picks_the_selector(tmp_path):
