@@ -203,7 +203,7 @@ class Container:
             AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines,
                            quote_following=a.quote_following, term_shares=self.retriever.term_shares,
                            common_terms=lambda: self.retriever.common_terms(a.common_term_share),
-                           support_quotes=a.support_quotes),
+                           support_quotes=a.support_quotes, second_source_margin=a.second_source_margin),
             registry=registry, sections=SectionIndex(self.store.chunks, max_chunks=r.answer_section_chunks), k=r.k,
             judge=self.judge, judge_source_chars=a.judge_source_chars,
         )

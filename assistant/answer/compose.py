@@ -8,8 +8,8 @@ from typing import Callable, Mapping
 from assistant.answer.grounding.answer_style import drop_echo, second_person, unnumbered
 from assistant.answer.grounding.citations import CitationChecker, escape_markers, keep_sources, parse_markers
 from assistant.answer.grounding.evidence import EvidenceReport, value_pattern
-from assistant.answer.grounding.extractive import (extractive_lines, is_howto, step_lines, supporting_lines,
-                                                   with_following)
+from assistant.answer.grounding.extractive import (extractive_lines, is_howto, scored_lines, step_lines,
+                                                   supporting_lines, with_following)
 from assistant.prompts import says_not_found
 from assistant.types import Flag
 
@@ -24,8 +24,12 @@ class AnswerComposer:
 
     def __init__(self, checker: CitationChecker, *, quote_lines: int, quote_following: int, support_quotes: int,
                  common_terms: Callable[[], frozenset[str]] | None = None,
-                 term_shares: Callable[[], Mapping[str, float]] | None = None) -> None:
+                 term_shares: Callable[[], Mapping[str, float]] | None = None,
+                 second_source_margin: float) -> None:
         self.checker = checker
+        # how much better (in question terms of average rarity) the best line must be than the reply's own
+        # source's best for its source to join the answer (0: whenever it is another source)
+        self.second_source_margin = second_source_margin
         self.quote_lines = quote_lines
         self.quote_following = quote_following
         # the corpus's commonest words ("de", "la" in a French manual) do not pick the quoted lines
@@ -54,9 +58,17 @@ class AnswerComposer:
         # these two: on four corpora citation precision rose 0.69 -> 0.80 at fact recall 0.540 -> 0.535.
         ignore = self.common_terms() if self.common_terms else frozenset()
         shares = self.term_shares() if self.term_shares else None
-        best = extractive_lines(query, sources, value_kind=report.value_kind, max_lines=1, allowed=allowed,
-                                ignore=ignore, shares=shares)
-        anchors = set(parse_markers(lead)[:1]) | {n for _, n in best}
+        kw = dict(value_kind=report.value_kind, allowed=allowed, ignore=ignore)
+        best = scored_lines(query, sources, shares=shares, **kw)[:1]
+        first = parse_markers(lead)[:1]
+        if first and best and best[0][1] != first[0] and self.second_source_margin > 0:
+            # the best line's source joins only when its line holds more of the question's words than any line of
+            # the reply's own source; every word counts 1 here, so a rare word alone does not outweigh the model's
+            # choice (in the ranking above it picks the line; here it would pick a second source for one qualifier)
+            if not second_source_needed(scored_lines(query, sources, **kw), best[0][1], first[0],
+                                        self.second_source_margin):
+                best = []
+        anchors = set(first) | {n for _, n, _ in best}
         if anchors:
             lead, dropped = keep_sources(lead, anchors)
             if dropped:
@@ -81,6 +93,21 @@ class AnswerComposer:
         if report.value_kind and not _has_verified_value(text, report):
             return "", flags, []
         return text.strip(), flags, list(dict.fromkeys(parse_markers(text)))
+
+
+def second_source_needed(scored: list[tuple[float, int, str]], second: int, first: int, margin: float) -> bool:
+    """Does source ``second``'s best line in ``scored`` (``scored_lines``) beat source ``first``'s best by ``margin``?
+    Yes when either has no line there (the weighted ranking that chose ``second`` decides).
+
+    >>> scored = [(3.0, 2, "Belt tension: 40 N"), (2.5, 1, "Check the belt tension"), (1.0, 3, "Belts")]
+    >>> second_source_needed(scored, 2, 1, 1.0), second_source_needed(scored, 2, 3, 1.0)
+    (False, True)
+    >>> second_source_needed(scored, 2, 4, 1.0), second_source_needed(scored, 5, 1, 1.0)
+    (True, True)
+    """
+    top = next((score for score, n, _ in scored if n == second), None)
+    own = next((score for score, n, _ in scored if n == first), None)
+    return top is None or own is None or top - own >= margin
 
 
 def _has_verified_value(text: str, report: EvidenceReport) -> bool:

@@ -34,7 +34,29 @@ def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str 
                      max_lines: int = 2, allowed: set[int] | None = None,
                      ignore: frozenset[str] = frozenset(),
                      shares: Mapping[str, float] | None = None) -> list[tuple[str, int]]:
-    """The ``max_lines`` best (line, source number) pairs.
+    """The ``max_lines`` best (line, source number) of ``scored_lines``, each line once."""
+    picked: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for _, n, sent in scored_lines(question, sources, value_kind=value_kind, allowed=allowed, ignore=ignore,
+                                   shares=shares):
+        key = sent.lower()
+        if any(key in s or s in key for s in seen):
+            continue  # the same line again, or a label line joined to a value already quoted
+        seen.add(key)
+        picked.append((sent, n))
+        if len(picked) == max_lines:
+            break
+    return picked
+
+
+def scored_lines(question: str, sources: dict[int, str], *, value_kind: str | None = None,
+                 allowed: set[int] | None = None, ignore: frozenset[str] = frozenset(),
+                 shares: Mapping[str, float] | None = None) -> list[tuple[float, int, str]]:
+    """Every (score, source number, line) that may answer the question, best first.
+
+    A score is the question terms a line holds, each weighted by its rarity with ``shares`` (a term of
+    average rarity weighs 1; without ``shares`` every term weighs 1), plus bonuses for a value of the
+    asked kind, less 0.01 per source number (a tie goes to the better-ranked source).
 
     A line must share at least a third of the question's terms (and one at the least); ``allowed``
     limits the sources quoted (for quantity questions: those that state one for the subject);
@@ -85,21 +107,9 @@ def extractive_lines(question: str, sources: dict[int, str], *, value_kind: str 
                 if len(sent) < 8:
                     continue
                 candidates.append((score, -n, -i, sent))
-    if not candidates:
-        return []
     if pattern is not None and not any(pattern.search(c[3]) for c in candidates):
         return []
-    picked: list[tuple[str, int]] = []
-    seen: set[str] = set()
-    for score, neg_n, _, sent in sorted(candidates, reverse=True):
-        key = sent.lower()
-        if any(key in s or s in key for s in seen):
-            continue  # the same line again, or a label line joined to a value already quoted
-        seen.add(key)
-        picked.append((sent, -neg_n))
-        if len(picked) == max_lines:
-            break
-    return picked
+    return [(score, -neg_n, sent) for score, neg_n, _, sent in sorted(candidates, reverse=True)]
 
 
 def supporting_lines(reply: str, sources: dict[int, str], *, min_share: float = 0.5) -> list[tuple[str, int]]:

@@ -29,7 +29,7 @@ def test_supporting_lines_needs_a_marker_and_half_the_sentences_words():
 
 def _compose(support_quotes: int, reply: str) -> str:
     composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
-                              support_quotes=support_quotes)
+                              support_quotes=support_quotes, second_source_margin=1.0)
     text, _, _ = composer.compose("how often clean the tracks", reply, SOURCES,
                                   EvidenceReport(True, question="how often clean the tracks"), None,
                                   "how often clean the tracks")
@@ -48,8 +48,49 @@ def test_the_line_the_reply_rests_on_is_quoted_first():
 def test_bracketed_numbers_in_quoted_document_text_are_not_citations():
     sources = {1: "udev\nAdd the rule ATTR{idProduct}==\"0d[0-9][0-9]\" for the board [2].", 2: "Other\nUnrelated."}
     composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
-                              support_quotes=1)
+                              support_quotes=1, second_source_margin=1.0)
     text, _, cited = composer.compose("udev rule for the board", "", sources, EvidenceReport(True), None,
                                       "udev rule for the board")
     assert cited == [1]  # the document's own "[2]" and "[0-9]" cite nothing
     assert '0d\\[0-9\\]\\[0-9\\]' in text and "board \\[2\\]" in text  # shown as written once rendered
+
+
+# The reply cites [1], which answers; [2] holds the question's rarest words ("catalytic converter") in a line
+# about something else. By rarity [2]'s line ranks first, but it holds no more of the question's words than [1]'s.
+IDLE = {1: "Engine\nDo not let the engine idle for more than 20 minutes.",
+        2: "Exhaust\nThe catalytic converter needs no service."}
+IDLE_Q = "how long can the engine idle with a catalytic converter"
+IDLE_SHARES = {"catalytic": 0.01, "converter": 0.02, "engin": 0.5, "idle": 0.1}
+
+
+def _idle(margin: float, reply: str = "Leave it idling 20 minutes at most [1].") -> tuple[str, list[int]]:
+    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=2, quote_following=0,
+                              support_quotes=1, second_source_margin=margin, term_shares=lambda: IDLE_SHARES)
+    text, _, cited = composer.compose(IDLE_Q, reply, IDLE, EvidenceReport(True, question=IDLE_Q), None, IDLE_Q)
+    return text, cited
+
+
+def test_the_second_source_joins_only_when_its_line_holds_more_of_the_questions_words():
+    assert _idle(0.0)[1] == [1, 2]  # margin 0: the best-matching line's source always joins
+    text, cited = _idle(1.0)
+    assert cited == [1] and "catalytic" not in text and "20 minutes" in text
+    # a line of [2] holding more of the question's words than any of [1] brings [2] in
+    more = {**IDLE, 2: "Exhaust\nLet the engine idle with a catalytic converter for 10 minutes at most."}
+    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=2, quote_following=0,
+                              support_quotes=1, second_source_margin=1.0, term_shares=lambda: IDLE_SHARES)
+    _, _, cited = composer.compose(IDLE_Q, "Leave it idling 20 minutes at most [1].", more,
+                                   EvidenceReport(True, question=IDLE_Q), None, IDLE_Q)
+    assert cited == [1, 2]
+
+
+def test_without_a_cited_reply_the_best_matching_line_decides():
+    assert _idle(1.0, reply="")[1] == [2]
+
+
+def test_the_setting_reaches_the_composer(tmp_path):
+    from assistant.config import Settings
+    from assistant.wiring import Container
+
+    s = Settings(data_dir=tmp_path, llm={"mode": "fake"}, embedding={"mode": "fake"},
+                 answer={"second_source_margin": 2.5})
+    assert Container(s).chain.rag.composer.second_source_margin == 2.5
