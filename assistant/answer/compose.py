@@ -27,8 +27,8 @@ class AnswerComposer:
                  term_shares: Callable[[], Mapping[str, float]] | None = None,
                  second_source_margin: float) -> None:
         self.checker = checker
-        # how much better (in question terms of average rarity) the best line must be than the reply's own
-        # source's best for its source to join the answer (0: whenever it is another source)
+        # how many more of the question's words (each counting 1) the best line must hold than any line of the
+        # reply's own source for its source to join the answer (0: whenever it is another source)
         self.second_source_margin = second_source_margin
         self.quote_lines = quote_lines
         self.quote_following = quote_following
