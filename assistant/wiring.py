@@ -7,7 +7,7 @@ and ``maintassist users add`` never loads the embedder.
 from __future__ import annotations
 
 import json
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +44,6 @@ class Container:
             from index.embedder import SentenceTransformerEmbedder
 
             return SentenceTransformerEmbedder(model_dir, batch_size=cfg.batch_size, device=cfg.device)
-        from functools import partial
-
         from assistant.models import file_sha256, onnx_embedding_path
         from index.embedder import weights_file
         from index.onnx_embedder import OnnxEmbedder
@@ -203,7 +201,8 @@ class Container:
             AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines,
                            quote_following=a.quote_following, term_shares=self.retriever.term_shares,
                            common_terms=lambda: self.retriever.common_terms(a.common_term_share),
-                           support_quotes=a.support_quotes, second_source_margin=a.second_source_margin),
+                           support_quotes=a.support_quotes, second_source_margin=a.second_source_margin,
+                           document_passages=a.document_passages),
             registry=registry, sections=SectionIndex(self.store.chunks, max_chunks=r.answer_section_chunks), k=r.k,
             judge=self.judge, judge_source_chars=a.judge_source_chars,
         )

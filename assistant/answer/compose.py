@@ -25,8 +25,10 @@ class AnswerComposer:
     def __init__(self, checker: CitationChecker, *, quote_lines: int, quote_following: int, support_quotes: int,
                  common_terms: Callable[[], frozenset[str]] | None = None,
                  term_shares: Callable[[], Mapping[str, float]] | None = None,
-                 second_source_margin: float) -> None:
+                 second_source_margin: float, document_passages: bool) -> None:
         self.checker = checker
+        # the other retrieved passages of the answer's manual file (and PDF page) may be quoted too
+        self.document_passages = document_passages
         # how many more of the question's words (each counting 1) the best line must hold than any line of the
         # reply's own source for its source to join the answer (0: whenever it is another source)
         self.second_source_margin = second_source_margin
@@ -41,8 +43,10 @@ class AnswerComposer:
         self.support_quotes = support_quotes
 
     def compose(self, query: str, raw: str, sources: dict[int, str], report: EvidenceReport,
-                sections: dict[int, list[int]] | None, question: str) -> tuple[str, list[Flag], list[int]]:
-        """(text, flags, cited source numbers); empty text when no verified value of the asked kind is left."""
+                sections: dict[int, list[int]] | None, question: str,
+                documents: Mapping[int, object] | None = None) -> tuple[str, list[Flag], list[int]]:
+        """(text, flags, cited source numbers); empty text when no verified value of the asked kind is left.
+        ``documents``: each manual passage's file (and page); passages of one document count as one source."""
         flags: list[Flag] = []
         if says_not_found(raw):
             flags.append(Flag("model_declined", "the model found no answer; quoting the closest passages"))
@@ -73,7 +77,9 @@ class AnswerComposer:
             lead, dropped = keep_sources(lead, anchors)
             if dropped:
                 flags.append(Flag("other_sources_dropped", f"{dropped} sentence(s) citing other sources left out"))
-            allowed = anchors
+            # the quotes may come from every retrieved passage of the documents the answer rests on (the reply's
+            # sentences only from the two sources): a fix or a value often sits in another chunk of the same file
+            allowed = anchors | (same_document(anchors, documents) if documents and self.document_passages else set())
         steps = step_lines(query, sources, sections=sections) if is_howto(query) else []
         if steps:
             quoted = "\n".join(f"{escape_markers(line.rstrip('.'))} [{n}]." for line, n in steps)
@@ -108,6 +114,18 @@ def second_source_needed(scored: list[tuple[float, int, str]], second: int, firs
     top = next((score for score, n, _ in scored if n == second), None)
     own = next((score for score, n, _ in scored if n == first), None)
     return top is None or own is None or top - own >= margin
+
+
+def same_document(anchors: set[int], documents: Mapping[int, object]) -> set[int]:
+    """The sources whose document (``documents``: file and page of each manual passage) is an anchor's.
+
+    >>> sorted(same_document({1}, {1: ("a.md", None), 2: ("b.md", None), 3: ("a.md", None)}))
+    [1, 3]
+    >>> sorted(same_document({1, 4}, {1: ("a.pdf", 2), 3: ("a.pdf", 3)}))
+    [1]
+    """
+    held = {documents[n] for n in anchors if n in documents}
+    return {n for n, doc in documents.items() if doc in held}
 
 
 def _has_verified_value(text: str, report: EvidenceReport) -> bool:

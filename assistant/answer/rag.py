@@ -146,7 +146,8 @@ class RagAnswerer:
             answer.flags.append(Flag("model_echoed", "the reply copied the source list's labels or headings"))
         sections = whole_procedure(asked, hits, answer.citations, sources, self.sections, citation_for) \
             if is_howto(asked) else None
-        text, flags, cited = self.composer.compose(asked, raw, sources, report, sections, question)
+        documents = {c.n: (c.source, c.page) for c in answer.citations if c.doc_type == "manual"}
+        text, flags, cited = self.composer.compose(asked, raw, sources, report, sections, question, documents)
         answer.flags.extend(flags)
         if not text:
             return self._abstain(answer, f"no source states the {report.value_kind or 'answer'} asked for",

@@ -25,7 +25,7 @@ def build_chain(retriever, generator, *, gate: EvidenceGate, registry=None, rout
                          prompt_turns=a.prompt_turns),
         AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines,
                        quote_following=a.quote_following, support_quotes=a.support_quotes,
-                       second_source_margin=a.second_source_margin),
+                       second_source_margin=a.second_source_margin, document_passages=a.document_passages),
         registry=registry, sections=sections, k=k or r.k, judge=judge,
         judge_source_chars=judge_source_chars if judge_source_chars is not None else a.judge_source_chars,
     )

@@ -29,7 +29,8 @@ def test_supporting_lines_needs_a_marker_and_half_the_sentences_words():
 
 def _compose(support_quotes: int, reply: str) -> str:
     composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
-                              support_quotes=support_quotes, second_source_margin=1.0)
+                              support_quotes=support_quotes, second_source_margin=1.0,
+                              document_passages=True)
     text, _, _ = composer.compose("how often clean the tracks", reply, SOURCES,
                                   EvidenceReport(True, question="how often clean the tracks"), None,
                                   "how often clean the tracks")
@@ -48,7 +49,8 @@ def test_the_line_the_reply_rests_on_is_quoted_first():
 def test_bracketed_numbers_in_quoted_document_text_are_not_citations():
     sources = {1: "udev\nAdd the rule ATTR{idProduct}==\"0d[0-9][0-9]\" for the board [2].", 2: "Other\nUnrelated."}
     composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
-                              support_quotes=1, second_source_margin=1.0)
+                              support_quotes=1, second_source_margin=1.0,
+                              document_passages=True)
     text, _, cited = composer.compose("udev rule for the board", "", sources, EvidenceReport(True), None,
                                       "udev rule for the board")
     assert cited == [1]  # the document's own "[2]" and "[0-9]" cite nothing
@@ -65,7 +67,8 @@ IDLE_SHARES = {"catalytic": 0.01, "converter": 0.02, "engin": 0.5, "idle": 0.1}
 
 def _idle(margin: float, reply: str = "Leave it idling 20 minutes at most [1].") -> tuple[str, list[int]]:
     composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=2, quote_following=0,
-                              support_quotes=1, second_source_margin=margin, term_shares=lambda: IDLE_SHARES)
+                              support_quotes=1, second_source_margin=margin, term_shares=lambda: IDLE_SHARES,
+                              document_passages=True)
     text, _, cited = composer.compose(IDLE_Q, reply, IDLE, EvidenceReport(True, question=IDLE_Q), None, IDLE_Q)
     return text, cited
 
@@ -77,7 +80,8 @@ def test_the_second_source_joins_only_when_its_line_holds_more_of_the_questions_
     # a line of [2] holding more of the question's words than any of [1] brings [2] in
     more = {**IDLE, 2: "Exhaust\nLet the engine idle with a catalytic converter for 10 minutes at most."}
     composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=2, quote_following=0,
-                              support_quotes=1, second_source_margin=1.0, term_shares=lambda: IDLE_SHARES)
+                              support_quotes=1, second_source_margin=1.0, term_shares=lambda: IDLE_SHARES,
+                              document_passages=True)
     _, _, cited = composer.compose(IDLE_Q, "Leave it idling 20 minutes at most [1].", more,
                                    EvidenceReport(True, question=IDLE_Q), None, IDLE_Q)
     assert cited == [1, 2]
@@ -92,5 +96,37 @@ def test_the_setting_reaches_the_composer(tmp_path):
     from assistant.wiring import Container
 
     s = Settings(data_dir=tmp_path, llm={"mode": "fake"}, embedding={"mode": "fake"},
-                 answer={"second_source_margin": 2.5})
-    assert Container(s).chain.rag.composer.second_source_margin == 2.5
+                 answer={"second_source_margin": 2.5, "document_passages": False})
+    composer = Container(s).chain.rag.composer
+    assert composer.second_source_margin == 2.5 and composer.document_passages is False
+
+
+# Two chunks of one manual file ([1], [3]) and another file's ([2]). The reply cites [1], the symptom; the fix is
+# in [3], the next chunk of the same file, and [2] holds the question's words too.
+PUMP = {1: "Troubleshooting\nPump runs but delivers no water: the intake strainer is blocked.",
+        2: "Garden hose\nThe hose delivers water to the pump runs in the garden.",
+        3: "Troubleshooting (continued)\nPump delivers no water after cleaning: prime the pump with 2 litres."}
+PUMP_Q = "pump runs but delivers no water"
+PUMP_DOCS = {1: ("pump.md", None), 2: ("hose.md", None), 3: ("pump.md", None)}
+
+
+def _pump(document_passages: bool, documents=PUMP_DOCS) -> tuple[str, list[int]]:
+    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=3, quote_following=0,
+                              support_quotes=1, second_source_margin=1.0, document_passages=document_passages)
+    reply = "The intake strainer is blocked [1]. Check the garden hose [2]."
+    text, _, cited = composer.compose(PUMP_Q, reply, PUMP, EvidenceReport(True, question=PUMP_Q), None, PUMP_Q,
+                                      documents)
+    return text, cited
+
+
+def test_quotes_may_come_from_other_passages_of_the_answers_document():
+    text, cited = _pump(True)
+    assert "prime the pump with 2 litres [3]" in text and cited == [1, 3]
+    assert "garden" not in text.lower()  # another file stays out, its reply sentence too
+    off, cited_off = _pump(False)
+    assert "prime the pump" not in off and cited_off == [1]
+
+
+def test_passages_of_another_pdf_page_are_not_the_same_document():
+    _, cited = _pump(True, {1: ("pump.pdf", 4), 2: ("hose.md", None), 3: ("pump.pdf", 5)})
+    assert cited == [1]
