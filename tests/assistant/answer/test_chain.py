@@ -210,3 +210,26 @@ def test_sentences_citing_another_source_are_left_out():
     assert "8.8 N·m [1]" in answer.text and "strainer" not in answer.text
     assert [c.n for c in answer.citations if c.cited] == [1]
     assert any(f.kind == "other_sources_dropped" for f in answer.flags)
+
+
+PUMP_CHUNKS = [
+    Chunk("p1", "Pump troubleshooting\nPump runs but delivers no water: check the intake strainer.", "/m/pump.md",
+          "manual"),
+    Chunk("p2", "Pump troubleshooting (continued)\nPump delivers no water with a clean strainer: prime the pump "
+          "with 2 litres.", "/m/pump.md", "manual"),
+    Chunk("w1", "Work order WO-7\nPump delivers no water, replaced the pump seal.", "wo.csv", "work_order"),
+]
+
+
+@pytest.mark.parametrize("document_passages", [True, False])
+def test_the_answer_may_quote_the_other_retrieved_passages_of_its_manual_file(document_passages):
+    # the reply cites the symptom's chunk; the fix sits in the file's next chunk; a work order with the
+    # same words is another document, never quoted for it
+    chain = build_chain(FakeRetriever(PUMP_CHUNKS), FakeGenerator("Check the intake strainer [1]."),
+                        gate=EvidenceGate(0.3, 0.5), k=3)
+    chain.rag.composer.document_passages = document_passages
+    answer = chain.answer("pump runs but delivers no water")
+    quoted = answer.text.split("From your documents:")[1]
+    assert "check the intake strainer [1]" in quoted and "seal" not in quoted
+    assert ("prime the pump with 2 litres [2]" in quoted) is document_passages
+    assert [c.n for c in answer.citations if c.cited] == ([1, 2] if document_passages else [1])
