@@ -95,6 +95,15 @@ _ADORNMENT = re.compile(r"""^\s*([=\-~^"'`#*+_:.<>])\1{2,}\s*$""")
 _LIST_MARKER = re.compile(r"^\s*(\d+[.)]|[a-z][.)]|\(\w+\)|[-*•])\s")
 
 
+def starts_list_item(line: str) -> bool:
+    """Whether ``line`` opens a step or list item ("1. ", "b) ", "(iv) ", "- ", "• ").
+
+    >>> starts_list_item("2) Fill a dish"), starts_list_item("2nd gear pops out")
+    (True, False)
+    """
+    return bool(_LIST_MARKER.match(line))
+
+
 def looks_like_heading(line: str, max_words: int = 10) -> bool:
     """Heuristic for plain text / PDF pages: short ALL-CAPS line or numbered heading "3.2 Hydraulics".
 
