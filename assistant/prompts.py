@@ -163,18 +163,35 @@ def strip_framing(reply: str, labels: list[str], texts: list[str]) -> tuple[str,
 
     The 0.5B model sometimes replies "(manual.txt) [1] Setup > Wiring [1] (manual.txt) [2] ...":
     a source's label in brackets, or its heading (the text's first line) followed by a marker, is
-    the prompt's own layout, never a claim. What the copy says of the sources stays, to be checked.
+    the prompt's own layout, never a claim. So is the heading's leading part ("Honda Nighthawk [1]",
+    the title of "Honda Nighthawk > Carburetor") opening a sentence, with the heading's end mark after
+    the marker ("... > How do I replace the piston [1]?"); a one-part heading only there, since inside a
+    sentence its words can be what the sentence is about. What the copy says of the sources stays, to
+    be checked.
+
+    >>> strip_framing("Moped > Repair [1]? Unbolt the head [1].", ["m.md"], ["Moped > Repair?\\nUnbolt the head."])
+    ('Unbolt the head [1].', True)
     """
     found = False
     for label, text in zip(labels, texts):
         short = short_label(label, text)
         head = text.strip().split("\n", 1)[0].strip()
         patterns = ([r"\(\s*" + re.escape(short) + r"\s*\)\s*(?:\[\d+\]\s*)?"] if short else []) + \
-                   ([re.escape(head) + r"\s*\[\d+\]\.?"] if head else [])
+                   ([re.escape(head) + r"\s*\[\d+\]\.?"] if " > " in head else []) + _heading_openings(head)
         for pattern in patterns:
-            reply, n = re.subn(pattern, " ", reply)
+            reply, n = re.subn(pattern, " ", reply, flags=re.MULTILINE)
             found = found or n > 0
     return re.sub(r"[ \t]+", " ", reply).strip(), found
+
+
+def _heading_openings(head: str) -> list[str]:
+    """Patterns for ``head`` or its leading part (cut at a " > ") with a marker where a sentence starts, or
+    alone on a line of the reply (the source block copied line by line)."""
+    parts = head.split(" > ") if head else []
+    prefixes = [p for k in range(len(parts), 0, -1) if (p := re.escape(" > ".join(parts[:k]).rstrip("?.!: ")))]
+    marks = r"(?:\[\d+\][ \t]*)*"
+    return [r"(?:^|(?<=[.!?\]]))[ \t]*" + p + r"[ \t]*\[\d+\][ \t]*[?.!:]?" for p in prefixes] + \
+           [r"^[ \t]*" + marks + p + r"[ \t]*" + marks + r"[?.!:]?[ \t]*$" for p in prefixes]
 
 
 def format_conversation(turns: list[tuple[str, str]]) -> str:

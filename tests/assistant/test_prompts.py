@@ -1,0 +1,38 @@
+"""The prompt's own layout copied into a reply (labels, headings) is stripped; claims stay to be checked."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.prompts import strip_framing
+
+PDF = (["honda-nighthawk.pdf · p. 1"], ["Honda Nighthawk\nRough idling may be due to dirty carburetors."])
+MD = (["tomos-moped.md · Tomos Moped > Repair > How do I replace the piston?"],
+      ["Tomos Moped > Repair > How do I replace the piston?\nUnbolt the head via 11mm bolts."])
+
+
+@pytest.mark.parametrize("reply, sources, expected", [
+    # the source list copied: label in brackets, then the heading line with its marker
+    ("(manual.txt) [1] Setup > Wiring [1] Wire X to terminal 4 [1].", (["manual.txt"], ["Setup > Wiring\nWire X."]),
+     "Wire X to terminal 4 [1]."),
+    # a PDF's title opening the reply, then a claim
+    ("Honda Nighthawk [1] Rough idling may be due to dirty carburetors [1].", PDF,
+     "Rough idling may be due to dirty carburetors [1]."),
+    # the heading path with its question mark after the marker, and its leading part alone
+    ("Tomos Moped > Repair > How do I replace the piston [1]? Unbolt the head via 11mm bolts [1].", MD,
+     "Unbolt the head via 11mm bolts [1]."),
+    ("Tomos Moped [1]. Unbolt the head via 11mm bolts [1].", MD, "Unbolt the head via 11mm bolts [1]."),
+    # the source block copied line by line: its label and its heading line go, the text stays to be checked
+    ("[1] (honda-nighthawk.pdf · p. 1)\nHonda Nighthawk\nRough idling may be due to dirty carburetors.", PDF,
+     "Rough idling may be due to dirty carburetors."),
+])
+def test_a_copied_label_or_heading_is_layout_not_a_claim(reply, sources, expected):
+    assert strip_framing(reply, *sources) == (expected, True)
+
+
+@pytest.mark.parametrize("reply", [
+    "Clean the carburetors of the Honda Nighthawk [1].",  # the title inside a sentence is what it is about
+    "Unbolt the head via 11mm bolts [1].",
+])
+def test_a_sentence_that_names_the_heading_inside_it_stays(reply):
+    assert strip_framing(reply, *(PDF if "Honda" in reply else MD)) == (reply, False)
