@@ -175,8 +175,10 @@ def with_following(lines: list[tuple[str, int]], sources: dict[int, str], count:
             continue  # a line quoted after an earlier one holds it whole
         out.append((line, n))
         quoted = {o.lower() for o, _ in out}
-        after = _after(line, sources[n], count if k == 0 else _OTHER_TAIL, lines_below=k == 0)
-        out.extend((f, n) for f in after if f.lower() not in quoted)
+        for f in _after(line, sources[n], count if k == 0 else _OTHER_TAIL, lines_below=k == 0):
+            if f.lower() not in quoted:
+                out.append((f, n))
+                quoted.add(f.lower())
     return out
 
 
@@ -197,7 +199,12 @@ def _after(quoted: str, source: str, count: int, *, lines_below: bool) -> list[s
     below = text[at + 1:] if lines_below else []
     # a rule or an underline ("~~~~", "----") is layout: neither quoted nor counted
     # a repeat of the quoted line (a heading echoed under it) is neither quoted nor counted
-    return [u for u in [*rest, *below] if len(_ALNUM.findall(u)) >= 4 and u.lower() != quoted.lower()][:count]
+    # a line the page repeats ("Disclaimer" over and under a box) is quoted and counted once
+    kept = [u for u in [*rest, *below] if len(_ALNUM.findall(u)) >= 4 and u.lower() != quoted.lower()]
+    first: dict[str, str] = {}
+    for u in kept:
+        first.setdefault(u.lower(), u)
+    return list(first.values())[:count]
 
 
 _HOWTO_RE = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to|what are the steps|steps? (to|for)|procedure for)\b",

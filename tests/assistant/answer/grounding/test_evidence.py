@@ -261,6 +261,16 @@ def test_the_lines_under_the_best_quoted_line_are_quoted_after_it():
         [("Lower pos_gain by half.", 1), ("Then raise vel_gain.", 1)]  # already quoted: not twice
 
 
+def test_a_line_the_page_repeats_under_the_quoted_one_is_quoted_once():
+    from assistant.answer.grounding.extractive import with_following
+
+    sources = {1: "Silvia\nRemove the two screws and pull the sheet out sideways.\nDisclaimer\nDisclaimer\n"
+                  "This report may contain errors.\nDisclaimer"}
+    assert with_following([("Remove the two screws and pull the sheet out sideways.", 1)], sources, 2) == [
+        ("Remove the two screws and pull the sheet out sideways.", 1), ("Disclaimer", 1),
+        ("This report may contain errors.", 1)]
+
+
 def test_the_rest_of_a_quoted_sentence_s_paragraph_is_quoted_after_it():
     from assistant.answer.grounding.extractive import with_following
 
