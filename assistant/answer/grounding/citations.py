@@ -9,8 +9,8 @@ sentence against the numbered sources:
    terms (and all of its numbers) found in that source; a sentence citing a source
    that does not support it is re-pointed to the source that does, and a sentence
    without a marker gets the best supporting source when support clears the threshold;
-3. sentences no source supports are flagged ``unsupported_sentence``; numbers that
-   appear in no cited source are flagged ``unverified_number``.
+3. sentences no source supports are flagged ``unsupported_sentence``; numbers and
+   identifiers ("T100", "V6") that appear in no cited source are flagged ``unverified_number``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from assistant.textutil import content_terms, numbers, quantities, split_sentences
 from assistant.types import Flag
+from ingest.text import codes
 
 MARKER_RE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
@@ -127,6 +128,8 @@ class CitationChecker:
             cited_text = " ".join(sources[n] for n in keep) if keep else ""
             cited_nums = set(numbers(cited_text))
             wrong = [num for num in numbers(bare) if num not in cited_nums and not _is_list_ordinal(bare, num)]
+            held = _compact(cited_text)
+            wrong += [code for code in codes(bare) if _compact(code) not in held]  # "V6", "M12": a value too
             for num in wrong:
                 unverified.append(num)
                 flags.append(Flag("unverified_number", f"{num} is not in a cited source: {bare[:120]}"))
@@ -139,6 +142,10 @@ class CitationChecker:
         final = _join(out_sentences)
         cited = list(dict.fromkeys(parse_markers(final)))
         return CheckedAnswer(final, cited, flags, unsupported, unverified)
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\s-]", "", text.lower())
 
 
 def keep_sources(text: str, keep: set[int]) -> tuple[str, int]:

@@ -195,6 +195,16 @@ def test_a_remark_with_a_number_no_cited_source_states_is_dropped():
     assert "99" in kept.text and [f.kind for f in kept.flags] == ["unverified_number"]
 
 
+def test_an_identifier_no_cited_source_holds_is_a_value_too():
+    """'T100' or 'V6' written by the model is a value as much as '99 N·m'; one the source holds stays,
+    however its dash is written."""
+    sources = {1: "Thermostat: valve opening 82 °C. Replace gasket GX-42 with the engine cold."}
+    out = CitationChecker(0.5, drop_unsupported=True).check(
+        "The thermostat valve opening is T100 [1]. Replace gasket GX42 with the engine cold [1].", sources)
+    assert out.text == "Replace gasket GX42 with the engine cold [1]."
+    assert out.unverified_numbers == ["T100"]
+
+
 def test_sentences_in_other_scripts_are_split_and_kept():
     """An ASCII-only sentence test dropped every Greek or Russian sentence as 'no word'."""
     assert split_sentences("Ελέγξτε το φίλτρο. Αλλάξτε το λάδι.") == ["Ελέγξτε το φίλτρο.", "Αλλάξτε το λάδι."]
