@@ -144,6 +144,21 @@ def facts_found(facts: Sequence[str], text: str) -> list[str]:
     return [f for f in facts if (p := _fact_pattern(f)) is not None and p.search(norm) is not None]
 
 
+_NUMBER_IN_TEXT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?!\.?\d)")
+
+
+def numbers_absent(answer: str, sources: str) -> list[str]:
+    """The numbers ``answer`` states that ``sources`` do not hold, compared as facts are (normalised;
+    citation markers ignored; "150" is not found in "2150").
+
+    >>> numbers_absent("Tension 142 Hz [1], torque 99 N·m [1], 1,200 rpm.", "Belt: 142 Hz. Speed 1200 rpm. 1990")
+    ['99']
+    """
+    held = normalize_text(strip_markers(sources))
+    found = [m.group(0) for m in _NUMBER_IN_TEXT.finditer(normalize_text(strip_markers(answer)))]
+    return list(dict.fromkeys(n for n in found if not re.search(r"(?<![\d.])" + re.escape(n) + r"(?!\.?\d)", held)))
+
+
 # ---------------------------------------------------------------- ranking and aggregation
 
 def first_hit_rank(hits: Sequence[bool]) -> int | None:

@@ -31,7 +31,7 @@ def summarize(results: Sequence[QuestionResult], ks: Sequence[int], mode: str) -
 
 
 GROUNDING_KEYS = ("citation_precision", "citation_coverage", "fact_recall", "invalid_citations",
-                  "facts_in_retrieved", "facts_in_prompt")
+                  "facts_in_retrieved", "facts_in_prompt", "answers_with_absent_numbers")
 ABSTENTION_KEYS = ("correct_decline_rate", "false_decline_rate")
 
 
@@ -67,6 +67,8 @@ def _grounding(results: Sequence[QuestionResult]) -> dict[str, Any]:
         "facts_in_retrieved": metrics.mean([r.facts_in_retrieved for r in with_facts
                                             if r.facts_in_retrieved is not None]),
         "facts_in_prompt": metrics.mean([r.facts_in_prompt for r in with_facts if r.facts_in_prompt is not None]),
+        # answers from the documents stating a number none of their cited passages holds (target: 0)
+        "answers_with_absent_numbers": sum(1 for r in spoken if r.route == "rag" and r.numbers_absent),
     }
 
 
@@ -108,6 +110,7 @@ def question_record(r: QuestionResult, ks: Sequence[int]) -> dict[str, Any]:
         "cited": r.markers, "precise_citations": r.precise_markers, "invalid_citations": r.invalid_markers,
         "sentences_cited": r.sentences_cited, "sentences_total": r.sentences_total,
         "facts_found": r.facts_found, "facts_in_retrieved": r.facts_in_retrieved, "facts_in_prompt": r.facts_in_prompt,
+        "numbers_absent": r.numbers_absent,
         "facts_missing": [f for f in item.answer_must_include if f not in r.facts_found] if r.answered else None,
         "timings": r.timings, "output_tokens": r.output_tokens, "error": r.error,
     }
@@ -165,7 +168,7 @@ def render_table(report: dict[str, Any], console: Any = None) -> None:
                             fmt(s["latency_s"]["sources_p95"])]))
     if report["mode"] == "full":
         console.print(_table("answers", ["n", "cite prec", "cite cov", "fact rec", "invalid", "decl ok",
-                                         "decl bad", "cited"], rows, _answer_cells))
+                                         "decl bad", "cited", "new nums"], rows, _answer_cells))
         console.print(_table("where facts are lost", ["n", "in retrieved", "in prompt", "in answer"], rows,
                              _fact_path_cells))
         console.print(_table("latency (s)", ["n", "1st tok p50", "1st tok p95", "total p50", "total p95", "tok/s"],
@@ -182,7 +185,7 @@ def _answer_cells(s: dict[str, Any]) -> list[str]:
     g, a = s["grounding"], s["abstention"]
     return [fmt(s["questions"]), fmt(g["citation_precision"]), fmt(g["citation_coverage"]), fmt(g["fact_recall"]),
             fmt(g["invalid_citations"]), fmt(a["correct_decline_rate"]), fmt(a["false_decline_rate"]),
-            fmt(s["answers_with_citations"])]
+            fmt(s["answers_with_citations"]), fmt(g["answers_with_absent_numbers"])]
 
 
 def _fact_path_cells(s: dict[str, Any]) -> list[str]:
@@ -197,7 +200,8 @@ def _latency_cells(s: dict[str, Any]) -> list[str]:
 
 
 _CAPTIONS = {"answers": "decl ok: unanswerable questions declined; decl bad: answerable ones declined; "
-                        "cited: answers with a valid citation",
+                        "cited: answers with a valid citation; new nums: answers from the documents stating a "
+                        "number that none of their cited passages holds",
              "where facts are lost": "share of expected facts in the retrieved chunks, in the text the model "
                                      "read (questions that reached it), and in the answer"}
 

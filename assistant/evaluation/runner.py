@@ -55,6 +55,9 @@ class QuestionResult:
     # (None when the answer had no prompt: routes without a model, declines before generation).
     facts_in_retrieved: float | None = None
     facts_in_prompt: float | None = None
+    # numbers the answer states that none of its cited passages holds (the target: none, for answers from
+    # documents; a work-order count or a sensor mean is computed, so those routes state new numbers)
+    numbers_absent: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     output_tokens: int = 0
     model_id: str | None = None
@@ -98,10 +101,11 @@ def grade_answer(item: QAItem, answer: Answer, chunk_text: Callable[[str], str |
     result.sentences_cited, result.sentences_total = metrics.citation_coverage(answer.text)
     # An abstention states no facts, even if its wording happens to repeat one.
     result.facts_found = [] if answer.abstained else metrics.facts_found(item.answer_must_include, answer.text)
+    cited = "\n".join(_full_text(by_number[n], chunk_text) for n in result.markers if n in by_number)
+    result.numbers_absent = [] if answer.abstained else metrics.numbers_absent(answer.text, cited)
     if item.answerable and item.answer_must_include:
         facts = item.answer_must_include
-        retrieved = "\n".join((chunk_text(c.chunk_id) if chunk_text and c.chunk_id else None) or c.excerpt or ""
-                              for c in answer.citations)
+        retrieved = "\n".join(_full_text(c, chunk_text) for c in answer.citations)
         result.facts_in_retrieved = len(metrics.facts_found(facts, retrieved)) / len(facts)
         prompt = answer.extra.get("prompt_sources") if answer.extra else None
         if prompt is not None:
@@ -109,10 +113,15 @@ def grade_answer(item: QAItem, answer: Answer, chunk_text: Callable[[str], str |
     return result
 
 
+def _full_text(citation: Citation, chunk_text: Callable[[str], str | None] | None) -> str:
+    """The cited chunk's whole text where the index has it, else the citation's excerpt."""
+    return (chunk_text(citation.chunk_id) if chunk_text and citation.chunk_id else None) or citation.excerpt or ""
+
+
 def _is_precise(item: QAItem, citation: Citation, chunk_text: Callable[[str], str | None] | None) -> bool:
     if any(e.matches(citation.source, citation.page, citation.record_id) for e in item.expected_sources):
         return True
-    text = (chunk_text(citation.chunk_id) if chunk_text and citation.chunk_id else None) or citation.excerpt or ""
+    text = _full_text(citation, chunk_text)
     return bool(item.answer_must_include) and bool(metrics.facts_found(item.answer_must_include, text))
 
 

@@ -114,6 +114,24 @@ class TestGradeAnswer:
         plain = grade_answer(Q_FACT, Answer(question="q", text="Top it up."))
         assert plain.p_yes is None and plain.p_value is None
 
+    def test_a_number_none_of_the_cited_passages_holds_is_reported(self):
+        tension = chunk("c7", MANUAL, "Belt tension: " + "x " * 40 + "142 Hz on the free span.", page=7)
+        text = ("Tension the belt to 142 Hz [1], then torque the bolts to 99 N·m [1]. "
+                "Step 3: keep the oil level between the marks [2].")
+        answer = Answer(question="q", text=text, citations=[cite(1, tension), cite(2, P12), cite(3, P99)],
+                        route="rag")
+        # the whole chunk is read, not the 40-character excerpt; an uncited passage does not count
+        r = grade_answer(Q_FACT, answer, chunk_text={"c7": tension.text}.get)
+        assert r.numbers_absent == ["99", "3"]
+        assert build_report([r], ks=(1,), mode="full")["grounding"]["answers_with_absent_numbers"] == 1
+        # a work-order count is computed, not quoted: reported per question, not counted against documents
+        counted = grade_answer(Q_HIST, Answer(question="q", text="4 work orders [1].", citations=[cite(1, WO)],
+                                              route="history"))
+        assert counted.numbers_absent == ["4"]
+        assert build_report([counted], ks=(1,), mode="full")["grounding"]["answers_with_absent_numbers"] == 0
+        declined = grade_answer(Q_NONE, Answer(question="q", text="Not in the 2 manuals.", abstained=True))
+        assert declined.numbers_absent == []
+
 
 class TestEvalRunner:
     def test_full_run_records_errors_and_passes_history(self):
