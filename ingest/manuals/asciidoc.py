@@ -4,7 +4,9 @@ Section titles (``== Spindle``, or a line underlined with ``----`` of about its 
 ``#``-lines; block delimiters (``----`` around a listing), block attributes (``[source,ini]``),
 attribute entries (``:toc:``), block macros (``image::x.png[]``) and comments are dropped, the text
 inside the blocks is kept. A cross reference ``<<id,text>>`` and a link ``link:url[text]`` become
-their text; other inline markup stays as written: it is readable as it is.
+their text; other inline markup stays as written: it is readable as it is. The lines of one paragraph
+or list item are one line, as AsciiDoc renders them (a line ending in `` +`` is a hard break), so a
+sentence the writer wrapped is not quoted in pieces.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ _UNDERLINE_LEVELS = {"=": 1, "-": 2, "~": 3, "^": 4, "+": 5}
 _XREF = re.compile(r"<<([^,>]+)(?:,\s*([^>]+))?>>")
 _LINK = re.compile(r"(?:link:|\b(?=https?://))(\S+?)\[([^\]]*)\]")
 _DROPPED = re.compile(r"^(:!?[\w-]+!?:.*|\[.*\]|//.*|[a-z]+::\S*\[.*\])$")
+# what starts a block of its own instead of continuing a paragraph: a list item (* - . 1. a.), a table
+# row, a block title (.Title), a description term (term::), an admonition (an indented line right under
+# a paragraph continues it; after a blank line it is a literal, which is never continued)
+_OWN_BLOCK = re.compile(r"^(\s*[*\-]+\s|\.+\s|\d+\.\s|[a-zA-Z]\.\s|\||\.\S|\S.*::(\s|$)|"
+                        r"(NOTE|TIP|IMPORTANT|WARNING|CAUTION):\s)")
 
 
 def asciidoc_to_text(text: str) -> tuple[str | None, str]:
@@ -28,8 +35,10 @@ def asciidoc_to_text(text: str) -> tuple[str | None, str]:
     out: list[str] = []
     title: str | None = None
     block: str | None = None  # the delimiter of the listing or example block we are in
+    joinable = False  # the last line written is prose the next line may continue
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = raw.rstrip()
+        continues, joinable = joinable and bool(line) and not _OWN_BLOCK.match(line), False
         if block is not None:
             if line == block:
                 block = None
@@ -54,6 +63,12 @@ def asciidoc_to_text(text: str) -> tuple[str | None, str]:
             continue
         if _DROPPED.match(line.strip()):
             continue
-        line = _XREF.sub(lambda m: m.group(2) or m.group(1), line)
-        out.append(_LINK.sub(lambda m: m.group(2) or m.group(1), line))
+        line = _LINK.sub(lambda m: m.group(2) or m.group(1), _XREF.sub(lambda m: m.group(2) or m.group(1), line))
+        hard_break = line.endswith(" +")
+        line = line[:-2].rstrip() if hard_break else line
+        if continues:
+            out[-1] += " " + line.strip()
+        else:
+            out.append(line)
+        joinable = not hard_break and (continues or bool(line) and not line.startswith((" ", "\t", "|")))
     return title, "\n".join(out).strip()

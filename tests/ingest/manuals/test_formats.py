@@ -59,6 +59,18 @@ def test_a_delimiter_after_a_line_of_another_length_is_not_an_underline():
     assert text.splitlines() == ["Example:", "G0 X0"]
 
 
+def test_an_asciidoc_paragraph_or_list_item_the_writer_wrapped_is_one_line():
+    source = ("== Belt\n\nStop the spindle before\nthe guard is opened. Check the\nbelt weekly.\n\n"
+              "* Loosen the four motor\n  bolts first\n* Push the motor\n\nTension: 142 Hz +\nNew belt: 150 Hz\n\n"
+              "  literal line one\n  literal line two\n\n.Belt data\n|===\n| Belt | 8PK\n| Length | 1130\n|===\n")
+    assert asciidoc_to_text(source)[1].splitlines() == [
+        "## Belt", "", "Stop the spindle before the guard is opened. Check the belt weekly.", "",
+        "* Loosen the four motor bolts first", "* Push the motor", "",
+        "Tension: 142 Hz", "New belt: 150 Hz", "",  # " +" is a hard break
+        "  literal line one", "  literal line two", "",  # a literal block keeps its lines
+        ".Belt data", "|===", "| Belt | 8PK", "| Length | 1130", "|==="]
+
+
 def test_asciidoc_file_loads_with_sections_for_the_chunker(tmp_path):
     path = tmp_path / "spindle.adoc"
     path.write_text(ADOC, encoding="utf-8")
