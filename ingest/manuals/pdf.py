@@ -24,8 +24,8 @@ _RUNNING_MIN_PAGES = 3
 # it ends without closing punctuation and the next line's first word would not have fitted after it
 # within _WRAP_FILL of the document's usual full width (its 90th-percentile line length): the page
 # wrapped it, the writer did not end it. A table row or a short line the writer ended leaves room for
-# the next word. The next line must not start a list item or be a heading. Layout, not words, so any
-# language reads alike; fewer than _WRAP_MIN_LINES lines give no usable width and stay as they are.
+# the next word. Neither line may be a heading or a contents line, nor the next one start a list item.
+# Layout, so any language reads alike; fewer than _WRAP_MIN_LINES lines give no usable width: left as is.
 _WRAP_FILL = 0.85
 _WRAP_MIN_LINES = 12
 _CLOSING = ".!?:;"
