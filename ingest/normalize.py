@@ -137,6 +137,60 @@ def numbered_heading_depth(line: str) -> int:
     return m.group(1).count(".") + 1
 
 
+# A PDF keeps the page's visual lines, and a plain-text file its writer's, so a paragraph wrapped at the
+# right margin arrived as fragments ("every season but that would indicate a charging issue"), and a
+# fragment is what got quoted under an answer. Markdown, HTML, AsciiDoc and reStructuredText readers
+# join soft-wrapped lines already. Here a line continues on the next one when
+# it ends without closing punctuation and the next line's first word would not have fitted after it
+# within _WRAP_FILL of the document's usual full width (its 90th-percentile line length): the page
+# wrapped it, the writer did not end it. A table row or a short line the writer ended leaves room for
+# the next word. Neither line may be a heading, a contents line or columns set with spaces, nor the next
+# one start a list item.
+# An indented line is layout of its own (code, a table, a quote). Layout, so any language reads alike;
+# fewer than _WRAP_MIN_LINES lines give no usable width: left as is.
+_WRAP_FILL = 0.85
+_WRAP_MIN_LINES = 12
+_CLOSING = ".!?:;"
+_LEADER_DOTS = re.compile(r"(?:\.\s?){5,}")  # "2.2 Naming . . . . . 2": a contents line, ended by its page number
+_COLUMNS = re.compile(r"\S[ \t]{3,}\S")  # "INSTALL       - how to install": columns set with spaces, a table
+
+
+def wrap_width(pages: list[str]) -> int | None:
+    """The document's usual full line length in characters (90th percentile), or None with too few lines."""
+    lengths = sorted(len(line) for text in pages for line in text.split("\n") if line.strip())
+    return lengths[int(0.9 * (len(lengths) - 1))] if len(lengths) >= _WRAP_MIN_LINES else None
+
+
+def _continues(line: str, following: str, width: int) -> bool:
+    if not line or not following or line.startswith(("#", " ", "\t")) or following.startswith(("#", " ", "\t")):
+        return False
+    if any(_LEADER_DOTS.search(x) or _COLUMNS.search(x) for x in (line, following)):
+        return False
+    if line[-1] in _CLOSING or len(line) + 1 + len(following.split()[0]) <= _WRAP_FILL * width:
+        return False
+    return not (starts_list_item(following) or looks_like_heading(line) or looks_like_heading(following))
+
+
+def join_wrapped(text: str, width: int | None) -> str:
+    """``text`` with each paragraph that the page wrapped at its margin on one line.
+
+    >>> join_wrapped("Check the belt tension and replace the belt if the\\nrubber is cracked.\\n1) Next", 50)
+    'Check the belt tension and replace the belt if the rubber is cracked.\\n1) Next'
+    """
+    if width is None:
+        return text
+    out: list[str] = []
+    previous = ""  # the page's line before this one, not the paragraph joined so far
+    for line in text.split("\n"):
+        if out and _continues(previous, line, width):
+            # a hyphen at the margin stays, unspaced: "P/N 7745-" + "02", "Z-" + "axis"
+            out[-1] += line if previous.endswith("-") else " " + line
+        else:
+            out.append(line)
+        previous = line
+    return "\n".join(out)
+
+
 def plain_text_to_blocks(text: str) -> tuple[str | None, str]:
     """Normalise plain text: mark headings (setext underlines, ALL-CAPS lines) with ``#``.
 
@@ -172,4 +226,5 @@ def plain_text_to_blocks(text: str) -> tuple[str | None, str]:
             continue
         out.append(line)
         i += 1
-    return title, "\n".join(out).strip()
+    body = "\n".join(out).strip()
+    return title, join_wrapped(body, wrap_width([body]))

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from ingest.normalize import looks_like_heading, numbered_heading_depth, squash, starts_list_item
+from ingest.normalize import join_wrapped, looks_like_heading, numbered_heading_depth, squash, wrap_width
 from ingest.types import IngestError, LoadResult, SourceDocument
 
 # A page's own heading sits in its first few lines (after a running header); text before a
@@ -18,18 +18,6 @@ _HEADING_SCAN_LINES = 4
 # half the pages, and of three or more, is kept only on the first page that has it.
 _EDGE_LINES = 3
 _RUNNING_MIN_PAGES = 3
-# A PDF keeps the page's visual lines, so a paragraph wrapped at the right margin arrived as fragments
-# ("every season but that would indicate a charging issue"), and a fragment is what got quoted under an
-# answer. Markdown and HTML join soft-wrapped lines already. Here a line continues on the next one when
-# it ends without closing punctuation and the next line's first word would not have fitted after it
-# within _WRAP_FILL of the document's usual full width (its 90th-percentile line length): the page
-# wrapped it, the writer did not end it. A table row or a short line the writer ended leaves room for
-# the next word. Neither line may be a heading or a contents line, nor the next one start a list item.
-# Layout, so any language reads alike; fewer than _WRAP_MIN_LINES lines give no usable width: left as is.
-_WRAP_FILL = 0.85
-_WRAP_MIN_LINES = 12
-_CLOSING = ".!?:;"
-_LEADER_DOTS = re.compile(r"(?:\.\s?){5,}")  # "2.2 Naming . . . . . 2": a contents line, ended by its page number
 
 
 def _edge_key(line: str) -> str:
@@ -59,42 +47,6 @@ def drop_running_lines(pages: list[str]) -> list[str]:
                 seen.add(key)
         out.append("\n".join(line for i, line in enumerate(lines) if i not in drop).strip())
     return out
-
-
-def wrap_width(pages: list[str]) -> int | None:
-    """The document's usual full line length in characters (90th percentile), or None with too few lines."""
-    lengths = sorted(len(line) for text in pages for line in text.split("\n") if line.strip())
-    return lengths[int(0.9 * (len(lengths) - 1))] if len(lengths) >= _WRAP_MIN_LINES else None
-
-
-def _continues(line: str, following: str, width: int) -> bool:
-    if not line or not following or line.startswith("#") or following.startswith("#"):
-        return False
-    if _LEADER_DOTS.search(line) or _LEADER_DOTS.search(following):
-        return False
-    if line[-1] in _CLOSING or len(line) + 1 + len(following.split()[0]) <= _WRAP_FILL * width:
-        return False
-    return not (starts_list_item(following) or looks_like_heading(line) or looks_like_heading(following))
-
-
-def join_wrapped(text: str, width: int | None) -> str:
-    """``text`` with each paragraph that the page wrapped at its margin on one line.
-
-    >>> join_wrapped("Check the belt tension and replace the belt if the\\nrubber is cracked.\\n1) Next", 50)
-    'Check the belt tension and replace the belt if the rubber is cracked.\\n1) Next'
-    """
-    if width is None:
-        return text
-    out: list[str] = []
-    previous = ""  # the page's line before this one, not the paragraph joined so far
-    for line in text.split("\n"):
-        if out and _continues(previous, line, width):
-            # a hyphen at the margin stays, unspaced: "P/N 7745-" + "02", "Z-" + "axis"
-            out[-1] += line if previous.endswith("-") else " " + line
-        else:
-            out.append(line)
-        previous = line
-    return "\n".join(out)
 
 
 def _page_text(raw: str) -> str:

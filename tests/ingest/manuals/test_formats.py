@@ -197,3 +197,35 @@ def test_restructuredtext_grid_table_rows_repeat_their_header():
     grid = "Specs\n=====\n\n+---------+-------+\n| Item    | Value |\n+=========+=======+\n" \
            "| Voltage | 24 V  |\n+---------+-------+\n| Current | 10 A  |\n+---------+-------+\n"
     assert rst_to_text(grid)[1] == "# Specs\n\nItem: Voltage | Value: 24 V\nItem: Current | Value: 10 A"
+
+
+# a plain-text manual hard-wrapped at 60 characters, with a list, a column table and an indented listing
+WRAPPED_TXT = """BELT CONVEYOR BC-1200
+
+The conveyor carries parts from the assembly cells to the
+packing area. Most accidents happen when someone clears a jam
+on a running belt. Never put hands near the head pulley.
+
+Parts:
+- Return roller P/N 5512-03, one per metre of the frame and
+  the snub idler
+- Belt lacing kit P/N 5520-11
+Part                              Number      Interval
+Return roller, frame and idler    5512-03     every 2 years
+Belt lacing kit                   5520-11     as needed
+    tension = 4 mm deflection over 1 m of the free span,
+    measured with the belt stopped
+Check the tracking weekly."""
+
+
+def test_a_hard_wrapped_plain_text_paragraph_is_one_line_and_tables_and_listings_keep_theirs(tmp_path):
+    path = tmp_path / "conveyor.txt"
+    path.write_text(WRAPPED_TXT, encoding="utf-8")
+    lines = load_manual(path).documents[0].text.split("\n")
+    assert ("The conveyor carries parts from the assembly cells to the packing area. Most accidents happen when "
+            "someone clears a jam on a running belt. Never put hands near the head pulley.") in lines
+    for kept in ("Part                              Number      Interval",
+                 "Return roller, frame and idler    5512-03     every 2 years",
+                 "    tension = 4 mm deflection over 1 m of the free span,", "    measured with the belt stopped",
+                 "- Belt lacing kit P/N 5520-11", "Check the tracking weekly."):
+        assert kept in lines, kept

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ingest.manuals.loader import load_manual
-from ingest.manuals.pdf import drop_running_lines, join_wrapped, wrap_width
+from ingest.manuals.pdf import drop_running_lines
+from ingest.normalize import join_wrapped, wrap_width
 from tests.ingest.manuals.test_manuals import make_pdf
 
 
