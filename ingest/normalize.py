@@ -139,15 +139,14 @@ def numbered_heading_depth(line: str) -> int:
 
 # A PDF keeps the page's visual lines, and a plain-text file its writer's, so a paragraph wrapped at the
 # right margin arrived as fragments ("every season but that would indicate a charging issue"), and a
-# fragment is what got quoted under an answer. Markdown, HTML, AsciiDoc and reStructuredText readers
-# join soft-wrapped lines already. Here a line continues on the next one when
-# it ends without closing punctuation and the next line's first word would not have fitted after it
-# within _WRAP_FILL of the document's usual full width (its 90th-percentile line length): the page
-# wrapped it, the writer did not end it. A table row or a short line the writer ended leaves room for
-# the next word. Neither line may be a heading, a contents line or columns set with spaces, nor the next
-# one start a list item.
-# An indented line is layout of its own (code, a table, a quote). Layout, so any language reads alike;
-# fewer than _WRAP_MIN_LINES lines give no usable width: left as is.
+# fragment is what got quoted under an answer (Markdown, HTML, AsciiDoc and reStructuredText readers join
+# soft-wrapped lines already). Here a line continues on the next one when it ends without closing
+# punctuation and the next line's first word would not have fitted after it within _WRAP_FILL of the
+# document's usual full width (its 90th-percentile line length): the page wrapped it, the writer did not
+# end it. A table row or a short line the writer ended leaves room for the next word. Neither line may be
+# a heading, a contents line, columns set with spaces or indented (code, a table, a quote), nor the next
+# one start a list item. Layout, so any language reads alike; fewer than _WRAP_MIN_LINES lines give no
+# usable width: left as is.
 _WRAP_FILL = 0.85
 _WRAP_MIN_LINES = 12
 _CLOSING = ".!?:;"
