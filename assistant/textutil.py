@@ -24,13 +24,16 @@ def split_sentences(text: str) -> list[str]:
 
     >>> split_sentences("Vérifiez le filtre. Écrasez la vis.\\nΕλέγξτε το φίλτρο. Αλλάξτε το λάδι.")
     ['Vérifiez le filtre.', 'Écrasez la vis.', 'Ελέγξτε το φίλτρο.', 'Αλλάξτε το λάδι.']
+    >>> split_sentences("Use approx. 5 mm shims [1]. 1985 models differ [2].")
+    ['Use approx. 5 mm shims [1].', '1985 models differ [2].']
     """
     parts: list[str] = []
     for line in text.splitlines():
         start = 0
         for m in _SENTENCE_END.finditer(line):
             after = line[m.end():m.end() + 1]
-            if m.group() and not (after.isupper() or after in "[(*"):
+            cited = line[:m.start()].rstrip()[-2:-1] == "]"  # "... help [1]. 1985 ...": a marker closed it
+            if m.group() and not (after.isupper() or after in "[(*" or cited):
                 continue  # "approx. 5 mm", "e.g. the seal": a new sentence starts with a capital
             parts.append(line[start:m.start()])
             start = m.end()

@@ -205,6 +205,15 @@ def test_an_identifier_no_cited_source_holds_is_a_value_too():
     assert out.unverified_numbers == ["T100"]
 
 
+def test_a_sentence_opening_with_a_number_after_a_cited_one_is_its_own():
+    """'approx. 5 mm' is one sentence; after a marker and a full stop, '1985 ...' starts a new one, so keeping
+    the answer's own sources drops it with its [2] instead of keeping it under the [1] before it."""
+    assert split_sentences("Use approx. 5 mm shims [1]. 1985 models differ [2].") == [
+        "Use approx. 5 mm shims [1].", "1985 models differ [2]."]
+    assert keep_sources("WD40 may help [1]. 1985 750 Nighthawk S [2] take the carbs off.", {1}) == (
+        "WD40 may help [1].", 1)
+
+
 def test_sentences_in_other_scripts_are_split_and_kept():
     """An ASCII-only sentence test dropped every Greek or Russian sentence as 'no word'."""
     assert split_sentences("Ελέγξτε το φίλτρο. Αλλάξτε το λάδι.") == ["Ελέγξτε το φίλτρο.", "Αλλάξτε το λάδι."]
