@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.answer.grounding.evidence import codes, squash_code, written_codes
 from assistant.textutil import content_terms, numbers, quantities, split_sentences
 from assistant.types import Flag
-from ingest.text import codes
 
 MARKER_RE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
@@ -128,8 +128,8 @@ class CitationChecker:
             cited_text = " ".join(sources[n] for n in keep) if keep else ""
             cited_nums = set(numbers(cited_text))
             wrong = [num for num in numbers(bare) if num not in cited_nums and not _is_list_ordinal(bare, num)]
-            held = _compact(cited_text)
-            wrong += [code for code in codes(bare) if _compact(code) not in held]  # "V6", "M12": a value too
+            held = written_codes(cited_text)
+            wrong += [code for code in codes(bare) if squash_code(code) not in held]  # "V6", "M12": a value too
             for num in wrong:
                 unverified.append(num)
                 flags.append(Flag("unverified_number", f"{num} is not in a cited source: {bare[:120]}"))
@@ -142,10 +142,6 @@ class CitationChecker:
         final = _join(out_sentences)
         cited = list(dict.fromkeys(parse_markers(final)))
         return CheckedAnswer(final, cited, flags, unsupported, unverified)
-
-
-def _compact(text: str) -> str:
-    return re.sub(r"[\s-]", "", text.lower())
 
 
 def keep_sources(text: str, keep: set[int]) -> tuple[str, int]:

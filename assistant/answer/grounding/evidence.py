@@ -55,8 +55,14 @@ _CODE_RE = re.compile(r"\b[A-Za-z]{1,5}-?\d{1,6}[A-Za-z]?\b")
 _LOOSE_CODE_RE = re.compile(r"\b[A-Za-z]{1,5}[\s_./-]?\d{1,6}[A-Za-z]?\b")
 
 
-def _squash(code: str) -> str:
+def squash_code(code: str) -> str:
+    """An identifier without case and separators: "E-204" and "e204" are one code."""
     return re.sub(r"[\W_]", "", code.lower())
+
+
+def written_codes(text: str) -> set[str]:
+    """The identifiers ``text`` writes, however it separates letters and digits, squashed."""
+    return {squash_code(c) for c in _LOOSE_CODE_RE.findall(text)}
 
 
 def _family(squashed: str) -> str:
@@ -99,10 +105,11 @@ class EvidenceGate:
         # An identifier the technician typed (alarm E-999) must be in the evidence itself when the
         # sources hold others of its family (E-204): a near-miss code answers a different question.
         # One without relatives there (a product "WD40", a model "X5") is left to the other checks.
-        ignore = {_squash(t) for t in (ignore_terms or set())}
-        written = {_squash(c) for text in texts for c in _LOOSE_CODE_RE.findall(text)}
+        ignore = {squash_code(t) for t in (ignore_terms or set())}
+        written = set().union(*(written_codes(text) for text in texts))
         families = {_family(c) for c in written}
-        absent = [c for c in codes(question) if _squash(c) not in written | ignore and _family(_squash(c)) in families]
+        absent = [c for c in codes(question)
+                  if squash_code(c) not in written | ignore and _family(squash_code(c)) in families]
         if absent:
             report.ok, report.reason = False, "no source mentions " + ", ".join(absent)
             report.subject = ", ".join(absent)
