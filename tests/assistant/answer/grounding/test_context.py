@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.answer.grounding.context import ContextSelector, units
+from assistant.answer.grounding.context import ContextSelector, ReaderChoice, units
 
 
 class FakeAxisEmbedder:
@@ -100,3 +100,64 @@ def test_the_setting_picks_the_selector(tmp_path):
     assert selector("meaning_and_terms").term_shares is not None
     assert selector("word_overlap") is None
     assert Settings().answer.context_selection == "meaning"
+
+
+def test_the_setting_picks_the_line_embedder(tmp_path):
+    from assistant.config import Settings
+    from assistant.wiring import Container
+    from index.e5_embedder import E5Embedder
+
+    def embedder(choice, mode="fake"):
+        s = Settings(data_dir=tmp_path / f"{choice}-{mode}", llm={"mode": "fake"}, embedding={"mode": mode},
+                     answer={"context_embedder": choice})
+        c = Container(s)
+        return c, c.chain.rag.writer.selector.embedder
+
+    c, got = embedder("index")
+    assert got is c.embedder
+    c, got = embedder("auto")  # unit tests with the fake embedder never load a real model
+    assert got is c.embedder
+    c, got = embedder("multilingual-e5", mode="bundled")
+    assert isinstance(got, E5Embedder)
+    c, got = embedder("auto", mode="bundled")
+    assert isinstance(got, ReaderChoice) and got.own is c.embedder and isinstance(got.other, E5Embedder)
+    assert Settings().answer.context_embedder == "auto"
+
+
+class Letters:
+    """A fake tokenizer: one piece per letter."""
+
+    def count(self, text):
+        return sum(c.isalpha() for c in text)
+
+
+def test_the_reader_is_chosen_by_word_pieces_a_word_letters_only():
+    choice = ReaderChoice("own", "other", Letters(), max_pieces=4.5)
+    assert choice.pieces_per_word(["Torque 80 Nm: M12 x 1.5"]) == 4.0  # "Torque", "Nm": numbers and codes aside
+    assert choice.pick(["Torque 80 Nm: M12 x 1.5"]) == "own"
+    assert choice.pick(["Torque 80 Nm", "Drehmoment"]) == "other"  # (6 + 2 + 10) / 3 words
+    assert choice.pieces_per_word(["80 / 12"]) == 0.0 and choice.pick(["80 / 12"]) == "own"
+
+
+def test_the_bundled_tokenizer_parts_english_from_german_lines():
+    from ingest.tokens import MiniLMTokenCounter
+
+    choice = ReaderChoice("own", "other", MiniLMTokenCounter(), max_pieces=1.5)
+    english = ["Check the belt tension every month and replace worn belts.",
+               "The sensor has a range of about 20mm, so mount it close to the tank wall."]
+    german = ["Der Sensor hat eine Reichweite von etwa 20mm (Herstellerangabe).",
+              "Die Rückwand ist mit drei Schrauben befestigt, eine ist unter dem Wassertank versteckt."]
+    assert choice.pieces_per_word(english) < 1.3 < 1.6 < choice.pieces_per_word(german)
+    assert (choice.pick(english), choice.pick(german)) == ("own", "other")
+
+
+def test_the_selector_ranks_with_the_chosen_reader():
+    class Never:
+        def embed_batch(self, texts, *, query=False):
+            raise AssertionError("the other reader was used")
+
+    sources = ["Belts\nCheck belt wear.", "Oil\nUse ISO VG 220 oil."]
+    picks_own = ContextSelector(ReaderChoice(FakeAxisEmbedder(), Never(), Letters(), 99.0), long_line=220)
+    assert picks_own.select("what oil", sources, 40)[1] == "Oil\nUse ISO VG 220 oil."
+    picks_other = ContextSelector(ReaderChoice(Never(), FakeAxisEmbedder(), Letters(), 1.0), long_line=220)
+    assert picks_other.select("what oil", sources, 40)[1] == "Oil\nUse ISO VG 220 oil."

@@ -75,3 +75,12 @@ def test_the_judge_s_model_is_checked_when_the_judge_is_on(monkeypatch):
     on = Settings(answer={"judge": "llamacpp", "judge_model": "qwen2.5-1.5b"})
     assert "qwen2.5-1.5b" not in doctor.check_models(off)
     assert doctor.check_models(on) == doctor.check_models(off) + ["qwen2.5-1.5b"]
+
+
+def test_the_multilingual_line_embedder_is_checked_unless_the_index_s_reads_every_line(monkeypatch):
+    from assistant.cli.commands import doctor
+    from assistant.config import Settings
+
+    monkeypatch.setattr(doctor, "_check_bundled", lambda models, spec, cache_dir: spec.name)
+    assert "multilingual-e5-small-q4" in doctor.check_models(Settings())
+    assert "multilingual-e5-small-q4" not in doctor.check_models(Settings(answer={"context_embedder": "index"}))
