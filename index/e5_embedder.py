@@ -22,6 +22,7 @@ import numpy as np
 from index.embedder import l2_normalise
 
 DIM = 384
+_KEEP = 4096  # vectors kept (1.5 KB each)
 
 
 class E5Embedder:
@@ -41,14 +42,24 @@ class E5Embedder:
         self.model_id = "multilingual-e5-small-q4"
         self._engine = None
         self._lock = threading.Lock()  # the C engine holds one set of buffers per model
+        # the lines of a question's sources are read again to pick the quoted ones: each text is embedded once
+        self._seen: dict[tuple[bool, str], np.ndarray] = {}
 
     def embed_batch(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
         with self._lock:
-            engine = self._load()
-            vectors = engine.query(list(texts)) if query else engine.passage(list(texts))
-        return l2_normalise(np.asarray(vectors, dtype=np.float32).reshape(len(texts), DIM))
+            known = {t: self._seen[(query, t)] for t in texts if (query, t) in self._seen}
+            new = list(dict.fromkeys(t for t in texts if t not in known))
+            if new:
+                engine = self._load()
+                vectors = engine.query(new) if query else engine.passage(new)
+                rows = l2_normalise(np.asarray(vectors, dtype=np.float32).reshape(len(new), DIM))
+                known.update(zip(new, rows))
+                if len(self._seen) + len(new) > _KEEP:
+                    self._seen.clear()  # a bound, not an LRU: a question's lines are read twice in a row
+                self._seen.update(((query, t), row) for t, row in zip(new, rows))
+            return np.stack([known[t] for t in texts])
 
     def _load(self):
         if self._engine is None:

@@ -147,7 +147,10 @@ class RagAnswerer:
         sections = whole_procedure(asked, hits, answer.citations, sources, self.sections, citation_for) \
             if is_howto(asked) else None
         documents = {c.n: (c.source, c.page) for c in answer.citations if c.doc_type == "manual"}
-        text, flags, cited = self.composer.compose(asked, raw, sources, report, sections, question, documents)
+        selector = self.writer.selector
+        by_meaning = selector.foreign_ranking(asked, sources) if selector is not None else []
+        text, flags, cited = self.composer.compose(asked, raw, sources, report, sections, question, documents,
+                                                   by_meaning)
         answer.flags.extend(flags)
         if not text:
             return self._abstain(answer, f"no source states the {report.value_kind or 'answer'} asked for",

@@ -50,3 +50,19 @@ def test_the_thread_setting_does_not_leak_into_the_process(tmp_path):
     emb.embed_batch(["x"])
     assert os.environ.get("OMP_NUM_THREADS") == before
 
+
+
+def test_each_text_is_embedded_once_within_the_bound(e5, monkeypatch):
+    import index.e5_embedder as mod
+
+    first = e5.embed_batch(["Pumpe", "Ventil"])
+    calls = []
+    engine = e5._load()
+    monkeypatch.setattr(engine, "passage", lambda texts: calls.append(list(texts)) or np.ones((len(texts), DIM)))
+    again = e5.embed_batch(["Ventil", "Pumpe", "Riemen", "Riemen"])
+    assert calls == [["Riemen"]]  # only the new text, once
+    assert np.array_equal(again[0], first[1]) and np.array_equal(again[1], first[0])
+    monkeypatch.setattr(mod, "_KEEP", 1)  # over the bound: the store starts again, the answer is whole
+    got = e5.embed_batch(["Pumpe", "Kessel"])
+    assert got.shape == (2, DIM) and np.array_equal(got[0], first[0])
+    assert e5.embed_batch(["Kessel"], query=True).shape == (1, DIM) and calls[-1] == ["Kessel"]

@@ -106,6 +106,17 @@ class ContextSelector:
         order = np.argsort(-scores, kind="stable")
         return [(float(scores[j]), cands[j]) for j in order]
 
+    def foreign_ranking(self, query: str, sources: dict[int, str]) -> list[tuple[str, int]]:
+        """(line, source) best first when the lines are in a language the index embedder does not read (the
+        multilingual reader ranked them), else nothing. The quoted lines are picked by the question's words, which
+        a German compound or inflection defeats ("reicht" / "Reichweite"); there, this ranking picks them."""
+        if not isinstance(self.embedder, ReaderChoice):
+            return []
+        texts = [u.text for n, text in sources.items() for u in units(text.strip(), self.long_line, n)]
+        if self.embedder.pick(texts) is self.embedder.own:
+            return []
+        return [(u.text, u.source) for _, u in self.rank(query, sources)]
+
     def term_scores(self, query: str, texts: list[str]) -> np.ndarray:
         """Per text, the summed inverse document frequency of the question terms it holds (1 per term
         the statistics lack).

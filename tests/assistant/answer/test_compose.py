@@ -130,3 +130,27 @@ def test_quotes_may_come_from_other_passages_of_the_answers_document():
 def test_passages_of_another_pdf_page_are_not_the_same_document():
     _, cited = _pump(True, {1: ("pump.pdf", 4), 2: ("hose.md", None), 3: ("pump.pdf", 5)})
     assert cited == [1]
+
+
+# A German source: the line that answers shares no word with the question ("reicht" / "Reichweite").
+SENSOR = {1: "Wasserstandssensor\nDas Kabel geht durch die Tankwand zum Controller.\n"
+             "Der Sensor hat eine Reichweite von etwa 20mm.\nDie Tankwand darf nicht aus Metall sein."}
+SENSOR_Q = "wie weit reicht der wasserstandssensor durch die tankwand"
+
+
+def _sensor(by_meaning):
+    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
+                              support_quotes=1, second_source_margin=1.0, document_passages=True)
+    text, _, cited = composer.compose(SENSOR_Q, "", SENSOR, EvidenceReport(True, question=SENSOR_Q), None, SENSOR_Q,
+                                      None, by_meaning)
+    return text, cited
+
+
+def test_lines_ranked_by_meaning_are_quoted_instead_of_those_holding_the_questions_words():
+    words, _ = _sensor(None)
+    assert "20mm" not in words and "Tankwand" in words  # the question's words pick the wrong line
+    meaning, cited = _sensor([("Der Sensor hat eine Reichweite von etwa 20mm.", 1), ("Das Kabel geht", 1)])
+    assert meaning == "From your documents:\n- Der Sensor hat eine Reichweite von etwa 20mm [1]." and cited == [1]
+    # lines of a source the answer does not rest on are not quoted; the words decide again
+    other, _ = _sensor([("Der Sensor hat eine Reichweite von etwa 20mm.", 4)])
+    assert other == words

@@ -161,3 +161,13 @@ def test_the_selector_ranks_with_the_chosen_reader():
     assert picks_own.select("what oil", sources, 40)[1] == "Oil\nUse ISO VG 220 oil."
     picks_other = ContextSelector(ReaderChoice(Never(), FakeAxisEmbedder(), Letters(), 1.0), long_line=220)
     assert picks_other.select("what oil", sources, 40)[1] == "Oil\nUse ISO VG 220 oil."
+
+
+def test_the_foreign_ranking_is_given_only_when_the_other_reader_reads():
+    sources = {2: "Belts\nCheck belt wear.", 5: "Oil\nUse ISO VG 220 oil.\nWipe the oil cap."}
+    own = ContextSelector(ReaderChoice(FakeAxisEmbedder(), FakeAxisEmbedder(), Letters(), 99.0), long_line=220)
+    assert own.foreign_ranking("what oil", sources) == []
+    assert ContextSelector(FakeAxisEmbedder(), long_line=220).foreign_ranking("what oil", sources) == []
+    other = ContextSelector(ReaderChoice(FakeAxisEmbedder(), FakeAxisEmbedder(), Letters(), 1.0), long_line=220)
+    got = other.foreign_ranking("what oil", sources)
+    assert got[:2] == [("Use ISO VG 220 oil.", 5), ("Wipe the oil cap.", 5)] and got[2] == ("Check belt wear.", 2)
