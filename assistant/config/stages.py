@@ -160,11 +160,12 @@ class AnswerSettings(BaseModel):
         "meaning_and_terms = that ranking fused with one by the question's words each line holds, rarer words "
         "weighing more (for manuals in a language the embedder does not read: German fact recall 0.41 -> 0.48, "
         "two English sets lower, benchmarks/README.md); word_overlap = shared words cut per source (older way).")
-    context_embedder: Literal["auto", "index", "multilingual-e5"] = Field("auto", description="The model that "
-        "scores source lines against the question for the LLM's prompt: index = the retrieval embedder (English "
-        "all-MiniLM-L6-v2 by default); multilingual-e5 = the bundled multilingual-e5-small, which reads the "
-        "manual's language but is slower (~1 s more a question on 2 cores); auto = the first, or the second when "
-        "the first one's tokenizer cuts the lines' words into more than `context_max_pieces` pieces a word.")
+    context_embedder: Literal["index", "auto", "multilingual-e5"] = Field("index", description="The model that "
+        "scores source lines against the question for the LLM's prompt and, where it is the multilingual one, picks "
+        "the quoted lines: index = the retrieval embedder (English all-MiniLM-L6-v2 by default); multilingual-e5 = "
+        "the bundled multilingual-e5-small (~1 s more a question on 2 cores); auto = the second when the first one's "
+        "tokenizer cuts the lines' words into more than `context_max_pieces` pieces a word. Off: auto raised German "
+        "fact recall 0.41 -> 0.54 and lowered the locked French/Spanish set's 0.68 -> 0.56 (benchmarks/README.md).")
     context_max_pieces: float = Field(1.65, gt=1, description="Word pieces a word (the index embedder's tokenizer, "
         "over a question's retrieved lines) above which `context_embedder: auto` uses the multilingual one. Per "
         "question on the development sets: English 1.06-1.54, German 1.79-2.34 (benchmarks/README.md).")

@@ -121,7 +121,7 @@ def test_the_setting_picks_the_line_embedder(tmp_path):
     assert isinstance(got, E5Embedder)
     c, got = embedder("auto", mode="bundled")
     assert isinstance(got, ReaderChoice) and got.own is c.embedder and isinstance(got.other, E5Embedder)
-    assert Settings().answer.context_embedder == "auto"
+    assert Settings().answer.context_embedder == "index"
 
 
 class Letters:

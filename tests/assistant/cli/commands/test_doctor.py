@@ -82,5 +82,5 @@ def test_the_multilingual_line_embedder_is_checked_unless_the_index_s_reads_ever
     from assistant.config import Settings
 
     monkeypatch.setattr(doctor, "_check_bundled", lambda models, spec, cache_dir: spec.name)
-    assert "multilingual-e5-small-q4" in doctor.check_models(Settings())
-    assert "multilingual-e5-small-q4" not in doctor.check_models(Settings(answer={"context_embedder": "index"}))
+    assert "multilingual-e5-small-q4" not in doctor.check_models(Settings())  # off by default
+    assert "multilingual-e5-small-q4" in doctor.check_models(Settings(answer={"context_embedder": "auto"}))
