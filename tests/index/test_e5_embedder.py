@@ -44,12 +44,13 @@ def test_a_german_question_finds_the_german_line_that_answers_it(e5):
     assert int(np.argmax(scores)) == 1
 
 
-def test_the_thread_setting_does_not_leak_into_the_process(tmp_path):
-    before = os.environ.get("OMP_NUM_THREADS")
-    emb = E5Embedder(partial(bundled_file_path, E5_WEIGHTS, tmp_path), threads=1)
-    emb.embed_batch(["x"])
-    assert os.environ.get("OMP_NUM_THREADS") == before
-
+def test_the_thread_setting_does_not_leak_into_the_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    E5Embedder(partial(bundled_file_path, E5_WEIGHTS, tmp_path), threads=1).embed_batch(["x"])
+    assert os.environ["OMP_NUM_THREADS"] == "3"
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    E5Embedder(partial(bundled_file_path, E5_WEIGHTS, tmp_path), threads=1).embed_batch(["x"])
+    assert "OMP_NUM_THREADS" not in os.environ
 
 
 def test_each_text_is_embedded_once_within_the_bound(e5, monkeypatch):
