@@ -114,6 +114,16 @@ class TestGradeAnswer:
         plain = grade_answer(Q_FACT, Answer(question="q", text="Top it up."))
         assert plain.p_yes is None and plain.p_value is None
 
+    def test_the_gate_s_measures_and_the_flag_kinds_are_reported(self):
+        flagged = Answer(question="q", text="Top it up.",
+                         flags=[Flag("model_declined", "a"), Flag("unsupported_sentence", "b"),
+                                Flag("model_declined", "c")],
+                         extra={"evidence": {"best_dense": 0.5, "coverage": 1.0, "value_kind": None, "reason": "",
+                                             "p_yes": 0.81}})
+        record = build_report([grade_answer(Q_FACT, flagged)], ks=(1,), mode="full")["per_question"][0]
+        assert record["evidence"] == {"best_dense": 0.5, "coverage": 1.0, "value_kind": None}
+        assert record["flags"] == ["model_declined", "unsupported_sentence"]
+
     def test_a_number_none_of_the_cited_passages_holds_is_reported(self):
         tension = chunk("c7", MANUAL, "Belt tension: " + "x " * 40 + "142 Hz on the free span.", page=7)
         text = ("Tension the belt to 142 Hz [1], then torque the bolts to 99 N·m [1]. "
