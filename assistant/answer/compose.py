@@ -7,7 +7,7 @@ from typing import Callable, Mapping
 
 from assistant.answer.grounding.answer_style import drop_echo, second_person, unnumbered
 from assistant.answer.grounding.citations import CitationChecker, escape_markers, keep_sources, parse_markers
-from assistant.answer.grounding.evidence import EvidenceReport, value_pattern
+from assistant.answer.grounding.evidence import EvidenceReport, unit_pattern, value_pattern
 from assistant.answer.grounding.extractive import (extractive_lines, is_howto, scored_lines, step_lines,
                                                    supporting_lines, with_following)
 from assistant.prompts import says_not_found
@@ -100,7 +100,7 @@ class AnswerComposer:
         text = lead
         if quoted:
             text = f"{lead}\n\nFrom your documents:\n{quoted}" if lead else f"From your documents:\n{quoted}"
-        if report.value_kind and not _has_verified_value(text, report):
+        if report.value_kind and not _has_verified_value(lead, quoted, report.value_kind):
             return "", flags, []
         return text.strip(), flags, list(dict.fromkeys(parse_markers(text)))
 
@@ -132,5 +132,16 @@ def same_document(anchors: set[int], documents: Mapping[int, object]) -> set[int
     return {n for n, doc in documents.items() if doc in held}
 
 
-def _has_verified_value(text: str, report: EvidenceReport) -> bool:
-    return bool(value_pattern(report.value_kind).search(text)) if report.value_kind else True
+def _has_verified_value(reply: str, quoted: str, kind: str) -> bool:
+    """Does the answer state a value of the asked ``kind``: a number with its unit anywhere, or one under the
+    kind's word in a quoted source line? The label counts only where the source wrote it: a reply's sentence
+    restating the question's word ("the gap should be 12.5 kg/cm²") labels whatever number it copied.
+
+    >>> _has_verified_value("The gap should be 12.5 kg/cm² [1].", "- 5S-FE: 12.5 kg/cm² [1].", "clearance")
+    False
+    >>> _has_verified_value("", "- Valve clearance (cold): 0.20 [1].", "clearance")
+    True
+    >>> _has_verified_value("Set the gap to 0.8 mm [2].", "", "clearance")
+    True
+    """
+    return bool(unit_pattern(kind).search(reply) or value_pattern(kind).search(quoted))

@@ -19,7 +19,9 @@ import re
 
 from assistant.textutil import content_terms
 
-_NUM = r"\d+(?:[.,]\d+)?\s*"
+# a number that is not the tail of an identifier: "M5" (a screw size) or "V6" states no value
+_STARTS_NUMBER = r"(?<![^\W\d_])"
+_NUM = _STARTS_NUMBER + r"\d+(?:[.,]\d+)?\s*"
 # kind -> (question words that ask for it, regex of a value of that kind)
 VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "torque": (("torque", "tighten", "tightening"),
@@ -88,12 +90,18 @@ def value_kind(question: str) -> str | None:
     return None
 
 
+def unit_pattern(kind: str) -> re.Pattern[str]:
+    """A number with a unit of this kind (not the labelled form: a reply restating the question's own
+    word, "the gap should be 12.5 kg/cm²", labels a number it took from elsewhere)."""
+    return re.compile(VALUE_KINDS[kind][1], re.IGNORECASE)
+
+
 def value_pattern(kind: str) -> re.Pattern[str]:
     """A number with a unit of this kind, or the kind's own word followed closely by a number
     (sensor summaries and tables often give the unit once, in a header, or not at all)."""
     triggers, unit_pattern = VALUE_KINDS[kind]
     # (?<![a-z]) rather than \b: "supply_temperature" must count as a temperature label.
-    labelled = rf"(?<![a-z])(?:{'|'.join(map(re.escape, triggers))})[a-z]*\b[^.\n\d]{{0,40}}\d"
+    labelled = rf"(?<![a-z])(?:{'|'.join(map(re.escape, triggers))})[a-z]*\b[^.\n\d]{{0,40}}{_STARTS_NUMBER}\d"
     return re.compile(f"(?:{unit_pattern})|(?:{labelled})", re.IGNORECASE)
 
 

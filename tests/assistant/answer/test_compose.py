@@ -154,3 +154,23 @@ def test_lines_ranked_by_meaning_are_quoted_instead_of_those_holding_the_questio
     # lines of a source the answer does not rest on are not quoted; the words decide again
     other, _ = _sensor([("Der Sensor hat eine Reichweite von etwa 20mm.", 4)])
     assert other == words
+
+
+PLUGS = {1: "Compression pressure\nMinimum pressure:\n5S-FE: 12.5 kg/cm² (178 psi) or more.\n3S-GTE: 9.0 kg/cm²."}
+PLUGS_Q = "what should the spark plug gap be on the 5S-FE"
+
+
+def _plugs(reply: str, sources=PLUGS) -> str:
+    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
+                              support_quotes=1, second_source_margin=1.0, document_passages=True)
+    report = EvidenceReport(True, question=PLUGS_Q, value_kind="clearance", value_sources=[0])
+    return composer.compose(PLUGS_Q, reply, sources, report, None, PLUGS_Q)[0]
+
+
+def test_a_value_labelled_only_by_the_replys_restated_question_is_no_answer():
+    # the reply puts the question's word "gap" before a pressure it copied: no gap is stated anywhere
+    assert _plugs("The 5S-FE minimum pressure gap is 12.5 kg/cm² or more [1].") == ""
+    gap = {1: "Spark plugs\nPlug gap: 0.8\nUse the plugs listed below."}
+    # the label written by the source counts, and a number with the kind's unit counts wherever it stands
+    assert "Plug gap: 0.8 [1]" in _plugs("", gap)
+    assert _plugs("Set the spark plug gap to 1.1 mm [1].", {1: "Spark plugs\nGap 1.1 mm on the 5S-FE."})

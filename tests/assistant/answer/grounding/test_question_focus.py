@@ -163,3 +163,11 @@ class TestBoundSources:
     def test_the_value_may_sit_below_a_line_without_one(self):
         texts = ["Check the belt.", "Water inlet\nFit the nuts.\nTorque: 8.8 N·m"]
         assert bound_sources(texts, ["water", "inlet"], pattern=self.TORQUE) == [1]
+
+
+def test_a_digit_ending_an_identifier_is_no_value():
+    # "M5" names a screw size: it states no torque and no length
+    assert value_pattern("torque").search("tighten the M5 screws at the gantry wheel plates") is None
+    assert value_pattern("clearance").search("M5 in the corner bracket") is None
+    assert value_pattern("torque").search("tighten the M5 screws to 4 Nm")
+    assert value_pattern("electrical").search("a 24V supply") and value_pattern("torque").search("Torque: 12")
