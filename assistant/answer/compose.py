@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
-from assistant.answer.grounding.answer_style import drop_echo, second_person, unnumbered
+from assistant.answer.grounding.answer_style import bulleted, drop_echo, second_person, unnumbered
 from assistant.answer.grounding.citations import CitationChecker, escape_markers, keep_sources, parse_markers
 from assistant.answer.grounding.evidence import EvidenceReport, unit_pattern, value_pattern
 from assistant.answer.grounding.extractive import (extractive_lines, is_howto, scored_lines, step_lines,
@@ -56,7 +56,7 @@ class AnswerComposer:
             raw = ""
         # spoken to the technician; an opening that restates the question is not a cited fact
         checked = self.checker.check(second_person(raw), sources) if raw else None
-        lead = drop_echo(checked.text, question or query) if checked else ""
+        lead = bulleted(drop_echo(checked.text, question or query)) if checked else ""
         if checked:
             flags.extend(checked.flags)
         allowed = {i + 1 for i in report.value_sources} if report.value_kind else None

@@ -74,3 +74,17 @@ def unnumbered(line: str) -> str:
     """'11. Verify: …' -> 'Step 11: Verify: …' for a quoted line shown as a bullet: a bullet holding
     '11.' renders as a list inside a bullet ('•11.')."""
     return re.sub(r"^(\d{1,2})[.)]\s+", r"Step \1: ", line)
+
+
+_ORDINAL_RE = re.compile(r"^(\s*)\d{1,2}[.)]\s+", re.MULTILINE)
+
+
+def bulleted(text: str) -> str:
+    """The reply's numbered list as bullets: its numbers are the model's, not a source's, and after the
+    checks drop an unsupported item they skip ("2. … 3. … 5."). The order stays; a quoted manual step
+    keeps its own number ("Step 11: …").
+
+    >>> bulleted("Do this:\\n2. Remove the cover [1].\\n5) Clean the filter [1].")
+    'Do this:\\n- Remove the cover [1].\\n- Clean the filter [1].'
+    """
+    return _ORDINAL_RE.sub(r"\1- ", text)

@@ -174,3 +174,9 @@ def test_a_value_labelled_only_by_the_replys_restated_question_is_no_answer():
     # the label written by the source counts, and a number with the kind's unit counts wherever it stands
     assert "Plug gap: 0.8 [1]" in _plugs("", gap)
     assert _plugs("Set the spark plug gap to 1.1 mm [1].", {1: "Spark plugs\nGap 1.1 mm on the 5S-FE."})
+
+
+def test_the_replys_numbered_list_is_shown_as_bullets():
+    text = _compose(0, "1. Use a brush or compressed air on the tracks [1].\n3. Do this once a month [1].")
+    lead = text.split("\n\nFrom your documents:")[0]
+    assert lead == "- Use a brush or compressed air on the tracks [1].\n- Do this once a month [1]."

@@ -1,6 +1,6 @@
 """Second person and no echo of the question, on the sentences the small model really wrote."""
 
-from assistant.answer.grounding.answer_style import drop_echo, echoes_question, second_person, unnumbered
+from assistant.answer.grounding.answer_style import bulleted, drop_echo, echoes_question, second_person, unnumbered
 from assistant.answer.grounding.decline import (SUGGEST_ADD_MANUAL, SUGGEST_NAME_PART, SUGGEST_OTHER_MACHINE, SUGGEST_PICK_MACHINE,
                                decline_text, question_subject, suggestion)
 
@@ -60,3 +60,9 @@ class TestDecline:
         assert question_subject("What is the tyre pressure for the water pump truck?") == \
             "tyre pressure for the water pump truck"
         assert question_subject("What does fault code E-999 mean?") == "fault code E-999"
+
+
+def test_the_replys_list_numbers_become_bullets_and_a_quoted_step_keeps_its_own():
+    reply = "Steps:\n2. Remove the cover [1].\n  5) Clean the filter at 40 °C [1].\nThe 3 bolts stay [1]."
+    assert bulleted(reply) == "Steps:\n- Remove the cover [1].\n  - Clean the filter at 40 °C [1].\nThe 3 bolts stay [1]."
+    assert unnumbered("11. Verify the flow") == "Step 11: Verify the flow"
