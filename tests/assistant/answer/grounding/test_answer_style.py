@@ -64,5 +64,6 @@ class TestDecline:
 
 def test_the_replys_list_numbers_become_bullets_and_a_quoted_step_keeps_its_own():
     reply = "Steps:\n2. Remove the cover [1].\n  5) Clean the filter at 40 °C [1].\nThe 3 bolts stay [1]."
-    assert bulleted(reply) == "Steps:\n- Remove the cover [1].\n  - Clean the filter at 40 °C [1].\nThe 3 bolts stay [1]."
+    assert bulleted(reply) == \
+        "Steps:\n- Remove the cover [1].\n  - Clean the filter at 40 °C [1].\nThe 3 bolts stay [1]."
     assert unnumbered("11. Verify the flow") == "Step 11: Verify the flow"
