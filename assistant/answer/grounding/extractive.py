@@ -161,8 +161,9 @@ def _weights(held: set[str], shares: Mapping[str, float] | None):
 
 
 def with_following(lines: list[tuple[str, int]], sources: dict[int, str], count: int) -> list[tuple[str, int]]:
-    """``lines``, each followed by the rest of its paragraph; the first (the best) also by the source
-    lines under it, ``count`` sentences and lines in all, the others by at most ``_OTHER_TAIL`` sentences.
+    """``lines``, each followed by the rest of its paragraph (and after its paragraph's opening sentence when it is
+    a later one); the first (the best) also by the source lines under it, ``count`` sentences and lines in all, the
+    others by at most ``_OTHER_TAIL`` sentences.
 
     >>> with_following([("Motor oscillates.", 1)], {1: "Tuning\\nMotor oscillates. Lower pos_gain.\\nSee 4.2"}, 2)
     [('Motor oscillates.', 1), ('Lower pos_gain.', 1), ('See 4.2', 1)]
@@ -170,10 +171,16 @@ def with_following(lines: list[tuple[str, int]], sources: dict[int, str], count:
     if not lines or count <= 0:
         return lines
     out: list[tuple[str, int]] = []
+    openers: set[tuple[str, int]] = set()  # quoted for context only: a line they hold is still quoted with its tail
     for k, (line, n) in enumerate(lines):
-        if any(line.lower() in o.lower() for o, m in out if m == n):
+        if any(line.lower() in o.lower() for o, m in out if m == n and (o, m) not in openers):
             continue  # a line quoted after an earlier one holds it whole
-        out.append((line, n))
+        opener = _opener(line, sources[n])
+        if opener and not any(opener.lower() == o.lower() for o, m in out if m == n):
+            out.append((opener, n))
+            openers.add((opener, n))
+        if (line, n) not in openers:
+            out.append((line, n))
         quoted = {o.lower() for o, _ in out}
         for f in _after(line, sources[n], count if k == 0 else _OTHER_TAIL, lines_below=k == 0):
             if f.lower() not in quoted:
@@ -188,6 +195,21 @@ def with_following(lines: list[tuple[str, int]], sources: dict[int, str], count:
 _OTHER_TAIL = 2
 
 
+def _opener(quoted: str, source: str) -> str | None:
+    """The first sentence of ``quoted``'s paragraph when ``quoted`` is a later one: a paragraph's opening
+    sentence names what the rest is about, often with the value ("Once a month, inspect your tracks ...
+    This can bind the gantry if the tracks are not cleaned.").
+
+    >>> _opener("It binds if not cleaned.", "Tracks\\nOnce a month, inspect the tracks. It binds if not cleaned.")
+    'Once a month, inspect the tracks.'
+    """
+    para = next((ln for ln in _quotable(source) if quoted in ln), None)
+    if para is None or para.startswith(quoted):
+        return None
+    first = (split_sentences(para) or [para])[0]
+    return first if len(_ALNUM.findall(first)) >= 4 and quoted not in first else None
+
+
 def _after(quoted: str, source: str, count: int, *, lines_below: bool) -> list[str]:
     """The sentences after ``quoted`` in its paragraph, then (``lines_below``) the lines under it."""
     text = [ln.strip(" -*\u2022\t") for ln in source.splitlines()[1:] if ln.strip()]
@@ -197,6 +219,11 @@ def _after(quoted: str, source: str, count: int, *, lines_below: bool) -> list[s
     para = text[at]
     rest = split_sentences(para[para.find(quoted) + len(quoted):])
     below = text[at + 1:] if lines_below else []
+    if not lines_below and len(rest) <= count and (rest[-1] if rest else quoted).rstrip().endswith(":"):
+        # the paragraph ends announcing what follows ("edit these entries in userConfig.h:"): the lines under it
+        # are what it announces (a list, a code block), in any language
+        below = text[at + 1:at + 1 + _ANNOUNCED]
+        count = len(rest) + len(below)
     # a rule or an underline ("~~~~", "----") is layout: neither quoted nor counted
     # a repeat of the quoted line (a heading echoed under it) is neither quoted nor counted
     # a line the page repeats ("Disclaimer" over and under a box) is quoted and counted once
@@ -205,6 +232,9 @@ def _after(quoted: str, source: str, count: int, *, lines_below: bool) -> list[s
     for u in kept:
         first.setdefault(u.lower(), u)
     return list(first.values())[:count]
+
+
+_ANNOUNCED = 4  # lines quoted under a later quoted paragraph ending with a colon (the first line has its count)
 
 
 _HOWTO_RE = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to|what are the steps|steps? (to|for)|procedure for)\b",

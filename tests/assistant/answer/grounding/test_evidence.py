@@ -278,11 +278,38 @@ def test_the_rest_of_a_quoted_sentence_s_paragraph_is_quoted_after_it():
                   "See the table. Ask support.\nNeedle sizes",
                2: "Vacuum\nNo suction at the needle. Check the pump. Clean the tube. Replace the seal.\nPump specs"}
     lines = [("It drops while moving.", 1), ("No suction at the needle.", 2)]
-    # the best line: the rest of its paragraph, then the lines under it (3 in all); the others:
-    # at most two sentences of their own paragraph and nothing below it
+    # the best line: its paragraph's opening sentence before it, the rest of its paragraph, then the lines under
+    # it (3 in all); the others: at most two sentences of their own paragraph and nothing below it
     assert with_following(lines, sources, 3) == [
-        ("It drops while moving.", 1), ("In either case, use a larger needle.", 1), ("See the table.", 1),
-        ("Ask support.", 1), ("No suction at the needle.", 2), ("Check the pump.", 2), ("Clean the tube.", 2)]
+        ("The seed is picked up.", 1), ("It drops while moving.", 1), ("In either case, use a larger needle.", 1),
+        ("See the table.", 1), ("Ask support.", 1), ("No suction at the needle.", 2), ("Check the pump.", 2),
+        ("Clean the tube.", 2)]
+
+
+def test_a_later_sentence_is_quoted_after_its_paragraph_s_opening_one():
+    from assistant.answer.grounding.extractive import with_following
+
+    # the value sits in the paragraph's first sentence, the question's words in a later one
+    sources = {1: "Tracks\nOnce a month, inspect your tracks for mud. It can bind if the tracks are not cleaned.\n"
+                  "Use a brush to clean the tracks."}
+    assert with_following([("It can bind if the tracks are not cleaned.", 1)], sources, 1) == [
+        ("Once a month, inspect your tracks for mud.", 1), ("It can bind if the tracks are not cleaned.", 1),
+        ("Use a brush to clean the tracks.", 1)]
+    # a first sentence has no opener of its own
+    assert with_following([("Once a month, inspect your tracks for mud.", 1)], sources, 1) == [
+        ("Once a month, inspect your tracks for mud.", 1), ("It can bind if the tracks are not cleaned.", 1)]
+
+
+def test_a_line_quoted_as_an_opener_is_still_quoted_with_its_tail():
+    from assistant.answer.grounding.extractive import with_following
+
+    # the second picked line is the first's opener: quoted once, and the sentences after it still follow it
+    sources = {1: "Petcock\nStep 4: automatic shutoff valve. It is worked by vacuum. It opens when the engine runs.\n"
+                  "Step 5: filters."}
+    lines = [("It opens when the engine runs.", 1), ("Step 4: automatic shutoff valve.", 1)]
+    assert with_following(lines, sources, 1) == [
+        ("Step 4: automatic shutoff valve.", 1), ("It opens when the engine runs.", 1), ("Step 5: filters.", 1),
+        ("It is worked by vacuum.", 1)]
 
 
 def test_a_line_holding_one_already_quoted_is_not_quoted_again():
@@ -362,3 +389,22 @@ def test_words_only_the_question_has_do_not_raise_the_bar():
     sources = {1: "Teile\nTemperatursensor TSIC 306: mindestens 2 Stück"}
     assert extractive_lines("wieviele tsic soll ich da bestellen", sources, max_lines=1) == \
         [("Temperatursensor TSIC 306: mindestens 2 Stück", 1)]
+
+
+def test_a_later_quoted_paragraph_ending_with_a_colon_brings_the_lines_it_announces():
+    from assistant.answer.grounding.extractive import with_following
+
+    sources = {1: "Pump\nThe pump hums.\nMore lines here.",
+               2: "Sensor\nThe sensor must be enabled. Edit these entries:\n#define FEATURE_WATER_SENS 1\n"
+                  "#define WATER_SENS_TYPE 0\n...\nSee the wiring page.\nOther text."}
+    lines = [("The pump hums.", 1), ("The sensor must be enabled.", 2)]
+    # the second line's paragraph ends with a colon: the lines under it follow, at most four, layout skipped
+    assert with_following(lines, sources, 1) == [
+        ("The pump hums.", 1), ("More lines here.", 1), ("The sensor must be enabled.", 2),
+        ("Edit these entries:", 2), ("#define FEATURE_WATER_SENS 1", 2), ("#define WATER_SENS_TYPE 0", 2),
+        ("See the wiring page.", 2)]
+    # without the colon a later line keeps to its own paragraph
+    plain = {1: sources[1], 2: sources[2].replace("entries:", "entries.")}
+    assert with_following(lines, plain, 1) == [
+        ("The pump hums.", 1), ("More lines here.", 1), ("The sensor must be enabled.", 2),
+        ("Edit these entries.", 2)]
