@@ -98,7 +98,8 @@ class RetrievalSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     min_dense_score: float = Field(0.30, description="Abstain when the best dense cosine of the retrieved chunks "
-                                   "is below this.")
+                                   "is below this, unless they hold every subject word of the question (two or "
+                                   "more).")
     min_term_coverage: float = Field(0.5, description="Abstain when fewer than this share of the question's "
                                      "key terms occur in the sources.")
     paraphrase_score: float = Field(0.6, description="A question word the corpus never mentions makes the "

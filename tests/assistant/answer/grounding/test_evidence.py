@@ -130,8 +130,16 @@ class TestGateReports:
         assert report == EvidenceReport(True, question="Why does the belt slip?", best_dense=0.8, coverage=1.0)
 
     def test_no_dense_scores_count_as_zero_similarity(self):
-        report = GATE.assess("Why does the belt slip?", ["Belt slip: tension the belt."], [])
+        report = GATE.assess("Why does the drive belt slip?", ["Belt slip: tension the belt."], [])
         assert report.ok is False and report.reason == "best source similarity 0.00 is below 0.30"
+
+    def test_sources_holding_every_subject_word_pass_below_the_similarity_floor(self):
+        # a short question scores a low cosine with the passage that answers it; its words show the match
+        texts = ["Flashing the firmware can take up to 2 minutes."]
+        assert GATE.assess("how long does flash firmware take", texts, [0.2]).ok
+        # one subject word is too little to stand for the topic, and a missing one leaves the floor in force
+        assert not GATE.assess("where is the firmware", texts, [0.2]).ok
+        assert not GATE.assess("how long does flash firmware take on the pi", texts, [0.2]).ok
 
     def test_similarity_at_the_threshold_passes(self):
         assert GATE.assess("Why does the belt slip?", ["Belt slip: tension the belt."], [0.3]).ok
