@@ -39,6 +39,19 @@ USER_TEMPLATE = """Documents:
 
 {conversation}Question: {question}"""
 
+def documents_removed(user_content: str) -> str:
+    """An answer prompt's user message (``USER_TEMPLATE``) with "(none)" for its documents: what the judge reads
+    to say how it would answer the question without them (``answer.judge_prior_weight``).
+
+    >>> documents_removed("Documents:\\n[1] (a.md)\\nOil: 2 l\\n\\nQuestion: oil capacity?")
+    'Documents:\\n(none)\\n\\nQuestion: oil capacity?'
+    """
+    at = user_content.rfind("Earlier in this conversation:")
+    if at < 0:
+        at = user_content.rfind("Question: ")
+    return "Documents:\n(none)\n\n" + user_content[max(at, 0):]
+
+
 _NOT_FOUND_RE = re.compile(
     r"not found|not (?:mentioned|provided|specified|given|stated|available|included|listed) in|"
     r"(?:do|does) not (?:contain|mention|provide|specify|say)|no information|cannot (?:find|answer|be determined)|"

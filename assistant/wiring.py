@@ -187,7 +187,8 @@ class Container:
         scorer = build_yes_no(a.judge, model=a.judge_model, cache_dir=self.settings.model_cache_dir, n_ctx=llm.n_ctx,
                               threads=llm.threads, seed=llm.seed, base_url=llm.base_url, api_key=llm.api_key,
                               server_model=llm.server_model)
-        return AnswerabilityJudge(scorer, threshold=a.judge_threshold, open_threshold=a.judge_open_threshold)
+        return AnswerabilityJudge(scorer, threshold=a.judge_threshold, open_threshold=a.judge_open_threshold,
+                                  prior_weight=a.judge_prior_weight)
 
     @cached_property
     def chain(self):

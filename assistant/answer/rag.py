@@ -162,6 +162,8 @@ class RagAnswerer:
             answer.extra["evidence"]["p_yes"] = verdict.p_yes
             if verdict.p_value is not None:
                 answer.extra["evidence"]["p_value"] = verdict.p_value
+            if verdict.p_prior is not None:
+                answer.extra["evidence"]["p_prior"] = verdict.p_prior
             if verdict.error:
                 answer.flags.append(Flag("judge_failed", verdict.error))
             elif not verdict.answerable:

@@ -45,7 +45,8 @@ class QuestionResult:
     decline_reason: str | None = None  # why it declined (the gate's or the composer's reason)
     p_yes: float | None = None  # the answerability judge's score, when it ran
     p_value: float | None = None  # the judge's P(the question asks for a value), when it was asked
-    # the evidence gate's measures (best cosine, term coverage, asked value kind): studies of when to decline
+    # the evidence gate's measures (best cosine, term coverage, asked value kind) and the judge's P(yes) without the
+    # documents: studies of when to decline
     evidence: dict[str, object] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)  # the answer's flag kinds, in order, once each
     markers: list[int] = field(default_factory=list)  # unique cited numbers, in order
@@ -96,7 +97,7 @@ def grade_answer(item: QAItem, answer: Answer, chunk_text: Callable[[str], str |
     result.decline_reason = next((f.detail for f in answer.flags if f.kind == "abstained"), None)
     evidence = (answer.extra or {}).get("evidence") or {}
     result.p_yes, result.p_value = evidence.get("p_yes"), evidence.get("p_value")
-    result.evidence = {k: v for k, v in evidence.items() if k in ("best_dense", "coverage", "value_kind")}
+    result.evidence = {k: v for k, v in evidence.items() if k in ("best_dense", "coverage", "value_kind", "p_prior")}
     result.model_id, result.adapter_id = answer.model_id, answer.adapter_id
     result.markers = metrics.unique_in_order(metrics.citation_markers(answer.text))
     result.invalid_markers = [n for n in result.markers if n not in by_number]

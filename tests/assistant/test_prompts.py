@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.prompts import strip_framing
+from assistant.prompts import documents_removed, strip_framing
 
 PDF = (["honda-nighthawk.pdf · p. 1"], ["Honda Nighthawk\nRough idling may be due to dirty carburetors."])
 MD = (["tomos-moped.md · Tomos Moped > Repair > How do I replace the piston?"],
@@ -36,3 +36,10 @@ def test_a_copied_label_or_heading_is_layout_not_a_claim(reply, sources, expecte
 ])
 def test_a_sentence_that_names_the_heading_inside_it_stays(reply):
     assert strip_framing(reply, *(PDF if "Honda" in reply else MD)) == (reply, False)
+
+
+def test_the_documents_removed_keep_the_conversation_and_the_question():
+    docs = "Documents:\n[1] (a.md)\nQuestion: a heading that looks like one\nOil: 2 l\n\n"
+    assert documents_removed(docs + "Question: oil capacity?") == "Documents:\n(none)\n\nQuestion: oil capacity?"
+    earlier = "Earlier in this conversation:\nUser: press 4 oil?\nAssistant: HLP 46 [1].\n\nQuestion: and how much?"
+    assert documents_removed(docs + earlier) == "Documents:\n(none)\n\n" + earlier

@@ -8,14 +8,17 @@ takes P(yes) / (P(yes) + P(no)) from a model's next-token probabilities. It know
 and no domain. On five development corpora the bundled 1.5B model ranks answerable above
 unanswerable questions with AUC 0.83–0.95 on each, the 0.5B default does not (0.40–0.73); the
 threshold and the figures on a locked corpus are in benchmarks/README.md, "The judge in the product".
+The judge is also asked with the documents removed; that answer's log-odds, added to the first, lifted its AUC on
+four development sets (``prior_weight``, ``weighed``).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from assistant.prompts import JUDGE_QUESTION, VALUE_QUESTION, VALUE_SYSTEM
+from assistant.prompts import JUDGE_QUESTION, VALUE_QUESTION, VALUE_SYSTEM, documents_removed
 from assistant.types import ChatMessage
 
 
@@ -37,6 +40,7 @@ class Verdict:
     error: str = ""
     threshold: float | None = None  # the one applied
     p_value: float | None = None  # P(the question asks for a value), when asked
+    p_prior: float | None = None  # P(yes) with the documents removed, when weighed in (``p_yes`` holds both)
 
 
 class AnswerabilityJudge:
@@ -45,17 +49,19 @@ class AnswerabilityJudge:
     >>> class Fixed:
     ...     def p_yes(self, messages): return 0.3
     >>> AnswerabilityJudge(Fixed(), threshold=0.72).judge([ChatMessage("user", "Documents: ... Question: ?")])
-    Verdict(answerable=False, p_yes=0.3, error='', threshold=0.72, p_value=None)
+    Verdict(answerable=False, p_yes=0.3, error='', threshold=0.72, p_value=None, p_prior=None)
     """
 
     def __init__(self, scorer: YesNoScorer, *, threshold: float, open_threshold: float | None = None,
-                 value_share: float = VALUE_SHARE, question: str = JUDGE_QUESTION) -> None:
+                 value_share: float = VALUE_SHARE, question: str = JUDGE_QUESTION, prior_weight: float = 0.0) -> None:
         self.scorer = scorer
         self.threshold = threshold
         # questions for advice or steps, not a value: their own threshold (None: one threshold for all)
         self.open_threshold = open_threshold
         self.value_share = value_share  # P(asks for a value) from which the value threshold applies
         self.question = question  # another wording only for benchmarks/bench_answerability.py --judge-question
+        # the weight, in log-odds, of the judge's answer with the documents removed (0: not asked)
+        self.prior_weight = prior_weight
 
     def judge(self, prompt: Sequence[ChatMessage], question: str | None = None) -> Verdict:
         """``prompt``: the answer's messages, the last one the user's (documents and question);
@@ -64,9 +70,13 @@ class AnswerabilityJudge:
             raise ValueError("the judge reads an answer prompt that ends with the user's message")
         *head, last = prompt
         asked = [*head, ChatMessage("user", f"{last.content}\n\n{self.question}")]
-        threshold, p_value = self.threshold, None
+        threshold, p_value, p_prior = self.threshold, None, None
         try:
             p = self.scorer.p_yes(asked)
+            if self.prior_weight:
+                bare = [*head, ChatMessage("user", f"{documents_removed(last.content)}\n\n{self.question}")]
+                p_prior = round(self.scorer.p_yes(bare), 4)
+                p = weighed(p, p_prior, self.prior_weight)
             if self.open_threshold is not None and question:
                 kind = [ChatMessage("system", VALUE_SYSTEM),
                         ChatMessage("user", f"Question: {question}\n\n{VALUE_QUESTION}")]
@@ -74,4 +84,20 @@ class AnswerabilityJudge:
                 threshold = self.threshold if p_value >= self.value_share else self.open_threshold
         except Exception as exc:  # a judge that cannot run must not take the answer down
             return Verdict(True, None, f"{type(exc).__name__}: {exc}"[:200])
-        return Verdict(p >= threshold, round(p, 4), threshold=threshold, p_value=p_value)
+        return Verdict(p >= threshold, round(p, 4), threshold=threshold, p_value=p_value, p_prior=p_prior)
+
+
+def weighed(p: float, prior: float, weight: float) -> float:
+    """P(yes) with the documents, its log-odds moved by ``weight`` times those of P(yes) without them.
+
+    Measured, not derived: subtracting the no-documents answer (calibrating out a question's own lean) lowered the
+    judge's AUC on four development sets; adding it raised the AUC on each (benchmarks/README.md, "The judge's
+    answer without the documents").
+
+    >>> round(weighed(0.7, 0.2, 1.0), 3), weighed(0.7, 0.2, 0.0)
+    (0.368, 0.7)
+    """
+    def logit(x: float) -> float:
+        x = min(max(x, 1e-6), 1 - 1e-6)
+        return math.log(x / (1 - x))
+    return 1 / (1 + math.exp(-(logit(p) + weight * logit(prior))))

@@ -119,9 +119,9 @@ class TestGradeAnswer:
                          flags=[Flag("model_declined", "a"), Flag("unsupported_sentence", "b"),
                                 Flag("model_declined", "c")],
                          extra={"evidence": {"best_dense": 0.5, "coverage": 1.0, "value_kind": None, "reason": "",
-                                             "p_yes": 0.81}})
+                                             "p_yes": 0.81, "p_prior": 0.2}})
         record = build_report([grade_answer(Q_FACT, flagged)], ks=(1,), mode="full")["per_question"][0]
-        assert record["evidence"] == {"best_dense": 0.5, "coverage": 1.0, "value_kind": None}
+        assert record["evidence"] == {"best_dense": 0.5, "coverage": 1.0, "value_kind": None, "p_prior": 0.2}
         assert record["flags"] == ["model_declined", "unsupported_sentence"]
 
     def test_a_number_none_of_the_cited_passages_holds_is_reported(self):

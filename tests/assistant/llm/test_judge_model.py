@@ -30,7 +30,7 @@ def judge(model_cache):
         pytest.skip(f"the judge's model is not installed (make install-judge): {exc}")
     s = Settings()
     return AnswerabilityJudge(LlamaCppYesNo(path, n_ctx=s.llm.n_ctx, threads=s.llm.threads),
-                              threshold=s.answer.judge_threshold)
+                              threshold=s.answer.judge_threshold, prior_weight=s.answer.judge_prior_weight)
 
 
 def verdict(judge, question):

@@ -72,6 +72,28 @@ class TestJudge:
         one = AnswerabilityJudge(scorer, threshold=0.59).judge([ChatMessage("user", "Docs Q")], "pump is noisy?")
         assert (one.answerable, one.p_value) == (False, None)  # no open threshold: not asked
 
+    def test_the_answer_without_the_documents_is_weighed_in(self):
+        class ByPrompt(FakeScorer):
+            """P(yes) 0.7 with the documents, 0.2 with "(none)" for them."""
+
+            def p_yes(self, messages):
+                self.seen.append(list(messages))
+                return 0.2 if "(none)" in messages[-1].content else 0.7
+
+        scorer, system = ByPrompt(0.0), ChatMessage("system", "S")
+        prompt = [system, ChatMessage("user", "Documents:\n[1] (a.md)\nOil: 2 l\n\nQuestion: oil capacity?")]
+        verdict = AnswerabilityJudge(scorer, threshold=0.36, prior_weight=1.0).judge(prompt)
+        # log-odds added: logit(0.7) + logit(0.2) = -0.539, P 0.3684
+        assert (verdict.answerable, verdict.p_yes, verdict.p_prior) == (True, 0.3684, 0.2)
+        bare = f"Documents:\n(none)\n\nQuestion: oil capacity?\n\n{JUDGE_QUESTION}"
+        assert scorer.seen[-1] == [system, ChatMessage("user", bare)]
+        assert not AnswerabilityJudge(scorer, threshold=0.37, prior_weight=1.0).judge(prompt).answerable
+        half = AnswerabilityJudge(scorer, threshold=0.0, prior_weight=0.5).judge(prompt)
+        assert half.p_yes == pytest.approx(0.5385, abs=1e-4)  # logit(0.7) + 0.5 * logit(0.2)
+        asked = len(scorer.seen)
+        off = AnswerabilityJudge(scorer, threshold=0.36).judge(prompt)
+        assert (off.p_yes, off.p_prior, len(scorer.seen)) == (0.7, None, asked + 1)  # weight 0: not asked
+
     def test_a_failing_scorer_gives_no_verdict(self):
         verdict = AnswerabilityJudge(FakeScorer(RuntimeError("model gone")), threshold=0.5).judge(
             [ChatMessage("user", "q")])
