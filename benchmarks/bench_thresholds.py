@@ -10,7 +10,10 @@ open threshold (closer to one threshold). One threshold for all is chosen the sa
 
     MAINTASSIST_ANSWER__JUDGE_THRESHOLD=0 MAINTASSIST_ANSWER__JUDGE_OPEN_THRESHOLD=0 \\
         python benchmarks/bench_corpora.py --work /tmp/t0 --only ...
-    python benchmarks/bench_thresholds.py --reports /tmp/t0 --threshold 0.59
+    python benchmarks/bench_thresholds.py --reports /tmp/t0 --threshold 0.26
+
+The stored P(yes) is the judge's verdict score: with ``answer.judge_prior_weight`` (1.0 by default) its answer
+without the documents is already weighed in, and the default threshold is 0.26 (0.59 for the judge alone).
 """
 
 from __future__ import annotations
@@ -91,7 +94,7 @@ def load(folder: Path) -> dict[str, list[dict]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reports", type=Path, required=True, help="bench_corpora --work folder, judge thresholds 0")
-    ap.add_argument("--threshold", type=float, default=0.59, help="the value questions' threshold (the default)")
+    ap.add_argument("--threshold", type=float, default=0.26, help="the value questions' threshold (the product's)")
     ap.add_argument("--open", type=float, default=None, help="also report this fixed open threshold")
     ap.add_argument("--share", type=float, default=0.7, help="P(value) below which --open applies")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/thresholds.json"))
