@@ -39,6 +39,7 @@ USER_TEMPLATE = """Documents:
 
 {conversation}Question: {question}"""
 
+
 def documents_removed(user_content: str) -> str:
     """An answer prompt's user message (``USER_TEMPLATE``) with "(none)" for its documents: what the judge reads
     to say how it would answer the question without them (``answer.judge_prior_weight``).
