@@ -63,6 +63,11 @@ def _fmt(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
 
 
+def _raw(value: float) -> str:
+    """A record's figure as the export writes it (no thousands separator: the cited row holds "413214.78")."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def _when(record: WorkOrderRecord) -> str:
     return f" on {record.date}" if record.date else " (no date)"
 
@@ -85,7 +90,7 @@ class HistoryAnswerer:
         if not rows:
             return HistoryResult(query=query, text=self._nothing(query), total=0, figure=0, answered=False)
         handler = {"count": self._count, "latest": self._latest, "first": self._first,
-                   "list": self._list, "rank": self._rank, "total": self._total}[query.kind]
+                   "list": self._list, "rank": self._rank, "top": self._top, "total": self._total}[query.kind]
         return handler(query, rows)
 
     # --- per kind ---------------------------------------------------------------
@@ -164,6 +169,30 @@ class HistoryAnswerer:
         ranking = [(label, values[label]) for label in top]
         return HistoryResult(query=q, text=text, total=len(rows), figure=values[lead], rows=cited,
                              ranking=ranking, citations=cites)
+
+    def _top(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:
+        """The job with the highest cost (or downtime), or the top N when asked; figures as recorded."""
+        value = (lambda r: r.cost) if q.metric == "cost" else hours
+        known = sorted((r for r in rows if value(r) is not None), key=lambda r: -value(r))  # type: ignore[operator]
+        what = "cost" if q.metric == "cost" else "duration / downtime"
+        if not known:
+            cites = self._cite(rows[: self._max])
+            text = (f"{len(rows)} work orders {describe_scope(q)} were found, but none records a {what}, "
+                    f"so your work-order data cannot tell. {' '.join(f'[{c.n}]' for c in cites)}")
+            return HistoryResult(query=q, text=text, total=len(rows), rows=rows[: self._max], citations=cites,
+                                 answered=False)
+        cited = known[: min(self._max, q.top_n or 1)]
+        cites = self._cite(cited)
+        unit = "" if q.metric == "cost" else " h"
+        pick = cited[0]
+        adjective = "most expensive" if q.metric == "cost" else "longest"
+        text = (f"The {adjective} work order {describe_scope(q)} was {pick.record_id}{_when(pick)}: "
+                f"{what} {_raw(value(pick))}{unit}; {_excerpt(pick, 160)} [1].")  # type: ignore[arg-type]
+        if len(cited) > 1:
+            text += " Next: " + "; ".join(f"{r.record_id}{_when(r)}: {_raw(value(r))}{unit} [{c.n}]"
+                                          for r, c in zip(cited[1:], cites[1:])) + "."  # type: ignore[arg-type]
+        text += f" {len(known)} matching work orders record a {what}."
+        return HistoryResult(query=q, text=text, total=len(rows), figure=value(pick), rows=cited, citations=cites)
 
     def _total(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:
         value = (lambda r: r.cost) if q.metric == "cost" else hours

@@ -1,4 +1,4 @@
-"""Rule-based understanding of fault-history questions (count / latest / first / rank / list / total).
+"""Rule-based understanding of fault-history questions (count / latest / first / rank / top / list / total).
 
 Conservative on purpose: a question becomes a history query only when it carries an explicit
 counting, ranking, recency, listing or total signal *and* refers to past events, so manual
@@ -21,7 +21,7 @@ from assistant.history.text import parse_date_range, significant_words, stems_of
 from assistant.textutil import strip_mentions
 from ingest.assets import QUALIFIERS
 
-Kind = Literal["count", "latest", "first", "rank", "list", "total"]
+Kind = Literal["count", "latest", "first", "rank", "top", "list", "total"]
 GroupBy = Literal["asset", "failure_code", "failure_mode", "cause", "component", "parts"]
 _GROUP_WORDS = [(r"(?:failure|fault|error|problem)\s+codes?|codes?", "failure_code"),
                 (r"failure\s+modes?|modes?", "failure_mode"), (r"(?:root\s+)?causes?", "cause"),
@@ -33,6 +33,12 @@ _PAST = r"\b(?:did|had|has|have|was|were|been|happened|occurred|failed|broke)\b"
 _PRESCRIPTIVE = re.compile(r"\b(should|must|need to|needs to|required|recommended|supposed to|interval)\b")
 _THRESHOLD = re.compile(r"\b(above|below|over|under|exceed\w*|higher than|lower than)\s+(?:the\s+)?"
                         r"(?:[\d.,]+|limit|threshold|setpoint|alarm)")
+# One job's own figure at its extreme ("the most expensive job on excavator E", "which repair took the longest"):
+# the record itself answers (kind "top"), not a sum per asset ("which chiller had the most downtime": rank).
+_COSTLY = r"most\s+(?:expensive|costly)|costliest|priciest|highest[\s-]cost|dearest"
+_LONG = r"longest|lengthiest|most\s+time[\s-]consuming"
+_TOP_RECORD = re.compile(rf"\b(?:{_COSTLY}|{_LONG})\s+(?:\w+\s+){{0,2}}{_NOUNS}"
+                         rf"|{_NOUNS}\s+(?:\w+\s+){{0,3}}(?:cost|took|lasted)\s+(?:the\s+)?(?:most|longest)\b")
 _GENERIC_CLASS = {"asset", "assets", "machine", "machines", "equipment", "unit", "units", "one", "line"}
 
 
@@ -79,6 +85,10 @@ def _detect_kind(q: str) -> tuple[Kind, int | None, str] | None:
             re.search(r"\bhow much\s+(?:\w+\s+){0,2}(downtime|down time|time|did\b.*\bcost|was spent|money)", q):
         return "total", None, metric if metric != "count" else "downtime"
     top = re.search(r"\btop\s+(\d{1,2})\b", q)
+    record = _TOP_RECORD.search(q)
+    if record:
+        metric = "cost" if re.search(rf"{_COSTLY}|\bcost\b", record[0]) else "downtime"
+        return "top", int(top[1]) if top else None, metric
     if top and re.search(r"\b(assets?|machines?|chillers?|pumps?|equipment|units?|which)\b", q):
         return "rank", int(top[1]), metric
     rank = re.search(r"\b(which|what)\s+\w+\s+(?:\w+\s+){0,3}(?:(?:has|have|had)\s+)?"
@@ -119,7 +129,8 @@ _SCAFFOLD = re.compile(
     r"\b(what happened|what occurred|went wrong|was done|were done|carried out|was performed|"
     r"when was it (?:finished|completed|closed|done)|"
     r"how many times|number of times|how many|how often|how much|when did|when was|when were|"
-    r"most recent|last time|first time|top \d{1,2}|total|downtime|down time|cost|costs|spent|spend)\b")
+    r"most recent|last time|first time|top \d{1,2}|total|downtime|down time|cost|costs|spent|spend|"
+    rf"{_COSTLY}|{_LONG}|took the longest|took longest|lasted the longest|lasted longest)\b")
 
 
 class HistoryQueryParser:

@@ -98,6 +98,11 @@ class TestExpectedSource:
         assert wo.matches("/x/work_orders.csv", record_id="WO 1043")
         assert not wo.matches("/x/work_orders.csv", record_id="WO-1044")
         assert not wo.matches("/x/work_orders.csv", record_id=None)
+        row = ExpectedSource("case_study_pdl.csv", record="2745")
+        assert row.matches("/x/case_study_pdl.csv", record_id="case_study_pdl-2745")
+        assert row.matches("/x/case_study_pdl.csv", record_id="2745")
+        assert not row.matches("/x/case_study_pdl.csv", record_id="case_study_pdl-27450")
+        assert not row.matches("/x/case_study_pdl.csv", record_id="other-2745")
 
     def test_normalize_record(self):
         assert normalize_record("WO–1043") == normalize_record("wo1043") == "wo1043"

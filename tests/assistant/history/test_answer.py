@@ -95,6 +95,21 @@ class TestAnswers:
         assert result.figure == 9.0 and "9 h over 2 work orders" in result.text
         assert ask(store, "total cost of condenser plugging on chiller 7 in 2019").figure == 700.0
 
+    def test_top_record_by_cost_and_by_duration(self, store):
+        result = ask(store, "whats the most expensive job on chiller 7?")
+        assert [r.record_id for r in result.rows] == ["WO102"] and result.figure == 400.0
+        assert result.text.startswith("The most expensive work order for Chiller 7 was WO102 on 2019-01-15: cost 400;")
+        assert "Next" not in result.text and "2 matching work orders record a cost" in result.text
+        assert_citations_valid(result)
+        longest = ask(store, "top 3 work orders that took the longest on chiller 7")
+        assert [r.record_id for r in longest.rows] == ["WO102", "WO103", "WO100"] and longest.figure == 5.0
+        assert "duration / downtime 5 h" in longest.text and "Next: WO103 on 2019-02-01: 4 h [2]; WO100" in longest.text
+        assert_citations_valid(longest)
+
+    def test_top_record_without_the_figure_is_not_answered(self, store):
+        result = ask(store, "costliest job on chiller 1")
+        assert not result.answered and "none records a cost" in result.text
+
     def test_list(self, store):
         result = ask(store, "list the work orders for chiller 1")
         assert result.total == 3 and result.text.count("\n- ") == 3

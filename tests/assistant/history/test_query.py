@@ -94,6 +94,16 @@ class TestIntent:
         q = parser.parse("top 3 chillers by refrigerant leaks since March 2024")
         assert q.kind == "rank" and q.top_n == 3 and q.date_from == "2024-03-01" and q.date_to is None
 
+    def test_one_job_at_its_extreme(self, parser):
+        q = parser.parse("whats the most expensive bucket repair on chiller 7 last year")
+        assert (q.kind, q.metric, q.assets, q.topic) == ("top", "cost", ["CWC04007"], "bucket")
+        assert q.date_from == "2024-01-01"
+        q = parser.parse("which wo took the longest on press 4?")
+        assert (q.kind, q.metric, q.assets, q.topic) == ("top", "downtime", ["PRESS-04"], "")
+        # a sum per asset is still a ranking
+        assert parser.parse("which chiller had the most downtime").kind == "rank"
+        assert parser.parse("which chiller had the highest cost in 2024").kind == "rank"
+
     def test_list(self, parser):
         q = parser.parse("List the work orders for chiller 7 in 2019")
         assert q.kind == "list" and q.assets == ["CWC04007"]
