@@ -46,6 +46,17 @@ VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
                _NUM + r"(?:kg|g|lbs?|t|tons?|tonnes?|m|mm|cm|in|ft|l|hours?|hrs?|h|km|miles?|months?|years?)\b"),
 }
 
+# Unit symbols read the same in most languages: one standing alone in a question (no number before it: "mit
+# wieviel nm ...", "combien de kpa"), where no word above asks, asks for a value of its kind. "bar" is left out:
+# in English it is also a part ("sway bar end links clunk").
+UNIT_WORDS: dict[str, tuple[str, ...]] = {
+    "torque": ("nm", "n·m", "ft-lb", "ft-lbs", "lb-ft", "ftlb", "ftlbs"),
+    "pressure": ("psi", "kpa", "mpa"),
+    "clearance": ("mm", "µm"),
+    "electrical": ("volt", "volts", "amp", "amps", "ohm", "ohms"),
+    "speed": ("rpm",),
+}
+
 # Dates and periods name when, not what: they are metadata of work orders and sensor
 # summaries (written as 2020-06-08), so they do not count as subject terms.
 _DATE_WORDS = set("""january february march april may june july august september october november december
@@ -87,7 +98,25 @@ def value_kind(question: str) -> str | None:
         return best[1]
     if re.search(r"\bhow much\b.*\b(cost|pay|charge)", q):
         return "cost"
-    return None
+    return unit_asked(q)
+
+
+def unit_asked(question: str) -> str | None:
+    """The kind of the first unit symbol standing alone in the question (``UNIT_WORDS``), or None.
+
+    >>> unit_asked("mit wieviel nm zieh ich die schraube fest"), unit_asked("the 24 v supply, 10 mm bolt")
+    ('torque', None)
+    """
+    best: tuple[int, str] | None = None
+    for kind, units in UNIT_WORDS.items():
+        for unit in units:
+            for m in re.finditer(rf"(?<![\w·-]){re.escape(unit)}(?![\w·-])", question.lower()):
+                if re.search(r"\d\s*$", question[:m.start()]):
+                    continue  # "10 mm", "24V": a size that names the part, not the value asked
+                if best is None or m.start() < best[0]:
+                    best = (m.start(), kind)
+                break
+    return best[1] if best else None
 
 
 def unit_pattern(kind: str) -> re.Pattern[str]:
@@ -119,7 +148,7 @@ def subject_terms(question: str, ignore: set[str] | None = None, kind: str | Non
         if clause != question and len(subject_terms(clause, ignore, kind)) >= 2:
             question = clause
     kinds = [kind] if kind else list(VALUE_KINDS)
-    value_words = {w for k in kinds for w in VALUE_KINDS[k][0]} | _GENERIC_VALUE_WORDS
+    value_words = {w for k in kinds for w in (*VALUE_KINDS[k][0], *UNIT_WORDS.get(k, ()))} | _GENERIC_VALUE_WORDS
     value_stems = set(content_terms(" ".join(value_words)))
     dates = set(content_terms(" ".join(_DATE_WORDS)))
     ignore = ignore or set()

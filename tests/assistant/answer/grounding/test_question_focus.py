@@ -11,6 +11,17 @@ def test_earliest_value_word_names_the_kind():
     assert value_kind("What pressure does the part number 12 valve hold?") == "pressure"
 
 
+def test_a_unit_standing_alone_asks_for_its_kind_in_any_language():
+    assert value_kind("mit wieviel nm zieh ich die schraube am bügel fest") == "torque"
+    assert value_kind("combien de kPa pour la pompe") == "pressure"
+    assert value_kind("belt tension spec, how many mm of deflection") == "clearance"
+    # a number before the unit names the part; a word asking for a value comes first
+    assert value_kind("10 mm bolt on the 24 v supply keeps loosening") is None
+    assert value_kind("what amp rating is the AM2 fuse") == "amount"
+    assert value_kind("sway bar end links clunk") is None and value_kind("nmea cable pinout") is None
+    assert "nm" not in subject_terms("mit wieviel nm zieh ich die schraube fest", kind="torque")
+
+
 def test_kind_subject_keeps_other_value_words():
     assert subject_terms("part number of the minimum pressure valve", kind="part_number") == ["pressur", "valv"]
 
