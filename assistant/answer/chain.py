@@ -17,10 +17,10 @@ from typing import Sequence
 
 from assistant.answer.generate import TokenCallback
 from assistant.answer.grounding.judge import AnswerabilityJudge
-from assistant.answer.protocols import Route
+from assistant.answer.protocols import Route, RouteResult
 from assistant.answer.rag import RagAnswerer, SourcesCallback
 from assistant.answer.scope import QuestionScope
-from assistant.types import Answer, ChatMessage, Generator
+from assistant.types import Answer, ChatMessage, Flag, Generator
 from index.types import ScoredChunk
 
 __all__ = ["AnswerChain", "SourcesCallback", "TokenCallback"]
@@ -73,14 +73,18 @@ class AnswerChain:
         for route in self.routes:
             found = route.answer(query, assets)
             if found is not None:
-                return _direct(answer, route.name, found[0], found[1], on_sources, on_token, t0)
+                return _direct(answer, route.name, found, on_sources, on_token, t0)
         return self.rag.answer(answer, turns, assets, on_sources, on_token, t0)
 
 
-def _direct(answer: Answer, route: str, text: str, citations: list, on_sources: SourcesCallback | None,
+def _direct(answer: Answer, route: str, found: RouteResult, on_sources: SourcesCallback | None,
             on_token: TokenCallback | None, t0: float) -> Answer:
-    """A structured route's answer, streamed whole (its figures were computed, not generated)."""
-    answer.text, answer.citations, answer.route = text, citations, route
+    """A structured route's answer, streamed whole (its figures were computed, not generated); a decline when
+    the records hold the job but not what was asked about it."""
+    answer.text, answer.citations, answer.route = found.text, found.citations, route
+    if found.declined:
+        answer.abstained, answer.route = True, "abstain"
+        answer.flags.append(Flag("abstained", found.declined))
     answer.timings["sources_s"] = answer.timings["first_token_s"] = time.perf_counter() - t0
     if on_sources is not None:
         on_sources(answer.citations)

@@ -3,14 +3,20 @@ parts both fit them; nothing is probed with ``getattr``)."""
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import NamedTuple, Protocol, Sequence
 
 from assistant.history.answer import HistoryResult
 from assistant.types import Citation
 from index.types import Filters, ScoredChunk
 from ingest.types import Chunk
 
-RouteResult = tuple[str, list[Citation]]  # the answer text and the sources it cites
+class RouteResult(NamedTuple):
+    """The answer text and the sources it cites; ``declined``: why the records cannot answer (the text then says
+    so and shows what was found: "your work orders record no technician")."""
+
+    text: str
+    citations: list[Citation]
+    declined: str | None = None
 
 
 class Route(Protocol):

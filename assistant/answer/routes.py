@@ -33,9 +33,11 @@ class WorkOrderRoute:
         if parsed is None:
             return None
         result = self.answerer.answer(parsed)
+        if result.declined:
+            return RouteResult(result.text, [c.to_citation() for c in result.citations], result.declined)
         if not result.answered:
             return None
-        return result.text, [c.to_citation() for c in result.citations]
+        return RouteResult(result.text, [c.to_citation() for c in result.citations])
 
 
 class WorkOrderPlanRoute:
@@ -62,7 +64,7 @@ class WorkOrderPlanRoute:
         result = self.planner.run(query)
         if result is None or not result.answered:
             return None
-        return result.text, [c.to_citation() for c in result.citations]
+        return RouteResult(result.text, [c.to_citation() for c in result.citations])
 
 
 class SensorRoute:
@@ -75,7 +77,7 @@ class SensorRoute:
 
     def answer(self, query: str, assets: list[str]) -> RouteResult | None:
         result = self.sensors.answer(query, assets)
-        return None if result is None else (result.text, result.citations)
+        return None if result is None else RouteResult(result.text, result.citations)
 
 
 def whole_procedure(query: str, hits: list[ScoredChunk], citations: list[Citation], sources: dict[int, str],

@@ -52,6 +52,7 @@ class HistoryResult:
     ranking: list[tuple[str, int | float]] = field(default_factory=list)  # (asset label, value)
     citations: list[HistoryCitation] = field(default_factory=list)
     answered: bool = True  # False when nothing matched or the asked figure is not recorded
+    declined: str | None = None  # the jobs were found but the records do not hold what was asked about them
 
 
 def _excerpt(record: WorkOrderRecord, limit: int = 240) -> str:
@@ -118,6 +119,11 @@ class HistoryAnswerer:
         text = (f"The {word} work order {describe_scope(q)} was {pick.record_id}{_when(pick)}"
                 f"{f', done by {who}' if who else ''}: {what} [1]. "
                 f"{len(rows)} matching work order{'s' if len(rows) != 1 else ''} in total.")
+        if q.asks_who and not who:
+            # asked who did the job: the row is shown, but the export names no one (no invented name from a manual)
+            return HistoryResult(query=q, text="Your work orders do not record who did the job. " + text,
+                                 total=len(rows), rows=[pick], citations=cites, answered=False,
+                                 declined="the work orders record no technician")
         return HistoryResult(query=q, text=text, total=len(rows), rows=[pick], citations=cites)
 
     def _first(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:

@@ -39,6 +39,10 @@ _COSTLY = r"most\s+(?:expensive|costly)|costliest|priciest|highest[\s-]cost|dear
 _LONG = r"longest|lengthiest|most\s+time[\s-]consuming"
 _TOP_RECORD = re.compile(rf"\b(?:{_COSTLY}|{_LONG})\s+(?:\w+\s+){{0,2}}{_NOUNS}"
                          rf"|{_NOUNS}\s+(?:\w+\s+){{0,3}}(?:cost|took|lasted)\s+(?:the\s+)?(?:most|longest)\b")
+# "who replaced ...", "which tech did the final drive changeout": the person who did a past job
+_WHO_DID = re.compile(r"\b(?:who|which\s+(?:tech|techs|technician|mechanic|fitter|engineer|crew|person|guy))\s+"
+                      r"(?:(?:last|first)\s+)?(?:did|does|done|performed|carried out|fixed|repaired|replaced|changed|"
+                      r"swapped|serviced|worked on|was on)\b")
 _GENERIC_CLASS = {"asset", "assets", "machine", "machines", "equipment", "unit", "units", "one", "line"}
 
 
@@ -70,6 +74,7 @@ class HistoryQuery:
     top_n: int | None = None
     metric: Literal["count", "downtime", "cost"] = "count"
     group_by: GroupBy = "asset"  # what a ranking compares
+    asks_who: bool = False  # "who did ...", "which tech ...": the answer names the technician, when recorded
 
 
 def _detect_kind(q: str) -> tuple[Kind, int | None, str] | None:
@@ -104,6 +109,8 @@ def _detect_kind(q: str) -> tuple[Kind, int | None, str] | None:
             re.search(rf"\b(?:how many|number of|count(?: of)?(?: the)?)\s+(?:\w+\s+){{0,3}}{_NOUNS}\b", q) or \
             (re.search(r"\bhow (?:many|often)\b", q) and past):
         return "count", None, "count"
+    if _WHO_DID.search(q) and not re.search(r"\b(first time|earliest)\b", q):
+        return "latest", None, "count"
     if re.search(r"\b(first time|earliest)\b", q) and (past or re.search(_NOUNS, q)) or \
             re.search(r"\bwhen\s+(?:did|was|were|has|have)\b.*\bfirst\b", q):
         return "first", None, "count"
@@ -127,7 +134,7 @@ _WHAT_HAPPENED = re.compile(r"\bwhat\s+(?:\w+\s+){0,2}(?:happened|occurred|went 
 # Signal phrases removed before the remaining words become the topic.
 _SCAFFOLD = re.compile(
     r"\b(what happened|what occurred|went wrong|was done|were done|carried out|was performed|"
-    r"when was it (?:finished|completed|closed|done)|"
+    r"when was it (?:finished|completed|closed|done)|who|which (?:techs?|technician|mechanic|fitter|engineer)|"
     r"how many times|number of times|how many|how often|how much|when did|when was|when were|"
     r"most recent|last time|first time|top \d{1,2}|total|downtime|down time|cost|costs|spent|spend|"
     rf"{_COSTLY}|{_LONG}|took the longest|took longest|lasted the longest|lasted longest)\b")
@@ -201,6 +208,7 @@ class HistoryQueryParser:
         words = significant_words(topic_text, extra_stop)
         groups, failure = topic_groups(words)
         return HistoryQuery(
+            asks_who=_WHO_DID.search(q) is not None or re.search(r"\bwho\b", q) is not None,
             kind=kind, question=question, assets=ids, asset_names=names, asset_class=asset_class,
             date_from=date_from, date_to=date_to, period=period, work_kind=work_kind,
             topic=" ".join(words), stems=stems_of(words), groups=groups, failure=failure, top_n=top_n,

@@ -233,3 +233,27 @@ def test_the_answer_may_quote_the_other_retrieved_passages_of_its_manual_file(do
     assert "check the intake strainer [1]" in quoted and "seal" not in quoted
     assert ("prime the pump with 2 litres [2]" in quoted) is document_passages
     assert [c.n for c in answer.citations if c.cited] == ([1, 2] if document_passages else [1])
+
+
+class FakeDecliningRoute:
+    """A structured route that found the job but not what was asked about it (a fake of WorkOrderRoute)."""
+
+    name = "history"
+
+    def answer(self, query, assets):
+        from assistant.answer.protocols import RouteResult
+        from assistant.types import Citation
+        cite = Citation(n=1, chunk_id="wo:W1", source="/d/wo.csv", doc_type="work_order", label="wo.csv · W1",
+                        excerpt="work order W1")
+        return RouteResult("Your work orders do not record who did the job. ... W1 [1].", [cite],
+                           "the work orders record no technician")
+
+
+def test_a_route_that_cannot_answer_declines_and_shows_what_it_found():
+    gen = FakeGenerator("never asked")
+    chain = build_chain(FakeRetriever(CHUNKS), gen, gate=EvidenceGate(0.3, 0.5), k=3, routes=[FakeDecliningRoute()])
+    answer = chain.answer("which tech did the pump job on press 4")
+    assert answer.abstained and answer.route == "abstain" and answer.citations[0].chunk_id == "wo:W1"
+    assert answer.text.startswith("Your work orders do not record who did the job")
+    assert [f.detail for f in answer.flags if f.kind == "abstained"] == ["the work orders record no technician"]
+    assert gen.calls == []

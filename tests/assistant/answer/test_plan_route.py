@@ -41,8 +41,8 @@ def _result(answered=True):
 def test_mostly_work_orders_go_to_the_plan_and_cite_its_records():
     plan = FakeAnalytics(_result())
     route = WorkOrderPlanRoute(plan, FakeSearch(["work_order"] * 3 + ["manual"]), probe_k=4, min_share=0.5)
-    text, cites = route.answer("how many bucket jobs on B", ["B"])
-    assert text == "3 work orders matched [1]." and cites[0].record_id == "WO-7"
+    text, cites, declined = route.answer("how many bucket jobs on B", ["B"])
+    assert text == "3 work orders matched [1]." and cites[0].record_id == "WO-7" and declined is None
     assert plan.asked == ["how many bucket jobs on B"]
 
 

@@ -152,3 +152,10 @@ class TestExtras:
             wo("W2", "2020-02-01", description="oil cooler cleaned", extra={"downtime_h": "2", "technician": "S. Novak"})])
         assert ask(store, "total downtime of chiller 7 in 2020").figure == 3.5
         assert "done by S. Novak" in ask(store, "Who did the last oil cooler cleaning on chiller 7?").text
+
+    def test_who_did_it_is_declined_when_no_technician_is_recorded(self, store):
+        result = ask(store, "which tech did the condenser plugging job on chiller 7 in february 2019")
+        assert result.declined == "the work orders record no technician" and not result.answered
+        assert result.text.startswith("Your work orders do not record who did the job. The last work order")
+        assert [r.record_id for r in result.rows] == ["WO103"]
+        assert_citations_valid(result)

@@ -161,6 +161,11 @@ class TestIntent:
     def test_who_did_the_last(self, parser):
         q = parser.parse("Who did the last oil cooler cleaning on chiller 13?")
         assert q.kind == "latest" and q.assets == ["CWC04013"] and q.stems == ["oil", "cooler", "clean"]
+        assert q.asks_who
+        q = parser.parse("which tech did the condenser cleaning on chiller 7 in march 2024")
+        assert (q.kind, q.asks_who, q.topic, q.date_from) == ("latest", True, "condenser cleaning", "2024-03-01")
+        assert not parser.parse("When did chiller 7 last have a sensor failure?").asks_who
+        assert parser.parse("who makes the pump on press 4") is None
 
     def test_sensor_threshold_questions_are_left_to_sensor_summaries(self, parser):
         assert parser.parse("How many times did press 4 hydraulic pressure fall below the 150 bar limit?") is None
