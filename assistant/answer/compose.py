@@ -55,7 +55,7 @@ class AnswerComposer:
             flags.append(Flag("model_declined", "the model found no answer; quoting the closest passages"))
             raw = ""
         # spoken to the technician; an opening that restates the question is not a cited fact
-        checked = self.checker.check(second_person(raw), sources) if raw else None
+        checked = self.checker.check(second_person(raw), sources, question or query) if raw else None
         lead = bulleted(drop_echo(checked.text, question or query)) if checked else ""
         if checked:
             flags.extend(checked.flags)

@@ -61,10 +61,12 @@ class CheckedAnswer:
     unverified_numbers: list[str] = field(default_factory=list)
 
 
-def support(sentence: str, source_text: str) -> float:
-    """Share of the sentence's content terms found in the source; 0 if any number is missing."""
+def support(sentence: str, source_text: str, asked: frozenset[str] = frozenset()) -> float:
+    """Share of the sentence's content terms found in the source; 0 if any number is missing. With ``asked`` (the
+    question's terms) only the terms the sentence adds count, when it adds any."""
     body = re.sub(r"^\s*\d+[.)]\s+", "", strip_markers(sentence))  # a list ordinal is not a claim
     terms = set(content_terms(body))
+    terms = (terms - asked) or terms
     nums = numbers(body)
     src_terms = set(content_terms(source_text))
     src_nums = set(numbers(source_text))
@@ -92,7 +94,11 @@ class CitationChecker:
         # When set, sentences no source supports are removed from the text (and still flagged).
         self.drop_unsupported = drop_unsupported
 
-    def check(self, text: str, sources: dict[int, str]) -> CheckedAnswer:
+    def check(self, text: str, sources: dict[int, str], question: str = "") -> CheckedAnswer:
+        """``question``: a sentence that adds words of its own needs a cited source holding them, not only the
+        question's words ("The expansion valve goes wrong because it is not properly sealed" rests on "properly
+        sealed", not on the valve the question named)."""
+        asked = frozenset(content_terms(question))
         flags: list[Flag] = []
         invalid = sorted({n for n in parse_markers(text) if n not in sources})
         for n in invalid:
@@ -118,6 +124,8 @@ class CitationChecker:
             keep = [n for n in dict.fromkeys(marked) if scores.get(n, 0.0) >= self.threshold]
             if not keep and best_n is not None and scores[best_n] >= self.threshold:
                 keep = [best_n]
+            if asked and keep and max(support(bare, sources[n], asked) for n in keep) < self.threshold:
+                keep = []  # it holds the question's words only where it restates them
             if _is_meta(bare):
                 keep = keep or []
             elif not keep:

@@ -180,3 +180,10 @@ def test_the_replys_numbered_list_is_shown_as_bullets():
     text = _compose(0, "1. Use a brush or compressed air on the tracks [1].\n3. Do this once a month [1].")
     lead = text.split("\n\nFrom your documents:")[0]
     assert lead == "- Use a brush or compressed air on the tracks [1].\n- Do this once a month [1]."
+
+
+def test_a_reply_sentence_holding_only_the_questions_words_of_its_source_is_left_out():
+    # "tracks" and "clean" are the question's; "weekly with solvent" is in no source
+    text = _compose(0, "Clean the tracks weekly with solvent [1].")
+    assert text.startswith("From your documents:") and "solvent" not in text
+    assert "Clean them once a month [1]." in _compose(0, "Clean them once a month [1].")

@@ -34,6 +34,23 @@ def test_wrong_citation_is_repointed_to_supporting_source():
     assert not out.unverified_numbers
 
 
+def test_what_a_sentence_adds_to_the_question_must_be_in_its_source():
+    sources = {1: "equipment: chiller | component: expansion valve | explanation: controls the flow of refrigerant",
+               2: "Failure Mode: Expansion Valve | Degradation Mechanism: Blockage"}
+    question = "What usually goes wrong with a chiller expansion valve?"
+    invented = "The chiller expansion valve usually goes wrong because it is not properly sealed [1]."
+    assert CitationChecker(0.35).check(invented, sources).text == invented  # the question's words alone support it
+    out = CitationChecker(0.35, drop_unsupported=True).check(invented, sources, question)
+    assert out.text == "" and out.unsupported_sentences == 1
+    grounded = "The chiller expansion valve goes wrong by blockage [2]."
+    assert CitationChecker(0.35, drop_unsupported=True).check(grounded, sources, question).text == grounded
+    # a sentence that only restates the question is judged on its own words, as before
+    echo = "A chiller expansion valve can go wrong [1]."
+    assert CitationChecker(0.35).check(echo, sources, question).text == echo
+    assert support(invented, sources[1]) > 0.35 > support(invented, sources[1], frozenset({"chiller", "expans", "valv",
+                                                                                           "wrong", "usual", "goe"}))
+
+
 def test_missing_marker_is_added_when_supported():
     sources = {1: "Valve opening temperature: 80 – 84°C", 2: "Check the belt tension."}
     out = CitationChecker(0.5).check("The valve opens at 80 – 84°C.", sources)
