@@ -10,6 +10,7 @@ from assistant.types import Citation
 from index.types import Filters, ScoredChunk
 from ingest.types import Chunk
 
+
 class RouteResult(NamedTuple):
     """The answer text and the sources it cites; ``declined``: why the records cannot answer (the text then says
     so and shows what was found: "your work orders record no technician")."""

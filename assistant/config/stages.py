@@ -139,8 +139,8 @@ class AnswerSettings(BaseModel):
     judge: Literal["off", "llamacpp", "openai"] = Field("llamacpp", description="Answerability judge: after the "
         "reply, a model reads the answer's prompt asking whether the documents state what is asked; the assistant "
         "declines when its P(yes) is below `judge_threshold`. llamacpp = `judge_model` in this process (~1.2 GB, "
-        "~8 s an answer on 2 cores, after the reply); openai = `llm.server_model` at `llm.base_url` (top_logprobs); off = the "
-        "gate alone. benchmarks/README.md 'The judge in the product'.")
+        "~8 s an answer on 2 cores, after the reply); openai = `llm.server_model` at `llm.base_url` (top_logprobs); "
+        "off = the gate alone. benchmarks/README.md 'The judge in the product'.")
     word_checks: bool | None = Field(None, description="The gate also declines on its English word checks (term "
         "coverage, a value or attribute bound to the subject, words the corpus never mentions); unset = only when "
         "the judge is off (with it they declined more answerable questions than they caught unanswerable ones).")
