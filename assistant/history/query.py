@@ -37,7 +37,7 @@ _THRESHOLD = re.compile(r"\b(above|below|over|under|exceed\w*|higher than|lower 
 # the record itself answers (kind "top"), not a sum per asset ("which chiller had the most downtime": rank).
 _COSTLY = r"most\s+(?:expensive|costly)|costliest|priciest|highest[\s-]cost|dearest"
 _LONG = r"longest|lengthiest|most\s+time[\s-]consuming"
-_TOP_RECORD = re.compile(rf"\b(?:{_COSTLY}|{_LONG})\s+(?:\w+\s+){{0,2}}{_NOUNS}"
+_TOP_RECORD = re.compile(rf"\b(?:{_COSTLY}|{_LONG})\s+(?:\w+\s+){{0,2}}{_NOUNS}|\b(?:{_LONG})\s+down\s?time\b"
                          rf"|{_NOUNS}\s+(?:\w+\s+){{0,3}}(?:cost|took|lasted)\s+(?:the\s+)?(?:most|longest)\b")
 # "who replaced ...", "which tech did the final drive changeout": the person who did a past job
 _WHO_DID = re.compile(r"\b(?:who|which\s+(?:tech|techs|technician|mechanic|fitter|engineer|crew|person|guy))\s+"

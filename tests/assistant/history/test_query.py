@@ -98,6 +98,8 @@ class TestIntent:
         q = parser.parse("whats the most expensive bucket repair on chiller 7 last year")
         assert (q.kind, q.metric, q.assets, q.topic) == ("top", "cost", ["CWC04007"], "bucket")
         assert q.date_from == "2024-01-01"
+        q = parser.parse("what was the longest downtime on press 4 in 2024")
+        assert (q.kind, q.metric, q.assets, q.topic) == ("top", "downtime", ["PRESS-04"], "")
         q = parser.parse("which wo took the longest on press 4?")
         assert (q.kind, q.metric, q.assets, q.topic) == ("top", "downtime", ["PRESS-04"], "")
         # a sum per asset is still a ranking
