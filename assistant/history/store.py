@@ -121,6 +121,16 @@ class WorkOrderStore:
             stmt = select(WorkOrder.asset, WorkOrder.asset_name).distinct()
             return [(a, n) for a, n in session.execute(stmt) if a or n]
 
+    def is_category(self, phrase: str) -> bool:
+        """Is ``phrase`` a whole value of a code, mode or component column ("Major Overhaul"), case aside?"""
+        wanted = " ".join(phrase.lower().split())
+        with self._session_factory() as session:
+            for name in ("failure_code", "failure_description", "failure_mode", "component"):
+                col = getattr(WorkOrder, name)
+                if session.scalar(select(func.count()).where(func.lower(col) == wanted)):
+                    return True
+        return False
+
     def search(
         self,
         *,

@@ -159,3 +159,16 @@ class TestExtras:
         assert result.text.startswith("Your work orders do not record who did the job. The last work order")
         assert [r.record_id for r in result.rows] == ["WO103"]
         assert_citations_valid(result)
+
+
+def test_a_code_named_with_a_severity_word_is_matched_whole(tmp_path):
+    # "major" alone is a severity word (not required in a row); "Major Overhaul" is a code's own name
+    store = make_store(tmp_path)
+    store.replace_source("/d/wo.csv", [
+        wo("W1", "2017-06-16", description="Major overhaul of the chiller", failure_description="Major Overhaul"),
+        wo("W2", "2022-03-10", description="Set up for overhaul of the condenser", failure_description="Set Up")])
+    assert store.is_category("major  OVERHAUL") and not store.is_category("major")
+    result = ask(store, "What was the last major overhaul WO on Chiller 7?")
+    assert result.rows[0].record_id == "W1" and result.total == 1
+    # without such a code the severity word stays optional
+    assert ask(store, "when was the last major condenser overhaul on chiller 7").rows[0].record_id == "W2"
