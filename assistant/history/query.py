@@ -54,6 +54,14 @@ class AssetResolver(Protocol):
     def name(self, asset_id: str) -> str | None: ...
 
 
+class StoreLookup(Protocol):
+    """What the parser reads from ``WorkOrderStore``: the assets its rows name, and whether a phrase is a code's."""
+
+    def assets(self) -> list[tuple[str | None, str | None]]: ...
+
+    def is_category(self, phrase: str) -> bool: ...
+
+
 @dataclass
 class HistoryQuery:
     """A structured question over the work-order table."""
@@ -145,10 +153,12 @@ class HistoryQueryParser:
 
     ``registry`` resolves asset mentions; ``store`` (optional, a ``WorkOrderStore``) lets the
     parser fall back to the asset ids / names seen in the work orders when the registry
-    knows none. ``today`` anchors 'this year' / 'last 6 months' (tests pin it).
+    knows none, and tells a code's name ("Major Overhaul") from loose topic words.
+    ``today`` anchors 'this year' / 'last 6 months' (tests pin it).
     """
 
-    def __init__(self, registry: AssetResolver | None = None, store=None, today: date | None = None):
+    def __init__(self, registry: AssetResolver | None = None, store: StoreLookup | None = None,
+                 today: date | None = None):
         self._registry = registry
         self._store = store
         self._today = today

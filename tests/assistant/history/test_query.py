@@ -179,6 +179,9 @@ class TestStoreFallback:
             def assets(self):
                 return [("CWC04009", "Chiller 9"), ("CWC04091", "Chiller 91")]
 
+            def is_category(self, phrase):
+                return False
+
         parser = HistoryQueryParser(FakeRegistry({}), store=FakeAssetsStore(), today=TODAY)
         q = parser.parse("how many leaks did Chiller 9 have?")
         assert q.assets == ["CWC04009"] and q.asset_names == ["Chiller 9"] and q.stems == ["leak"]
