@@ -15,6 +15,7 @@ import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from assistant.history.query import HistoryQuery, HistoryQueryParser, asset_label, describe_scope
 from assistant.history.store import WorkOrder, WorkOrderStore, normalise_record_id
@@ -178,15 +179,10 @@ class HistoryAnswerer:
 
     def _top(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:
         """The job with the highest cost (or downtime), or the top N when asked; figures as recorded."""
-        value = (lambda r: r.cost) if q.metric == "cost" else hours
+        value, what = _measure(q)
         known = sorted((r for r in rows if value(r) is not None), key=lambda r: -value(r))  # type: ignore[operator]
-        what = "cost" if q.metric == "cost" else "duration / downtime"
         if not known:
-            cites = self._cite(rows[: self._max])
-            text = (f"{len(rows)} work orders {describe_scope(q)} were found, but none records a {what}, "
-                    f"so your work-order data cannot tell. {' '.join(f'[{c.n}]' for c in cites)}")
-            return HistoryResult(query=q, text=text, total=len(rows), rows=rows[: self._max], citations=cites,
-                                 answered=False)
+            return self._unrecorded(q, rows, what)
         cited = known[: min(self._max, q.top_n or 1)]
         cites = self._cite(cited)
         unit = "" if q.metric == "cost" else " h"
@@ -201,15 +197,10 @@ class HistoryAnswerer:
         return HistoryResult(query=q, text=text, total=len(rows), figure=value(pick), rows=cited, citations=cites)
 
     def _total(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:
-        value = (lambda r: r.cost) if q.metric == "cost" else hours
+        value, what = _measure(q)
         known = [r for r in rows if value(r) is not None]
         if not known:
-            what = "cost" if q.metric == "cost" else "duration / downtime"
-            cites = self._cite(rows[: self._max])
-            text = (f"{len(rows)} work orders {describe_scope(q)} were found, but none records a {what}, "
-                    f"so your work-order data cannot tell. {' '.join(f'[{c.n}]' for c in cites)}")
-            return HistoryResult(query=q, text=text, total=len(rows), rows=rows[: self._max], citations=cites,
-                                 answered=False)
+            return self._unrecorded(q, rows, what)
         total = sum(value(r) for r in known)
         cited = known[: self._max]
         cites = self._cite(cited)
@@ -223,6 +214,14 @@ class HistoryAnswerer:
         return HistoryResult(query=q, text=text, total=len(rows), figure=total, rows=cited, citations=cites)
 
     # --- helpers ----------------------------------------------------------------
+    def _unrecorded(self, q: HistoryQuery, rows: list[WorkOrderRecord], what: str) -> HistoryResult:
+        """The jobs were found but none records the figure asked for: say so, cite them, answer nothing."""
+        cites = self._cite(rows[: self._max])
+        text = (f"{len(rows)} work orders {describe_scope(q)} were found, but none records a {what}, "
+                f"so your work-order data cannot tell. {' '.join(f'[{c.n}]' for c in cites)}")
+        return HistoryResult(query=q, text=text, total=len(rows), rows=rows[: self._max], citations=cites,
+                             answered=False)
+
     @staticmethod
     def _metric(q: HistoryQuery, rows: list[WorkOrderRecord]) -> float:
         if q.metric == "downtime":
@@ -242,6 +241,11 @@ class HistoryAnswerer:
         return (f"I found no work orders {scope} in the work-order history. "
                 "Check the asset name, the spelling of the fault or the period, or whether that "
                 "site's work-order export has been ingested.")
+
+
+def _measure(q: HistoryQuery) -> tuple[Callable[[WorkOrderRecord], float | None], str]:
+    """The figure a cost or downtime question reads from a row, and its name."""
+    return ((lambda r: r.cost), "cost") if q.metric == "cost" else (hours, "duration / downtime")
 
 
 def _clip(text: str, limit: int) -> str:

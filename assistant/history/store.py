@@ -124,12 +124,10 @@ class WorkOrderStore:
     def is_category(self, phrase: str) -> bool:
         """Is ``phrase`` a whole value of a code, mode or component column ("Major Overhaul"), case aside?"""
         wanted = " ".join(phrase.lower().split())
+        columns = (WorkOrder.failure_code, WorkOrder.failure_description, WorkOrder.failure_mode, WorkOrder.component)
         with self._session_factory() as session:
-            for name in ("failure_code", "failure_description", "failure_mode", "component"):
-                col = getattr(WorkOrder, name)
-                if session.scalar(select(func.count()).where(func.lower(col) == wanted)):
-                    return True
-        return False
+            found = session.scalar(select(func.count()).where(or_(*(func.lower(c) == wanted for c in columns))))
+        return bool(found)
 
     def search(
         self,
