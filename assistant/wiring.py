@@ -220,7 +220,7 @@ class Container:
                            support_quotes=a.support_quotes, second_source_margin=a.second_source_margin,
                            document_passages=a.document_passages),
             registry=registry, sections=SectionIndex(self.store.chunks, max_chunks=r.answer_section_chunks), k=r.k,
-            judge=self.judge, judge_source_chars=a.judge_source_chars,
+            judge=self.judge, judge_source_chars=a.judge_source_chars, judge_skips_bound=a.judge_skips_bound,
         )
         routes = [WorkOrderRoute(HistoryQueryParser(registry, store=self.work_orders),
                                  HistoryAnswerer(self.work_orders, max_cited=a.work_order_rows_cited)),

@@ -6,12 +6,17 @@ from __future__ import annotations
 from typing import Callable, Mapping
 
 from assistant.answer.grounding.answer_style import bulleted, drop_echo, second_person, unnumbered
+from assistant.answer.grounding.bound_value import BoundValue, bound_value
 from assistant.answer.grounding.citations import CitationChecker, escape_markers, keep_sources, parse_markers
 from assistant.answer.grounding.evidence import EvidenceReport, unit_pattern, value_pattern
 from assistant.answer.grounding.extractive import (extractive_lines, is_howto, scored_lines, step_lines,
                                                    supporting_lines, with_following)
 from assistant.prompts import says_not_found
 from assistant.types import Flag
+
+
+# what introduces the quoted source lines under the model's reply
+QUOTES_HEADING = "From your documents:"
 
 
 class AnswerComposer:
@@ -99,10 +104,17 @@ class AnswerComposer:
             quoted = "\n".join(f"- {escape_markers(unnumbered(line.rstrip('.')))} [{n}]." for line, n in lines)
         text = lead
         if quoted:
-            text = f"{lead}\n\nFrom your documents:\n{quoted}" if lead else f"From your documents:\n{quoted}"
+            text = f"{lead}\n\n{QUOTES_HEADING}\n{quoted}" if lead else f"{QUOTES_HEADING}\n{quoted}"
         if report.value_kind and not _has_verified_value(lead, quoted, report.value_kind):
             return "", flags, []
         return text.strip(), flags, list(dict.fromkeys(parse_markers(text)))
+
+    def bound_value(self, text: str, question: str, sources: dict[int, str], cited: list[int]) -> BoundValue | None:
+        """A number the reply part of a composed ``text`` states, read from a cited source sentence holding every
+        question word the corpus knows (``bound_value.bound_value``); None without corpus statistics."""
+        reply = "" if text.startswith(QUOTES_HEADING) else text.split(f"\n\n{QUOTES_HEADING}")[0]
+        shares = self.term_shares() if self.term_shares else {}
+        return bound_value(reply, question, sources, cited, shares) if reply else None
 
 
 def second_source_needed(scored: list[tuple[float, int, str]], second: int, first: int, margin: float) -> bool:

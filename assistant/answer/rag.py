@@ -90,8 +90,11 @@ class RagAnswerer:
 
     def __init__(self, retriever: ScopedRetriever, evidence: EvidenceCheck, writer: SourcedGenerator,
                  composer: AnswerComposer, *, registry: Assets | None, sections: Sections | None, k: int,
-                 judge: AnswerabilityJudge | None = None, judge_source_chars: int | None = None) -> None:
+                 judge: AnswerabilityJudge | None = None, judge_source_chars: int | None = None,
+                 judge_skips_bound: bool = False) -> None:
         self.judge = judge
+        # a reply whose number a cited sentence states next to every question word stands without the judge
+        self.judge_skips_bound = judge_skips_bound
         self.judge_source_chars = judge_source_chars
         self.retriever = retriever
         self.evidence = evidence
@@ -155,7 +158,11 @@ class RagAnswerer:
         if not text:
             return self._abstain(answer, f"no source states the {report.value_kind or 'answer'} asked for",
                                  report.subject or f"the {report.value_kind or 'answer'} you asked for", None, t0)
-        if self.judge is not None:
+        bound = self.composer.bound_value(text, asked, sources, cited) \
+            if self.judge is not None and self.judge_skips_bound else None
+        if bound is not None:
+            answer.extra["evidence"]["bound_value"] = f"{bound.number} in [{bound.source}]: {bound.sentence[:160]}"
+        elif self.judge is not None:
             # after the reply, not before: the first token keeps its time; a declined draft is replaced
             verdict = self.judge.judge(self._judge_prompt(question, query, conversation, texts, sources, answer),
                                        question)

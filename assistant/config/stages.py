@@ -156,6 +156,10 @@ class AnswerSettings(BaseModel):
         "chosen like the answer model's (`source_chars`) with a larger budget: it reads after the reply, so the first "
         "token keeps its time; unset = the answer model's own prompt. Off: 500 raised the judge's AUC on two of five "
         "development sets and lowered it on three (benchmarks/README.md).")
+    judge_skips_bound: bool = Field(True, description="No judge for a reply that states a number the question "
+        "did not give, read from a cited source sentence holding every question word the corpus knows (with its "
+        "heading and the line above): the value is the question's, where the documents write it. Recovered right "
+        "answers the judge declined on development sets, declined no unanswerable one (benchmarks/README.md).")
     judge_open_threshold: float | None = Field(None, ge=0, le=1, description="P(yes) below which the judge "
         "declines a question that asks for advice or steps rather than a value (the judge itself is asked which "
         "it is); unset = `judge_threshold` for every question. The judge's P(yes) runs lower for such questions. Off: "

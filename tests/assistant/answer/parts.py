@@ -15,7 +15,8 @@ from assistant.config import Settings
 
 def build_chain(retriever, generator, *, gate: EvidenceGate, registry=None, routes=(), sections=None,
                 k: int | None = None, paraphrase_score: float | None = None, judge=None,
-                judge_source_chars: int | None = None) -> AnswerChain:
+                judge_source_chars: int | None = None, term_shares=None,
+                judge_skips_bound: bool | None = None) -> AnswerChain:
     s = Settings()
     a, r = s.answer, s.retrieval
     rag = RagAnswerer(
@@ -25,9 +26,11 @@ def build_chain(retriever, generator, *, gate: EvidenceGate, registry=None, rout
                          prompt_turns=a.prompt_turns),
         AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines,
                        quote_following=a.quote_following, support_quotes=a.support_quotes,
-                       second_source_margin=a.second_source_margin, document_passages=a.document_passages),
+                       second_source_margin=a.second_source_margin, document_passages=a.document_passages,
+                       term_shares=term_shares),
         registry=registry, sections=sections, k=k or r.k, judge=judge,
         judge_source_chars=judge_source_chars if judge_source_chars is not None else a.judge_source_chars,
+        judge_skips_bound=a.judge_skips_bound if judge_skips_bound is None else judge_skips_bound,
     )
     return AnswerChain(QuestionScope(registry, conversation_turns=a.conversation_turns), routes, rag,
                        prompt_version=a.prompt_version)

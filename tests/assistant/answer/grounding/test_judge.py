@@ -10,6 +10,7 @@ from assistant.answer.grounding.judge import AnswerabilityJudge, Verdict
 from assistant.config import Settings
 from assistant.llm.fake import FakeGenerator
 from assistant.prompts import JUDGE_QUESTION, VALUE_QUESTION, VALUE_SYSTEM
+from assistant.textutil import content_terms
 from assistant.types import ChatMessage
 from ingest.types import Chunk
 from tests.assistant.answer.parts import build_chain
@@ -140,6 +141,31 @@ class TestInTheChain:
         model_docs, judge_docs = gen.calls[0]["messages"][-1].content, scorer.seen[0][-1].content
         assert "Line 29" in judge_docs and "Line 29" not in model_docs  # the model's excerpt stays short
         assert scorer.seen[0][:-1] == gen.calls[0]["messages"][:-1]  # same system message
+
+    def test_a_number_read_where_the_source_names_the_question_needs_no_judge(self):
+        # corpus statistics for every word of the chunks: the strainer's sentence holds each question word
+        shares = {t: 0.3 for c in CHUNKS for t in content_terms(c.text)}
+        answers = {}
+        for skips in (True, False):
+            scorer = FakeScorer(THRESHOLD - 0.1)
+            chain = build_chain(FakeRetriever(CHUNKS), FakeGenerator("Clean it every 500 h [1]."),
+                                gate=EvidenceGate(0.3, 0.5), k=3, term_shares=lambda: shares,
+                                judge=AnswerabilityJudge(scorer, threshold=THRESHOLD), judge_skips_bound=skips)
+            answers[skips] = chain.answer("when do I clean the pump suction strainer?"), len(scorer.seen)
+        (kept, judged), (declined, judged_off) = answers[True], answers[False]
+        assert not kept.abstained and "500 h" in kept.text and judged == 0
+        assert kept.extra["evidence"]["bound_value"].startswith("500 in [")
+        assert declined.abstained and judged_off == 1  # the setting off: the judge decides as before
+
+    def test_a_number_from_a_line_that_does_not_name_the_question_is_still_judged(self):
+        # 8.8 N·m sits under "Torque:", two lines below the water inlet nuts: not bound, the judge declines
+        shares = {t: 0.3 for c in CHUNKS for t in content_terms(c.text)}
+        scorer = FakeScorer(THRESHOLD - 0.1)
+        chain = build_chain(FakeRetriever(CHUNKS), FakeGenerator("Tighten the water inlet nuts to 8.8 N·m [1]."),
+                            gate=EvidenceGate(0.3, 0.5), k=3, term_shares=lambda: shares,
+                            judge=AnswerabilityJudge(scorer, threshold=THRESHOLD))
+        answer = chain.answer("What torque for the water inlet nuts?")
+        assert answer.abstained and len(scorer.seen) == 1 and "bound_value" not in answer.extra["evidence"]
 
     def test_the_gate_still_declines_first(self):
         chain, scorer, gen = chain_with(0.99)

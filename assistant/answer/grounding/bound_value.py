@@ -1,0 +1,69 @@
+"""Is the number a reply states read from a sentence about what was asked?
+
+The answerability judge declines some right answers (P(yes) 0.17-0.23 for "default motor max retries?"
+answered "3" from "The default motor max retries is 3"). A reply that states a number the question did not
+give is checkable against its sources without a model: the sentence of a cited source that states the number
+(with its source's heading and the line above it) must hold every question word the corpus knows. Then the
+value is the question's, read where the documents write it, and the judge is not asked.
+
+No word list decides: the corpus's own vocabulary (``term_shares``) says which question words count. A question
+with a word the corpus never uses is left to the judge, since its documents may not hold what it asks ("warranty"
+over manuals that never say it would leave only the machine's name to bind).
+"""
+
+from __future__ import annotations
+
+from typing import Collection, Mapping, NamedTuple
+
+from assistant.answer.grounding.citations import MARKER_RE
+from assistant.textutil import content_terms, numbers, split_sentences
+from ingest.text.patterns import CODE
+
+
+class BoundValue(NamedTuple):
+    number: str  # as ``numbers`` normalises it
+    source: int  # the cited source stating it
+    sentence: str
+
+
+def added_numbers(reply: str, question: str) -> list[str]:
+    """The numbers ``reply`` states that ``question`` does not, identifiers ("HP-200") and markers left out.
+
+    >>> added_numbers("The default max retries is 3 [1]. Pump HP-200 at 1,500 rpm [2].", "max retries at 1500 rpm?")
+    ['3']
+    """
+    text = CODE.sub(" ", MARKER_RE.sub(" ", reply))
+    asked = set(numbers(question))
+    return [n for n in dict.fromkeys(numbers(text)) if n not in asked]
+
+
+def bound_value(reply: str, question: str, sources: Mapping[int, str], cited: Collection[int],
+                vocabulary: Mapping[str, float]) -> BoundValue | None:
+    """The first number ``reply`` adds whose sentence in a ``cited`` source holds every question word that
+    ``vocabulary`` (the corpus's terms) knows; None when a question word is unknown to the corpus or no
+    such sentence exists.
+
+    >>> src = {1: "Motors\\nWhen a motor stalls it retries.\\nThe default motor max retries is 3."}
+    >>> vocab = {"default": .1, "motor": .3, "max": .1, "retry": .05, "stall": .1, "speed": .1}
+    >>> bound_value("It is 3 [1].", "default motor max retries?", src, [1], vocab).sentence
+    'The default motor max retries is 3.'
+    >>> bound_value("It is 3 [1].", "max motor speed?", src, [1], vocab) is None  # no "speed" by the 3
+    True
+    >>> bound_value("It is 3 [1].", "motor max retries warranty?", src, [1], vocab) is None  # "warranty" unknown
+    True
+    """
+    asked = set(content_terms(question))
+    if not asked or not vocabulary or any(not vocabulary.get(t) for t in asked):
+        return None
+    for number in added_numbers(reply, question):
+        for n in cited:
+            lines = sources.get(n, "").splitlines()
+            for i, line in enumerate(lines):
+                for sentence in split_sentences(line) or [line]:
+                    if number not in numbers(sentence):
+                        continue
+                    # a table row or a list item names its subject in the heading or the line above
+                    around = set(content_terms(" ".join([lines[0], lines[i - 1] if i else "", sentence])))
+                    if asked <= around:
+                        return BoundValue(number, n, sentence)
+    return None
