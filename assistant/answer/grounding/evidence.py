@@ -50,11 +50,13 @@ def _surface_words(question: str, stems: set[str]) -> list[str]:
     return words
 
 
-_CODE_RE = re.compile(r"\b[A-Za-z]{1,5}-?\d{1,6}[A-Za-z]?\b")
+# hexadecimal register and error values ("0x400") are identifiers too: firmware and drive manuals list them
+_HEX = r"0[xX][0-9A-Fa-f]+"
+_CODE_RE = re.compile(rf"\b(?:[A-Za-z]{{1,5}}-?\d{{1,6}}[A-Za-z]?|{_HEX})\b")
 
 
 # an identifier as documents write it, letters and digits apart or not: "NEMA 17", "E-204", "WD-40"
-_LOOSE_CODE_RE = re.compile(r"\b[A-Za-z]{1,5}[\s_./-]?\d{1,6}[A-Za-z]?\b")
+_LOOSE_CODE_RE = re.compile(rf"\b(?:[A-Za-z]{{1,5}}[\s_./-]?\d{{1,6}}[A-Za-z]?|{_HEX})\b")
 
 
 def squash_code(code: str) -> str:
@@ -68,8 +70,8 @@ def written_codes(text: str) -> set[str]:
 
 
 def _family(squashed: str) -> str:
-    """The letters an identifier starts with: "e204" -> "e"."""
-    return re.match(r"[a-z]*", squashed).group()
+    """The letters an identifier starts with: "e204" -> "e"; "0x" for a hexadecimal value."""
+    return re.match(r"0x|[a-z]*", squashed).group()
 
 
 def codes(text: str) -> list[str]:

@@ -221,6 +221,12 @@ def test_an_identifier_no_cited_source_holds_is_a_value_too():
     assert out.text == "Replace gasket GX42 with the engine cold [1]."
     assert out.unverified_numbers == ["T100"]
 
+    # a hexadecimal value restated from the question ("0x400") is a value no cited source states
+    sources = {1: "Encoder errors\nvalue_hex: 0x1 | The encoder is not calibrated. Calibrate the encoder first."}
+    out = CitationChecker(0.35, drop_unsupported=True).check(
+        "Error 0x400 means the encoder is not calibrated [1]. Calibrate the encoder first [1].", sources)
+    assert out.text == "Calibrate the encoder first [1]." and out.unverified_numbers == ["0x400"]
+
 
 def test_a_sentence_opening_with_a_number_after_a_cited_one_is_its_own():
     """'approx. 5 mm' is one sentence; after a marker and a full stop, '1985 ...' starts a new one, so keeping

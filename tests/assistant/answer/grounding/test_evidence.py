@@ -189,6 +189,14 @@ class TestCodes:
         assert "no source mentions" not in GATE.assess("can i use wd40 on the leadscrew", sources, [0.8]).reason
         assert GATE.assess("can i use e-999 on the leadscrew", sources, [0.8]).reason == "no source mentions e-999"
 
+    def test_a_hexadecimal_value_is_a_code_of_its_own_family(self):
+        # error registers read "0x400": a near miss of the table's 0x1 and 0x2 answers another error
+        table = ["code: INVALID_STATE | value_hex: 0x1", "code: DC_BUS_UNDER_VOLTAGE | value_hex: 0x2"]
+        report = GATE.assess("encoder.error reads 0x400, what does it mean", table, [0.8])
+        assert report.ok is False and report.reason == "no source mentions 0x400"
+        assert "no source mentions" not in GATE.assess("what does error 0x2 mean", table, [0.8]).reason
+        assert "no source mentions" not in GATE.assess("what does error 0X2 mean", table, [0.8]).reason
+
 
 class TestValueBinding:
     def test_reason_names_the_kind_and_the_subject(self):
