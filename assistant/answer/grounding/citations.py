@@ -61,6 +61,20 @@ class CheckedAnswer:
     unverified_numbers: list[str] = field(default_factory=list)
 
 
+def unsupported_quantities(sentence: str, source_text: str) -> list[str]:
+    """The sentence's numbers-with-units the source does not state. A word after a number is a unit when it is
+    short or a symbol ("kg", "N·m", "°C") or when the source itself writes it after a number ("5 hours"); else it
+    is what was counted ("the NEMA 17 stepper", "4 screws") and only the number is checked (``support``).
+
+    >>> unsupported_quantities("Use 1.0 kg, the NEMA 17 stepper and 5 hours.", "priority 1, NEMA 17 pattern, 2 hours")
+    ['1 kg', '5 hours']
+    """
+    held = set(quantities(source_text))
+    units = {q.split(" ", 1)[1] for q in held}
+    return [q for q in dict.fromkeys(quantities(sentence)) if q not in held
+            and (len(unit := q.split(" ", 1)[1]) <= 3 or not unit.isalpha() or unit in units)]
+
+
 def support(sentence: str, source_text: str, asked: frozenset[str] = frozenset()) -> float:
     """Share of the sentence's content terms found in the source; 0 if any number is missing. With ``asked`` (the
     question's terms) only the terms the sentence adds count, when it adds any."""
@@ -72,7 +86,7 @@ def support(sentence: str, source_text: str, asked: frozenset[str] = frozenset()
     src_nums = set(numbers(source_text))
     if nums and not set(nums) <= src_nums:
         return 0.0
-    if not set(quantities(body)) <= set(quantities(source_text)):
+    if unsupported_quantities(body, source_text):
         return 0.0  # "1.0 kg" is not supported by a source that only says "priority 1"
     if not terms:
         return 1.0 if nums else 0.0

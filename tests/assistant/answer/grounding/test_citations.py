@@ -1,6 +1,7 @@
 import pytest
 
-from assistant.answer.grounding.citations import CitationChecker, keep_sources, parse_markers, strip_markers, support
+from assistant.answer.grounding.citations import (CitationChecker, keep_sources, parse_markers, strip_markers, support,
+                                                 unsupported_quantities)
 from assistant.textutil import split_sentences
 
 
@@ -269,3 +270,13 @@ def test_keep_sources_leaves_the_kept_markers_where_they_were():
 def test_keep_sources_filters_grouped_markers_and_counts_every_sentence_left_out():
     text = "Use HLP 46 [2, 1]. Torque 18 N·m [1, 3]. Drain it [2]. Vent it [4]."
     assert keep_sources(text, {1, 3}) == ("Use HLP 46 [1]. Torque 18 N·m [1, 3].", 2)
+
+
+def test_a_word_after_a_number_is_a_unit_only_when_it_reads_as_one():
+    """'the NEMA 17 stepper' counts nothing in 'stepper': the right reply was dropped (and the answer declined)
+    because its source wrote 'NEMA 17 pattern'; a short unit or one the source writes after a number still counts."""
+    spec = "Motor\nspecs > current draw: 1.68A max\nspecs > mount hole pattern: 4x M3 holes, standard NEMA 17 pattern"
+    assert support("The max current draw on the NEMA 17 stepper motors is 1.68A max.", spec) > 0.8  # was 0
+    assert unsupported_quantities("It weighs 1.0 kg.", "Priority 1: the filter.") == ["1 kg"]
+    assert unsupported_quantities("Run it 5 hours.", "Run it 2 hours, then 5 minutes.") == ["5 hours"]
+    assert unsupported_quantities("Remove the 4 screws.", "Remove the 4 M3 screws.") == []
