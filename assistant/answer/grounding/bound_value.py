@@ -13,6 +13,7 @@ over manuals that never say it would leave only the machine's name to bind).
 
 from __future__ import annotations
 
+import re
 from typing import Collection, Mapping, NamedTuple
 
 from assistant.answer.grounding.citations import MARKER_RE
@@ -26,6 +27,19 @@ class BoundValue(NamedTuple):
     sentence: str
 
 
+# a number, its unit glued on or not ("18kg", "250kHz"), not the tail of a word or of another number
+_VALUE = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?")
+
+
+def values(text: str) -> list[str]:
+    """The numbers of ``text`` as ``numbers`` normalises them, glued units allowed.
+
+    >>> values("18kg (40lb), 1,200 rpm, 8.80 N·m, M5")
+    ['18', '40', '1200', '8.8']
+    """
+    return [numbers(f"{whole}.{frac}" if frac else whole)[0] for whole, frac in _VALUE.findall(text)]
+
+
 def added_numbers(reply: str, question: str) -> list[str]:
     """The numbers ``reply`` states that ``question`` does not, identifiers ("HP-200") and markers left out.
 
@@ -33,8 +47,8 @@ def added_numbers(reply: str, question: str) -> list[str]:
     ['3']
     """
     text = CODE.sub(" ", MARKER_RE.sub(" ", reply))
-    asked = set(numbers(question))
-    return [n for n in dict.fromkeys(numbers(text)) if n not in asked]
+    asked = set(values(question))
+    return [n for n in dict.fromkeys(values(text)) if n not in asked]
 
 
 def bound_value(reply: str, question: str, sources: Mapping[int, str], cited: Collection[int],
@@ -60,7 +74,7 @@ def bound_value(reply: str, question: str, sources: Mapping[int, str], cited: Co
             lines = sources.get(n, "").splitlines()
             for i, line in enumerate(lines):
                 for sentence in split_sentences(line) or [line]:
-                    if number not in numbers(sentence):
+                    if number not in values(sentence):
                         continue
                     # a table row or a list item names its subject in the heading or the line above
                     around = set(content_terms(" ".join([lines[0], lines[i - 1] if i else "", sentence])))

@@ -18,6 +18,7 @@ def test_the_numbers_a_reply_adds():
     assert added_numbers("Max retries is 3 [1], speed 1,200 mm/s at 24 V [2].", "max retries at 24 V?") == ["3", "1200"]
     assert added_numbers("Use pump HP-200 and part E-204 [1].", "which pump?") == []  # identifiers name, not measure
     assert added_numbers("See source [2].", "which?") == []  # a marker is no value
+    assert added_numbers("The box is 18kg (40lb) [1].", "how heavy is the box?") == ["18", "40"]  # units glued on
 
 
 def test_a_number_in_a_sentence_with_every_question_word_is_bound():
