@@ -28,7 +28,7 @@ VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
                _NUM + r"(?:n[·.\s-]?m\b|nm\b|kg[-\s]?cm|kgf|ft[.\s-]*lb|in[.\s-]*lb|lbf)"),
     "pressure": (("pressure", "psi", "inflat"),
                  _NUM + r"(?:bar\b|psi|kpa|mpa|kg/cm|kgf/cm|lb/in)"),
-    "temperature": (("temperature", "degrees"),
+    "temperature": (("temperature", "temp", "degrees"),
                     _NUM + r"(?:°|deg\b|degrees|celsius|fahrenheit|[cf]\b)"),
     "cost": (("cost", "price", "costs", "expensive", "spend", "spent", "paid", "pay"),
              r"(?:[$€£]\s*\d|\d+(?:[.,]\d+)?\s*(?:usd|eur|gbp|dollars|euros)|\bcost\b[^.\n]{0,40}\d)"),

@@ -11,6 +11,12 @@ def test_earliest_value_word_names_the_kind():
     assert value_kind("What pressure does the part number 12 valve hold?") == "pressure"
 
 
+def test_temp_is_short_for_temperature_unless_it_names_a_part_or_a_symptom():
+    assert value_kind("whats the operating ambient temp range for the odrive") == "temperature"
+    assert value_kind("which temp sensor do i need") is None  # a part
+    assert value_kind("high temp alarm on the chiller, what causes it") is None  # a symptom
+
+
 def test_a_unit_standing_alone_asks_for_its_kind_in_any_language():
     assert value_kind("mit wieviel nm zieh ich die schraube am bügel fest") == "torque"
     assert value_kind("combien de kPa pour la pompe") == "pressure"
