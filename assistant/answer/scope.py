@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Sequence
 
-from assistant.answer.grounding.evidence import codes
+from assistant.answer.grounding.evidence import code_family, codes, squash_code, written_codes
 from assistant.answer.protocols import Assets, Search
 from assistant.textutil import content_terms, normalise_space, strip_mentions
 from assistant.types import ChatMessage
@@ -106,12 +106,12 @@ class ScopedRetriever:
         query = self.retrieval_query(query, assets)
         general = self.retriever.retrieve(query, pool)
         if not assets:
-            return _diverse(prefer_definitions(query, general), k)
+            return _diverse(named_code_first(query, prefer_definitions(query, general), k), k)
         wanted = {a.lower() for a in assets}
         kept = [s for s in general if s.chunk.asset is None or s.chunk.asset.lower() in wanted]
         scoped = [s for a in assets for s in self.retriever.retrieve(query, pool, Filters(asset=a))]
         merged = self.fusion.merge_scoped(kept, scoped, general)
-        return _diverse(prefer_definitions(query, merged), k)
+        return _diverse(named_code_first(query, prefer_definitions(query, merged), k), k)
 
     @property
     def fusion(self) -> Fusion:
@@ -140,6 +140,19 @@ def prefer_definitions(query: str, ranked: list[ScoredChunk]) -> list[ScoredChun
         return s.chunk.doc_type == "manual" and any(c in s.chunk.text.lower() for c in ids)
 
     return [s for s in ranked if defines(s)] + [s for s in ranked if not defines(s)]
+
+
+def named_code_first(query: str, ranked: list[ScoredChunk], k: int) -> list[ScoredChunk]:
+    """When the top ``k`` write identifiers of the family the question names but not its own ("encoder error 0x2"
+    over rows of 0x1 and 0x4), the best-ranked passage that writes every one of them leads: the evidence gate
+    would decline a near miss, and a passage about calibration in general outranked the error table's 0x2 row on
+    meaning. An identifier whose family the top ``k`` lack (a version "v5") changes nothing."""
+    wanted = {squash_code(c) for c in codes(query)}
+    top = set().union(*(written_codes(s.chunk.text) for s in _diverse(ranked, k))) if ranked else set()
+    if not wanted or wanted <= top or not {code_family(c) for c in wanted - top} & {code_family(c) for c in top}:
+        return ranked
+    holder = next((s for s in ranked if wanted <= written_codes(s.chunk.text)), None)
+    return ranked if holder is None else [holder] + [s for s in ranked if s is not holder]
 
 
 def _diverse(ranked: list[ScoredChunk], k: int, per_source: int = 4) -> list[ScoredChunk]:

@@ -69,7 +69,7 @@ def written_codes(text: str) -> set[str]:
     return {squash_code(c) for c in _LOOSE_CODE_RE.findall(text)}
 
 
-def _family(squashed: str) -> str:
+def code_family(squashed: str) -> str:
     """The letters an identifier starts with: "e204" -> "e"; "0x" for a hexadecimal value."""
     return re.match(r"0x|[a-z]*", squashed).group()
 
@@ -111,9 +111,9 @@ class EvidenceGate:
         # One without relatives there (a product "WD40", a model "X5") is left to the other checks.
         ignore = {squash_code(t) for t in (ignore_terms or set())}
         written = set().union(*(written_codes(text) for text in texts))
-        families = {_family(c) for c in written}
+        families = {code_family(c) for c in written}
         absent = [c for c in codes(question)
-                  if squash_code(c) not in written | ignore and _family(squash_code(c)) in families]
+                  if squash_code(c) not in written | ignore and code_family(squash_code(c)) in families]
         if absent:
             report.ok, report.reason = False, "no source mentions " + ", ".join(absent)
             report.subject = ", ".join(absent)

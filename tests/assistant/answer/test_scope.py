@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.answer.scope import QuestionScope, ScopedRetriever
+from assistant.answer.scope import QuestionScope, ScopedRetriever, named_code_first
 from assistant.types import ChatMessage
 from index.types import ScoredChunk
 from ingest.assets import AssetRegistry
@@ -81,3 +81,18 @@ def test_a_follow_up_gets_the_earlier_subject_beside_its_own_hits():
 def test_a_question_that_was_not_condensed_is_ranked_once():
     got = retriever({"oil": [A, B]}).retrieve("oil", 2, alone="oil")
     assert [(h.chunk, h.dense_score) for h in got] == [(A, 0.9), (B, 0.9)]
+
+
+def _row(cid: str, text: str) -> ScoredChunk:
+    return ScoredChunk(Chunk(cid, text, "errors.csv", "manual"), 0.5)
+
+
+def test_a_named_code_missing_beside_its_relatives_brings_the_passage_that_writes_it():
+    ranked = [_row("c1", "Calibration: let the encoder spin."), _row("r1", "encoder error | value_hex: 0x1"),
+              _row("r4", "axis error | value_hex: 0x4"), _row("r2", "encoder error | value_hex: 0x2")]
+    assert [s.chunk.chunk_id for s in named_code_first("encoder error 0x2 after calibration", ranked, 3)] == [
+        "r2", "c1", "r1", "r4"]
+    # already among the top k, or no relative there (a version "v5" beside no other v-number): unchanged
+    assert named_code_first("encoder error 0x1", ranked, 3) == ranked
+    assert named_code_first("pid values for the silvia v5", ranked, 3) == ranked
+    assert named_code_first("encoder error 0x9", ranked, 3) == ranked  # nothing writes it: the gate declines
