@@ -71,8 +71,12 @@ def unsupported_quantities(sentence: str, source_text: str) -> list[str]:
     """
     held = set(quantities(source_text))
     units = {q.split(" ", 1)[1] for q in held}
-    return [q for q in dict.fromkeys(quantities(sentence)) if q not in held
-            and (len(unit := q.split(" ", 1)[1]) <= 3 or not unit.isalpha() or unit in units)]
+
+    def is_unit(quantity: str) -> bool:
+        unit = quantity.split(" ", 1)[1]
+        return len(unit) <= 3 or not unit.isalpha() or unit in units
+
+    return [q for q in dict.fromkeys(quantities(sentence)) if q not in held and is_unit(q)]
 
 
 def support(sentence: str, source_text: str, asked: frozenset[str] = frozenset()) -> float:
