@@ -17,8 +17,8 @@ import re
 from typing import Collection, Mapping, NamedTuple
 
 from assistant.answer.grounding.citations import MARKER_RE
+from assistant.answer.grounding.evidence import without_codes
 from assistant.textutil import content_terms, numbers, split_sentences
-from ingest.text.patterns import CODE
 
 
 class BoundValue(NamedTuple):
@@ -41,12 +41,12 @@ def values(text: str) -> list[str]:
 
 
 def added_numbers(reply: str, question: str) -> list[str]:
-    """The numbers ``reply`` states that ``question`` does not, identifiers ("HP-200") and markers left out.
+    """The numbers ``reply`` states that ``question`` does not, identifiers ("HP-200", "0x400") and markers left out.
 
-    >>> added_numbers("The default max retries is 3 [1]. Pump HP-200 at 1,500 rpm [2].", "max retries at 1500 rpm?")
+    >>> added_numbers("The default max retries is 3 [1]. Pump HP-200 at 1,500 rpm, 0x400 [2].", "retries at 1500 rpm?")
     ['3']
     """
-    text = CODE.sub(" ", MARKER_RE.sub(" ", reply))
+    text = without_codes(MARKER_RE.sub(" ", reply))
     asked = set(values(question))
     return [n for n in dict.fromkeys(values(text)) if n not in asked]
 

@@ -74,6 +74,11 @@ def code_family(squashed: str) -> str:
     return re.match(r"0x|[a-z]*", squashed).group()
 
 
+def without_codes(text: str) -> str:
+    """``text`` with its identifiers ("HP-200", "0x400") blanked: what they hold are names, not values."""
+    return _CODE_RE.sub(" ", text)
+
+
 def codes(text: str) -> list[str]:
     """Identifiers such as alarm codes, part or work-order numbers: letters then digits (E-204, MT010b)."""
     return [c for c in dict.fromkeys(_CODE_RE.findall(text)) if any(ch.isdigit() for ch in c)]
