@@ -34,6 +34,10 @@ VALUE_QUESTION = ("Does this question ask for a specific value, such as a number
                   "Answer yes or no.")
 VALUE_SYSTEM = "You sort the questions of maintenance technicians."
 
+# Asked of the judge about the question alone: is what it asks a number? Such a question answered without any
+# number is not answered ("rc loss timeout default, how many secs" answered with the parameter's description).
+NUMBER_QUESTION = "Is the answer to this question a number? Answer yes or no."
+
 USER_TEMPLATE = """Documents:
 {sources}
 

@@ -188,7 +188,7 @@ class Container:
                               threads=llm.threads, seed=llm.seed, base_url=llm.base_url, api_key=llm.api_key,
                               server_model=llm.server_model)
         return AnswerabilityJudge(scorer, threshold=a.judge_threshold, open_threshold=a.judge_open_threshold,
-                                  prior_weight=a.judge_prior_weight)
+                                  prior_weight=a.judge_prior_weight, number_share=a.judge_number_share)
 
     @cached_property
     def chain(self):

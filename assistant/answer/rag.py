@@ -14,6 +14,7 @@ from typing import Callable
 
 from assistant.answer.compose import AnswerComposer
 from assistant.answer.generate import SourcedGenerator, TokenCallback
+from assistant.answer.grounding.bound_value import added_numbers
 from assistant.answer.grounding.decline import decline_for
 from assistant.answer.grounding.evidence import EvidenceGate, EvidenceReport, subject_terms
 from assistant.answer.grounding.extractive import is_howto
@@ -176,6 +177,12 @@ class RagAnswerer:
             elif not verdict.answerable:
                 return self._abstain(answer, f"the judge's P(yes) {verdict.p_yes:.2f} is below "
                                      f"{verdict.threshold:.2f}", report.subject, None, t0)
+            elif self.judge.number_share is not None and not added_numbers(text, question):
+                # answer-then-verify: a question for a number answered without one was not answered
+                p_number = answer.extra["evidence"]["p_number"] = self.judge.asks_number(question)
+                if p_number is not None and p_number >= self.judge.number_share:
+                    return self._abstain(answer, f"the question asks for a number (P {p_number:.2f}) and the "
+                                         "answer states none", report.subject, None, t0)
         answer.text = text
         choices = ambiguous_assets(question, self.registry, hits) if not assets else []
         if choices and self.registry is not None:

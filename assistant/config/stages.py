@@ -160,6 +160,10 @@ class AnswerSettings(BaseModel):
         "did not give, read from a cited source sentence holding every question word the corpus knows (with its "
         "heading and the line above): the value is the question's, where the documents write it. Recovered right "
         "answers the judge declined on development sets, declined no unanswerable one (benchmarks/README.md).")
+    judge_number_share: float | None = Field(0.65, ge=0, le=1, description="The judge is also asked whether the "
+        "question asks for a number; from this P(yes) on, an answer that states no number the question did not give "
+        "is declined (answer-then-verify; unset = not asked). Asked only of such answers, after the reply. Chosen on "
+        "the development sets (benchmarks/README.md, \"A number asked but none given\").")
     judge_open_threshold: float | None = Field(None, ge=0, le=1, description="P(yes) below which the judge "
         "declines a question that asks for advice or steps rather than a value (the judge itself is asked which "
         "it is); unset = `judge_threshold` for every question. The judge's P(yes) runs lower for such questions. Off: "

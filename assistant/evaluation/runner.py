@@ -98,7 +98,8 @@ def grade_answer(item: QAItem, answer: Answer, chunk_text: Callable[[str], str |
     evidence = (answer.extra or {}).get("evidence") or {}
     result.p_yes, result.p_value = evidence.get("p_yes"), evidence.get("p_value")
     result.evidence = {k: v for k, v in evidence.items()
-                       if k in ("best_dense", "coverage", "value_kind", "p_prior", "bound_value")}
+                       if k in ("best_dense", "coverage", "value_kind", "p_prior", "bound_value",
+                                "p_number")}
     result.model_id, result.adapter_id = answer.model_id, answer.adapter_id
     result.markers = metrics.unique_in_order(metrics.citation_markers(answer.text))
     result.invalid_markers = [n for n in result.markers if n not in by_number]

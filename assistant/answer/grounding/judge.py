@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from assistant.prompts import JUDGE_QUESTION, VALUE_QUESTION, VALUE_SYSTEM, documents_removed
+from assistant.prompts import JUDGE_QUESTION, NUMBER_QUESTION, VALUE_QUESTION, VALUE_SYSTEM, documents_removed
 from assistant.types import ChatMessage
 
 
@@ -53,7 +53,8 @@ class AnswerabilityJudge:
     """
 
     def __init__(self, scorer: YesNoScorer, *, threshold: float, open_threshold: float | None = None,
-                 value_share: float = VALUE_SHARE, question: str = JUDGE_QUESTION, prior_weight: float = 0.0) -> None:
+                 value_share: float = VALUE_SHARE, question: str = JUDGE_QUESTION, prior_weight: float = 0.0,
+                 number_share: float | None = None) -> None:
         self.scorer = scorer
         self.threshold = threshold
         # questions for advice or steps, not a value: their own threshold (None: one threshold for all)
@@ -62,6 +63,8 @@ class AnswerabilityJudge:
         self.question = question  # another wording only for benchmarks/bench_answerability.py --judge-question
         # the weight, in log-odds, of the judge's answer with the documents removed (0: not asked)
         self.prior_weight = prior_weight
+        # P(the question asks for a number) from which an answer stating no number is declined (None: not asked)
+        self.number_share = number_share
 
     def judge(self, prompt: Sequence[ChatMessage], question: str | None = None) -> Verdict:
         """``prompt``: the answer's messages, the last one the user's (documents and question);
@@ -85,6 +88,22 @@ class AnswerabilityJudge:
         except Exception as exc:  # a judge that cannot run must not take the answer down
             return Verdict(True, None, f"{type(exc).__name__}: {exc}"[:200])
         return Verdict(p >= threshold, round(p, 4), threshold=threshold, p_value=p_value, p_prior=p_prior)
+
+
+    def asks_number(self, question: str) -> float | None:
+        """P(yes) that ``question`` asks for a number (the question alone, any language); None when it cannot run.
+
+        >>> class Fixed:
+        ...     def p_yes(self, messages): return 0.9 if "how many secs" in messages[-1].content else 0.1
+        >>> judge = AnswerabilityJudge(Fixed(), threshold=0.26, number_share=0.65)
+        >>> judge.asks_number("rc loss timeout, how many secs?"), judge.asks_number("why does it beep")
+        (0.9, 0.1)
+        """
+        try:
+            return round(self.scorer.p_yes([ChatMessage("system", VALUE_SYSTEM),
+                                            ChatMessage("user", f"Question: {question}\n\n{NUMBER_QUESTION}")]), 4)
+        except Exception:  # like the judge: a check that cannot run does not take the answer down
+            return None
 
 
 def weighed(p: float, prior: float, weight: float) -> float:

@@ -9,7 +9,7 @@ from assistant.answer.grounding.evidence import EvidenceGate
 from assistant.answer.grounding.judge import AnswerabilityJudge, Verdict
 from assistant.config import Settings
 from assistant.llm.fake import FakeGenerator
-from assistant.prompts import JUDGE_QUESTION, VALUE_QUESTION, VALUE_SYSTEM
+from assistant.prompts import JUDGE_QUESTION, NUMBER_QUESTION, VALUE_QUESTION, VALUE_SYSTEM
 from assistant.textutil import content_terms
 from assistant.types import ChatMessage
 from ingest.types import Chunk
@@ -183,6 +183,52 @@ class TestInTheChain:
             assert answer.abstained is declined and len(scorer.seen) == len(gen.calls) == asked
 
 
+FAILSAFE = Chunk("c7", "Failsafe > RC loss\nThe RC loss failsafe triggers when the transmitter link is lost.\n"
+                 "Set the RC loss timeout on the safety page.", "/m/failsafe.md", "manual")
+
+
+class ByQuestion(FakeScorer):
+    """A fake scorer: P(yes) 0.9 that the documents answer; P(asks for a number) ``p_number``."""
+
+    def __init__(self, p_number: float) -> None:
+        super().__init__(0.9)
+        self.p_number = p_number
+
+    def p_yes(self, messages):
+        super().p_yes(messages)
+        return self.p_number if messages[-1].content.endswith(NUMBER_QUESTION) else 0.9
+
+
+class TestANumberAsked:
+    def ask(self, p_number: float, reply: str, share: float | None = 0.65, chunk: Chunk = FAILSAFE):
+        scorer = ByQuestion(p_number)
+        chain = build_chain(FakeRetriever([chunk, *CHUNKS]), FakeGenerator(reply), gate=EvidenceGate(0.3, 0.5),
+                            k=1, judge=AnswerabilityJudge(scorer, threshold=THRESHOLD, number_share=share))
+        return chain.answer("rc loss timeout default, how many secs?"), scorer
+
+    def test_the_question_alone_is_asked(self):
+        scorer = FakeScorer(0.8)
+        assert AnswerabilityJudge(scorer, threshold=0.5).asks_number("how many secs?") == 0.8
+        assert scorer.seen == [[ChatMessage("system", VALUE_SYSTEM),
+                                ChatMessage("user", f"Question: how many secs?\n\n{NUMBER_QUESTION}")]]
+        assert AnswerabilityJudge(FakeScorer(RuntimeError("x")), threshold=0.5).asks_number("q") is None
+
+    def test_an_answer_without_a_number_to_a_question_for_one_is_declined(self):
+        answer, scorer = self.ask(0.9, "Set the RC loss timeout on the safety page [1].")
+        assert answer.abstained and answer.extra["evidence"]["p_number"] == 0.9 and len(scorer.seen) == 2
+        assert any(f.kind == "abstained" and "asks for a number" in f.detail for f in answer.flags)
+        kept, _ = self.ask(0.6, "Set the RC loss timeout on the safety page [1].")  # below the share: kept
+        assert not kept.abstained and "safety page" in kept.text and kept.extra["evidence"]["p_number"] == 0.6
+
+    def test_not_asked_when_the_answer_states_a_number_or_the_setting_is_unset(self):
+        stated_in = Chunk("c8", FAILSAFE.text + "\nThe RC loss timeout is 0.5 s by default.", "/m/failsafe.md", "manual")
+        stated, scorer = self.ask(0.9, "The RC loss timeout is 0.5 s by default [1].", chunk=stated_in)
+        assert not stated.abstained and "0.5 s" in stated.text
+        assert len(scorer.seen) == 1 and "p_number" not in stated.extra["evidence"]  # a number given: judge only
+        unset, scorer = self.ask(0.9, "Set the RC loss timeout on the safety page [1].", share=None)
+        assert not unset.abstained and len(scorer.seen) == 1
+
+
 class TestWiring:
     def container(self, tmp_path, **answer):
         from assistant.config import Settings
@@ -203,6 +249,7 @@ class TestWiring:
         c = self.container(tmp_path, judge="llamacpp", judge_model=str(stub))
         assert isinstance(c.judge.scorer, LlamaCppYesNo) and c.judge.scorer.model_path == stub
         assert c.chain.judge is c.judge and not c.chain.rag.evidence.gate.word_checks
+        assert c.judge.number_share == AnswerSettings().judge_number_share == 0.65
 
     def test_off_brings_the_word_checks_back(self, tmp_path):
         c = self.container(tmp_path, judge="off")
