@@ -81,8 +81,8 @@ def scored_lines(question: str, sources: dict[int, str], *, value_kind: str | No
     candidates: list[tuple[float, int, int, str]] = []
     for n, lines in quotable.items():
         for i, line in enumerate(lines):
-            # a value line ("Torque: 18 N·m") takes its subject from the two lines above it
-            above_text = " ".join(lines[max(0, i - 2):i]) if pattern else ""
+            # a value line ("Torque: 18 N·m") takes its subject from the two lines above it and its source's heading
+            above_text = " ".join([sources[n].strip().split("\n", 1)[0], *lines[max(0, i - 2):i]]) if pattern else ""
             above = set(content_terms(above_text))
             for sent in split_sentences(line) or [line]:
                 terms = set(content_terms(sent))

@@ -62,6 +62,12 @@ def test_extractive_answer_quotes_value_line_with_label():
     assert "7.8 N·m" in text and text.endswith("[1].")
 
 
+def test_a_value_line_takes_its_subject_from_its_sources_heading_too():
+    # a spec page lists "Input: 4.3-6 V" under the product's heading: the line alone names no subject
+    sources = {1: "Motor > Power\nInput: 12 V", 2: "PX4FLOW > Power\nInput: 4.3-6 V"}
+    assert extractive_answer("px4flow supply voltage", sources, value_kind="electrical") == "Input: 4.3-6 V [2]."
+
+
 def test_extractive_answer_empty_without_value():
     assert extractive_answer("tyre torque", {1: "Check the tyre for cuts."}, value_kind="torque") == ""
 
