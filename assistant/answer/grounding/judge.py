@@ -89,7 +89,6 @@ class AnswerabilityJudge:
             return Verdict(True, None, f"{type(exc).__name__}: {exc}"[:200])
         return Verdict(p >= threshold, round(p, 4), threshold=threshold, p_value=p_value, p_prior=p_prior)
 
-
     def asks_number(self, question: str) -> float | None:
         """P(yes) that ``question`` asks for a number (the question alone, any language); None when it cannot run.
 
