@@ -40,13 +40,20 @@ def values(text: str) -> list[str]:
     return [numbers(f"{whole}.{frac}" if frac else whole)[0] for whole, frac in _VALUE.findall(text)]
 
 
+# a list item's own number ("2. ", or "Step 7: " as a quoted step shows it) and a footnote mark ("[^2]") state no value
+_ORDINALS = re.compile(r"^(\s*(?:[-*]\s+)?)(?:Step\s+\d{1,2}:|\d{1,2}[.)])(?=\s)|\[\^\w+\]", re.MULTILINE)
+
+
 def added_numbers(reply: str, question: str) -> list[str]:
-    """The numbers ``reply`` states that ``question`` does not, identifiers ("HP-200", "0x400") and markers left out.
+    """The numbers ``reply`` states that ``question`` does not, identifiers ("HP-200", "0x400"), citation and
+    footnote markers and list numbers left out.
 
     >>> added_numbers("The default max retries is 3 [1]. Pump HP-200 at 1,500 rpm, 0x400 [2].", "retries at 1500 rpm?")
     ['3']
+    >>> added_numbers("- Step 7: Warm the board[^2] [1].\\n2. Set the rise [1].\\n- 5 V at 2 A [2].", "rise?")
+    ['5', '2']
     """
-    text = without_codes(MARKER_RE.sub(" ", reply))
+    text = without_codes(MARKER_RE.sub(" ", _ORDINALS.sub(" ", reply)))
     asked = set(values(question))
     return [n for n in dict.fromkeys(values(text)) if n not in asked]
 

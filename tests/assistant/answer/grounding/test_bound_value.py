@@ -21,6 +21,17 @@ def test_the_numbers_a_reply_adds():
     assert added_numbers("The box is 18kg (40lb) [1].", "how heavy is the box?") == ["18", "40"]  # units glued on
 
 
+def test_list_numbers_and_footnote_marks_state_no_value():
+    # a quoted step of a thermal calibration: its "Step 7" and "[^2]" are no answer to "what temperature rise?"
+    quoted = "From your documents:\n- Step 7: Warm the board[^2] until it reaches the rise [1].\n- Step 3: Set it [2]."
+    assert added_numbers(quoted, "what temperature rise?") == []
+    assert added_numbers("1. Remove the cover [1].\n2) Clean it [1].", "how do i clean it") == []
+    # the number inside a step, a number closing a sentence, and a decimal at a line's start are values
+    assert added_numbers("1. Torque to 20 N·m [1].", "torque?") == ["20"]
+    assert added_numbers("The rise is 12.\n3.5 mm hex key [1].", "rise?") == ["12", "3.5"]
+    assert added_numbers("- Error 12: overload [1].", "error?") == ["12"]
+
+
 def test_a_number_in_a_sentence_with_every_question_word_is_bound():
     bound = bound_value("It is 3 [1].", "default motor max retries?", SOURCES, [1], VOCABULARY)
     assert bound is not None and (bound.number, bound.source) == ("3", 1)
