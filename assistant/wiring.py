@@ -232,8 +232,8 @@ class Container:
             analytics = WorkOrderAnalytics(self.generator, self.session_factory, registry,
                                            max_tokens=self.settings.llm.max_tokens, max_cited=a.work_order_rows_cited)
             routes.insert(1, WorkOrderPlanRoute(analytics, self.retriever, probe_k=r.k, min_share=a.work_order_plan_share))
-        scope = QuestionScope(registry, conversation_turns=a.conversation_turns, answer_chars=a.followup_answer_chars)
-        return AnswerChain(scope, routes, rag, prompt_version=a.prompt_version)
+        return AnswerChain(QuestionScope(registry, conversation_turns=a.conversation_turns), routes, rag,
+                           prompt_version=a.prompt_version)
 
     @cached_property
     def procedures(self):

@@ -58,8 +58,7 @@ class AnswerChain:
         """The chunks ``answer`` would use (``k`` overrides the number, for recall@10 in evaluation)."""
         turns = as_messages(conversation)
         query = self.scope.condense(question, turns)
-        return self.rag.retrieve(query, self.scope.assets(question, asset, turns), k, alone=question,
-                                 earlier=self.scope.earlier(question, turns))
+        return self.rag.retrieve(query, self.scope.assets(question, asset, turns), k, alone=question)
 
     def answer(self, question: str, *, asset: str | None = None, conversation: Sequence[Turn] = (),
                on_sources: SourcesCallback | None = None, on_token: TokenCallback | None = None) -> Answer:
@@ -75,7 +74,7 @@ class AnswerChain:
             found = route.answer(query, assets)
             if found is not None:
                 return _direct(answer, route.name, found, on_sources, on_token, t0)
-        return self.rag.answer(answer, turns, assets, on_sources, on_token, t0, self.scope.earlier(question, turns))
+        return self.rag.answer(answer, turns, assets, on_sources, on_token, t0)
 
 
 def _direct(answer: Answer, route: str, found: RouteResult, on_sources: SourcesCallback | None,

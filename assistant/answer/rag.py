@@ -106,18 +106,15 @@ class RagAnswerer:
         self.k = k
 
     def retrieve(self, query: str, assets: list[str], k: int | None = None,
-                 alone: str | None = None, earlier: str | None = None) -> list[ScoredChunk]:
-        """``alone``: the question as asked, when ``query`` is its condensed form (both rankings fused);
-        ``earlier``: the answer before a follow-up, searched with ``query`` as a third ranking."""
-        return self.retriever.retrieve(query, k or self.k, assets, alone, earlier)
+                 alone: str | None = None) -> list[ScoredChunk]:
+        """``alone``: the question as asked, when ``query`` is its condensed form (both rankings fused)."""
+        return self.retriever.retrieve(query, k or self.k, assets, alone)
 
     def answer(self, answer: Answer, conversation: list[ChatMessage], assets: list[str],
-               on_sources: SourcesCallback | None, on_token: TokenCallback | None, t0: float,
-               earlier: str | None = None) -> Answer:
-        """Fill ``answer`` (question, standalone query and ids already set) from the retrieved sources; ``earlier``:
-        the answer before a follow-up (``QuestionScope.earlier``), searched with it."""
+               on_sources: SourcesCallback | None, on_token: TokenCallback | None, t0: float) -> Answer:
+        """Fill ``answer`` (question, standalone query and ids already set) from the retrieved sources."""
         question, query = answer.question, answer.standalone_query or answer.question
-        hits = self.retrieve(query, assets, alone=question, earlier=earlier)
+        hits = self.retrieve(query, assets, alone=question)
         answer.citations = [citation_for(n, h) for n, h in enumerate(hits, start=1)]
         answer.retrieval_scores = [round(h.score, 4) for h in hits]
         answer.timings["sources_s"] = time.perf_counter() - t0

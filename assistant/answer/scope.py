@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from typing import Callable, Sequence
 
-from assistant.answer.grounding.citations import MARKER_RE as MARKERS
 from assistant.answer.grounding.evidence import code_family, codes, squash_code, written_codes
 from assistant.answer.protocols import Assets, Search
 from assistant.textutil import content_terms, normalise_space, strip_mentions
@@ -42,34 +41,15 @@ def condense(question: str, conversation: Sequence[ChatMessage], max_turns: int)
     return question
 
 
-def earlier_answer(question: str, conversation: Sequence[ChatMessage], chars: int) -> str | None:
-    """The opening ``chars`` characters of the last answer, citation markers left out, for a question that leans
-    on earlier turns (``leans_on_earlier``); None for any other question, or without an earlier answer.
-
-    "ok how do i pick the value for that" after "drone climbs back up right before touchdown, why" names its
-    subject nowhere but in the answer between the two ("... enable ground effect compensation in the EKF").
-    """
-    answers = [m.content for m in conversation if m.role == "assistant"]
-    if chars <= 0 or not answers or not answers[-1].strip() or not leans_on_earlier(question):
-        return None
-    text = normalise_space(MARKERS.sub(" ", answers[-1]))
-    return text[:chars].rsplit(" ", 1)[0] if len(text) > chars else text
-
-
 class QuestionScope:
     """The assets a question is about and the standalone query a follow-up stands for."""
 
-    def __init__(self, registry: Assets | None, *, conversation_turns: int, answer_chars: int = 0) -> None:
+    def __init__(self, registry: Assets | None, *, conversation_turns: int) -> None:
         self.registry = registry
         self.conversation_turns = conversation_turns
-        self.answer_chars = answer_chars  # of the last answer, searched with a follow-up (0: none)
 
     def condense(self, question: str, conversation: Sequence[ChatMessage]) -> str:
         return condense(question, conversation, self.conversation_turns)
-
-    def earlier(self, question: str, conversation: Sequence[ChatMessage]) -> str | None:
-        """What of the last answer a follow-up is also searched with (``earlier_answer``)."""
-        return earlier_answer(question, conversation, self.answer_chars)
 
     def assets(self, question: str, asset: str | None, conversation: Sequence[ChatMessage] = ()) -> list[str]:
         """The selected asset, else those the question names, else those the last question naming
@@ -105,19 +85,15 @@ class ScopedRetriever:
                 return stripped
         return query
 
-    def retrieve(self, query: str, k: int, assets: Sequence[str] = (), alone: str | None = None,
-                 earlier: str | None = None) -> list[ScoredChunk]:
+    def retrieve(self, query: str, k: int, assets: Sequence[str] = (), alone: str | None = None) -> list[ScoredChunk]:
         """The top ``k`` for ``query``. ``alone``: the question as asked, when ``query`` condensed it with the
         one before; both are ranked and fused, so the earlier subject can add sources but not take the
-        question's own (benchmarks/README.md, "A follow-up and the question before it"). ``earlier``: the
-        answer between the two, ranked with ``query`` as a third (its subject may be named only there)."""
+        question's own (benchmarks/README.md, "A follow-up and the question before it")."""
         if alone is None or alone == query:
             return self._ranked(query, k, assets)
         pool = max(self.candidates, k)
         # the question as asked first: on a tie its own sources lead
         rankings = {"alone": self._ranked(alone, pool, assets), "condensed": self._ranked(query, pool, assets)}
-        if earlier:
-            rankings["with the answer"] = self._ranked(f"{query} {earlier}", pool, assets)
         by_id = {s.chunk.chunk_id: s for hits in reversed(rankings.values()) for s in hits}
         fused = reciprocal_rank_fusion({n: [s.chunk.chunk_id for s in hits] for n, hits in rankings.items()},
                                        k=self.rrf_k)

@@ -189,9 +189,6 @@ class AnswerSettings(BaseModel):
     conversation_turns: int = Field(4, ge=1, description="Question/answer turns a chat keeps for follow-ups: the "
         "machine the latest of them named is assumed; a short or pronoun follow-up is searched with the last one "
         "and alone, the two rankings fused.")
-    followup_answer_chars: int = Field(150, ge=0, description="Characters of the last answer that a follow-up "
-        "(see `conversation_turns`) is also searched with, as a third ranking fused with the other two: its subject "
-        "may be named only there (\"ok how do i set that\"). 0: the answer is not searched.")
     prompt_turns: int = Field(2, ge=0, description="Earlier turns the model reads with the question (at most "
         "`conversation_turns`); each adds prompt length, hence time to the first token.")
     prompt_version: str = Field(PROMPT_VERSION, description="Recorded with every answer for audits.")

@@ -41,19 +41,6 @@ def test_a_long_question_pointing_back_is_searched_with_the_last_question_and_ot
     assert scope().condense(own, conversation) == own
 
 
-def test_a_follow_up_is_also_searched_with_the_opening_of_the_last_answer():
-    conversation = [ChatMessage("user", "drone climbs back up right before touchdown, why"),
-                    ChatMessage("assistant", "Barometer ground effect [2]. Enable the compensation in the EKF [1].")]
-    s = QuestionScope(None, conversation_turns=4, answer_chars=40)
-    assert s.earlier("ok how do i set that", conversation) == "Barometer ground effect . Enable the"
-    # a question of its own, no earlier answer, or the setting off: nothing from the answer
-    assert s.earlier("what is the recommended hydraulic oil grade for the main pump", conversation) is None
-    assert s.earlier("ok how do i set that", conversation[:1]) is None
-    assert QuestionScope(None, conversation_turns=4).earlier("ok how do i set that", conversation) is None
-    long = [*conversation[:1], ChatMessage("assistant", "x" * 60)]
-    assert s.earlier("and then?", long) == "x" * 40  # one word longer than the share: cut, not dropped
-
-
 class FakeRankings:
     """A fake search: each query has a fixed ranking (best first)."""
 
@@ -89,16 +76,6 @@ def test_a_follow_up_gets_the_earlier_subject_beside_its_own_hits():
     assert [h.chunk for h in got] == [A, B, C]
     # each cosine was taken with one query or the other: the evidence gate measures them anew
     assert all(h.dense_score is None for h in got)
-
-
-def test_the_answer_between_brings_a_subject_neither_question_names():
-    """A follow-up whose subject only the answer named: the third ranking puts that source first."""
-    condensed, alone = "why does it climb? how do i set that", "how do i set that"
-    with_answer = f"{condensed} ground effect compensation"
-    r = retriever({condensed: [A, B], alone: [B, C], with_answer: [A, D]})
-    assert [h.chunk for h in r.retrieve(condensed, 1, alone=alone)] == [B]  # a tie, the question as asked first
-    got = [h.chunk for h in r.retrieve(condensed, 4, alone=alone, earlier="ground effect compensation")]
-    assert got[0] == A and D in got
 
 
 def test_a_question_that_was_not_condensed_is_ranked_once():

@@ -250,7 +250,6 @@ class TestWiring:
         assert isinstance(c.judge.scorer, LlamaCppYesNo) and c.judge.scorer.model_path == stub
         assert c.chain.judge is c.judge and not c.chain.rag.evidence.gate.word_checks
         assert c.judge.number_share == AnswerSettings().judge_number_share == 0.65
-        assert c.chain.scope.answer_chars == AnswerSettings().followup_answer_chars == 150  # wired, not only a field
 
     def test_off_brings_the_word_checks_back(self, tmp_path):
         c = self.container(tmp_path, judge="off")
