@@ -22,6 +22,8 @@ from assistant.textutil import content_terms
 # a number that is not the tail of an identifier: "M5" (a screw size) or "V6" states no value
 _STARTS_NUMBER = r"(?<![^\W\d_])"
 _NUM = _STARTS_NUMBER + r"\d+(?:[.,]\d+)?\s*"
+# a size written as its dimensions: "3x3x1cm", "44 × 84 × 12 mm"
+_DIMENSIONS = _STARTS_NUMBER + r"\d+(?:[.,]\d+)?(?:\s*[x×]\s*\d+(?:[.,]\d+)?)+\s*"
 # kind -> (question words that ask for it, regex of a value of that kind)
 VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "torque": (("torque", "tighten", "tightening"),
@@ -29,7 +31,8 @@ VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "pressure": (("pressure", "psi", "inflat"),
                  _NUM + r"(?:bar\b|psi|kpa|mpa|kg/cm|kgf/cm|lb/in)"),
     "temperature": (("temperature", "temp", "degrees"),
-                    _NUM + r"(?:°|deg\b|degrees|celsius|fahrenheit|[cf]\b)"),
+                    # "º" (the ordinal sign) and "˚" stand in for the degree sign on many keyboards
+                    _NUM + r"(?:[°º˚]|deg\b|degrees|celsius|fahrenheit|[cf]\b)"),
     "cost": (("cost", "price", "costs", "expensive", "spend", "spent", "paid", "pay"),
              r"(?:[$€£]\s*\d|\d+(?:[.,]\d+)?\s*(?:usd|eur|gbp|dollars|euros)|\bcost\b[^.\n]{0,40}\d)"),
     "clearance": (("clearance", "gap", "thickness", "lift", "runout", "backlash", "play"),
@@ -37,13 +40,14 @@ VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "capacity": (("capacity", "volume", "litres", "liters", "quarts"),
                  _NUM + r"(?:l\b|litre|liter|qt|quart|gal|ml\b|cc\b)"),
     "electrical": (("voltage", "volts", "amps", "current", "resistance", "ohms"),
-                   _NUM + r"(?:v\b|volt|kv\b|a\b|amp|ω|ohm|kω)"),
+                   _NUM + r"(?:[mk]?v\b|volt|[mµu]?a\b|amp|[mk]?ω|ohm)"),
     "speed": (("rpm", "speed"), _NUM + r"(?:rpm|r/min|km/h|m/s|mph)"),
     "part_number": (("part number", "part no", "p/n", "order number"),
                     r"\b(?:p/?n|part\s*(?:no\.?|number))\s*[:#]?\s*[A-Z0-9][\w-]*\d"),
     "amount": (("charge", "heavy", "weight", "mass", "quantity", "rating", "size", "diameter", "length", "width",
                 "interval", "lifetime", "life"),
-               _NUM + r"(?:kg|g|lbs?|t|tons?|tonnes?|m|mm|cm|in|ft|l|hours?|hrs?|h|km|miles?|months?|years?)\b"),
+               f"(?:{_DIMENSIONS}|{_NUM})"
+               r"(?:kg|g|lbs?|t|tons?|tonnes?|m|mm|cm|in|ft|l|hours?|hrs?|h|km|miles?|months?|years?)\b"),
 }
 
 # Unit symbols read the same in most languages: one standing alone in a question (no number before it: "mit

@@ -188,3 +188,17 @@ def test_a_digit_ending_an_identifier_is_no_value():
     assert value_pattern("clearance").search("M5 in the corner bracket") is None
     assert value_pattern("torque").search("tighten the M5 screws to 4 Nm")
     assert value_pattern("electrical").search("a 24V supply") and value_pattern("torque").search("Torque: 12")
+
+
+def test_units_as_manuals_type_them():
+    """The ordinal sign for a degree, milli- and kilo- units, a size written as its dimensions (all seen in a
+    corpus written unseen: "300º C", "3x3x1cm")."""
+    from assistant.answer.grounding.question_focus import unit_pattern
+
+    for kind, text in [("temperature", "about 300º C"), ("temperature", "120 ˚F"), ("electrical", "up to 800 mA"),
+                       ("electrical", "a 5 mV step"), ("electrical", "10 kΩ pull-up"), ("amount", "a 3x3x1cm fan"),
+                       ("amount", "44 × 84 × 12 mm")]:
+        assert unit_pattern(kind).search(text), (kind, text)
+    # a screw size or a grid is no amount, a letter ending an identifier no volt
+    for kind, text in [("amount", "M3x10 screws"), ("amount", "a 3x3 grid"), ("electrical", "the V6 hotend")]:
+        assert unit_pattern(kind).search(text) is None, (kind, text)
