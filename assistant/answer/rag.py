@@ -16,7 +16,8 @@ from assistant.answer.compose import AnswerComposer
 from assistant.answer.generate import SourcedGenerator, TokenCallback
 from assistant.answer.grounding.bound_value import added_numbers
 from assistant.answer.grounding.decline import decline_for
-from assistant.answer.grounding.evidence import EvidenceGate, EvidenceReport, subject_terms
+from assistant.answer.grounding.evidence import (EvidenceGate, EvidenceReport, copied_literals, squash_code,
+                                                 subject_terms)
 from assistant.answer.grounding.extractive import is_howto
 from assistant.answer.grounding.judge import AnswerabilityJudge
 from assistant.answer.grounding.question_focus import asked_noun
@@ -66,6 +67,16 @@ class EvidenceCheck:
         if any(content_terms(w)[:1] == [head] for w in unknown) or len(unknown) / terms >= 1 / 3:
             return unknown
         return []
+
+    def unwritten(self, question: str, depth: int = 50) -> list[str]:
+        """Identifiers and messages the question copies ("FT_DEVICE_NOT_FOUND") that no passage writes, letters and
+        digits compared in any case (looked for among the ``depth`` passages the keyword search ranks first for them).
+
+        Verification against the documents, in any language: a technician who copied an error string from a screen
+        asks about that string, and documents that never write it do not explain it, however close their wording.
+        """
+        return [lit for lit in copied_literals(question)
+                if not any(squash_code(lit) in squash_code(h.chunk.text) for h in self.search.keyword(lit, depth))]
 
     def _dense_scores(self, query: str, hits: list[ScoredChunk], exact: bool) -> list[float]:
         """Cosines of the hits with ``query``. The hybrid retriever returns them on every hit of
@@ -126,7 +137,7 @@ class RagAnswerer:
         answer.extra["evidence"] = {"best_dense": round(report.best_dense, 3), "coverage": round(report.coverage, 3),
                                     "value_kind": report.value_kind, "reason": report.reason}
         if report.ok:
-            unknown = self.evidence.never_mentioned(report)
+            unknown = self.evidence.never_mentioned(report) or self.evidence.unwritten(question)
             if unknown:
                 report.ok, report.reason = False, "your documents never mention " + ", ".join(repr(w) for w in unknown)
                 report.subject, answer.extra["never_mentioned"] = ", ".join(unknown), True

@@ -84,6 +84,28 @@ def codes(text: str) -> list[str]:
     return [c for c in dict.fromkeys(_CODE_RE.findall(text)) if any(ch.isdigit() for ch in c)]
 
 
+# what a technician copies from a screen or a log: an identifier joined by underscores ("FT_DEVICE_NOT_FOUND",
+# "current_lim"), or a message in capitals of three words or more ("PREFLIGHT FAIL: BARO SENSOR 0 MISSING")
+_SYMBOL_RE = re.compile(r"\b[^\W\d_][^\W_]*(?:_[^\W_]+)+\b")
+_MESSAGE_RE = re.compile(r"\b[A-Z0-9][A-Z0-9_:/.-]*(?:[ \t]+[A-Z0-9][A-Z0-9_:/.-]*){2,}\b")
+
+
+def copied_literals(question: str) -> list[str]:
+    """Identifiers and messages ``question`` copies verbatim (a question typed all in capitals copies nothing).
+
+    >>> copied_literals("gui throws FT_DEVICE_NOT_FOUND, and PREFLIGHT FAIL: BARO SENSOR 0 MISSING - what now")
+    ['FT_DEVICE_NOT_FOUND', 'PREFLIGHT FAIL: BARO SENSOR 0 MISSING']
+    >>> copied_literals("WHAT OIL FOR THE PUMP"), copied_literals("pump P-101 at 24 V DC")
+    ([], [])
+    """
+    found = [m for m in _SYMBOL_RE.findall(question) if len(m) >= 5]
+    if any(ch.islower() for ch in question):
+        # three words holding letters, eight letters in all: "24 V DC" or "CNC VMC 850" names a part, not a message
+        found += [m for m in _MESSAGE_RE.findall(question)
+                  if sum(any(ch.isalpha() for ch in w) for w in m.split()) >= 3 and sum(map(str.isalpha, m)) >= 8]
+    return list(dict.fromkeys(found))
+
+
 class EvidenceGate:
     """Decide whether sources can answer a question. Thresholds come from Settings.
 

@@ -128,6 +128,26 @@ def test_unknown_alarm_code_declines():
     assert answer.abstained and "E-999" in answer.text
 
 
+@pytest.mark.parametrize("word_checks", [True, False])
+def test_a_message_or_identifier_the_documents_never_write_declines(word_checks):
+    """Checked with the judge on too (no word checks): the documents are searched for the copied text itself."""
+    errors = Chunk("c4", "Preflight errors\nPREFLIGHT FAIL: EKF HGT ERROR: the height sensors disagree. "
+                   "Check the pump_ctrl log.", "/m/errors.md", "manual")
+    gen = FakeGenerator("The height sensors disagree [1].")
+    chain = build_chain(FakeRetriever([*CHUNKS, errors]), gen, gate=EvidenceGate(0.3, 0.1, word_checks=word_checks),
+                        k=4)
+    for question, copied in [("getting PREFLIGHT FAIL: BARO SENSOR MISSING on the pump, what does it mean",
+                              "PREFLIGHT FAIL: BARO SENSOR MISSING"),
+                             ("pump log says PUMP_CTRL_TIMEOUT, height sensors fine", "PUMP_CTRL_TIMEOUT")]:
+        answer = chain.answer(question)
+        assert answer.abstained and copied in answer.text, question
+        assert any(f.kind == "abstained" and "never mention" in f.detail for f in answer.flags)
+    assert gen.calls == []  # declined before the model was asked
+    written = chain.answer("getting PREFLIGHT FAIL: EKF HGT ERROR, what do the height sensors say")
+    assert not written.abstained and len(gen.calls) == 1
+    assert not chain.answer("what is in the Pump_Ctrl log for the height sensors").abstained  # any case
+
+
 def test_code_meaning_prefers_the_manual_that_names_the_code():
     from assistant.answer.scope import prefer_definitions
 

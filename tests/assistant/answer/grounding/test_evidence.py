@@ -430,3 +430,16 @@ def test_a_later_quoted_paragraph_ending_with_a_colon_brings_the_lines_it_announ
     assert with_following(lines, plain, 1) == [
         ("The pump hums.", 1), ("More lines here.", 1), ("The sensor must be enabled.", 2),
         ("Edit these entries.", 2)]
+
+
+def test_the_literals_a_question_copies():
+    from assistant.answer.grounding.evidence import copied_literals
+
+    assert copied_literals("gui throws FT_DEVICE_NOT_FOUND on startup") == ["FT_DEVICE_NOT_FOUND"]
+    assert copied_literals("PREFLIGHT FAIL: BARO SENSOR 0 MISSING - what does that one mean") == [
+        "PREFLIGHT FAIL: BARO SENSOR 0 MISSING"]
+    assert copied_literals("what do i set current_lim to") == ["current_lim"]
+    # a question typed in capitals, a part name, a unit, a short identifier: nothing copied
+    assert copied_literals("HOW DO I BLEED THE PUMP") == []
+    assert copied_literals("oil for the CNC VMC 850 spindle at 24 V DC") == []
+    assert copied_literals("is a_b set") == []
