@@ -44,7 +44,7 @@ VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "speed": (("rpm", "speed"), _NUM + r"(?:rpm|r/min|km/h|m/s|mph)"),
     "part_number": (("part number", "part no", "p/n", "order number"),
                     r"\b(?:p/?n|part\s*(?:no\.?|number))\s*[:#]?\s*[A-Z0-9][\w-]*\d"),
-    "amount": (("charge", "heavy", "weight", "mass", "quantity", "rating", "size", "diameter", "length", "width",
+    "amount": (("charge", "heavy", "weigh", "mass", "quantity", "rating", "size", "diameter", "length", "width",
                 "interval", "lifetime", "life"),
                f"(?:{_DIMENSIONS}|{_NUM})"
                r"(?:kg|g|lbs?|t|tons?|tonnes?|m|mm|cm|in|ft|l|hours?|hrs?|h|km|miles?|months?|years?)\b"),

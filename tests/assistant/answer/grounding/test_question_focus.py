@@ -9,6 +9,9 @@ GATE = EvidenceGate(min_dense_score=0.3, min_term_coverage=0.5)
 def test_earliest_value_word_names_the_kind():
     assert value_kind("What is the part number of the minimum pressure valve?") == "part_number"
     assert value_kind("What pressure does the part number 12 valve hold?") == "pressure"
+    # the verb asks as the noun does
+    for q in ("how much does the 32ch headstage weigh", "what does it weigh", "weight of the pump", "it weighs how much"):
+        assert value_kind(q) == "amount", q
 
 
 def test_temp_is_short_for_temperature_unless_it_names_a_part_or_a_symptom():
