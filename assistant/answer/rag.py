@@ -20,7 +20,7 @@ from assistant.answer.grounding.evidence import (EvidenceGate, EvidenceReport, c
                                                  subject_terms)
 from assistant.answer.grounding.extractive import is_howto
 from assistant.answer.grounding.judge import AnswerabilityJudge
-from assistant.answer.grounding.question_focus import asked_noun
+from assistant.answer.grounding.question_focus import asked_noun, respelled
 from assistant.answer.protocols import Assets, Search, Sections
 from assistant.answer.routes import whole_procedure
 from assistant.answer.scope import ScopedRetriever, ambiguous_assets
@@ -45,7 +45,9 @@ class EvidenceCheck:
     def assess(self, query: str, asked: str, hits: list[ScoredChunk], assets: list[str]) -> EvidenceReport:
         # the gate's similarity floor is calibrated on the question as asked
         dense = self._dense_scores(query, hits, exact=asked == query)
-        return self.gate.assess(query, [h.chunk.text for h in hits], dense, ignore_terms=self._asset_terms(assets))
+        # a mistyped value word ("torqe") still asks for its kind; the corpus's own words are never respelled
+        question = respelled(query, lambda word: bool(self.search.keyword(word, 1)))
+        return self.gate.assess(question, [h.chunk.text for h in hits], dense, ignore_terms=self._asset_terms(assets))
 
     def never_mentioned(self, report: EvidenceReport) -> list[str]:
         """Question words absent from the whole corpus, when the best source is only loosely similar.

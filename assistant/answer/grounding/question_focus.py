@@ -15,7 +15,9 @@ Nothing here is tied to a corpus: the kinds are units and everyday maintenance w
 
 from __future__ import annotations
 
+import difflib
 import re
+from typing import Callable
 
 from assistant.textutil import content_terms
 
@@ -50,6 +52,9 @@ VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
                r"(?:kg|g|lbs?|t|tons?|tonnes?|m|mm|cm|in|ft|l|hours?|hrs?|h|km|miles?|months?|years?)\b"),
 }
 
+# the value words a typo may hide (one word, five letters or more)
+_SPELLED = sorted({t for triggers, _ in VALUE_KINDS.values() for t in triggers if " " not in t and len(t) >= 5})
+
 # Unit symbols read the same in most languages: one standing alone in a question (no number before it: "mit
 # wieviel nm ...", "combien de kpa"), where no word above asks, asks for a value of its kind. "bar" is left out:
 # in English it is also a part ("sway bar end links clunk").
@@ -78,6 +83,25 @@ _SYMPTOM_BEFORE = re.compile(r"\b(low|high|no|poor|loses|losing|lost|loss of|dro
 _MODIFIES_PART = re.compile(r"\s+(switch|gauge|sensor|sender|sending|transducer|hose|line|pipe|light|lamp|warning|"
                             r"test|tester|check|cap|regulator|relief|plate|unit)\b")
 _HOWTO = re.compile(r"^\s*(how (do|can|should|would) (i|we|you)|how to|what are the steps|steps? (to|for)|procedure)\b")
+
+
+def respelled(question: str, known: Callable[[str], bool]) -> str:
+    """``question`` with a mistyped value word put right ("torqe spec" -> "torque spec"): a word of five letters or
+    more that is nearly one (difflib's ratio 0.9: one letter left out or doubled) and that the corpus never uses
+    (``known``: a real word such as "change" beside "charge" is written in the documents).
+
+    >>> respelled("torqe spec for the case screws, water presure?", lambda w: False)
+    'torque spec for the case screws, water pressure?'
+    >>> respelled("torqe spec", lambda w: True), respelled("what do i change", lambda w: False)
+    ('torqe spec', 'what do i change')
+    """
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0).lower()
+        if len(word) < 5 or any(word.startswith(t) for t in _SPELLED):
+            return m.group(0)
+        close = difflib.get_close_matches(word, _SPELLED, n=1, cutoff=0.9)
+        return close[0] if close and not known(word) else m.group(0)
+    return re.sub(r"[^\W\d_]+", fix, question)
 
 
 def value_kind(question: str) -> str | None:

@@ -148,6 +148,15 @@ def test_a_message_or_identifier_the_documents_never_write_declines(word_checks)
     assert not chain.answer("what is in the Pump_Ctrl log for the height sensors").abstained  # any case
 
 
+def test_a_mistyped_value_word_asks_for_its_value():
+    """'torqe' is not in the documents: read as 'torque', the answer must state one, and none is written for the cover."""
+    gen = FakeGenerator("Use the cover screws supplied [1].")
+    chain = build_chain(FakeRetriever([*CHUNKS, Chunk("c4", "Cover\nUse the cover screws supplied.", "/m/cover.md",
+                                                      "manual")]), gen, gate=EvidenceGate(0.3, 0.1, word_checks=False), k=4)
+    assert chain.answer("torqe for the cover screws").abstained
+    assert not chain.answer("how do i fit the cover screws").abstained
+
+
 def test_code_meaning_prefers_the_manual_that_names_the_code():
     from assistant.answer.scope import prefer_definitions
 

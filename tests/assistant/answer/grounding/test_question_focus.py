@@ -205,3 +205,15 @@ def test_units_as_manuals_type_them():
     # a screw size or a grid is no amount, a letter ending an identifier no volt
     for kind, text in [("amount", "M3x10 screws"), ("amount", "a 3x3 grid"), ("electrical", "the V6 hotend")]:
         assert unit_pattern(kind).search(text) is None, (kind, text)
+
+
+def test_a_mistyped_value_word_is_put_right_unless_the_corpus_writes_it():
+    from assistant.answer.grounding.question_focus import respelled
+
+    never = lambda word: False  # noqa: E731 - a corpus that writes none of the question's words
+    assert respelled("torqe spec for the case screws", never) == "torque spec for the case screws"
+    assert value_kind(respelled("what tire presure do i run", never)) == "pressure"
+    # real words one letter from a value word stay: "change" is not "charge", "bolts" not "volts"
+    assert respelled("how do i change the bolts", never) == "how do i change the bolts"
+    # a word the documents write is theirs, however close to a value word
+    assert respelled("torqe spec", lambda word: word == "torqe") == "torqe spec"
