@@ -77,8 +77,9 @@ class EvidenceCheck:
         Verification against the documents, in any language: a technician who copied an error string from a screen
         asks about that string, and documents that never write it do not explain it, however close their wording.
         """
-        return [lit for lit in copied_literals(question)
-                if not any(squash_code(lit) in squash_code(h.chunk.text) for h in self.search.keyword(lit, depth))]
+        # an asset's id or name is the plant's own ("PUMP_07"), known to the asset list if no document writes it
+        return [lit for lit in copied_literals(question) if not (self.registry and self.registry.resolve(lit))
+                and not any(squash_code(lit) in squash_code(h.chunk.text) for h in self.search.keyword(lit, depth))]
 
     def _dense_scores(self, query: str, hits: list[ScoredChunk], exact: bool) -> list[float]:
         """Cosines of the hits with ``query``. The hybrid retriever returns them on every hit of

@@ -148,6 +148,19 @@ def test_a_message_or_identifier_the_documents_never_write_declines(word_checks)
     assert not chain.answer("what is in the Pump_Ctrl log for the height sensors").abstained  # any case
 
 
+
+def test_an_asset_id_the_documents_never_write_is_no_copied_text():
+    from ingest.assets import AssetRegistry
+
+    registry = AssetRegistry()
+    registry.add("PUMP_07", "Hydraulic pump 7")
+    gen = FakeGenerator("Install the water inlet with the two nuts [1].")
+    chain = build_chain(FakeRetriever(CHUNKS), gen, gate=EvidenceGate(0.3, 0.1, word_checks=False), k=3,
+                        registry=registry)
+    assert not chain.answer("how do i install the water inlet on PUMP_07").abstained
+    assert chain.answer("how do i install the water inlet, PUMP_99 says").abstained
+
+
 def test_a_mistyped_value_word_asks_for_its_value():
     """'torqe' is not in the documents: read as 'torque', the answer must state one, and none is written for the cover."""
     gen = FakeGenerator("Use the cover screws supplied [1].")
