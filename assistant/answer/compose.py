@@ -7,7 +7,8 @@ from typing import Callable, Mapping
 
 from assistant.answer.grounding.answer_style import bulleted, drop_echo, second_person, unnumbered
 from assistant.answer.grounding.bound_value import BoundValue, bound_value
-from assistant.answer.grounding.citations import CitationChecker, escape_markers, keep_sources, parse_markers
+from assistant.answer.grounding.citations import (CitationChecker, escape_markers, keep_held_numbers, keep_sources,
+                                                  parse_markers)
 from assistant.answer.grounding.evidence import EvidenceReport, unit_pattern, value_pattern
 from assistant.answer.grounding.extractive import (extractive_lines, is_howto, scored_lines, step_lines,
                                                    supporting_lines, with_following)
@@ -102,6 +103,12 @@ class AnswerComposer:
                 picked = backing + [p for p in picked if p not in backing]
             lines = with_following(picked, sources, self.quote_following)
             quoted = "\n".join(f"- {escape_markers(unnumbered(line.rstrip('.')))} [{n}]." for line, n in lines)
+        # last, on what is shown: every number a sentence states is in a source it cites
+        lead, unheld = keep_held_numbers(lead, sources)
+        quoted, unheld_quotes = keep_held_numbers(quoted, sources)
+        if unheld + unheld_quotes:
+            flags.append(Flag("unheld_number", f"{unheld + unheld_quotes} sentence(s) stating a number no source "
+                                               "they cite holds left out"))
         text = lead
         if quoted:
             text = f"{lead}\n\n{QUOTES_HEADING}\n{quoted}" if lead else f"{QUOTES_HEADING}\n{quoted}"

@@ -197,6 +197,61 @@ def keep_sources(text: str, keep: set[int]) -> tuple[str, int]:
 _SPACED_MARKER = re.compile(r"\s*" + MARKER_RE.pattern)
 
 
+# a number as a reader sees one: any run of digits, inside an identifier too ("tsl1401cl", "V3.1", "M119")
+_DIGIT_RUN = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?!\.?\d)")
+# a list item's own number ("2. ", "Step 7: ") and a footnote mark ("[^2]") state no value
+_NOT_STATED = re.compile(r"^\s*(?:[-*•]\s+)?(?:Step\s+\d{1,2}:|\d{1,2}[.)])(?=\s)|\[\^\w+\]")
+
+
+def digit_runs(text: str) -> set[str]:
+    """The runs of digits ``text`` writes, thousands separators and trailing decimal zeros dropped.
+
+    >>> sorted(digit_runs("Use the tsl1401cl at 1,200 rpm and 8.80 V [3]."))
+    ['1200', '1401', '3', '8.8']
+    """
+    text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
+    return {run.rstrip("0").rstrip(".") if "." in run else run for run in _DIGIT_RUN.findall(text)}
+
+
+def stated_digits(sentence: str) -> set[str]:
+    """``digit_runs`` of an answer's sentence without its citation markers, footnote marks and list number.
+
+    >>> sorted(stated_digits("2. Use the tsl1401cl at 1,200 rpm and 8.80 V [3][^4]."))
+    ['1200', '1401', '8.8']
+    """
+    return digit_runs(_NOT_STATED.sub(" ", MARKER_RE.sub(" ", sentence)))
+
+
+def keep_held_numbers(text: str, sources: dict[int, str]) -> tuple[str, int]:
+    """``text`` without the sentences stating a number that none of the sources they cite holds (a sentence
+    without a marker: none of the sources ``text`` cites). Returns the text and the sentences left out.
+
+    The sentence checks before it read numbers as values ("8.8 bar"); this one reads every run of digits, in a
+    model name too, and runs last, on the composed answer: a sentence that kept one of its two markers, or an
+    echoed source line glued to another source's sentence, may state what only the dropped source holds.
+
+    >>> src = {1: "Query the endstops.", 2: "Get Endstop Status: M119"}
+    >>> keep_held_numbers("Query them [1]. Status: M119 [1].\\n- Or M119 [2].", src)
+    ('Query them [1].\\n- Or M119 [2].', 1)
+    """
+    def held(marks: list[int]) -> set[str]:
+        return set().union(*(digit_runs(sources.get(n, "")) for n in marks))
+
+    everywhere = held(parse_markers(text))
+    out: list[str] = []
+    dropped = 0
+    for line in text.split("\n"):
+        sentences = split_sentences(line)
+        kept = [s for s in sentences
+                if stated_digits(s) <= (held(parse_markers(s)) if parse_markers(s) else everywhere)]
+        dropped += len(sentences) - len(kept)
+        if len(kept) == len(sentences):
+            out.append(line)  # untouched lines keep their layout
+        elif kept:
+            out.append(" ".join(kept))
+    return "\n".join(out), dropped
+
+
 def _with_markers(sentence: str, ns: list[int]) -> str:
     if not ns:
         return sentence

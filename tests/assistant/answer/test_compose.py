@@ -187,3 +187,16 @@ def test_a_reply_sentence_holding_only_the_questions_words_of_its_source_is_left
     text = _compose(0, "Clean the tracks weekly with solvent [1].")
     assert text.startswith("From your documents:") and "solvent" not in text
     assert "Clean them once a month [1]." in _compose(0, "Clean them once a month [1].")
+
+
+def test_a_sentence_naming_a_model_number_its_cited_source_lacks_is_left_out():
+    # the value checks read "tsl1401cl" as a word; its digits are still a claim no cited source makes
+    sources = {1: "Filament width sensor\nCalibrate the filament width sensor with two rods of known size.",
+               2: "Sensors\nThe tsl1401cl sensor is an alternative."}
+    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
+                              support_quotes=0, second_source_margin=1.0, document_passages=True)
+    q = "how to calibrate the filament width sensor"
+    reply = "Calibrate the filament width sensor with two rods [1]. Calibrate the tsl1401cl width sensor with rods [1]."
+    text, flags, cited = composer.compose(q, reply, sources, EvidenceReport(True, question=q), None, q)
+    assert "tsl1401cl" not in text and text.startswith("Calibrate the filament width sensor with two rods [1].")
+    assert [f.kind for f in flags] == ["unheld_number"] and cited == [1]

@@ -1,7 +1,7 @@
 import pytest
 
-from assistant.answer.grounding.citations import (CitationChecker, keep_sources, parse_markers, strip_markers, support,
-                                                 unsupported_quantities)
+from assistant.answer.grounding.citations import (CitationChecker, keep_held_numbers, keep_sources, parse_markers,
+                                                 stated_digits, strip_markers, support, unsupported_quantities)
 from assistant.textutil import split_sentences
 
 
@@ -280,3 +280,25 @@ def test_a_word_after_a_number_is_a_unit_only_when_it_reads_as_one():
     assert unsupported_quantities("It weighs 1.0 kg.", "Priority 1: the filter.") == ["1 kg"]
     assert unsupported_quantities("Run it 5 hours.", "Run it 2 hours, then 5 minutes.") == ["5 hours"]
     assert unsupported_quantities("Remove the 4 screws.", "Remove the 4 M3 screws.") == []
+
+
+def test_stated_digits_reads_digits_inside_identifiers_and_skips_markers_and_list_numbers():
+    assert stated_digits("2. Use the tsl1401cl at 1,200 rpm, 8.80 V and 5.0 A [3][^4].") == {"1401", "1200", "8.8", "5"}
+    assert stated_digits("- Step 7: warm the board [1]") == set()
+    assert stated_digits("M119 or V3.1, 2150 bar") == {"119", "3.1", "2150"}
+
+
+def test_keep_held_numbers_drops_only_sentences_whose_cited_sources_lack_a_number():
+    sources = {1: "Query the endstops. The probe needs 5 V.", 2: "Get Endstop Status: M119", 3: "BLTouch V3.1"}
+    text = "Query them [1]. It uses M119 [1]. Use 5 V [1].\n- Or M119 [2].\nThe V3.1 needs it."
+    # the unmarked last sentence is read against every source the text cites ([1] and [2], not [3])
+    assert keep_held_numbers(text, sources) == ("Query them [1]. Use 5 V [1].\n- Or M119 [2].", 2)
+
+
+def test_keep_held_numbers_leaves_a_held_line_as_it_was():
+    text = "From your documents:\n- Torque:  25 N·m [1].\n\n1. Tighten it [1]."
+    assert keep_held_numbers(text, {1: "Torque 25 N·m"}) == (text, 0)
+    assert keep_held_numbers(text, {1: "Torque 2 N·m"}) == ("From your documents:\n\n1. Tighten it [1].", 1)
+    # a document's own bracketed number, escaped when quoted, is held by the document that writes it
+    assert keep_held_numbers("- Add the rule for the board \\[2\\] [1].", {1: "the board [2]."})[1] == 0
+    assert keep_held_numbers("Set 150 bar [1].", {1: "2150 bar"})[1] == 1  # not a piece of a longer number
