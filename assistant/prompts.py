@@ -194,7 +194,10 @@ def strip_framing(reply: str, labels: list[str], texts: list[str]) -> tuple[str,
     for label, text in zip(labels, texts):
         short = short_label(label, text)
         head = text.strip().split("\n", 1)[0].strip()
-        patterns = ([r"\(\s*" + re.escape(short) + r"\s*\)\s*(?:\[\d+\]\s*)?"] if short else []) + \
+        # the prompt's "[2] (G-Codes.md)" line copied whole: its "[2]" opens the next source's text, so left alone it
+        # would close the sentence before it, pointing that sentence at a source it was not copied from
+        patterns = ([r"^[ \t]*\[\d+\][ \t]*\(\s*" + re.escape(short) + r"\s*\)[ \t]*$",
+                     r"\(\s*" + re.escape(short) + r"\s*\)\s*(?:\[\d+\]\s*)?"] if short else []) + \
                    ([re.escape(head) + r"\s*\[\d+\]\.?"] if " > " in head else []) + _heading_openings(head)
         for pattern in patterns:
             reply, n = re.subn(pattern, " ", reply, flags=re.MULTILINE)

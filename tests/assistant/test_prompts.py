@@ -30,6 +30,13 @@ def test_a_copied_label_or_heading_is_layout_not_a_claim(reply, sources, expecte
     assert strip_framing(reply, *sources) == (expected, True)
 
 
+def test_a_copied_label_line_takes_its_number_with_it():
+    # left behind, "[2]" would open source 2's copied text and be read as citing the sentence before it
+    reply = "[1] (a.md)\nWipe the lens.\n\n[2] (b.md)\nSet the gain to 5."
+    got, copied = strip_framing(reply, ["a.md", "b.md"], ["Lens\nWipe the lens.", "Gain\nSet the gain to 5."])
+    assert copied and "[" not in got and got.split() == ["Wipe", "the", "lens.", "Set", "the", "gain", "to", "5."]
+
+
 @pytest.mark.parametrize("reply", [
     "Clean the carburetors of the Honda Nighthawk [1].",  # the title inside a sentence is what it is about
     "Unbolt the head via 11mm bolts [1].",
