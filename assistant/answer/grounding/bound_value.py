@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Collection, Mapping, NamedTuple
 
-from assistant.answer.grounding.citations import MARKER_RE
+from assistant.answer.grounding.citations import MARKER_RE, NOT_STATED
 from assistant.answer.grounding.evidence import without_codes
 from assistant.textutil import content_terms, numbers, split_sentences
 
@@ -40,10 +40,6 @@ def values(text: str) -> list[str]:
     return [numbers(f"{whole}.{frac}" if frac else whole)[0] for whole, frac in _VALUE.findall(text)]
 
 
-# a list item's own number ("2. ", or "Step 7: " as a quoted step shows it) and a footnote mark ("[^2]") state no value
-_ORDINALS = re.compile(r"^(\s*(?:[-*]\s+)?)(?:Step\s+\d{1,2}:|\d{1,2}[.)])(?=\s)|\[\^\w+\]", re.MULTILINE)
-
-
 def added_numbers(reply: str, question: str) -> list[str]:
     """The numbers ``reply`` states that ``question`` does not, identifiers ("HP-200", "0x400"), citation and
     footnote markers and list numbers left out.
@@ -53,7 +49,7 @@ def added_numbers(reply: str, question: str) -> list[str]:
     >>> added_numbers("- Step 7: Warm the board[^2] [1].\\n2. Set the rise [1].\\n- 5 V at 2 A [2].", "rise?")
     ['5', '2']
     """
-    text = without_codes(MARKER_RE.sub(" ", _ORDINALS.sub(" ", reply)))
+    text = without_codes(MARKER_RE.sub(" ", NOT_STATED.sub(" ", reply)))
     asked = set(values(question))
     return [n for n in dict.fromkeys(values(text)) if n not in asked]
 

@@ -199,8 +199,8 @@ _SPACED_MARKER = re.compile(r"\s*" + MARKER_RE.pattern)
 
 # a number as a reader sees one: any run of digits, inside an identifier too ("tsl1401cl", "V3.1", "M119")
 _DIGIT_RUN = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?!\.?\d)")
-# a list item's own number ("2. ", "Step 7: ") and a footnote mark ("[^2]") state no value
-_NOT_STATED = re.compile(r"^\s*(?:[-*•]\s+)?(?:Step\s+\d{1,2}:|\d{1,2}[.)])(?=\s)|\[\^\w+\]")
+# a list item's own number ("2. ", or "Step 7: " as a quoted step shows it) and a footnote mark ("[^2]") state no value
+NOT_STATED = re.compile(r"^(\s*(?:[-*]\s+)?)(?:Step\s+\d{1,2}:|\d{1,2}[.)])(?=\s)|\[\^\w+\]", re.MULTILINE)
 
 
 def digit_runs(text: str) -> set[str]:
@@ -219,7 +219,7 @@ def stated_digits(sentence: str) -> set[str]:
     >>> sorted(stated_digits("2. Use the tsl1401cl at 1,200 rpm and 8.80 V [3][^4]."))
     ['1200', '1401', '8.8']
     """
-    return digit_runs(_NOT_STATED.sub(" ", MARKER_RE.sub(" ", sentence)))
+    return digit_runs(NOT_STATED.sub(" ", MARKER_RE.sub(" ", sentence)))
 
 
 def keep_held_numbers(text: str, sources: dict[int, str]) -> tuple[str, int]:
