@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
-from assistant.answer.grounding.answer_style import bulleted, drop_echo, echoes_question, second_person, unnumbered
+from assistant.answer.grounding.answer_style import bulleted, drop_echo, second_person, unnumbered
 from assistant.answer.grounding.bound_value import BoundValue, bound_value
 from assistant.answer.grounding.citations import (CitationChecker, escape_markers, keep_held_numbers, keep_sources,
                                                   parse_markers)
@@ -74,8 +74,6 @@ class AnswerComposer:
         kw = dict(value_kind=report.value_kind, allowed=allowed, ignore=ignore)
         best = scored_lines(query, sources, shares=shares, **kw)[:1]
         first = parse_markers(lead)[:1]
-        if lead and "\n" not in lead.strip() and echoes_question(lead, question or query):
-            lead = ""  # a reply that only restates the question says nothing; the source it cited still anchors
         if first and best and best[0][1] != first[0] and self.second_source_margin > 0:
             # the best line's source joins only when its line holds more of the question's words than any line of
             # the reply's own source; every word counts 1 here, so a rare word alone does not outweigh the model's

@@ -200,15 +200,3 @@ def test_a_sentence_naming_a_model_number_its_cited_source_lacks_is_left_out():
     text, flags, cited = composer.compose(q, reply, sources, EvidenceReport(True, question=q), None, q)
     assert "tsl1401cl" not in text and text.startswith("Calibrate the filament width sensor with two rods [1].")
     assert [f.kind for f in flags] == ["unheld_number"] and cited == [1]
-
-
-def test_a_reply_that_only_restates_the_question_is_left_out_and_its_source_still_anchors():
-    sources = {1: "Motors\nIf a motor spins the wrong way, swap 2 of the 3 motor cables.",
-               2: "Motor order\nMotor 3 is the rear left motor; it spins the wrong way on purpose in some frames."}
-    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
-                              support_quotes=0, second_source_margin=1.0, document_passages=True)
-    q = "motor 3 spinning the wrong way, how do i reverse it"
-    text, _, cited = composer.compose(q, "Motor 3 spinning the wrong way, how do i reverse it [1]?", sources,
-                                      EvidenceReport(True, question=q), None, q)
-    assert text.startswith("From your documents:\n") and "how do i reverse it" not in text
-    assert cited == [1] and "swap 2 of the 3 motor cables" in text
