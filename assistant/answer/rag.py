@@ -18,7 +18,7 @@ from assistant.answer.grounding.bound_value import added_numbers
 from assistant.answer.grounding.decline import decline_for
 from assistant.answer.grounding.evidence import (EvidenceGate, EvidenceReport, copied_literals, squash_code,
                                                  subject_terms)
-from assistant.answer.grounding.extractive import is_howto
+from assistant.answer.grounding.steps import is_howto
 from assistant.answer.grounding.judge import AnswerabilityJudge
 from assistant.answer.grounding.question_focus import asked_noun, respelled
 from assistant.answer.protocols import Assets, Search, Sections

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from assistant.answer.grounding.extractive import best_step_source
+from assistant.answer.grounding.steps import best_step_source
 from assistant.answer.protocols import PlanRunner, RouteResult, Search, Sections
 from assistant.history.answer import HistoryAnswerer
 from assistant.history.query import HistoryQueryParser

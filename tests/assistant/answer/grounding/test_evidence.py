@@ -73,7 +73,7 @@ def test_extractive_answer_empty_without_value():
 
 
 def test_howto_quotes_numbered_steps_in_order():
-    from assistant.answer.grounding.extractive import is_howto, step_lines
+    from assistant.answer.grounding.steps import is_howto, step_lines
 
     sources = {1: "Belt\n1. Lock out the drive.\n2. Slacken the take-up.\n3. Fit the new belt.",
                2: "Thermostat\n1. Drain engine coolant.\n2. Remove the water inlet.\n3. Remove the thermostat."}
@@ -91,7 +91,7 @@ def test_quantity_claims_need_the_same_unit():
 
 
 def test_steps_keep_wrapped_lines_and_span_a_split_section():
-    from assistant.answer.grounding.extractive import step_lines
+    from assistant.answer.grounding.steps import step_lines
 
     sources = {1: "Belt > 5.2 Adjust tracking\n1. Run the belt and mark the\n   belt edge at the head.\n2. Lock out.",
                2: "Lock-out\n1. Switch off.\n2. Fit padlock.",
