@@ -443,3 +443,29 @@ def test_the_literals_a_question_copies():
     assert copied_literals("HOW DO I BLEED THE PUMP") == []
     assert copied_literals("oil for the CNC VMC 850 spindle at 24 V DC") == []
     assert copied_literals("is a_b set") == []
+
+
+def test_a_quoted_list_item_comes_after_the_items_above_it_in_its_list():
+    from assistant.answer.grounding.extractive import with_following
+
+    sources = {1: "Lost communication\nThings to look for:\n- Use a good quality USB cable.\n"
+                  "- Use a good power supply for the Pi.\n- Make sure the printer's supply is not overloaded.\n"
+                  "Other causes\nHeavy swapping on the host."}
+    quoted = with_following([("Make sure the printer's supply is not overloaded.", 1)], sources, 1)
+    assert quoted == [("Use a good quality USB cable.", 1), ("Use a good power supply for the Pi.", 1),
+                      ("Make sure the printer's supply is not overloaded.", 1), ("Other causes", 1)]
+
+
+def test_items_above_stop_at_the_list_s_start_its_indent_and_four_items():
+    from assistant.answer.grounding.extractive import _items_above
+
+    nested = "Steps\n1. Open the cover.\n  - Loosen screw A.\n  - Loosen screw B.\n2. Lift it off."
+    assert _items_above("Loosen screw B.", nested) == ["Loosen screw A."]  # not its parent step
+    assert _items_above("Lift it off.", nested) == []  # the nested items sit between: the steps are apart
+    prose = "Tuning\nThe motor hums.\n- Lower the gain."
+    assert _items_above("Lower the gain.", prose) == []  # a paragraph above is no item
+    long = "Parts\n" + "\n".join(f"- Item number {i}" for i in range(1, 8))
+    assert _items_above("Item number 7", long) == [f"Item number {i}" for i in range(3, 7)]
+    assert _items_above("Check the PSU.", "Lost link\nLook for:\n- Use a USB cable.\n- Check the PSU.") == \
+        ["Use a USB cable."]
+    assert _items_above("Not there.", "Lost link\n- Use a USB cable.") == []
