@@ -201,31 +201,60 @@ _OTHER_TAIL = 2
 
 
 # A list answers as a whole ("Things to look for:" and its items); the line that matched the question best is
-# often a later item. Up to 4 items above a quoted one, in the document's order: fact recall klipper-printer
-# 0.694 -> 0.722, preciousplastic-machines 0.635 -> 0.662, px4-drone 0.577 -> 0.603, seven other sets and the
-# locked one unchanged (benchmarks/README.md). Markers are layout, not words: any language's lists have them.
+# often a later item, or a wrapped line of one. Up to 4 items above a quoted one, in the document's order, and the
+# first line of the item a wrapped line belongs to: fact recall klipper-printer 0.694 -> 0.722, preciousplastic
+# 0.635 -> 0.662, px4-drone 0.577 -> 0.611, odrive 0.706 -> 0.732, six other sets and the locked one unchanged
+# (benchmarks/README.md). Markers and indents are layout, not words: any language's lists have them.
 _ITEMS_ABOVE = 4
-_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+\S")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)]|#\.)\s+\S")
 
 
 def _items_above(quoted: str, source: str) -> list[str]:
-    """The items above ``quoted`` in its list (at most ``_ITEMS_ABOVE``, nearest last), when it is a list item.
+    """The items above ``quoted`` in its list (at most ``_ITEMS_ABOVE``, nearest last) when it is a list item, and
+    when it is a wrapped line of one, that item's first line last.
 
-    >>> _items_above("Check the PSU.", "Lost link\\nLook for:\\n- Use a good USB cable.\\n- Check the PSU.")
-    ['Use a good USB cable.']
+    >>> _items_above("Check the PSU.", "Lost link\\nLook for:\\n- Use a USB cable.\\n- Check the PSU.")
+    ['Use a USB cable.']
+    >>> _items_above("It wears out.", "Noise\\n* Check the belt.\\n* Check the encoder.\\n  It wears out.")
+    ['Check the belt.', 'Check the encoder.']
     >>> _items_above("Check the PSU.", "Lost link\\nUse a good USB cable.\\nCheck the PSU.")
     []
     """
     raw = [ln for ln in source.splitlines()[1:] if ln.strip()]
     at = next((i for i, ln in enumerate(raw) if quoted in ln), None)
-    if at is None or not _LIST_ITEM.match(raw[at]):
+    head = None if at is None else _item_head(raw, at)
+    if head is None:
         return []
-    indent = len(raw[at]) - len(raw[at].lstrip())
-    top = at
-    while top > 0 and _LIST_ITEM.match(raw[top - 1]) and len(raw[top - 1]) - len(raw[top - 1].lstrip()) == indent:
-        top -= 1  # a nested item's siblings share its indent; its parent is not one of them
-    items = [ln.strip(" -*\u2022\t") for ln in raw[max(top, at - _ITEMS_ABOVE):at]]
+    level = _indent(raw[head])
+    items: list[str] = []
+    for ln in reversed(raw[:head]):
+        if len(items) == _ITEMS_ABOVE:
+            break
+        if _LIST_ITEM.match(ln) and _indent(ln) == level:
+            items.insert(0, ln.strip(" -*\u2022\t"))
+        elif _indent(ln) <= level:
+            break  # the list's start, or the item a nested list belongs to
+        # deeper: a sibling's wrapped line or nested item, passed over
+    if head != at:
+        items.append(raw[head].strip(" -*\u2022\t"))
     return [u for u in items if len(_ALNUM.findall(u)) >= 4]
+
+
+def _item_head(raw: list[str], at: int) -> int | None:
+    """The index of the list item ``raw[at]`` is, or whose wrapped line (indented deeper) it is; None outside lists."""
+    if _LIST_ITEM.match(raw[at]):
+        return at
+    depth = _indent(raw[at])
+    for i in range(at - 1, -1, -1) if depth else ():
+        if _LIST_ITEM.match(raw[i]):
+            return i if _indent(raw[i]) < depth else None
+        if _indent(raw[i]) < depth:
+            return None  # a paragraph's indented block (code, a quote), not an item's
+    return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 def _opener(quoted: str, source: str) -> str | None:

@@ -456,12 +456,12 @@ def test_a_quoted_list_item_comes_after_the_items_above_it_in_its_list():
                       ("Make sure the printer's supply is not overloaded.", 1), ("Other causes", 1)]
 
 
-def test_items_above_stop_at_the_list_s_start_its_indent_and_four_items():
+def test_items_above_stop_at_the_list_s_start_its_parent_and_four_items():
     from assistant.answer.grounding.extractive import _items_above
 
     nested = "Steps\n1. Open the cover.\n  - Loosen screw A.\n  - Loosen screw B.\n2. Lift it off."
     assert _items_above("Loosen screw B.", nested) == ["Loosen screw A."]  # not its parent step
-    assert _items_above("Lift it off.", nested) == []  # the nested items sit between: the steps are apart
+    assert _items_above("Lift it off.", nested) == ["1. Open the cover."]  # its sibling's nested items passed over
     prose = "Tuning\nThe motor hums.\n- Lower the gain."
     assert _items_above("Lower the gain.", prose) == []  # a paragraph above is no item
     long = "Parts\n" + "\n".join(f"- Item number {i}" for i in range(1, 8))
@@ -469,3 +469,21 @@ def test_items_above_stop_at_the_list_s_start_its_indent_and_four_items():
     assert _items_above("Check the PSU.", "Lost link\nLook for:\n- Use a USB cable.\n- Check the PSU.") == \
         ["Use a USB cable."]
     assert _items_above("Not there.", "Lost link\n- Use a USB cable.") == []
+
+
+def test_a_wrapped_line_of_a_list_item_brings_the_item_and_those_above_it():
+    from assistant.answer.grounding.extractive import _items_above, with_following
+
+    rst = ("Troubleshooting\n* Likely due to incorrect gains: vel_gain may be too high.\n"
+           "  Try the tuning procedure.\n* Check the encoder shaft connection.\n"
+           "* You may be approaching the limit of your encoder.\n"
+           "  The 2400 count/rotation encoders are limited to around 5000 RPM.\n")
+    assert _items_above("The 2400 count/rotation encoders are limited to around 5000 RPM.", rst) == [
+        "Likely due to incorrect gains: vel_gain may be too high.", "Check the encoder shaft connection.",
+        "You may be approaching the limit of your encoder."]  # a sibling's wrapped line is passed over
+    assert with_following([("Check the encoder shaft connection.", 1)], {1: rst}, 1)[:2] == [
+        ("Likely due to incorrect gains: vel_gain may be too high.", 1), ("Check the encoder shaft connection.", 1)]
+    code = "Setup\nRun this:\n    odrivetool dfu\n    odrivetool backup"
+    assert _items_above("odrivetool backup", code) == []  # an indented block under a paragraph is no item
+    assert _items_above("Use the value set earlier.", "CAN\n#. Use the right baud rate\n#. Set it\n"
+                        "   Use the value set earlier.") == ["#. Use the right baud rate", "#. Set it"]  # as quoted
