@@ -17,16 +17,19 @@ def is_howto(question: str) -> bool:
 
 
 def step_lines(question: str, sources: dict[int, str], max_steps: int = 15,
-               sections: dict[int, list[int]] | None = None) -> list[tuple[str, int]]:
+               sections: dict[int, list[int]] | None = None,
+               allowed: set[int] | None = None) -> list[tuple[str, int]]:
     """The numbered steps of the source that best matches a how-to question, in order.
 
     Steps are copied verbatim; the source is the one whose step lines share most terms with
     the question (a numbered procedure is the answer to "how do I …"). ``sections`` maps a
     source to all the sources holding its section in document order, so a procedure split
-    over two chunks is quoted whole.
+    over two chunks is quoted whole. None when that source is not one of ``allowed`` (the sources the
+    answer rests on): the procedure that shares most words is then another one ("clean the carbs" for
+    "get the airbox boot off the carbs", on another page), and the caller quotes lines of its own sources.
     """
     n = best_step_source(question, sources)
-    if n is None:
+    if n is None or (allowed is not None and n not in allowed):
         return []
     out: list[tuple[str, int]] = []
     seen: set[str] = set()

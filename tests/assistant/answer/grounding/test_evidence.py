@@ -487,3 +487,14 @@ def test_a_wrapped_line_of_a_list_item_brings_the_item_and_those_above_it():
     assert _items_above("odrivetool backup", code) == []  # an indented block under a paragraph is no item
     assert _items_above("Use the value set earlier.", "CAN\n#. Use the right baud rate\n#. Set it\n"
                         "   Use the value set earlier.") == ["#. Use the right baud rate", "#. Set it"]  # as quoted
+
+
+def test_howto_steps_only_from_a_source_the_answer_rests_on():
+    from assistant.answer.grounding.steps import step_lines
+
+    sources = {1: "Airbox\nLoosen the clamps and pull the airbox boot off the carbs.",
+               2: "Carbs\n1. Remove the carbs.\n2. Spray carb cleaner on the jets.\n3. Refit the carbs."}
+    question = "how do i get the airbox boot off the carbs"
+    assert [n for _, n in step_lines(question, sources)] == [2, 2, 2]  # the carb procedure shares most words
+    assert step_lines(question, sources, allowed={1}) == []  # not a source the answer rests on
+    assert [n for _, n in step_lines(question, sources, allowed={1, 2})] == [2, 2, 2]
