@@ -42,19 +42,28 @@ def step_lines(question: str, sources: dict[int, str], max_steps: int = 15,
 
 
 def _steps(text: str) -> list[str]:
-    """Numbered steps with their wrapped continuation lines joined back on."""
+    """Numbered steps with their wrapped continuation lines joined back on, and with a step's own indented
+    sub-items and body (after a blank line, as reStructuredText writes them): "5. Run the updater" holds the
+    "- On Windows: ..." under it. Indents and list marks are layout, the same in any language."""
     steps: list[str] = []
     open_step = False
+    blank = False
     for ln in text.splitlines():
         s = ln.strip()
+        if not s:
+            blank = True
+            continue
         if _STEP_RE.match(ln):
             steps.append(s)
             open_step = True
-        elif open_step and s and not s.startswith(("#", "-", "*", "•")) and \
+        elif open_step and ln[:1].isspace() and (blank or s.startswith(("-", "*", "•"))) and not s.startswith("#"):
+            steps[-1] = f"{steps[-1]} {s}"
+        elif open_step and not blank and not s.startswith(("#", "-", "*", "•")) and \
                 (ln[:1].isspace() or s[:1].islower() or not steps[-1].endswith((".", "!", "?", ":", ")"))):
             steps[-1] = f"{steps[-1]} {s}"
         else:
             open_step = False
+        blank = False
     return steps
 
 

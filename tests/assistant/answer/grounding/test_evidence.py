@@ -498,3 +498,16 @@ def test_howto_steps_only_from_a_source_the_answer_rests_on():
     assert [n for _, n in step_lines(question, sources)] == [2, 2, 2]  # the carb procedure shares most words
     assert step_lines(question, sources, allowed={1}) == []  # not a source the answer rests on
     assert [n for _, n in step_lines(question, sources, allowed={1, 2})] == [2, 2, 2]
+
+
+def test_a_step_keeps_its_own_sub_items_and_indented_body():
+    from assistant.answer.grounding.steps import _steps
+
+    rst = ("Gateware\n4. Connect the board.\n5. Run the updater\n\n    - On Windows: Double click on UpdateFPGA.bat\n"
+           "    - On Linux: run the script\n6. Wait a couple of minutes.\n\nNote: keep it powered.")
+    assert _steps(rst) == ["4. Connect the board.",
+                           "5. Run the updater - On Windows: Double click on UpdateFPGA.bat - On Linux: run the script",
+                           "6. Wait a couple of minutes."]  # the note after a blank line is no part of step 6
+    assert _steps("Flash\n1. Enter DFU mode:\n\n   odrivetool dfu\n2. Reboot.") == [
+        "1. Enter DFU mode: odrivetool dfu", "2. Reboot."]
+    assert _steps("Belt\n1. Lock out.\n- a bullet of the page, not of the step") == ["1. Lock out."]
