@@ -10,7 +10,8 @@ from assistant.answer.grounding.bound_value import BoundValue, bound_value
 from assistant.answer.grounding.citations import (CitationChecker, escape_markers, keep_held_numbers, keep_sources,
                                                   parse_markers)
 from assistant.answer.grounding.evidence import EvidenceReport, unit_pattern, value_pattern
-from assistant.answer.grounding.extractive import extractive_lines, scored_lines, supporting_lines, with_following
+from assistant.answer.grounding.extractive import extractive_lines, scored_lines, supporting_lines
+from assistant.answer.grounding.following import with_following
 from assistant.answer.grounding.steps import is_howto, step_lines
 from assistant.prompts import says_not_found
 from assistant.types import Flag

@@ -269,7 +269,7 @@ class TestWithoutWordChecks:
 
 
 def test_the_lines_under_the_best_quoted_line_are_quoted_after_it():
-    from assistant.answer.grounding.extractive import with_following
+    from assistant.answer.grounding.following import with_following
 
     sources = {1: "Tuning\nMotor overshoots and oscillates\n- Lower pos_gain by half.\n~~~~~~~~~~\nok\n"
                   "Then raise vel_gain.\nEnd",
@@ -284,7 +284,7 @@ def test_the_lines_under_the_best_quoted_line_are_quoted_after_it():
 
 
 def test_a_line_the_page_repeats_under_the_quoted_one_is_quoted_once():
-    from assistant.answer.grounding.extractive import with_following
+    from assistant.answer.grounding.following import with_following
 
     sources = {1: "Silvia\nRemove the two screws and pull the sheet out sideways.\nDisclaimer\nDisclaimer\n"
                   "This report may contain errors.\nDisclaimer"}
@@ -294,7 +294,7 @@ def test_a_line_the_page_repeats_under_the_quoted_one_is_quoted_once():
 
 
 def test_the_rest_of_a_quoted_sentence_s_paragraph_is_quoted_after_it():
-    from assistant.answer.grounding.extractive import with_following
+    from assistant.answer.grounding.following import with_following
 
     sources = {1: "Seeds\nThe seed is picked up. It drops while moving. In either case, use a larger needle. "
                   "See the table. Ask support.\nNeedle sizes",
@@ -309,7 +309,7 @@ def test_the_rest_of_a_quoted_sentence_s_paragraph_is_quoted_after_it():
 
 
 def test_a_later_sentence_is_quoted_after_its_paragraph_s_opening_one():
-    from assistant.answer.grounding.extractive import with_following
+    from assistant.answer.grounding.following import with_following
 
     # the value sits in the paragraph's first sentence, the question's words in a later one
     sources = {1: "Tracks\nOnce a month, inspect your tracks for mud. It can bind if the tracks are not cleaned.\n"
@@ -323,7 +323,7 @@ def test_a_later_sentence_is_quoted_after_its_paragraph_s_opening_one():
 
 
 def test_a_line_quoted_as_an_opener_is_still_quoted_with_its_tail():
-    from assistant.answer.grounding.extractive import with_following
+    from assistant.answer.grounding.following import with_following
 
     # the second picked line is the first's opener: quoted once, and the sentences after it still follow it
     sources = {1: "Petcock\nStep 4: automatic shutoff valve. It is worked by vacuum. It opens when the engine runs.\n"
@@ -344,7 +344,7 @@ def test_a_line_holding_one_already_quoted_is_not_quoted_again():
 
 
 def test_quoting_edges_count_one_or_none_repeats_and_overlapping_chunks():
-    from assistant.answer.grounding.extractive import with_following
+    from assistant.answer.grounding.following import with_following
 
     sources = {1: "Drive\nMotor hums.\nMotor hums.\nGo 12\nX-axis belt slips\nEnd",
                2: "Drive (overlap)\nMotor hums. Go 12\nOther part. Its fix.\nBelow it",
@@ -382,7 +382,7 @@ def test_the_corpus_s_commonest_words_do_not_pick_the_quoted_line():
 
 
 def test_a_quoted_sentence_held_by_a_following_line_is_not_quoted_twice():
-    from assistant.answer.grounding.extractive import with_following
+    from assistant.answer.grounding.following import with_following
 
     sources = {1: "3 FAULT CODES\nFault codes (panel)\nF-01  Emergency stop.\nF-04  Belt off track. Check tracking,"}
     lines = [("Fault codes (panel)", 1), ("F-04  Belt off track.", 1)]
@@ -414,7 +414,7 @@ def test_words_only_the_question_has_do_not_raise_the_bar():
 
 
 def test_a_later_quoted_paragraph_ending_with_a_colon_brings_the_lines_it_announces():
-    from assistant.answer.grounding.extractive import with_following
+    from assistant.answer.grounding.following import with_following
 
     sources = {1: "Pump\nThe pump hums.\nMore lines here.",
                2: "Sensor\nThe sensor must be enabled. Edit these entries:\n#define FEATURE_WATER_SENS 1\n"
@@ -446,7 +446,7 @@ def test_the_literals_a_question_copies():
 
 
 def test_a_quoted_list_item_comes_after_the_items_above_it_in_its_list():
-    from assistant.answer.grounding.extractive import with_following
+    from assistant.answer.grounding.following import with_following
 
     sources = {1: "Lost communication\nThings to look for:\n- Use a good quality USB cable.\n"
                   "- Use a good power supply for the Pi.\n- Make sure the printer's supply is not overloaded.\n"
@@ -457,7 +457,7 @@ def test_a_quoted_list_item_comes_after_the_items_above_it_in_its_list():
 
 
 def test_items_above_stop_at_the_list_s_start_its_parent_and_four_items():
-    from assistant.answer.grounding.extractive import _items_above
+    from assistant.answer.grounding.following import _items_above
 
     nested = "Steps\n1. Open the cover.\n  - Loosen screw A.\n  - Loosen screw B.\n2. Lift it off."
     assert _items_above("Loosen screw B.", nested) == ["Loosen screw A."]  # not its parent step
@@ -472,7 +472,7 @@ def test_items_above_stop_at_the_list_s_start_its_parent_and_four_items():
 
 
 def test_a_wrapped_line_of_a_list_item_brings_the_item_and_those_above_it():
-    from assistant.answer.grounding.extractive import _items_above, with_following
+    from assistant.answer.grounding.following import _items_above, with_following
 
     rst = ("Troubleshooting\n* Likely due to incorrect gains: vel_gain may be too high.\n"
            "  Try the tuning procedure.\n* Check the encoder shaft connection.\n"
