@@ -12,7 +12,8 @@ from assistant.textutil import split_sentences
 def with_following(lines: list[tuple[str, int]], sources: dict[int, str], count: int) -> list[tuple[str, int]]:
     """``lines``, each followed by the rest of its paragraph (and after its paragraph's opening sentence when it is
     a later one, after the items above it when it is a list item); the first (the best) also by the source lines
-    under it, ``count`` sentences and lines in all, the others by at most ``_OTHER_TAIL`` sentences.
+    under it, ``count`` sentences and lines in all, the others by ``_OTHER_TAIL`` (more lines under a paragraph that
+    ends with a colon: it announces them).
 
     >>> with_following([("Motor oscillates.", 1)], {1: "Tuning\\nMotor oscillates. Lower pos_gain.\\nSee 4.2"}, 2)
     [('Motor oscillates.', 1), ('Lower pos_gain.', 1), ('See 4.2', 1)]
@@ -36,7 +37,7 @@ def with_following(lines: list[tuple[str, int]], sources: dict[int, str], count:
         if (line, n) not in openers:
             out.append((line, n))
         quoted = {o.lower() for o, _ in out}
-        for f in _after(line, sources[n], count if k == 0 else _OTHER_TAIL, lines_below=k == 0):
+        for f in _after(line, sources[n], count if k == 0 else _OTHER_TAIL, announced=k > 0):
             if f.lower() not in quoted:
                 out.append((f, n))
                 quoted.add(f.lower())
@@ -45,8 +46,11 @@ def with_following(lines: list[tuple[str, int]], sources: dict[int, str], count:
 
 # The fix is often the sentence after the symptom, in the same paragraph ("... dropped while moving.
 # In either case, try a larger needle."): 2 sentences after each other quoted line, fact recall
-# 0.594 -> 0.601 on four corpora (the first line's own paragraph: 0.577 -> 0.594).
-_OTHER_TAIL = 2
+# 0.594 -> 0.601 on four corpora (the first line's own paragraph: 0.577 -> 0.594). Then the lines under it
+# (a spec under a spec, the fix under a symptom's line), 3 in all: fact recall up on six of ten development sets
+# (px4-drone 0.611 -> 0.679, odrive 0.732 -> 0.759, clevercoffee-de 0.511 -> 0.532) and on the locked one
+# (0.712 -> 0.727), none lower; the median answer grew by a tenth (benchmarks/README.md).
+_OTHER_TAIL = 3
 
 
 # A list answers as a whole ("Things to look for:" and its items); the line that matched the question best is
@@ -121,16 +125,17 @@ def _opener(quoted: str, source: str) -> str | None:
     return first if len(ALNUM.findall(first)) >= 4 and quoted not in first else None
 
 
-def _after(quoted: str, source: str, count: int, *, lines_below: bool) -> list[str]:
-    """The sentences after ``quoted`` in its paragraph, then (``lines_below``) the lines under it."""
+def _after(quoted: str, source: str, count: int, *, announced: bool) -> list[str]:
+    """The sentences after ``quoted`` in its paragraph, then the lines under it, ``count`` in all; with ``announced``,
+    up to ``_ANNOUNCED`` lines under a paragraph that ends with a colon, whatever ``count``."""
     text = [ln.strip(" -*\u2022\t") for ln in source.splitlines()[1:] if ln.strip()]
     at = next((i for i, ln in enumerate(text) if quoted in ln), None)
     if at is None:
         return []
     para = text[at]
     rest = split_sentences(para[para.find(quoted) + len(quoted):])
-    below = text[at + 1:] if lines_below else []
-    if not lines_below and len(rest) <= count and (rest[-1] if rest else quoted).rstrip().endswith(":"):
+    below = text[at + 1:]
+    if announced and len(rest) <= count and (rest[-1] if rest else quoted).rstrip().endswith(":"):
         # the paragraph ends announcing what follows ("edit these entries in userConfig.h:"): the lines under it
         # are what it announces (a list, a code block), in any language
         below = text[at + 1:at + 1 + _ANNOUNCED]

@@ -301,11 +301,11 @@ def test_the_rest_of_a_quoted_sentence_s_paragraph_is_quoted_after_it():
                2: "Vacuum\nNo suction at the needle. Check the pump. Clean the tube. Replace the seal.\nPump specs"}
     lines = [("It drops while moving.", 1), ("No suction at the needle.", 2)]
     # the best line: its paragraph's opening sentence before it, the rest of its paragraph, then the lines under
-    # it (3 in all); the others: at most two sentences of their own paragraph and nothing below it
+    # it (3 in all); the others: three, their own paragraph's first
     assert with_following(lines, sources, 3) == [
         ("The seed is picked up.", 1), ("It drops while moving.", 1), ("In either case, use a larger needle.", 1),
         ("See the table.", 1), ("Ask support.", 1), ("No suction at the needle.", 2), ("Check the pump.", 2),
-        ("Clean the tube.", 2)]
+        ("Clean the tube.", 2), ("Replace the seal.", 2)]
 
 
 def test_a_later_sentence_is_quoted_after_its_paragraph_s_opening_one():
@@ -348,7 +348,7 @@ def test_quoting_edges_count_one_or_none_repeats_and_overlapping_chunks():
 
     sources = {1: "Drive\nMotor hums.\nMotor hums.\nGo 12\nX-axis belt slips\nEnd",
                2: "Drive (overlap)\nMotor hums. Go 12\nOther part. Its fix.\nBelow it",
-               3: "Belt\nBelt squeals. Dress it.\nNot quoted: a line under another quoted line"}
+               3: "Belt\nBelt squeals. Dress it.\nUnder another quoted line\nAnd one more\nNot quoted: a fourth"}
     # one line under the best; a repeat of the quoted line is skipped; "Go 12" (4 letters and
     # digits) is text, not layout
     assert with_following([("Motor hums.", 1)], sources, 1) == [("Motor hums.", 1), ("Go 12", 1)]
@@ -357,14 +357,15 @@ def test_quoting_edges_count_one_or_none_repeats_and_overlapping_chunks():
     # no line under the best means none after the others either
     lines = [("Motor hums.", 1), ("Belt squeals.", 3)]
     assert with_following(lines, sources, 0) == lines
-    # another quoted line gets its paragraph's rest, never the lines under it
+    # another quoted line gets three: its paragraph's rest, then the lines under it, whatever the best one's count
     assert with_following(lines, sources, 1) == [("Motor hums.", 1), ("Go 12", 1), ("Belt squeals.", 3),
-                                                 ("Dress it.", 3)]
+                                                 ("Dress it.", 3), ("Under another quoted line", 3),
+                                                 ("And one more", 3)]
     # in an overlapping chunk the sentence after a quoted one, already quoted from the first chunk,
-    # is not quoted twice; a line held by one quoted before it is skipped, and the next still comes
+    # is not quoted twice; a line held by one quoted before it ("Other part.") is skipped
     lines = [("Motor hums.", 1), ("Motor hums.", 2), ("Go 12", 1), ("Other part.", 2)]
     assert with_following(lines, sources, 1) == [("Motor hums.", 1), ("Go 12", 1), ("Motor hums.", 2),
-                                                 ("Other part.", 2), ("Its fix.", 2)]
+                                                 ("Other part. Its fix.", 2), ("Below it", 2)]
 
 
 def test_the_corpus_s_commonest_words_do_not_pick_the_quoted_line():
@@ -425,11 +426,11 @@ def test_a_later_quoted_paragraph_ending_with_a_colon_brings_the_lines_it_announ
         ("The pump hums.", 1), ("More lines here.", 1), ("The sensor must be enabled.", 2),
         ("Edit these entries:", 2), ("#define FEATURE_WATER_SENS 1", 2), ("#define WATER_SENS_TYPE 0", 2),
         ("See the wiring page.", 2)]
-    # without the colon a later line keeps to its own paragraph
+    # without the colon a later line brings three: the rest of its paragraph, then the lines under it
     plain = {1: sources[1], 2: sources[2].replace("entries:", "entries.")}
     assert with_following(lines, plain, 1) == [
         ("The pump hums.", 1), ("More lines here.", 1), ("The sensor must be enabled.", 2),
-        ("Edit these entries.", 2)]
+        ("Edit these entries.", 2), ("#define FEATURE_WATER_SENS 1", 2), ("#define WATER_SENS_TYPE 0", 2)]
 
 
 def test_the_literals_a_question_copies():
