@@ -512,3 +512,43 @@ def test_a_step_keeps_its_own_sub_items_and_indented_body():
     assert _steps("Flash\n1. Enter DFU mode:\n\n   odrivetool dfu\n2. Reboot.") == [
         "1. Enter DFU mode: odrivetool dfu", "2. Reboot."]
     assert _steps("Belt\n1. Lock out.\n- a bullet of the page, not of the step") == ["1. Lock out."]
+
+
+def test_items_above_edges_a_paragraph_between_lists_short_items_and_wrapped_lines():
+    from assistant.answer.grounding.following import _after, _items_above
+
+    # a paragraph at the list's own indent ends the walk: the list before it is another one
+    two_lists = "Belt\n- Old list item A\nSome paragraph.\n- X-axis belt slips\n- Fan1\n- ok\n- Item C"
+    assert _items_above("Item C", two_lists) == ["X-axis belt slips", "Fan1"]  # "ok" is too short to quote
+    # a wrapped line: the lines between it and its item are passed over, the item's first line comes last
+    wrapped = "Drive\n- Item A\n  wrap one\n  wrap two"
+    assert _items_above("wrap two", wrapped) == ["Item A"]
+    # an indented block with no item above it, or under an item at its own indent, is no item's wrapped line
+    assert _items_above("code b", "Setup\n   code a\n   code b\n- Item at the end") == []
+    assert _items_above("Not a wrap of it", "List\n- Top item\n  - Nested item\n  Not a wrap of it") == []
+    # a later paragraph ending with a colon brings the lines it announces even when its rest fills the count
+    source = "Sensor\nEnable it. First do A. Then do B. Edit these:\nLINE_ONE 1\nLINE_TWO 2\nOther text here"
+    assert _after("Enable it.", source, 3, announced=True) == [
+        "First do A.", "Then do B.", "Edit these:", "LINE_ONE 1", "LINE_TWO 2", "Other text here"]
+
+
+def test_with_following_quotes_each_item_and_opener_once_and_goes_on_after_a_held_line():
+    from assistant.answer.grounding.following import _items_above, with_following
+
+    items = "Parts\n" + "\n".join(f"- Item {c} of the list" for c in "ABCDEF")
+    # the second picked item's items above were quoted with the first: each once, in order
+    assert [line for line, _ in with_following([("Item C of the list", 1), ("Item F of the list", 1)],
+                                               {1: items}, 1)] == [f"Item {c} of the list" for c in "ABCDEF"]
+    # two later sentences of one paragraph share its opening sentence: quoted once
+    para = {1: "Tracks\nOnce a month, inspect them. It can bind. Use a brush then."}
+    assert with_following([("Use a brush then.", 1), ("It can bind.", 1)], para, 1) == [
+        ("Once a month, inspect them.", 1), ("Use a brush then.", 1), ("It can bind.", 1)]
+    # a line held by one quoted before it is skipped, and the picked lines after it still come
+    sources = {1: "Drive\nMotor hums.\nGo 12\nEnd of it", 3: "Belt\nBelt squeals. Dress it."}
+    assert with_following([("Motor hums.", 1), ("Go 12", 1), ("Belt squeals.", 3)], sources, 1) == [
+        ("Motor hums.", 1), ("Go 12", 1), ("Belt squeals.", 3), ("Dress it.", 3)]
+    # the best line's count holds even under a colon: only later lines bring the lines it announces
+    colon = {1: "Setup\nDo this:\nLine one aaaa\nLine two bbbb\nLine three cccc"}
+    assert with_following([("Do this:", 1)], colon, 1) == [("Do this:", 1), ("Line one aaaa", 1)]
+    # a wrapped line's item keeps its own first letters
+    assert _items_above("wrap", "Scan\n- X-ray the weld seam\n  wrap") == ["X-ray the weld seam"]
