@@ -142,7 +142,12 @@ def supporting_lines(reply: str, sources: dict[int, str], *, min_share: float = 
 
 def quotable_lines(text: str) -> list[str]:
     """A source's lines below its heading (the heading alone when it has nothing else), list marks stripped."""
-    return [ln.strip(" -*\u2022\t") for ln in text.splitlines()[1:] or text.splitlines()]
+    return [unmarked(ln) for ln in text.splitlines()[1:] or text.splitlines()]
+
+
+def unmarked(line: str) -> str:
+    """A source line as quoted: without its indent and list mark (a quote is shown as a bullet of its own)."""
+    return line.strip(" -*\u2022\t")
 
 
 def _weights(held: set[str], shares: Mapping[str, float] | None):

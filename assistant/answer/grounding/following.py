@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer.grounding.extractive import ALNUM, quotable_lines
+from assistant.answer.grounding.extractive import ALNUM, quotable_lines, unmarked
 from assistant.textutil import split_sentences
 
 
@@ -84,12 +84,12 @@ def _items_above(quoted: str, source: str) -> list[str]:
         if len(items) == _ITEMS_ABOVE:
             break
         if _LIST_ITEM.match(ln) and _indent(ln) == level:
-            items.insert(0, ln.strip(" -*\u2022\t"))
+            items.insert(0, unmarked(ln))
         elif _indent(ln) <= level:
             break  # the list's start, or the item a nested list belongs to
         # deeper: a sibling's wrapped line or nested item, passed over
     if head != at:
-        items.append(raw[head].strip(" -*\u2022\t"))
+        items.append(unmarked(raw[head]))
     return [u for u in items if len(ALNUM.findall(u)) >= 4]
 
 
@@ -128,7 +128,7 @@ def _opener(quoted: str, source: str) -> str | None:
 def _after(quoted: str, source: str, count: int, *, announced: bool) -> list[str]:
     """The sentences after ``quoted`` in its paragraph, then the lines under it, ``count`` in all; with ``announced``,
     up to ``_ANNOUNCED`` lines under a paragraph that ends with a colon, whatever ``count``."""
-    text = [ln.strip(" -*\u2022\t") for ln in source.splitlines()[1:] if ln.strip()]
+    text = [unmarked(ln) for ln in source.splitlines()[1:] if ln.strip()]
     at = next((i for i, ln in enumerate(text) if quoted in ln), None)
     if at is None:
         return []

@@ -552,3 +552,10 @@ def test_with_following_quotes_each_item_and_opener_once_and_goes_on_after_a_hel
     assert with_following([("Do this:", 1)], colon, 1) == [("Do this:", 1), ("Line one aaaa", 1)]
     # a wrapped line's item keeps its own first letters
     assert _items_above("wrap", "Scan\n- X-ray the weld seam\n  wrap") == ["X-ray the weld seam"]
+
+
+def test_a_quoted_line_loses_its_indent_and_list_mark_only():
+    from assistant.answer.grounding.extractive import unmarked
+
+    assert [unmarked(x) for x in ("  - Check the PSU.", "\t\u2022 Fan 2", "* 24 V", "1. Lock out.")] == [
+        "Check the PSU.", "Fan 2", "24 V", "1. Lock out."]  # a step keeps its number (shown as "Step 1:")
