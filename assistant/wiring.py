@@ -218,7 +218,7 @@ class Container:
                            quote_following=a.quote_following, term_shares=self.retriever.term_shares,
                            common_terms=lambda: self.retriever.common_terms(a.common_term_share),
                            support_quotes=a.support_quotes, second_source_margin=a.second_source_margin,
-                           document_passages=a.document_passages),
+                           document_passages=a.document_passages, reply_source_margin=a.reply_source_margin),
             registry=registry, sections=SectionIndex(self.store.chunks, max_chunks=r.answer_section_chunks), k=r.k,
             judge=self.judge, judge_source_chars=a.judge_source_chars, judge_skips_bound=a.judge_skips_bound,
         )

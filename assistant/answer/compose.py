@@ -32,13 +32,15 @@ class AnswerComposer:
     def __init__(self, checker: CitationChecker, *, quote_lines: int, quote_following: int, support_quotes: int,
                  common_terms: Callable[[], frozenset[str]] | None = None,
                  term_shares: Callable[[], Mapping[str, float]] | None = None,
-                 second_source_margin: float, document_passages: bool) -> None:
+                 second_source_margin: float, document_passages: bool, reply_source_margin: float) -> None:
         self.checker = checker
         # the other retrieved passages of the answer's manual file (and PDF page) may be quoted too
         self.document_passages = document_passages
         # how many more of the question's words (each counting 1) the best line must hold than any line of the
         # reply's own source for its source to join the answer (0: whenever it is another source)
         self.second_source_margin = second_source_margin
+        # how far (in the retrieval's score) below the passage ranked first the reply's source may be
+        self.reply_source_margin = reply_source_margin
         self.quote_lines = quote_lines
         self.quote_following = quote_following
         # the corpus's commonest words ("de", "la" in a French manual) do not pick the quoted lines
@@ -52,7 +54,8 @@ class AnswerComposer:
     def compose(self, query: str, raw: str, sources: dict[int, str], report: EvidenceReport,
                 sections: dict[int, list[int]] | None, question: str,
                 documents: Mapping[int, object] | None = None,
-                by_meaning: list[tuple[str, int]] | None = None) -> tuple[str, list[Flag], list[int]]:
+                by_meaning: list[tuple[str, int]] | None = None,
+                scores: list[float] | None = None) -> tuple[str, list[Flag], list[int]]:
         """(text, flags, cited source numbers); empty text when no verified value of the asked kind is left.
         ``documents``: each manual passage's file (and page); passages of one document count as one source.
         ``by_meaning``: source lines ranked by meaning, best first, quoted instead of those holding the question's
@@ -75,7 +78,13 @@ class AnswerComposer:
         kw = dict(value_kind=report.value_kind, allowed=allowed, ignore=ignore)
         best = scored_lines(query, sources, shares=shares, **kw)[:1]
         first = parse_markers(lead)[:1]
-        if first and best and best[0][1] != first[0] and self.second_source_margin > 0:
+        # a small model often cites a passage it copied from that the retrieval ranked far below the first: the
+        # answer then rests on a closer one, and the best line's source joins it without the margin below
+        switched = False
+        if first and self.reply_source_margin and scores:
+            ranked = ranked_source(parse_markers(lead), scores, documents or {}, self.reply_source_margin)
+            switched, first = ranked != first, ranked
+        if first and best and best[0][1] != first[0] and self.second_source_margin > 0 and not switched:
             # the best line's source joins only when its line holds more of the question's words than any line of
             # the reply's own source; every word counts 1 here, so a rare word alone does not outweigh the model's
             # choice (in the ranking above it picks the line; here it would pick a second source for one qualifier)
@@ -139,6 +148,23 @@ def second_source_needed(scored: list[tuple[float, int, str]], second: int, firs
     top = next((score for score, n, _ in scored if n == second), None)
     own = next((score for score, n, _ in scored if n == first), None)
     return top is None or own is None or top - own >= margin
+
+
+def ranked_source(cited: list[int], scores: list[float], documents: Mapping[int, object],
+                  margin: float) -> list[int]:
+    """The first of the reply's ``cited`` sources whose document scores at most ``margin`` below the passage ranked
+    first (``scores``: the retrieval's, source n at n - 1), else that passage, ``[1]``; passages of one document
+    (``documents``) count as one.
+
+    >>> ranked_source([3], [0.8, 0.75, 0.6], {}, 0.1), ranked_source([3, 2], [0.8, 0.75, 0.6], {}, 0.1)
+    ([1], [2])
+    >>> ranked_source([3], [0.8, 0.75, 0.6], {2: ("a.md", None), 3: ("a.md", None)}, 0.1)
+    [3]
+    """
+    def close(n: int) -> bool:
+        own = [scores[m - 1] for m in same_document({n}, documents) | {n} if 0 < m <= len(scores)]
+        return not own or scores[0] - max(own) <= margin
+    return next(([n] for n in cited if close(n)), [1] if cited else [])
 
 
 def same_document(anchors: set[int], documents: Mapping[int, object]) -> set[int]:

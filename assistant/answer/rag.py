@@ -168,7 +168,7 @@ class RagAnswerer:
         selector = self.writer.selector
         by_meaning = selector.foreign_ranking(asked, sources) if selector is not None else []
         text, flags, cited = self.composer.compose(asked, raw, sources, report, sections, question, documents,
-                                                   by_meaning)
+                                                   by_meaning, [h.score for h in hits])
         answer.flags.extend(flags)
         if not text:
             return self._abstain(answer, f"no source states the {report.value_kind or 'answer'} asked for",

@@ -27,7 +27,7 @@ def build_chain(retriever, generator, *, gate: EvidenceGate, registry=None, rout
         AnswerComposer(CitationChecker(a.support_threshold, drop_unsupported=True), quote_lines=a.quote_lines,
                        quote_following=a.quote_following, support_quotes=a.support_quotes,
                        second_source_margin=a.second_source_margin, document_passages=a.document_passages,
-                       term_shares=term_shares),
+                       reply_source_margin=a.reply_source_margin, term_shares=term_shares),
         registry=registry, sections=sections, k=k or r.k, judge=judge,
         judge_source_chars=judge_source_chars if judge_source_chars is not None else a.judge_source_chars,
         judge_skips_bound=a.judge_skips_bound if judge_skips_bound is None else judge_skips_bound,

@@ -30,7 +30,7 @@ def test_supporting_lines_needs_a_marker_and_half_the_sentences_words():
 def _compose(support_quotes: int, reply: str) -> str:
     composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
                               support_quotes=support_quotes, second_source_margin=1.0,
-                              document_passages=True)
+                              document_passages=True, reply_source_margin=0.0)
     text, _, _ = composer.compose("how often clean the tracks", reply, SOURCES,
                                   EvidenceReport(True, question="how often clean the tracks"), None,
                                   "how often clean the tracks")
@@ -50,7 +50,7 @@ def test_bracketed_numbers_in_quoted_document_text_are_not_citations():
     sources = {1: "udev\nAdd the rule ATTR{idProduct}==\"0d[0-9][0-9]\" for the board [2].", 2: "Other\nUnrelated."}
     composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
                               support_quotes=1, second_source_margin=1.0,
-                              document_passages=True)
+                              document_passages=True, reply_source_margin=0.0)
     text, _, cited = composer.compose("udev rule for the board", "", sources, EvidenceReport(True), None,
                                       "udev rule for the board")
     assert cited == [1]  # the document's own "[2]" and "[0-9]" cite nothing
@@ -68,7 +68,7 @@ IDLE_SHARES = {"catalytic": 0.01, "converter": 0.02, "engin": 0.5, "idle": 0.1}
 def _idle(margin: float, reply: str = "Leave it idling 20 minutes at most [1].") -> tuple[str, list[int]]:
     composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=2, quote_following=0,
                               support_quotes=1, second_source_margin=margin, term_shares=lambda: IDLE_SHARES,
-                              document_passages=True)
+                              document_passages=True, reply_source_margin=0.0)
     text, _, cited = composer.compose(IDLE_Q, reply, IDLE, EvidenceReport(True, question=IDLE_Q), None, IDLE_Q)
     return text, cited
 
@@ -81,7 +81,7 @@ def test_the_second_source_joins_only_when_its_line_holds_more_of_the_questions_
     more = {**IDLE, 2: "Exhaust\nLet the engine idle with a catalytic converter for 10 minutes at most."}
     composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=2, quote_following=0,
                               support_quotes=1, second_source_margin=1.0, term_shares=lambda: IDLE_SHARES,
-                              document_passages=True)
+                              document_passages=True, reply_source_margin=0.0)
     _, _, cited = composer.compose(IDLE_Q, "Leave it idling 20 minutes at most [1].", more,
                                    EvidenceReport(True, question=IDLE_Q), None, IDLE_Q)
     assert cited == [1, 2]
@@ -96,9 +96,10 @@ def test_the_setting_reaches_the_composer(tmp_path):
     from assistant.wiring import Container
 
     s = Settings(data_dir=tmp_path, llm={"mode": "fake"}, embedding={"mode": "fake"},
-                 answer={"second_source_margin": 2.5, "document_passages": False})
+                 answer={"second_source_margin": 2.5, "document_passages": False, "reply_source_margin": 0.3})
     composer = Container(s).chain.rag.composer
     assert composer.second_source_margin == 2.5 and composer.document_passages is False
+    assert composer.reply_source_margin == 0.3
 
 
 # Two chunks of one manual file ([1], [3]) and another file's ([2]). The reply cites [1], the symptom; the fix is
@@ -112,7 +113,8 @@ PUMP_DOCS = {1: ("pump.md", None), 2: ("hose.md", None), 3: ("pump.md", None)}
 
 def _pump(document_passages: bool, documents=PUMP_DOCS) -> tuple[str, list[int]]:
     composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=3, quote_following=0,
-                              support_quotes=1, second_source_margin=1.0, document_passages=document_passages)
+                              support_quotes=1, second_source_margin=1.0, document_passages=document_passages,
+                              reply_source_margin=0.0)
     reply = "The intake strainer is blocked [1]. Check the garden hose [2]."
     text, _, cited = composer.compose(PUMP_Q, reply, PUMP, EvidenceReport(True, question=PUMP_Q), None, PUMP_Q,
                                       documents)
@@ -140,7 +142,8 @@ SENSOR_Q = "wie weit reicht der wasserstandssensor durch die tankwand"
 
 def _sensor(by_meaning):
     composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
-                              support_quotes=1, second_source_margin=1.0, document_passages=True)
+                              support_quotes=1, second_source_margin=1.0, document_passages=True,
+                              reply_source_margin=0.0)
     text, _, cited = composer.compose(SENSOR_Q, "", SENSOR, EvidenceReport(True, question=SENSOR_Q), None, SENSOR_Q,
                                       None, by_meaning)
     return text, cited
@@ -162,7 +165,8 @@ PLUGS_Q = "what should the spark plug gap be on the 5S-FE"
 
 def _plugs(reply: str, sources=PLUGS) -> str:
     composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
-                              support_quotes=1, second_source_margin=1.0, document_passages=True)
+                              support_quotes=1, second_source_margin=1.0, document_passages=True,
+                              reply_source_margin=0.0)
     report = EvidenceReport(True, question=PLUGS_Q, value_kind="clearance", value_sources=[0])
     return composer.compose(PLUGS_Q, reply, sources, report, None, PLUGS_Q)[0]
 
@@ -194,9 +198,60 @@ def test_a_sentence_naming_a_model_number_its_cited_source_lacks_is_left_out():
     sources = {1: "Filament width sensor\nCalibrate the filament width sensor with two rods of known size.",
                2: "Sensors\nThe tsl1401cl sensor is an alternative."}
     composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
-                              support_quotes=0, second_source_margin=1.0, document_passages=True)
+                              support_quotes=0, second_source_margin=1.0, document_passages=True,
+                              reply_source_margin=0.0)
     q = "how to calibrate the filament width sensor"
     reply = "Calibrate the filament width sensor with two rods [1]. Calibrate the tsl1401cl width sensor with rods [1]."
     text, flags, cited = composer.compose(q, reply, sources, EvidenceReport(True, question=q), None, q)
     assert "tsl1401cl" not in text and text.startswith("Calibrate the filament width sensor with two rods [1].")
     assert [f.kind for f in flags] == ["unheld_number"] and cited == [1]
+
+
+# The retrieval ranked the fan's fault table first ([1]); the reply copied a wiring note ranked far below ([3]).
+FAN = {1: "Cooling fan faults\nFan stops after a minute: the thermal fuse F2 is open, replace it.",
+       2: "Cooling fan faults (continued)\nFan noisy: clean the blades.",
+       3: "Wiring\nThe fan cable is red and runs to terminal X4."}
+FAN_Q = "fan stops after a minute"
+FAN_DOCS = {1: ("fan.md", None), 2: ("fan.md", None), 3: ("wiring.md", None)}
+
+
+def _fan(reply: str, scores: list[float], margin: float = 0.1, documents=FAN_DOCS) -> tuple[str, list[int]]:
+    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
+                              support_quotes=1, second_source_margin=1.0, document_passages=False,
+                              reply_source_margin=margin)
+    text, _, cited = composer.compose(FAN_Q, reply, FAN, EvidenceReport(True, question=FAN_Q), None, FAN_Q,
+                                      documents, None, scores)
+    return text, cited
+
+
+def test_a_reply_citing_a_far_lower_ranked_source_gives_way_to_the_first():
+    text, cited = _fan("The fan cable is red [3].", [0.8, 0.75, 0.6])
+    assert cited == [1] and "thermal fuse F2 is open" in text and "red" not in text
+    # within the margin, or with none, the reply's choice stands
+    # (the best-matching line's source, [1], joins it as second source)
+    assert _fan("The fan cable is red [3].", [0.8, 0.75, 0.71])[1] == [3, 1]
+    assert _fan("The fan cable is red [3].", [0.8, 0.75, 0.6], margin=0.0)[1] == [3, 1]
+
+
+def test_the_first_close_source_the_reply_cites_is_kept():
+    text, cited = _fan("The fan cable is red [3]. Clean the blades [2].", [0.8, 0.75, 0.6])
+    assert cited[0] == 2 and "Clean the blades [2]" in text and "red" not in text
+
+
+def test_a_far_passage_of_a_close_document_counts_as_that_document():
+    docs = {1: ("fan.md", None), 2: ("wiring.md", None), 3: ("wiring.md", None)}
+    assert _fan("The fan cable is red [3].", [0.8, 0.75, 0.6], documents=docs)[1] == [3, 1]
+
+
+def test_after_the_switch_the_best_line_joins_without_the_second_source_margin():
+    sources = {1: "Fan\nFan stops: fuse F2 open.", 2: "Fan log\nFan stops after a minute when the filter is clogged.",
+               3: "Wiring\nThe fan cable is red."}
+
+    def cited(margin: float) -> list[int]:
+        composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
+                                  support_quotes=1, second_source_margin=5.0, document_passages=False,
+                                  reply_source_margin=margin)
+        return composer.compose(FAN_Q, "The fan cable is red [3].", sources, EvidenceReport(True, question=FAN_Q),
+                                None, FAN_Q, None, None, [0.8, 0.75, 0.6])[2]
+    assert cited(0.1) == [2]  # the filter line, though it holds only one more of the question's words
+    assert cited(0.0) == [3]  # the reply's own source stands and the margin keeps [2] out
