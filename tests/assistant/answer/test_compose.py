@@ -255,3 +255,21 @@ def test_after_the_switch_the_best_line_joins_without_the_second_source_margin()
                                 None, FAN_Q, None, None, [0.8, 0.75, 0.6])[2]
     assert cited(0.1) == [2]  # the filter line, though it holds only one more of the question's words
     assert cited(0.0) == [3]  # the reply's own source stands and the margin keeps [2] out
+
+
+def test_ranked_source_edges():
+    from assistant.answer.compose import ranked_source
+    scores = [0.8, 0.75, 0.6]
+    assert ranked_source([3], scores, {}, 0.1) == [1]  # far, and nothing closer cited: the first passage
+    assert ranked_source([], scores, {}, 0.1) == []
+    assert ranked_source([2], [0.75, 0.5], {}, 0.25) == [2]  # exactly at the margin still counts as close
+    assert ranked_source([3], scores, {1: ("a.md", None), 3: ("a.md", None)}, 0.1) == [3]  # the first's document
+    assert ranked_source([7], scores, {}, 0.1) == [7]  # a section passage appended after the ranking: no score
+
+
+def test_second_source_needed_edges():
+    from assistant.answer.compose import second_source_needed
+    scored = [(3.0, 2, "Belt tension: 40 N"), (2.0, 1, "Check the belt tension")]
+    assert second_source_needed(scored, 2, 1, 1.0)  # exactly the margin more
+    assert not second_source_needed(scored, 2, 1, 1.5)
+    assert second_source_needed(scored, 5, 1, 1.0) and second_source_needed(scored, 2, 4, 1.0)  # one has no line
