@@ -59,7 +59,8 @@ class AnswerComposer:
         """(text, flags, cited source numbers); empty text when no verified value of the asked kind is left.
         ``documents``: each manual passage's file (and page); passages of one document count as one source.
         ``by_meaning``: source lines ranked by meaning, best first, quoted instead of those holding the question's
-        words (``ContextSelector.foreign_ranking``: lines in a language the index embedder does not read)."""
+        words (``ContextSelector.foreign_ranking``: lines in a language the index embedder does not read).
+        ``scores``: the retrieval's score of each source, in its order (``reply_source_margin`` reads them)."""
         flags: list[Flag] = []
         if says_not_found(raw):
             flags.append(Flag("model_declined", "the model found no answer; quoting the closest passages"))
@@ -77,12 +78,13 @@ class AnswerComposer:
         shares = self.term_shares() if self.term_shares else None
         kw = dict(value_kind=report.value_kind, allowed=allowed, ignore=ignore)
         best = scored_lines(query, sources, shares=shares, **kw)[:1]
-        first = parse_markers(lead)[:1]
+        markers = parse_markers(lead)
+        first = markers[:1]
         # a small model often cites a passage it copied from that the retrieval ranked far below the first: the
         # answer then rests on a closer one, and the best line's source joins it without the margin below
         switched = False
         if first and self.reply_source_margin and scores:
-            ranked = ranked_source(parse_markers(lead), scores, documents or {}, self.reply_source_margin)
+            ranked = ranked_source(markers, scores, documents or {}, self.reply_source_margin)
             switched, first = ranked != first, ranked
         if first and best and best[0][1] != first[0] and self.second_source_margin > 0 and not switched:
             # the best line's source joins only when its line holds more of the question's words than any line of

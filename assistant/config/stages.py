@@ -129,8 +129,8 @@ class AnswerSettings(BaseModel):
         "cites whose document scores at most this much below the passage the retrieval ranked first (its fused "
         "score: 0.7 cosine + 0.3 relative BM25), else on that first passage; sentences citing only farther sources "
         "are left out (0: the reply's choice stands). 0.1: citation precision up on five of ten development sets "
-        "and on the locked one, fact recall lower on none of them (benchmarks/README.md, 'The reply's source and "
-        "the retrieval's first').")
+        "and on the locked one, fact recall lower on none of those (one fact fewer on openenergymonitor; "
+        "benchmarks/README.md, 'The reply's source and the retrieval's first').")
     document_passages: bool = Field(True, description="The quoted lines may come from every retrieved passage of "
         "the manual files (and PDF pages) the answer rests on, not only the passages the reply cites: the fix or "
         "value often sits in another chunk of the same file (fact recall +0.009 to +0.021 on three of four "
