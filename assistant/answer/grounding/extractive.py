@@ -16,6 +16,7 @@ from assistant.textutil import content_terms, split_sentences
 
 
 ALNUM = re.compile(r"[^\W_]")  # a letter or digit of any script
+BULLETS = "-*\u2022"  # the marks of a bulleted list item, in any language (numbered items are read apart)
 _QUALIFIERS = {"minimum", "maximum", "min", "max", "limit", "new", "used", "wear", "standard", "service"}
 
 
@@ -147,7 +148,7 @@ def quotable_lines(text: str) -> list[str]:
 
 def unmarked(line: str) -> str:
     """A source line as quoted: without its indent and list mark (a quote is shown as a bullet of its own)."""
-    return line.strip(" -*\u2022\t")
+    return line.strip(f" \t{BULLETS}")
 
 
 def _weights(held: set[str], shares: Mapping[str, float] | None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer.grounding.extractive import ALNUM, quotable_lines, unmarked
+from assistant.answer.grounding.extractive import ALNUM, BULLETS, quotable_lines, unmarked
 from assistant.textutil import split_sentences
 
 
@@ -59,7 +59,7 @@ _OTHER_TAIL = 3
 # 0.635 -> 0.662, px4-drone 0.577 -> 0.611, odrive 0.706 -> 0.732, six other sets and the locked one unchanged
 # (benchmarks/README.md). Markers and indents are layout, not words: any language's lists have them.
 _ITEMS_ABOVE = 4
-_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)]|#\.)\s+\S")
+_LIST_ITEM = re.compile(rf"^\s*(?:[{re.escape(BULLETS)}]|\d{{1,2}}[.)]|#\.)\s+\S")
 
 
 def _items_above(quoted: str, source: str) -> list[str]:

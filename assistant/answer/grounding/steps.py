@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.answer.grounding.extractive import BULLETS
 from assistant.textutil import content_terms
 
 
@@ -56,9 +57,9 @@ def _steps(text: str) -> list[str]:
         if _STEP_RE.match(ln):
             steps.append(s)
             open_step = True
-        elif open_step and ln[:1].isspace() and (blank or s.startswith(("-", "*", "•"))) and not s.startswith("#"):
+        elif open_step and ln[:1].isspace() and (blank or s.startswith(tuple(BULLETS))) and not s.startswith("#"):
             steps[-1] = f"{steps[-1]} {s}"
-        elif open_step and not blank and not s.startswith(("#", "-", "*", "•")) and \
+        elif open_step and not blank and not s.startswith(("#", *BULLETS)) and \
                 (ln[:1].isspace() or s[:1].islower() or not steps[-1].endswith((".", "!", "?", ":", ")"))):
             steps[-1] = f"{steps[-1]} {s}"
         else:
