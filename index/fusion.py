@@ -142,6 +142,35 @@ class Fusion:
         return [_rescored(by_id[cid], score) for cid, score in reciprocal_rank_fusion(rankings, k=self.rrf_k)]
 
 
+    def merge_queries(self, alone: list[ScoredChunk], condensed: list[ScoredChunk]) -> list[ScoredChunk]:
+        """One ranking from two queries: a follow-up as asked (``alone``) and joined to the question before it.
+
+        Convex: each chunk scores the mean of its two scores (0 where a ranking lacks it; CombSUM, Fox and Shaw
+        1994), so the result keeps the convex scale and a source both queries find leads; reciprocal ranks made
+        the follow-ups' first source the expected one less often (benchmarks/README.md, "Two queries, one
+        ranking"). RRF: the two rankings fused by rank. Ties keep ``alone`` first. The cosine is unset: it was
+        taken with one of two queries.
+
+        >>> from ingest.types import Chunk
+        >>> def hit(name, score): return ScoredChunk(Chunk(name, "text", "m.md", "manual"), score)
+        >>> merged = Fusion().merge_queries([hit("a", 0.6), hit("b", 0.5)], [hit("b", 0.8), hit("c", 0.7)])
+        >>> [(s.chunk.chunk_id, round(s.score, 2)) for s in merged]
+        [('b', 0.65), ('c', 0.35), ('a', 0.3)]
+        """
+        by_id = {s.chunk.chunk_id: s for s in condensed + alone}  # alone's copy wins (its BM25 and ranks)
+        if self.mode is FusionMode.CONVEX:
+            scores: dict[str, float] = {}
+            for hits in (alone, condensed):
+                for s in hits:
+                    scores[s.chunk.chunk_id] = scores.get(s.chunk.chunk_id, 0.0) + s.score / 2
+            fused = sorted(scores.items(), key=lambda kv: -kv[1])  # stable: alone's order first on a tie
+        else:
+            fused = reciprocal_rank_fusion({"alone": [s.chunk.chunk_id for s in alone],
+                                            "condensed": [s.chunk.chunk_id for s in condensed]}, k=self.rrf_k)
+        return [ScoredChunk(by_id[cid].chunk, score, None, by_id[cid].bm25_score, dict(by_id[cid].ranks))
+                for cid, score in fused]
+
+
 @runtime_checkable
 class FusingRetriever(Protocol):
     """A retriever that says how it fuses (``HybridRetriever``, ``LiveRetriever``)."""

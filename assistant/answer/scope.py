@@ -16,7 +16,7 @@ from assistant.answer.grounding.evidence import code_family, codes, squash_code,
 from assistant.answer.protocols import Assets, Search
 from assistant.textutil import content_terms, normalise_space, strip_mentions
 from assistant.types import ChatMessage
-from index.fusion import Fusion, FusingRetriever, FusionMode, reciprocal_rank_fusion
+from index.fusion import Fusion, FusingRetriever, FusionMode
 from index.types import Filters, ScoredChunk
 from ingest.text.words import word_set
 from ingest.types import Chunk
@@ -87,19 +87,15 @@ class ScopedRetriever:
 
     def retrieve(self, query: str, k: int, assets: Sequence[str] = (), alone: str | None = None) -> list[ScoredChunk]:
         """The top ``k`` for ``query``. ``alone``: the question as asked, when ``query`` condensed it with the
-        one before; both are ranked and fused, so the earlier subject can add sources but not take the
-        question's own (benchmarks/README.md, "A follow-up and the question before it")."""
+        one before; both are ranked and merged by the index's fusion (``Fusion.merge_queries``), so the earlier
+        subject can add sources but not take the question's own (benchmarks/README.md, "A follow-up and the
+        question before it", "Two queries, one ranking")."""
         if alone is None or alone == query:
             return self._ranked(query, k, assets)
         pool = max(self.candidates, k)
-        # the question as asked first: on a tie its own sources lead
-        rankings = {"alone": self._ranked(alone, pool, assets), "condensed": self._ranked(query, pool, assets)}
-        by_id = {s.chunk.chunk_id: s for hits in reversed(rankings.values()) for s in hits}
-        fused = reciprocal_rank_fusion({n: [s.chunk.chunk_id for s in hits] for n, hits in rankings.items()},
-                                       k=self.rrf_k)
-        # each hit's cosine was taken with one of two queries: unset, so the evidence gate measures it anew
-        return _diverse([ScoredChunk(by_id[cid].chunk, score, None, by_id[cid].bm25_score, dict(by_id[cid].ranks))
-                         for cid, score in fused], k)
+        merged = self.fusion.merge_queries(self._ranked(alone, pool, assets), self._ranked(query, pool, assets))
+        # the evidence gate measures the unset cosines anew, with the query it reads
+        return _diverse(merged, k)
 
     def _ranked(self, query: str, k: int, assets: Sequence[str]) -> list[ScoredChunk]:
         pool = max(self.candidates, k)

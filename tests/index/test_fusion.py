@@ -97,3 +97,21 @@ class TestFusion:
         scoped = [self.hit("both", 0.0), self.hit("s2", 0.0)]
         merged = Fusion("rrf", rrf_k=0).merge_scoped(kept, scoped, kept)
         assert [(s.chunk.chunk_id, s.score) for s in merged] == [("both", 1.5), ("g1", 1.0), ("s2", 0.5)]
+
+    def test_two_queries_merge_by_their_mean_score_and_the_question_alone_wins_a_tie(self):
+        from index.fusion import Fusion
+
+        alone = [self.hit("own", 0.6, dense=0.6, bm25=2.0), self.hit("both", 0.5)]
+        condensed = [self.hit("both", 0.8), self.hit("earlier", 0.6)]
+        merged = Fusion().merge_queries(alone, condensed)
+        # "both": (0.5 + 0.8) / 2; "own" and "earlier" each lack one ranking, which counts 0, and tie at 0.3
+        assert [(s.chunk.chunk_id, round(s.score, 3)) for s in merged] == [("both", 0.65), ("own", 0.3),
+                                                                          ("earlier", 0.3)]
+        assert merged[1].dense_score is None and merged[1].bm25_score == 2.0  # a cosine of one query is not kept
+
+    def test_two_queries_under_rrf_merge_by_rank(self):
+        from index.fusion import Fusion
+
+        merged = Fusion("rrf", rrf_k=0).merge_queries([self.hit("a", 0.9), self.hit("b", 0.1)],
+                                                      [self.hit("b", 0.2), self.hit("c", 0.1)])
+        assert [(s.chunk.chunk_id, s.score) for s in merged] == [("b", 1.5), ("a", 1.0), ("c", 0.5)]

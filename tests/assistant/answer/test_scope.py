@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assistant.answer.scope import QuestionScope, ScopedRetriever, named_code_first
 from assistant.types import ChatMessage
+from index.fusion import Fusion
 from index.types import ScoredChunk
 from ingest.assets import AssetRegistry
 from ingest.types import Chunk
@@ -76,6 +77,26 @@ def test_a_follow_up_gets_the_earlier_subject_beside_its_own_hits():
     assert [h.chunk for h in got] == [A, B, C]
     # each cosine was taken with one query or the other: the evidence gate measures them anew
     assert all(h.dense_score is None for h in got)
+
+
+class FakeConvexRankings(FakeRankings):
+    """The fake search with scores of its own and the index's convex fusion (what ``merge_queries`` reads)."""
+
+    fusion = Fusion()
+
+    def retrieve(self, query, k, filters=None):
+        return [ScoredChunk(c, s) for c, s in self.rankings.get(query, [])][:k]
+
+
+def test_under_convex_fusion_a_vague_follow_up_counts_by_its_scores_not_its_ranks():
+    """"what lube exactly" alone scores low everywhere; the condensed query finds the passage the earlier
+    question was about. Reciprocal ranks would put D first (first as asked, second condensed)."""
+    condensed, alone = "why does the z axis stall? what lube exactly", "what lube exactly"
+    got = ScopedRetriever(FakeConvexRankings({alone: [(D, 0.42), (B, 0.40)], condensed: [(A, 0.80), (D, 0.30)]}),
+                          candidates=10, rrf_k=60, registry=None).retrieve(condensed, 3, alone=alone)
+    assert [(h.chunk, round(h.score, 3)) for h in got] == [(A, 0.4), (D, 0.36), (B, 0.2)]
+    assert [h.chunk for h in retriever({alone: [D, B], condensed: [A, D]}).retrieve(condensed, 3, alone=alone)] \
+        == [D, A, B]  # the same rankings fused by rank
 
 
 def test_a_question_that_was_not_condensed_is_ranked_once():
