@@ -156,7 +156,10 @@ class RagAnswerer:
             sources[c.n], removed = sanitize(h.chunk.text)
             if removed:
                 answer.flags.append(Flag("instruction_in_document", f"[{c.n}] ignored: {removed[0][:120]}"))
-        texts = self.writer.budget(query, citations, sources)
+        # what the model reads of each source is chosen by the question as asked: a follow-up's sources came with
+        # the earlier question's words, which would pick the lines already answered (benchmarks/README.md,
+        # "A follow-up's excerpts")
+        texts = self.writer.budget(question, citations, sources)
         answer.extra["prompt_sources"] = texts  # what the model read (evaluation: where facts get lost)
         raw = self.writer.write(question, conversation, citations, texts, answer, on_token, t0)
         raw, copied = strip_framing(raw, [c.label for c in citations], texts)
@@ -179,7 +182,7 @@ class RagAnswerer:
             answer.extra["evidence"]["bound_value"] = f"{bound.number} in [{bound.source}]: {bound.sentence[:160]}"
         elif self.judge is not None:
             # after the reply, not before: the first token keeps its time; a declined draft is replaced
-            verdict = self.judge.judge(self._judge_prompt(question, query, conversation, texts, sources, answer),
+            verdict = self.judge.judge(self._judge_prompt(question, conversation, texts, sources, answer),
                                        question)
             answer.extra["evidence"]["p_yes"] = verdict.p_yes
             if verdict.p_value is not None:
@@ -209,13 +212,13 @@ class RagAnswerer:
         answer.timings["total_s"] = time.perf_counter() - t0
         return answer
 
-    def _judge_prompt(self, question: str, query: str, conversation: list[ChatMessage], texts: list[str],
+    def _judge_prompt(self, question: str, conversation: list[ChatMessage], texts: list[str],
                       sources: dict[int, str], answer: Answer) -> list[ChatMessage]:
         """The answer's prompt, its sources read at ``judge_source_chars`` when set: an answerable question
         whose fact the answer model's shorter excerpts cut looks unanswerable to the judge."""
         citations = answer.citations[:len(texts)]  # not the section chunks a how-to answer appended
         if self.judge_source_chars:
-            texts = self.writer.budget(query, citations, sources, self.judge_source_chars)
+            texts = self.writer.budget(question, citations, sources, self.judge_source_chars)
         return self.writer.prompt(question, conversation, citations, texts)
 
     def _abstain(self, answer: Answer, reason: str, subject: str, on_token: TokenCallback | None,

@@ -111,6 +111,20 @@ def test_followup_uses_previous_question_for_retrieval(history_role):
     assert not answer.abstained
 
 
+def test_a_followup_s_excerpt_is_cut_by_the_question_as_asked():
+    """The earlier question finds the passage; what the model reads of it is chosen by the new question (the
+    earlier one's words would keep the lines it was already answered from)."""
+    lines = [f"Low oil pressure at the main pump, check {n}: gauge, hose, filter and sensor of circuit {n}."
+             for n in range(1, 7)] + ["Remedy: replace the relief valve cartridge P/N 3305-18 and bleed the circuit."]
+    chain, gen = make_chain("Replace the relief valve cartridge [1].")
+    chain.rag.retriever.retriever = FakeRetriever([Chunk("c9", "Oil pressure\n" + "\n".join(lines), "/m/oil.md", "manual")])
+    history = [{"role": "user", "content": "what causes low oil pressure at the main pump"},
+               {"role": "assistant", "content": "A blocked filter or hose [1]."}]
+    chain.answer("and the remedy pls", conversation=history)
+    prompt = gen.calls[0]["messages"][-1].content
+    assert "3305-18" in prompt and "circuit 1." not in prompt  # the condensed query kept circuits 1 and 2
+
+
 def test_word_the_corpus_never_mentions_declines():
     gen = FakeGenerator("The warranty is 2 years.")
     chain = build_chain(FakeRetriever(CHUNKS), gen, gate=EvidenceGate(0.3, 0.3), k=3, paraphrase_score=0.9)
