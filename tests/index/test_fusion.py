@@ -101,13 +101,16 @@ class TestFusion:
     def test_two_queries_merge_by_their_mean_score_and_the_question_alone_wins_a_tie(self):
         from index.fusion import Fusion
 
-        alone = [self.hit("own", 0.6, dense=0.6, bm25=2.0), self.hit("both", 0.5)]
+        own = self.hit("own", 0.6, dense=0.6, bm25=2.0)
+        own.ranks.update(dense=1, bm25=3)
+        alone = [own, self.hit("both", 0.5)]
         condensed = [self.hit("both", 0.8), self.hit("earlier", 0.6)]
         merged = Fusion().merge_queries(alone, condensed)
         # "both": (0.5 + 0.8) / 2; "own" and "earlier" each lack one ranking, which counts 0, and tie at 0.3
         assert [(s.chunk.chunk_id, round(s.score, 3)) for s in merged] == [("both", 0.65), ("own", 0.3),
                                                                           ("earlier", 0.3)]
-        assert merged[1].dense_score is None and merged[1].bm25_score == 2.0  # a cosine of one query is not kept
+        # a cosine of one query is not kept; the BM25 score and each retriever's rank are
+        assert (merged[1].dense_score, merged[1].bm25_score, merged[1].ranks) == (None, 2.0, {"dense": 1, "bm25": 3})
 
     def test_two_queries_under_rrf_merge_by_rank(self):
         from index.fusion import Fusion
