@@ -141,7 +141,6 @@ class Fusion:
         by_id = {s.chunk.chunk_id: s for s in scoped + kept}
         return [_rescored(by_id[cid], score) for cid, score in reciprocal_rank_fusion(rankings, k=self.rrf_k)]
 
-
     def merge_queries(self, alone: list[ScoredChunk], condensed: list[ScoredChunk]) -> list[ScoredChunk]:
         """One ranking from two queries: a follow-up as asked (``alone``) and joined to the question before it.
 

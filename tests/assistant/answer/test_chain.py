@@ -117,7 +117,8 @@ def test_a_followup_s_excerpt_is_cut_by_the_question_as_asked():
     lines = [f"Low oil pressure at the main pump, check {n}: gauge, hose, filter and sensor of circuit {n}."
              for n in range(1, 7)] + ["Remedy: replace the relief valve cartridge P/N 3305-18 and bleed the circuit."]
     chain, gen = make_chain("Replace the relief valve cartridge [1].")
-    chain.rag.retriever.retriever = FakeRetriever([Chunk("c9", "Oil pressure\n" + "\n".join(lines), "/m/oil.md", "manual")])
+    manual = Chunk("c9", "Oil pressure\n" + "\n".join(lines), "/m/oil.md", "manual")
+    chain.rag.retriever.retriever = FakeRetriever([manual])
     history = [{"role": "user", "content": "what causes low oil pressure at the main pump"},
                {"role": "assistant", "content": "A blocked filter or hose [1]."}]
     chain.answer("and the remedy pls", conversation=history)
