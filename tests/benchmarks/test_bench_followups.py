@@ -37,6 +37,20 @@ def test_hits_at_one_and_five(tmp_path):
         {"answerable": True, "kind": "followup", "hit@1": False, "hit@5": False}]}
     assert bench.hits(report, False) == [2, 2] and bench.hits(report, False, 1) == [1, 2]
     assert bench.hits(report, True) == [0, 1]
+    assert bench.hits(None, True) == [0, 0]  # a set without follow-ups has no report of them
     (tmp_path / "odrive.report.json").write_text(json.dumps({"per_question": [{"id": "a", "answer": "24 V [1]."}]}))
     assert bench.stored_answers(tmp_path, "odrive") == {"a": "24 V [1]."}
     assert bench.stored_answers(tmp_path, "px4") == {} and bench.stored_answers(None, "odrive") == {}
+
+
+def test_two_previous_questions_and_an_acknowledged_follow_up():
+    items = [{"id": "q1", "question": "oil grade?"}, {"id": "q2", "question": "belt tension?"},
+             {"id": "q3", "question": "filter size?"},
+             {"id": "q4", "question": "and the torque?", "history": [{"role": "user", "content": "pump?"}]}]
+    two = bench.after_previous(items, {"q1": "ISO VG 46 [1]."}, turns=2)
+    assert [m["content"] for m in two[2]["history"]] == ["oil grade?", "ISO VG 46 [1].", "belt tension?", "ok."]
+    assert [m["content"] for m in two[1]["history"]] == ["oil grade?", "ISO VG 46 [1]."]  # only one before it
+    assert two[3]["history"] == [{"role": "user", "content": "pump?"}]
+    # only the follow-ups, each with one more turn that acknowledges the answer
+    assert bench.acknowledged(items) == [dict(items[3], history=[
+        {"role": "user", "content": "pump?"}, {"role": "user", "content": "ok"}, {"role": "assistant", "content": "ok."}])]
