@@ -31,14 +31,22 @@ def condense(question: str, conversation: Sequence[ChatMessage], max_turns: int)
     """A standalone retrieval query for a follow-up question.
 
     A 0.5B model rewrites questions unreliably, so this is deliberately mechanical: a
-    follow-up that leans on earlier turns is prefixed with the previous user question. Only
-    that one: a short question before it may have its own subject, and then the one before it
-    would only add noise (chains of follow-ups are not in our QA files, so not measured).
+    follow-up that leans on earlier turns is prefixed with the previous user question, and that
+    one, when it leans on earlier turns too ("ok", "and the torque?"), with the one before it, back
+    to the question that named the subject (at most ``max_turns``; benchmarks/README.md, "A chain of
+    follow-ups").
+
+    >>> turns = [ChatMessage("user", q) for q in ("pump P-7 won't prime, why", "ok", "and after that?")]
+    >>> condense("and how long?", turns, 4)
+    "pump P-7 won't prime, why ok and after that? and how long?"
+    >>> condense("and how long?", turns, 2)
+    'ok and after that? and how long?'
     """
     previous = [m.content for m in conversation if m.role == "user"][-max_turns:]
-    if previous and leans_on_earlier(question):
-        return f"{previous[-1]} {question}"
-    return question
+    chain = [question]
+    while previous and leans_on_earlier(chain[0]):
+        chain.insert(0, previous.pop())
+    return " ".join(chain)
 
 
 class QuestionScope:

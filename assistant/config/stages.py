@@ -194,7 +194,7 @@ class AnswerSettings(BaseModel):
         "best matching the question are kept); the prompt length, hence the time to first token, grows with it.")
     conversation_turns: int = Field(4, ge=1, description="Question/answer turns a chat keeps for follow-ups: the "
         "machine the latest of them named is assumed; a short or pronoun follow-up is searched with the last one "
-        "and alone, the two rankings fused.")
+        "(back to the last that was not a follow-up itself, within these turns) and alone, the two rankings fused.")
     prompt_turns: int = Field(2, ge=0, description="Earlier turns the model reads with the question (at most "
         "`conversation_turns`); each adds prompt length, hence time to the first token.")
     prompt_version: str = Field(PROMPT_VERSION, description="Recorded with every answer for audits.")

@@ -42,6 +42,21 @@ def test_a_long_question_pointing_back_is_searched_with_the_last_question_and_ot
     assert scope().condense(own, conversation) == own
 
 
+def test_a_chain_of_follow_ups_goes_back_to_the_question_that_named_the_subject():
+    def turns(*questions: str) -> list[ChatMessage]:
+        return [m for q in questions for m in (ChatMessage("user", q), ChatMessage("assistant", "ok."))]
+    subject = "Relief valve setting on the main hydraulic pump of press 4?"
+    # an acknowledgement between the answer and the follow-up does not take the subject away
+    assert scope().condense("and the remedy?", turns(subject, "ok")) == f"{subject} ok and the remedy?"
+    assert scope().condense("and the remedy?", turns(subject, "ok", "and the torque?")) == \
+        f"{subject} ok and the torque? and the remedy?"
+    # the chain stops at the question with a subject of its own; an older one is not joined
+    older = "what is the recommended hydraulic oil grade for the main pump"
+    assert scope().condense("and the remedy?", turns(older, subject, "ok")) == f"{subject} ok and the remedy?"
+    # and at ``conversation_turns`` questions back
+    assert scope().condense("why?", turns(subject, "ok", "and?", "hm", "so?")) == "ok and? hm so? why?"
+
+
 class FakeRankings:
     """A fake search: each query has a fixed ranking (best first)."""
 
