@@ -151,22 +151,21 @@ class HistoryAnswerer:
             return HistoryResult(query=q, total=len(rows), answered=False, text=(
                 f"{len(rows)} work orders {describe_scope(q)} were found, but none records a {field_label}."))
         values = {label: self._metric(q, rs) for label, rs in groups.items()}
-        ascending = any(w in q.question.lower() for w in ("fewest", "least", "lowest"))
-        order = sorted(values, key=lambda k: (values[k] if ascending else -values[k], k))
+        order = sorted(values, key=lambda k: (values[k] if q.lowest else -values[k], k))
         top = order[: q.top_n or 5]
         # Cite the latest row of each ranked asset so each figure points at evidence.
         cited = [groups[label][0] for label in top]
         cites = self._cite(cited)
         unit = {"count": "", "downtime": " h downtime", "cost": " cost"}[q.metric]
         lead = top[0]
-        what = "fewest" if ascending else "most"
+        what = "fewest" if q.lowest else "most"
         scope = describe_scope(replace(q, asset_class=None))  # the subject already names the class
         if q.group_by == "asset":
             text = (f"{lead} had the {what} {'work orders' if q.metric == 'count' else q.metric}"
                     f"{' ' + scope if scope else ''}: {_fmt(values[lead])}{unit} [1].")
         else:
             field_label = q.group_by.replace("_", " ")
-            text = (f"The {'most' if not ascending else 'least'} frequent {field_label} in the work orders"
+            text = (f"The {'most' if not q.lowest else 'least'} frequent {field_label} in the work orders"
                     f"{' ' + scope if scope else ''} is {lead}: {_fmt(values[lead])}{unit or ' work orders'} [1].")
         if len(top) > 1:
             text += " Ranking: " + "; ".join(
@@ -178,17 +177,18 @@ class HistoryAnswerer:
                              ranking=ranking, citations=cites)
 
     def _top(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:
-        """The job with the highest cost (or downtime), or the top N when asked; figures as recorded."""
+        """The job with the highest (or lowest) cost or downtime, or the top N when asked; figures as recorded."""
         value, what = _measure(q)
-        known = sorted((r for r in rows if value(r) is not None), key=lambda r: -value(r))  # type: ignore[operator]
+        known = sorted((r for r in rows if value(r) is not None),  # the first is the answer, high or low end
+                       key=lambda r: value(r) if q.lowest else -value(r))  # type: ignore[operator]
         if not known:
             return self._unrecorded(q, rows, what)
         cited = known[: min(self._max, q.top_n or 1)]
         cites = self._cite(cited)
-        unit = "" if q.metric == "cost" else " h"
-        pick = cited[0]
-        adjective = "most expensive" if q.metric == "cost" else "longest"
-        text = (f"The {adjective} work order {describe_scope(q)} was {pick.record_id}{_when(pick)}: "
+        unit, pick = ("" if q.metric == "cost" else " h"), cited[0]
+        adjective = {"cost": ("most expensive", "cheapest")}.get(q.metric, ("longest", "shortest"))[q.lowest]
+        subject = " ".join(filter(None, (adjective, "work order", describe_scope(q))))
+        text = (f"The {subject} was {pick.record_id}{_when(pick)}: "
                 f"{what} {_raw(value(pick))}{unit}; {_excerpt(pick, 160)} [1].")  # type: ignore[arg-type]
         if len(cited) > 1:
             text += " Next: " + "; ".join(f"{r.record_id}{_when(r)}: {_raw(value(r))}{unit} [{c.n}]"

@@ -35,8 +35,11 @@ _THRESHOLD = re.compile(r"\b(above|below|over|under|exceed\w*|higher than|lower 
                         r"(?:[\d.,]+|limit|threshold|setpoint|alarm)")
 # One job's own figure at its extreme ("the most expensive job on excavator E", "which repair took the longest"):
 # the record itself answers (kind "top"), not a sum per asset ("which chiller had the most downtime": rank).
-_COSTLY = r"most\s+(?:expensive|costly)|costliest|priciest|highest[\s-]cost|dearest"
-_LONG = r"longest|lengthiest|most\s+time[\s-]consuming"
+# (the low end too: "the cheapest job", "the shortest repair", told from the high end by ``_LOW``)
+_LOW = r"\b(?:fewest|least|lowest|cheapest|shortest|quickest)\b"
+_COSTLY = (r"most\s+(?:expensive|costly)|costliest|priciest|highest[\s-]cost|dearest|"
+           r"cheapest|least\s+expensive|lowest[\s-]cost")
+_LONG = r"longest|lengthiest|most\s+time[\s-]consuming|shortest|quickest"
 _TOP_RECORD = re.compile(rf"\b(?:{_COSTLY}|{_LONG})\s+(?:\w+\s+){{0,2}}{_NOUNS}|\b(?:{_LONG})\s+down\s?time\b"
                          rf"|{_NOUNS}\s+(?:\w+\s+){{0,3}}(?:cost|took|lasted)\s+(?:the\s+)?(?:most|longest)\b")
 # "who replaced ...", "which tech did the final drive changeout": the person who did a past job
@@ -83,6 +86,7 @@ class HistoryQuery:
     metric: Literal["count", "downtime", "cost"] = "count"
     group_by: GroupBy = "asset"  # what a ranking compares
     asks_who: bool = False  # "who did ...", "which tech ...": the answer names the technician, when recorded
+    lowest: bool = False  # the low end of a ranking or of one job's figure ("fewest", "cheapest", "shortest")
 
 
 def _detect_kind(q: str) -> tuple[Kind, int | None, str] | None:
@@ -126,7 +130,8 @@ def _detect_kind(q: str) -> tuple[Kind, int | None, str] | None:
             re.search(r"\bwho\s+(?:\w+\s+){0,2}(?:the\s+)?(last|latest|most recent)\b", q) or \
             re.search(rf"\b(?:what|which)\s+(?:was|were|is)\s+the\s+(?:last|latest|most recent)\b.*{_NOUNS}", q) or \
             re.search(rf"\b(last time|most recent|latest|previous)\b.*{_NOUNS}|{_NOUNS}.*\b(last time|most recent)\b", q) \
-            and (past or re.search(r"\b(when|what|show|list)\b", q)):
+            and (past or re.search(r"\b(when|what|show|list)\b", q)) or \
+            re.match(rf"\s*(?:the\s+)?(?:last|latest|most recent)\s+(?:\w+\s+){{0,2}}{_NOUNS}\b", q):  # "latest wo on ..."
         return "latest", None, "count"
     if re.search(rf"^\s*(?:please\s+)?(?:list|show(?: me)?|give me|display)\s+(?:\w+\s+){{0,3}}{_NOUNS}\b", q) or \
             re.search(r"\b(?:fault|failure|maintenance|repair|work)\s+history\b", q) or \
@@ -226,7 +231,7 @@ class HistoryQueryParser:
             kind=kind, question=question, assets=ids, asset_names=names, asset_class=asset_class,
             date_from=date_from, date_to=date_to, period=period, work_kind=work_kind,
             topic=" ".join(words), stems=stems_of(words), groups=groups, failure=failure, top_n=top_n,
-            metric=metric, group_by=group_by,
+            metric=metric, group_by=group_by, lowest=re.search(_LOW, q) is not None,
         )
 
     def _assets(self, text: str, selected: str | None) -> tuple[list[str] | None, list[str], list[str]]:

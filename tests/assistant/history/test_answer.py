@@ -106,6 +106,16 @@ class TestAnswers:
         assert "duration / downtime 5 h" in longest.text and "Next: WO103 on 2019-02-01: 4 h [2]; WO100" in longest.text
         assert_citations_valid(longest)
 
+    def test_the_low_end_of_one_jobs_figure(self, store):
+        result = ask(store, "cheapest work order on chiller 7")
+        assert [r.record_id for r in result.rows] == ["WO103"] and result.figure == 300.0
+        assert result.text.startswith("The cheapest work order for Chiller 7 was WO103 on 2019-02-01: cost 300;")
+        shortest = ask(store, "shortest repair on chiller 7")
+        assert shortest.figure == 2.0 and shortest.text.startswith("The shortest work order for Chiller 7 was WO101")
+        # "single" and the question's tail name no topic: the dearest job of all, its scope left out of the text
+        single = ask(store, "single most expensive work order and what was it for")
+        assert single.rows[0].record_id == "WO102" and single.text.startswith("The most expensive work order was WO102")
+
     def test_top_record_without_the_figure_is_not_answered(self, store):
         result = ask(store, "costliest job on chiller 1")
         assert not result.answered and "none records a cost" in result.text

@@ -142,10 +142,25 @@ class TestIntent:
         "What maintenance is required for the hydraulic pump?",
         "Which asset has the highest vibration?",
         "How do I replace the condenser fan motor?",
+        "last step of the bleeding procedure?",
+        "latest firmware for the controller",
     ])
     def test_non_history_questions_are_refused(self, parser, question):
         assert parser.parse(question) is None
 
+
+    def test_informal_wording(self, parser):
+        # a question opening on the latest job needs no verb ("latest wo on ...")
+        q = parser.parse("latest wo on chiller 13")
+        assert (q.kind, q.assets, q.stems) == ("latest", ["CWC04013"], [])
+        # "across" and "single" are no topic; the low end of one job's figure
+        assert parser.parse("how many oil analysis wos across all chillers").stems == ["oil", "analysis", "chiller"]
+        q = parser.parse("single most expensive work order and what was it for")
+        assert (q.kind, q.metric, q.topic, q.lowest) == ("top", "cost", "", False)
+        q = parser.parse("cheapest work order on chiller 7")
+        assert (q.kind, q.metric, q.assets, q.lowest) == ("top", "cost", ["CWC04007"], True)
+        assert parser.parse("which chiller had the fewest leaks").lowest
+        assert not parser.parse("which chiller had the most leaks").lowest
 
     def test_abbreviations_and_weak_words(self, parser):
         q = parser.parse("How many high discharge temperature work orders has chiller 7 had?")
