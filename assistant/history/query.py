@@ -17,36 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol, Sequence
 
+from assistant.history.phrases import (COSTLY, GENERIC_CLASS, GROUP_WORDS, LOW, NOUNS, PAST, PRESCRIPTIVE, SCAFFOLD,
+                                         THRESHOLD, TOP_RECORD, WHAT_HAPPENED, WHO_DID)
 from assistant.history.text import parse_date_range, significant_words, stems_of, topic_groups
 from assistant.textutil import strip_mentions
 from ingest.assets import QUALIFIERS
 
 Kind = Literal["count", "latest", "first", "rank", "top", "list", "total"]
 GroupBy = Literal["asset", "failure_code", "failure_mode", "cause", "component", "parts"]
-_GROUP_WORDS = [(r"(?:failure|fault|error|problem)\s+codes?|codes?", "failure_code"),
-                (r"failure\s+modes?|modes?", "failure_mode"), (r"(?:root\s+)?causes?", "cause"),
-                (r"components?|sub-?systems?", "component"), (r"parts?|spares?", "parts")]
-
-_NOUNS = (r"(?:work[\s-]?orders?|wos?|failures?|breakdowns?|faults?|repairs?|incidents?|jobs?|tickets?|"
-          r"stoppages?|outages?|trips?|leaks?|interventions?|service calls?|maintenance|pms?|events?)")
-_PAST = r"\b(?:did|had|has|have|was|were|been|happened|occurred|failed|broke)\b"
-_PRESCRIPTIVE = re.compile(r"\b(should|must|need to|needs to|required|recommended|supposed to|interval)\b")
-_THRESHOLD = re.compile(r"\b(above|below|over|under|exceed\w*|higher than|lower than)\s+(?:the\s+)?"
-                        r"(?:[\d.,]+|limit|threshold|setpoint|alarm)")
-# One job's own figure at its extreme ("the most expensive job on excavator E", "which repair took the longest"):
-# the record itself answers (kind "top"), not a sum per asset ("which chiller had the most downtime": rank).
-# (the low end too: "the cheapest job", "the shortest repair", told from the high end by ``_LOW``)
-_LOW = r"\b(?:fewest|least|lowest|cheapest|shortest|quickest)\b"
-_COSTLY = (r"most\s+(?:expensive|costly)|costliest|priciest|highest[\s-]cost|dearest|"
-           r"cheapest|least\s+expensive|lowest[\s-]cost")
-_LONG = r"longest|lengthiest|most\s+time[\s-]consuming|shortest|quickest"
-_TOP_RECORD = re.compile(rf"\b(?:{_COSTLY}|{_LONG})\s+(?:\w+\s+){{0,2}}{_NOUNS}|\b(?:{_LONG})\s+down\s?time\b"
-                         rf"|{_NOUNS}\s+(?:\w+\s+){{0,3}}(?:cost|took|lasted)\s+(?:the\s+)?(?:most|longest)\b")
-# "who replaced ...", "which tech did the final drive changeout": the person who did a past job
-_WHO_DID = re.compile(r"\b(?:who|which\s+(?:tech|techs|technician|mechanic|fitter|engineer|crew|person|guy))\s+"
-                      r"(?:(?:last|first)\s+)?(?:did|does|done|performed|carried out|fixed|repaired|replaced|changed|"
-                      r"swapped|serviced|worked on|was on)\b")
-_GENERIC_CLASS = {"asset", "assets", "machine", "machines", "equipment", "unit", "units", "one", "line"}
 
 
 class AssetResolver(Protocol):
@@ -91,10 +69,10 @@ class HistoryQuery:
 
 def _detect_kind(q: str) -> tuple[Kind, int | None, str] | None:
     """(kind, top_n, metric) from signal phrases, or None when the question is not about history."""
-    past = re.search(_PAST, q) is not None
-    if _PRESCRIPTIVE.search(q) and not past:
+    past = re.search(PAST, q) is not None
+    if PRESCRIPTIVE.search(q) and not past:
         return None  # "how often should the filter be replaced?" is a manual question
-    if _THRESHOLD.search(q):
+    if THRESHOLD.search(q):
         return None  # "how many times did pressure fall below 150 bar?" is for the sensor summaries
     metric = "downtime" if re.search(r"\b(downtime|down time|duration|hours|labou?r)\b", q) else (
         "cost" if re.search(r"\b(cost|costs|spend|spent|expense)\b", q) else "count")
@@ -102,55 +80,46 @@ def _detect_kind(q: str) -> tuple[Kind, int | None, str] | None:
             re.search(r"\bhow much\s+(?:\w+\s+){0,2}(downtime|down time|time|did\b.*\bcost|was spent|money)", q):
         return "total", None, metric if metric != "count" else "downtime"
     top = re.search(r"\btop\s+(\d{1,2})\b", q)
-    record = _TOP_RECORD.search(q)
+    record = TOP_RECORD.search(q)
     if record:
-        metric = "cost" if re.search(rf"{_COSTLY}|\bcost\b", record[0]) else "downtime"
+        metric = "cost" if re.search(rf"{COSTLY}|\bcost\b", record[0]) else "downtime"
         return "top", int(top[1]) if top else None, metric
     if top and re.search(r"\b(assets?|machines?|chillers?|pumps?|equipment|units?|which)\b", q):
         return "rank", int(top[1]), metric
     rank = re.search(r"\b(which|what)\s+\w+\s+(?:\w+\s+){0,3}(?:(?:has|have|had)\s+)?"
                      r"(?:had|has|have|with|saw|needed|got|logged|recorded|raised|seen)\s+the\s+"
                      r"(most|fewest|least|highest|lowest|largest|greatest)\b", q)
-    if rank and (re.search(_NOUNS, q[rank.end():]) or metric != "count") or \
+    spent = re.search(r"\b(?:which|what)\s+\w+\s+(?:\w+\s+){0,2}(?:cost|costs|spent|spends)\s+(?:the\s+)?most\b", q)
+    if spent:  # "which excavator spent most on engine work": the assets ranked by their summed cost
+        return "rank", None, "cost"
+    if rank and (re.search(NOUNS, q[rank.end():]) or metric != "count") or \
             re.search(r"\bwhich\s+\w+\s+(?:\w+\s+){0,2}(?:fails?|failed|broke|breaks)\s+(?:the\s+)?most\b", q) or \
             re.search(r"\b(which|what)\b.*\b(most|least)\s+(often|frequent(ly)?|common(ly)?)\b", q) or \
             re.search(r"\b(most|least)\s+(common|frequent)\s+(\w+\s+)?(codes?|causes?|failure modes?|components?|"
                       r"parts?|faults?|failures?)\b", q):
         return "rank", None, metric
     if re.search(r"\bhow many times\b|\bnumber of times\b", q) or \
-            re.search(rf"\b(?:how many|number of|count(?: of)?(?: the)?)\s+(?:\w+\s+){{0,3}}{_NOUNS}\b", q) or \
+            re.search(rf"\b(?:how many|number of|count(?: of)?(?: the)?)\s+(?:\w+\s+){{0,3}}{NOUNS}\b", q) or \
             (re.search(r"\bhow (?:many|often)\b", q) and past):
         return "count", None, "count"
-    if _WHO_DID.search(q) and not re.search(r"\b(first time|earliest)\b", q):
+    if WHO_DID.search(q) and not re.search(r"\b(first time|earliest)\b", q):
         return "latest", None, "count"
-    if re.search(r"\b(first time|earliest)\b", q) and (past or re.search(_NOUNS, q)) or \
-            re.search(r"\bwhen\s+(?:did|was|were|has|have)\b.*\bfirst\b", q):
+    if re.search(r"\b(first time|earliest)\b", q) and (past or re.search(NOUNS, q)) or \
+            re.search(r"\bwhen\s+(?:did|was|were|has|have)\b.*\bfirst\b", q) or \
+            re.match(rf"\s*(?:the\s+)?(?:first|earliest)\s+(?:\w+\s+){{0,2}}{NOUNS}\b", q):  # "first recorded job"
         return "first", None, "count"
     if re.search(r"\bwhen\s+(?:did|was|were|has|have)\b.*\b(last|latest|recently)\b", q) or \
             re.search(r"\bwho\s+(?:\w+\s+){0,2}(?:the\s+)?(last|latest|most recent)\b", q) or \
-            re.search(rf"\b(?:what|which)\s+(?:was|were|is)\s+the\s+(?:last|latest|most recent)\b.*{_NOUNS}", q) or \
-            re.search(rf"\b(last time|most recent|latest|previous)\b.*{_NOUNS}|{_NOUNS}.*\b(last time|most recent)\b", q) \
+            re.search(rf"\b(?:what|which)\s+(?:was|were|is)\s+the\s+(?:last|latest|most recent)\b.*{NOUNS}", q) or \
+            re.search(rf"\b(last time|most recent|latest|previous)\b.*{NOUNS}|{NOUNS}.*\b(last time|most recent)\b", q) \
             and (past or re.search(r"\b(when|what|show|list)\b", q)) or \
-            re.match(rf"\s*(?:the\s+)?(?:last|latest|most recent)\s+(?:\w+\s+){{0,2}}{_NOUNS}\b", q):  # "latest wo on ..."
+            re.match(rf"\s*(?:the\s+)?(?:last|latest|most recent)\s+(?:\w+\s+){{0,2}}{NOUNS}\b", q):  # "latest wo on"
         return "latest", None, "count"
-    if re.search(rf"^\s*(?:please\s+)?(?:list|show(?: me)?|give me|display)\s+(?:\w+\s+){{0,3}}{_NOUNS}\b", q) or \
+    if re.search(rf"^\s*(?:please\s+)?(?:list|show(?: me)?|give me|display)\s+(?:\w+\s+){{0,3}}{NOUNS}\b", q) or \
             re.search(r"\b(?:fault|failure|maintenance|repair|work)\s+history\b", q) or \
-            (re.search(rf"^\s*(?:what|which)\s+(?:\w+\s+){{0,2}}{_NOUNS}\b", q) and past):
+            (re.search(rf"^\s*(?:what|which)\s+(?:\w+\s+){{0,2}}{NOUNS}\b", q) and past):
         return "list", None, "count"
     return None
-
-
-# "What happened / what was done on <asset> <date>": a dated question about events lists them.
-_WHAT_HAPPENED = re.compile(r"\bwhat\s+(?:\w+\s+){0,2}(?:happened|occurred|went wrong|was done|were done|"
-                            r"was carried out|was performed|was repaired|was fixed|was replaced)\b")
-
-# Signal phrases removed before the remaining words become the topic.
-_SCAFFOLD = re.compile(
-    r"\b(what happened|what occurred|went wrong|was done|were done|carried out|was performed|"
-    r"when was it (?:finished|completed|closed|done)|who|which (?:techs?|technician|mechanic|fitter|engineer)|"
-    r"how many times|number of times|how many|how often|how much|when did|when was|when were|"
-    r"most recent|last time|first time|top \d{1,2}|total|downtime|down time|cost|costs|spent|spend|"
-    rf"{_COSTLY}|{_LONG}|took the longest|took longest|lasted the longest|lasted longest)\b")
 
 
 class HistoryQueryParser:
@@ -173,7 +142,7 @@ class HistoryQueryParser:
         detected = _detect_kind(q)
         today = self._today or date.today()
         date_from, date_to, period, rest = parse_date_range(question, today)
-        if detected is None and date_from and _WHAT_HAPPENED.search(q):
+        if detected is None and date_from and WHAT_HAPPENED.search(q):
             detected = ("list", None, "count")  # "what happened on excavator A on 2008-12-08?"
         if detected is None:
             return None
@@ -194,7 +163,7 @@ class HistoryQueryParser:
         group_by: GroupBy = "asset"
         named: list[str] = []
         if kind == "rank":
-            for pattern, name in _GROUP_WORDS:
+            for pattern, name in GROUP_WORDS:
                 if re.search(rf"\b(?:which|what|most (?:common|frequent))\s+(?:\w+\s+)?{pattern}\b", rest_l):
                     group_by = name  # type: ignore[assignment]
                     break
@@ -204,7 +173,7 @@ class HistoryQueryParser:
                 return None  # "which zone of IMM-05 ..." ranks something other than assets
             m = re.search(r"\b(?:which|what|top \d{1,2})\s+([a-z][a-z-]*)", rest_l)
             word = m[1] if m else None
-            if word and word not in _GENERIC_CLASS and word not in ("of", "the"):
+            if word and word not in GENERIC_CLASS and word not in ("of", "the"):
                 asset_class = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
         ranking_assets = kind == "rank" and group_by == "asset"
@@ -212,13 +181,13 @@ class HistoryQueryParser:
         if ranking_assets and len(named) < 2:
             ids, names = None, []  # ranking compares all assets; with two or more named, just those
 
-        topic_text = _SCAFFOLD.sub(" ", strip_mentions(rest_l, phrases))
+        topic_text = SCAFFOLD.sub(" ", strip_mentions(rest_l, phrases))
         topic_text = re.sub(r"[^\w\s/-]", " ", topic_text)
         extra_stop: set[str] = set()
         if asset_class:
             extra_stop |= {asset_class, asset_class + "s"}
         if group_by != "asset":
-            topic_text = re.sub(rf"\b(which|what|most|common|frequent)\b|{dict(map(reversed, _GROUP_WORDS))[group_by]}",
+            topic_text = re.sub(rf"\b(which|what|most|common|frequent)\b|{dict(map(reversed, GROUP_WORDS))[group_by]}",
                                 " ", topic_text)
         words = significant_words(topic_text, extra_stop)
         groups, failure = topic_groups(words)
@@ -227,11 +196,11 @@ class HistoryQueryParser:
             # "major overhaul" names a failure code as the export writes it: its severity word is part of the name
             groups = [(w,) for w in stems_of(words)]
         return HistoryQuery(
-            asks_who=_WHO_DID.search(q) is not None or re.search(r"\bwho\b", q) is not None,
-            kind=kind, question=question, assets=ids, asset_names=names, asset_class=asset_class,
+            asks_who=WHO_DID.search(q) is not None or re.search(r"\bwho\b", q) is not None,
+            kind=kind, question=question, assets=ids, asset_names=names, asset_class=self._named_class(asset_class),
             date_from=date_from, date_to=date_to, period=period, work_kind=work_kind,
             topic=" ".join(words), stems=stems_of(words), groups=groups, failure=failure, top_n=top_n,
-            metric=metric, group_by=group_by, lowest=re.search(_LOW, q) is not None,
+            metric=metric, group_by=group_by, lowest=re.search(LOW, q) is not None,
         )
 
     def _assets(self, text: str, selected: str | None) -> tuple[list[str] | None, list[str], list[str]]:
@@ -254,6 +223,12 @@ class HistoryQueryParser:
             record = lookup(asset_id) if lookup else None
             phrases += [*(getattr(record, "aliases", None) or []), getattr(record, "model", None) or ""]
         return ids, names, [p for p in phrases if p]
+
+    def _named_class(self, word: str | None) -> str | None:
+        """``word`` ("excavator" in "which excavator ...") when the work orders' asset ids or names hold it ("Chiller
+        13"): then it picks those assets; else it is only what the plant calls all of them (assets "A" to "E")."""
+        known = self._store.assets() if word and self._store is not None else []
+        return word if not known or any(word in f"{a or ''} {n or ''}".lower() for a, n in known) else None
 
     def _store_assets(self, text: str) -> tuple[list[str], list[str]]:
         flat = " " + re.sub(r"[^0-9a-z]+", " ", text.lower()) + " "

@@ -159,6 +159,10 @@ class TestIntent:
         assert (q.kind, q.metric, q.topic, q.lowest) == ("top", "cost", "", False)
         q = parser.parse("cheapest work order on chiller 7")
         assert (q.kind, q.metric, q.assets, q.lowest) == ("top", "cost", ["CWC04007"], True)
+        q = parser.parse("first recorded job for chiller 13")
+        assert (q.kind, q.assets, q.stems) == ("first", ["CWC04013"], [])
+        q = parser.parse("which chiller spent most on condenser work")
+        assert (q.kind, q.metric, q.asset_class, q.stems) == ("rank", "cost", "chiller", ["condenser"])
         assert parser.parse("which chiller had the fewest leaks").lowest
         assert not parser.parse("which chiller had the most leaks").lowest
 
@@ -200,6 +204,19 @@ class TestStoreFallback:
         parser = HistoryQueryParser(FakeRegistry({}), store=FakeAssetsStore(), today=TODAY)
         q = parser.parse("how many leaks did Chiller 9 have?")
         assert q.assets == ["CWC04009"] and q.asset_names == ["Chiller 9"] and q.stems == ["leak"]
+        assert parser.parse("which chiller had the most leaks").asset_class == "chiller"
+
+    def test_a_class_word_no_asset_is_named_by_ranks_them_all(self):
+        class LetteredAssetsStore:  # excavators "A" to "E": "excavator" is what the plant calls them, not a name
+            def assets(self):
+                return [("A", None), ("B", None), ("E", None)]
+
+            def is_category(self, phrase):
+                return False
+
+        parser = HistoryQueryParser(FakeRegistry({}), store=LetteredAssetsStore(), today=TODAY)
+        q = parser.parse("which excavator spent most on engine work")
+        assert (q.kind, q.metric, q.asset_class, q.stems) == ("rank", "cost", None, ["engin"])
 
 
 def test_what_happened_on_a_date_lists_that_days_work_orders(parser):
