@@ -201,15 +201,15 @@ class HistoryAnswerer:
         known = [r for r in rows if value(r) is not None]
         if not known:
             return self._unrecorded(q, rows, what)
-        total = sum(value(r) for r in known)
+        total = sum(value(r) for r in known) / (len(known) if q.average else 1)  # the mean when asked
         cited = known[: self._max]
         cites = self._cite(cited)
-        label = "Total cost" if q.metric == "cost" else "Total downtime"
-        unit = "" if q.metric == "cost" else " h"
+        label, unit = f"{('Total', 'Average')[q.average]} {q.metric}", "" if q.metric == "cost" else " h"
         text = f"{label} {describe_scope(q)}: {_fmt(total)}{unit} over {len(known)} work orders"
         if len(known) < len(rows):
             text += f" ({len(rows) - len(known)} more matching work orders record none)"
-        text += ". " + ("Summed: " if len(known) <= self._max else f"The {len(cited)} most recent: ")
+        text += ". " + (f"{('Summed', 'Averaged')[q.average]}: " if len(known) <= self._max
+                        else f"The {len(cited)} most recent: ")
         text += " ".join(f"[{c.n}]" for c in cites)
         return HistoryResult(query=q, text=text, total=len(rows), figure=total, rows=cited, citations=cites)
 

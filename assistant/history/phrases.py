@@ -22,6 +22,7 @@ THRESHOLD = re.compile(r"\b(above|below|over|under|exceed\w*|higher than|lower t
 # the record itself answers (kind "top"), not a sum per asset ("which chiller had the most downtime": rank).
 # (the low end too: "the cheapest job", "the shortest repair", told from the high end by ``LOW``)
 LOW = r"\b(?:fewest|least|lowest|cheapest|shortest|quickest)\b"
+AVERAGE = r"\b(?:avg|average|mean)\b"  # "avg cost of a PM01 job": a total's mean over its jobs
 COSTLY = (r"most\s+(?:expensive|costly)|costliest|priciest|highest[\s-]cost|dearest|"
           r"cheapest|least\s+expensive|lowest[\s-]cost")
 LONG = r"longest|lengthiest|most\s+time[\s-]consuming|shortest|quickest"

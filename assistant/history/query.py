@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol, Sequence
 
-from assistant.history.phrases import (COSTLY, GENERIC_CLASS, GROUP_WORDS, LOW, NOUNS, PAST, PRESCRIPTIVE, SCAFFOLD,
+from assistant.history.phrases import (AVERAGE, COSTLY, GENERIC_CLASS, GROUP_WORDS, LOW, NOUNS, PAST, PRESCRIPTIVE, SCAFFOLD,
                                          THRESHOLD, TOP_RECORD, WHAT_HAPPENED, WHO_DID)
 from assistant.history.text import parse_date_range, significant_words, stems_of, topic_groups
 from assistant.textutil import strip_mentions
@@ -65,6 +65,7 @@ class HistoryQuery:
     group_by: GroupBy = "asset"  # what a ranking compares
     asks_who: bool = False  # "who did ...", "which tech ...": the answer names the technician, when recorded
     lowest: bool = False  # the low end of a ranking or of one job's figure ("fewest", "cheapest", "shortest")
+    average: bool = False  # a total's mean over its jobs ("avg cost of a PM01 job")
 
 
 def _detect_kind(q: str) -> tuple[Kind, int | None, str] | None:
@@ -77,6 +78,7 @@ def _detect_kind(q: str) -> tuple[Kind, int | None, str] | None:
     metric = "downtime" if re.search(r"\b(downtime|down time|duration|hours|labou?r)\b", q) else (
         "cost" if re.search(r"\b(cost|costs|spend|spent|expense)\b", q) else "count")
     if re.search(r"\btotal\s+(?:\w+\s+){0,2}(downtime|down time|duration|hours|cost|costs|spend)\b", q) or \
+            re.search(AVERAGE, q) and metric != "count" or \
             re.search(r"\bhow much\s+(?:\w+\s+){0,2}(downtime|down time|time|did\b.*\bcost|was spent|money)", q):
         return "total", None, metric if metric != "count" else "downtime"
     top = re.search(r"\btop\s+(\d{1,2})\b", q)
@@ -201,6 +203,7 @@ class HistoryQueryParser:
             date_from=date_from, date_to=date_to, period=period, work_kind=work_kind,
             topic=" ".join(words), stems=stems_of(words), groups=groups, failure=failure, top_n=top_n,
             metric=metric, group_by=group_by, lowest=re.search(LOW, q) is not None,
+            average=kind == "total" and re.search(AVERAGE, q) is not None,
         )
 
     def _assets(self, text: str, selected: str | None) -> tuple[list[str] | None, list[str], list[str]]:

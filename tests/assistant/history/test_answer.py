@@ -116,6 +116,12 @@ class TestAnswers:
         single = ask(store, "single most expensive work order and what was it for")
         assert single.rows[0].record_id == "WO102" and single.text.startswith("The most expensive work order was WO102")
 
+    def test_the_average_of_a_jobs_figure(self, store):
+        result = ask(store, "whats the avg cost of a job on chiller 7")
+        assert result.figure == 350.0 and result.text.startswith("Average cost for Chiller 7: 350 over 2 work orders")
+        assert "Averaged: [1] [2]" in result.text
+        assert ask(store, "total cost on chiller 7").figure == 700.0  # the sum when no mean is asked
+
     def test_top_record_without_the_figure_is_not_answered(self, store):
         result = ask(store, "costliest job on chiller 1")
         assert not result.answered and "none records a cost" in result.text
