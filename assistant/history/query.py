@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol, Sequence
 
-from assistant.history.phrases import (AVERAGE, COSTLY, GENERIC_CLASS, GROUP_WORDS, LOW, NOUNS, PAST, PRESCRIPTIVE, SCAFFOLD,
-                                         THRESHOLD, TOP_RECORD, WHAT_HAPPENED, WHO_DID)
+from assistant.history.phrases import (AVERAGE, COSTLY, GENERIC_CLASS, GROUP_WORDS, LOW, NOUNS, PAST, PRESCRIPTIVE,
+                                         SCAFFOLD, THRESHOLD, TOP_RECORD, WHAT_HAPPENED, WHO_DID)
 from assistant.history.text import parse_date_range, significant_words, stems_of, topic_groups
 from assistant.textutil import strip_mentions
 from ingest.assets import QUALIFIERS
@@ -86,7 +86,8 @@ def _detect_kind(q: str) -> tuple[Kind, int | None, str] | None:
     if record:
         metric = "cost" if re.search(rf"{COSTLY}|\bcost\b", record[0]) else "downtime"
         return "top", int(top[1]) if top else None, metric
-    if top and re.search(r"\b(assets?|machines?|chillers?|pumps?|equipment|units?|which)\b", q):
+    if top and (re.search(r"\b(assets?|machines?|chillers?|pumps?|equipment|units?|which)\b", q) or
+                re.search(r"\btop\s+\d{1,2}\s+\w+\s+by\b", q)):  # "top 5 excavators by cost": a ranking of them
         return "rank", int(top[1]), metric
     rank = re.search(r"\b(which|what)\s+\w+\s+(?:\w+\s+){0,3}(?:(?:has|have|had)\s+)?"
                      r"(?:had|has|have|with|saw|needed|got|logged|recorded|raised|seen)\s+the\s+"

@@ -163,6 +163,10 @@ class TestIntent:
         assert (q.kind, q.assets, q.stems) == ("first", ["CWC04013"], [])
         q = parser.parse("which chiller spent most on condenser work")
         assert (q.kind, q.metric, q.asset_class, q.stems) == ("rank", "cost", "chiller", ["condenser"])
+        q = parser.parse("which chiller had the fewest work orders")
+        assert (q.kind, q.lowest, q.stems) == ("rank", True, [])
+        q = parser.parse("top 5 excavators by cost")
+        assert (q.kind, q.top_n, q.metric) == ("rank", 5, "cost")
         assert parser.parse("which chiller had the fewest leaks").lowest
         assert not parser.parse("which chiller had the most leaks").lowest
 
