@@ -92,8 +92,8 @@ def _detect_kind(q: str) -> tuple[Kind, int | None, str] | None:
     rank = re.search(r"\b(which|what)\s+\w+\s+(?:\w+\s+){0,3}(?:(?:has|have|had)\s+)?"
                      r"(?:had|has|have|with|saw|needed|got|logged|recorded|raised|seen)\s+the\s+"
                      r"(most|fewest|least|highest|lowest|largest|greatest)\b", q)
-    spent = re.search(r"\b(?:which|what)\s+\w+\s+(?:\w+\s+){0,2}(?:cost|costs|spent|spends)\s+(?:the\s+)?most\b", q)
-    if spent:  # "which excavator spent most on engine work": the assets ranked by their summed cost
+    spent = re.search(r"\b(?:which|what)\s+\w+\s+(?:\w+\s+){0,2}(?:cost|spent)\s+(?:the\s+)?most\b(?!\s+to\b)", q)
+    if spent:  # "which excavator spent most on engine work": the assets ranked by their summed cost (not "... to fix")
         return "rank", None, "cost"
     if rank and (re.search(NOUNS, q[rank.end():]) or metric != "count") or \
             re.search(r"\bwhich\s+\w+\s+(?:\w+\s+){0,2}(?:fails?|failed|broke|breaks)\s+(?:the\s+)?most\b", q) or \

@@ -144,6 +144,8 @@ class TestIntent:
         "How do I replace the condenser fan motor?",
         "last step of the bleeding procedure?",
         "latest firmware for the controller",
+        "which component costs the most to replace?",
+        "which seal cost the most to replace",
     ])
     def test_non_history_questions_are_refused(self, parser, question):
         assert parser.parse(question) is None
