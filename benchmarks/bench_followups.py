@@ -82,6 +82,12 @@ def stored_answers(folder: Path | None, corpus: str) -> dict[str, str]:
     return {q["id"]: q.get("answer") or "" for q in json.loads(path.read_text())["per_question"]}
 
 
+# (column, QA variant, follow-ups or standalone questions)
+COLUMNS = (("followups", "alone", True), ("followups_acknowledged", "acknowledged", True),
+           ("standalone_alone", "alone", False), ("standalone_after_previous", "after", False),
+           ("standalone_after_two", "after2", False))
+
+
 def run(c: Corpus, work: Path, env: dict[str, str], answers: Path | None = None) -> dict:
     data = ingest(c, work, env)
     items = [json.loads(line) for line in c.qa.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -104,11 +110,6 @@ def run(c: Corpus, work: Path, env: dict[str, str], answers: Path | None = None)
                                  for depth, suffix in ((5, ""), (1, "_r1"))
                                  for name, report, followup in COLUMNS}}
 
-
-# (column, QA variant, follow-ups or standalone questions)
-COLUMNS = (("followups", "alone", True), ("followups_acknowledged", "acknowledged", True),
-           ("standalone_alone", "alone", False), ("standalone_after_previous", "after", False),
-           ("standalone_after_two", "after2", False))
 
 
 def main() -> None:
