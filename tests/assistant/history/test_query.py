@@ -224,6 +224,13 @@ class TestStoreFallback:
         q = parser.parse("which excavator spent most on engine work")
         assert (q.kind, q.metric, q.asset_class, q.stems) == ("rank", "cost", None, ["engin"])
 
+        class IdOnlyStore(LetteredAssetsStore):  # the class word in the ids alone ("PUMP-1"): it picks those
+            def assets(self):
+                return [("PUMP-1", None), ("FAN-2", None)]
+
+        parser = HistoryQueryParser(FakeRegistry({}), store=IdOnlyStore(), today=TODAY)
+        assert parser.parse("which pump had the most leaks").asset_class == "pump"
+
 
 def test_what_happened_on_a_date_lists_that_days_work_orders(parser):
     q = parser.parse("What happened on chiller 7 on 2008-12-08?")
