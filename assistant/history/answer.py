@@ -193,7 +193,8 @@ class HistoryAnswerer:
         if len(cited) > 1:
             text += " Next: " + "; ".join(f"{r.record_id}{_when(r)}: {_raw(value(r))}{unit} [{c.n}]"
                                           for r, c in zip(cited[1:], cites[1:])) + "."  # type: ignore[arg-type]
-        text += f" {len(known)} matching work orders record a {what}."
+        ties = 0 if q.top_n else sum(value(r) == value(pick) for r in known)  # "the cheapest" of 184 at cost 0
+        text += f" {len(known)} matching work orders record a {what}" + (f"; {ties} share it." if ties > 1 else ".")
         return HistoryResult(query=q, text=text, total=len(rows), figure=value(pick), rows=cited, citations=cites)
 
     def _total(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:
@@ -202,8 +203,7 @@ class HistoryAnswerer:
         if not known:
             return self._unrecorded(q, rows, what)
         total = sum(value(r) for r in known) / (len(known) if q.average else 1)  # the mean when asked
-        cited = known[: self._max]
-        cites = self._cite(cited)
+        cites = self._cite(cited := known[: self._max])
         label, unit = f"{('Total', 'Average')[q.average]} {q.metric}", "" if q.metric == "cost" else " h"
         text = f"{label} {describe_scope(q)}: {_fmt(total)}{unit} over {len(known)} work orders"
         if len(known) < len(rows):

@@ -115,6 +115,12 @@ class TestAnswers:
         # "single" and the question's tail name no topic: the dearest job of all, its scope left out of the text
         single = ask(store, "single most expensive work order and what was it for")
         assert single.rows[0].record_id == "WO102" and single.text.startswith("The most expensive work order was WO102")
+        assert "share it" not in result.text
+        # a figure several jobs share is said to be shared, not told as the one job's ("cheapest" at cost 0)
+        store.replace_source("/d/free.csv", [wo(f"WO9{i}", "2020-01-0{i}", source="/d/free.csv", description="reset",
+                                               cost=0.0) for i in (1, 2)])
+        assert ask(store, "cheapest work order on chiller 7").text.endswith("4 matching work orders record a cost; "
+                                                                            "2 share it.")
 
     def test_the_average_of_a_jobs_figure(self, store):
         result = ask(store, "whats the avg cost of a job on chiller 7")
