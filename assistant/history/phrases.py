@@ -1,7 +1,9 @@
-"""The English phrases that make a question a work-order history question, and which kind (data in one place).
+"""The English phrases that make a question a work-order history question, and which kind: the shared ones.
 
-``query.HistoryQueryParser`` reads them; a plant writing in another language needs its own phrases here, or the
-LLM-filled plan (``plan.py``, ``answer.work_order_plan``).
+``query.HistoryQueryParser`` reads them; the patterns only one test of ``query._detect_kind`` uses are still written
+inline there, and the words that are no topic are in ``ingest/text/words/en/history_stop.txt``. A plant writing in
+another language needs its own phrases in these places, or the LLM-filled plan (``plan.py``,
+``answer.work_order_plan``).
 """
 
 from __future__ import annotations
