@@ -48,7 +48,7 @@ class FileRead:
 
 # Bump when a loader or the chunker changes what a file turns into: every file is then read again at
 # its next ingest (most chunk texts come out the same, and those are not embedded again).
-READER_VERSION = 6
+READER_VERSION = 7
 
 
 class FileReader:
