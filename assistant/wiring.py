@@ -1,7 +1,6 @@
 """Wiring: the one place that reads Settings and builds the product's parts.
 
-Everything is built lazily on first access, so ``maintassist search`` never loads the LLM
-and ``maintassist users add`` never loads the embedder.
+Built lazily on first access: ``maintassist search`` never loads the LLM, ``maintassist users add`` no embedder.
 """
 
 from __future__ import annotations
@@ -199,7 +198,7 @@ class Container:
         from assistant.answer.grounding.context import ContextSelector
         from assistant.answer.grounding.evidence import EvidenceGate
         from assistant.answer.rag import EvidenceCheck, RagAnswerer
-        from assistant.answer.routes import SensorRoute, WorkOrderRoute
+        from assistant.answer.routes import SensorRoute, WorkOrderRoute, records_route
         from assistant.answer.scope import QuestionScope, ScopedRetriever, SectionIndex
         from assistant.history.answer import HistoryAnswerer, HistoryQueryParser
         from assistant.sensors import SensorAnswerer
@@ -225,10 +224,11 @@ class Container:
         routes = [WorkOrderRoute(HistoryQueryParser(registry, store=self.work_orders),
                                  HistoryAnswerer(self.work_orders, max_cited=a.work_order_rows_cited)),
                   SensorRoute(SensorAnswerer(self.store.chunks, registry=registry))]  # reads the live index version
+        if a.record_tables:  # counts over repair logs and FMEA sheets
+            routes.append(records_route(self.store.chunks, self.retriever, max_cited=a.work_order_rows_cited, k=r.k))
         if a.work_order_plan:
             from assistant.answer.routes import WorkOrderPlanRoute
             from assistant.history.plan_prompt import WorkOrderAnalytics
-
             analytics = WorkOrderAnalytics(self.generator, self.session_factory, registry,
                                            max_tokens=self.settings.llm.max_tokens, max_cited=a.work_order_rows_cited)
             routes.insert(1, WorkOrderPlanRoute(analytics, self.retriever, probe_k=r.k, min_share=a.work_order_plan_share))

@@ -7,16 +7,20 @@ Each route returns ``(text, citations)`` or None; None lets retrieval and the ev
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 from assistant.answer.grounding.steps import best_step_source
 from assistant.answer.protocols import PlanRunner, RouteResult, Search, Sections
 from assistant.history.answer import HistoryAnswerer
 from assistant.history.query import HistoryQueryParser
 from assistant.prompts import sanitize
+from assistant.records.answer import RecordAnswerer
+from assistant.records.query import RecordQueryParser
+from assistant.records.table import RecordTables
 from assistant.sensors import SensorAnswerer
 from assistant.types import Citation
 from index.types import ScoredChunk
+from ingest.types import Chunk
 
 
 class WorkOrderRoute:
@@ -78,6 +82,41 @@ class SensorRoute:
     def answer(self, query: str, assets: list[str]) -> RouteResult | None:
         result = self.sensors.answer(query, assets)
         return None if result is None else RouteResult(result.text, result.citations)
+
+
+class RecordsRoute:
+    """Counts, latest / oldest and most-common values over a record table (a repair log, an FMEA sheet).
+
+    Tried on the tables among the question's nearest chunks, best-ranked first, so a question the
+    manuals answer better is left to them; the first table that reads the question as a count or a
+    ranking (``assistant/records/query.py``) and holds matching rows answers it.
+    """
+
+    name = "records"
+
+    def __init__(self, tables: RecordTables, parser: RecordQueryParser, answerer: RecordAnswerer, search: Search,
+                 *, probe_k: int) -> None:
+        self.tables = tables
+        self.parser = parser
+        self.answerer = answerer
+        self.search = search
+        self.probe_k = probe_k
+
+    def answer(self, query: str, assets: list[str]) -> RouteResult | None:
+        tables = self.tables.all() if self.parser.asks(query) else None
+        if not tables:
+            return None
+        for source in dict.fromkeys(h.chunk.source for h in self.search.retrieve(query, self.probe_k)):
+            parsed = self.parser.parse(query, tables[source]) if source in tables else None
+            result = self.answerer.answer(parsed) if parsed is not None else None
+            if result is not None:
+                return RouteResult(result.text, result.citations)
+        return None
+
+
+def records_route(chunks: Callable[[], Sequence[Chunk]], search: Search, *, max_cited: int, k: int) -> RecordsRoute:
+    """The record-table route over the live index version's chunks."""
+    return RecordsRoute(RecordTables(chunks), RecordQueryParser(), RecordAnswerer(max_cited), search, probe_k=k)
 
 
 def whole_procedure(query: str, hits: list[ScoredChunk], citations: list[Citation], sources: dict[int, str],

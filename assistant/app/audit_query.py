@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 
 from assistant.db.export import ExchangeFilter
 
-ROUTES = ("rag", "history", "sensor", "abstain", "procedure")
+ROUTES = ("rag", "history", "sensor", "records", "abstain", "procedure")
 FLAGS = {"flagged": "flagged", "down": "thumbs_down", "👎": "thumbs_down", "thumbs_down": "thumbs_down"}
 KEYS = ("user", "machine", "date", "since", "until", "route")
 SHORT_ID = 8  # characters of a conversation id shown and accepted

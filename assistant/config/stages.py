@@ -135,8 +135,12 @@ class AnswerSettings(BaseModel):
         "the manual files (and PDF pages) the answer rests on, not only the passages the reply cites: the fix or "
         "value often sits in another chunk of the same file (fact recall +0.009 to +0.021 on three of four "
         "development corpora, the same on the locked one: benchmarks/README.md 'Quotes from the whole document').")
-    work_order_rows_cited: int = Field(10, ge=1, description="Most work orders a history answer cites (the "
-                                       "most recent; a count or a sum still covers every matching one).")
+    work_order_rows_cited: int = Field(10, ge=1, description="Most work orders a history answer, and most rows a "
+        "record-table answer, cites (the most recent; a count or a sum still covers every matching one).")
+    record_tables: bool = Field(True, description="Counting, latest / oldest and most-common questions over a "
+        "table kept as records (a repair log, an FMEA sheet, an alarm list) are computed over all its rows when "
+        "the table is among the nearest chunks and the question names its values or columns "
+        "(assistant/records/; benchmarks/README.md 'Record tables counted').")
     work_order_plan: bool = Field(False, description="Questions the work-order parser declines, whose nearest "
         "chunks are mostly work orders, go to an LLM-filled query plan (right on 7/22 with the 0.5B model, 11/22 "
         "with the 1.5B: benchmarks/bench_workorder_plan.py); off until a model plans better.")

@@ -63,10 +63,11 @@ def test_the_setting_puts_the_plan_route_after_the_parser(tmp_path):
     from assistant.config import Settings
     from assistant.wiring import Container
 
-    def names(on):
-        s = Settings(data_dir=tmp_path / str(on), llm={"mode": "fake"}, embedding={"mode": "fake"},
-                     answer={"work_order_plan": on})
+    def names(on, tables=True):
+        s = Settings(data_dir=tmp_path / f"{on}{tables}", llm={"mode": "fake"}, embedding={"mode": "fake"},
+                     answer={"work_order_plan": on, "record_tables": tables})
         return [type(r).__name__ for r in Container(s).chain.routes]
 
-    assert names(False) == ["WorkOrderRoute", "SensorRoute"]
-    assert names(True) == ["WorkOrderRoute", "WorkOrderPlanRoute", "SensorRoute"]
+    assert names(False) == ["WorkOrderRoute", "SensorRoute", "RecordsRoute"]
+    assert names(True) == ["WorkOrderRoute", "WorkOrderPlanRoute", "SensorRoute", "RecordsRoute"]
+    assert names(False, tables=False) == ["WorkOrderRoute", "SensorRoute"]

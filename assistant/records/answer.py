@@ -1,0 +1,169 @@
+"""A ``RecordQuery`` computed over its table's rows: the figure, said plainly, citing the rows it counted.
+
+    result = RecordAnswerer(max_cited=5).answer(query)
+    result.text   # '179 rows of vacuum-repairs.csv have brand Dyson; 89 of them have repair_status Fixed. ...'
+
+Nothing is generated: the counts and dates are computed, and every value named is a cell of a cited
+row or a column's name. No matching row is not stated as a count of zero (the filters may have read
+the question wrongly); the chain then falls back to retrieval.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from assistant.records.query import Filter, RecordQuery
+from assistant.records.table import RecordTable, Row, norm
+from assistant.textutil import clip_words
+from assistant.types import Citation
+from ingest.tables.table import iso_date, parse_float
+
+TOP_GROUPS = 3  # a ranking names this many values with their counts: the runner-up is often what was meant
+
+
+@dataclass
+class RecordResult:
+    text: str
+    figure: int | str | None = None  # the count, the date, or the top value
+    rows: list[Row] = field(default_factory=list)  # the rows cited, in citation order
+    citations: list[Citation] = field(default_factory=list)
+
+
+def _holds(row: Row, f: Filter) -> bool:
+    return any(norm(row.cells.get(c, "")) in f.values for c in f.columns)
+
+
+def _day(row: Row, column: str | None) -> str | None:
+    return iso_date(row.cells.get(column or "")) if column else None
+
+
+def _spelled(table: RecordTable, f: Filter) -> str:
+    """``brand VAX``, ``Subsystem / Component Electrical System``: the columns and values as the table writes them."""
+    spelled = {table.columns[c].values.get(v) for c in f.columns for v in f.values} - {None}
+    return " / ".join(f.columns) + " " + " / ".join(sorted(spelled))
+
+
+def _row_text(row: Row, skip: str) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in row.cells.items() if k != skip)
+
+
+def _marks(citations: list[Citation]) -> str:
+    return " ".join(f"[{c.n}]" for c in citations)
+
+
+class RecordAnswerer:
+    """Counts, latest / first, and most / least common values over one record table."""
+
+    def __init__(self, max_cited: int) -> None:
+        if max_cited < 1:
+            raise ValueError("max_cited must be at least 1")
+        self.max_cited = max_cited
+
+    def answer(self, query: RecordQuery) -> RecordResult | None:
+        table, date_col = query.table, query.table.date_column()
+        rows = table.rows
+        if query.year:
+            rows = [r for r in rows if (_day(r, date_col) or "").startswith(query.year)]
+        narrowed = [rows]
+        for f in query.filters:
+            narrowed.append([r for r in narrowed[-1] if _holds(r, f)])
+        rows = narrowed[-1]
+        if not rows:
+            return None
+        if query.intent == "count":
+            return self._count(query, narrowed)
+        if query.intent in ("latest", "first"):
+            return self._dated(query, rows, date_col)
+        if query.measure:
+            return self._measure(query, rows, query.measure)
+        return self._rank(query, rows)
+
+    def _scope(self, query: RecordQuery, filters: list[Filter] | None = None) -> str:
+        parts = [_spelled(query.table, f) for f in (query.filters if filters is None else filters)]
+        if query.year:
+            parts.append(f"{query.table.date_column()} in {query.year}")
+        return " and ".join(parts)
+
+    def _count(self, query: RecordQuery, narrowed: list[list[Row]]) -> RecordResult:
+        rows, name = narrowed[-1], query.table.name
+        cites = self._cite(rows)
+        first = query.filters[:1] if len(query.filters) > 1 else query.filters
+        head = narrowed[1] if len(query.filters) > 1 else rows
+        scope = self._scope(query, first) if len(query.filters) > 1 else self._scope(query)
+        text = f"{len(head)} row{'s' if len(head) != 1 else ''} of {name} have {scope}" if scope else \
+            f"{name} has {len(head)} row{'s' if len(head) != 1 else ''}"
+        for f, step in zip(query.filters[1:], narrowed[2:]):
+            text += f"; {len(step)} of them have {_spelled(query.table, f)}"
+        shown = "all counted" if len(rows) <= len(cites) else f"{len(cites)} of the {len(rows)}"
+        text += f" ({shown}: {_marks(cites)})."
+        return RecordResult(text, len(rows), self._pick(rows), cites)
+
+    def _dated(self, query: RecordQuery, rows: list[Row], date_col: str | None) -> RecordResult:
+        dated = [r for r in rows if _day(r, date_col)]
+        if not dated:
+            return RecordResult(f"No row of {query.table.name} with {self._scope(query)} has a {date_col}.")
+        pick = (max if query.intent == "latest" else min)(dated, key=lambda r: (_day(r, date_col), r.line))
+        day = _day(pick, date_col)
+        same = sum(1 for r in dated if _day(r, date_col) == day) - 1
+        cites = self._cite([pick])
+        word = "latest" if query.intent == "latest" else "oldest"
+        scope = f" with {self._scope(query)}" if self._scope(query) else ""
+        cells = _row_text(pick, date_col or "")
+        text = (f"The {word} row of {query.table.name}{scope} is {pick.record_id}, {date_col} {day}"
+                f"{f' ({same} more that day)' if same else ''}: {clip_words(cells, 400)} [1]. "
+                f"{len(rows)} matching row{'s' if len(rows) != 1 else ''} in all.")
+        return RecordResult(text, day, [pick], cites)
+
+    def _rank(self, query: RecordQuery, rows: list[Row]) -> RecordResult:
+        col = query.group_by or ""
+        counts = Counter(norm(r.cells[col]) for r in rows if r.cells.get(col, "").strip())
+        if not counts:
+            return RecordResult(f"No matching row of {query.table.name} has a {col}.")
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1] if query.intent == "most" else kv[1], kv[0]))
+        top = ranked[:TOP_GROUPS]
+        values = query.table.columns[col].values
+        best = [r for r in rows if norm(r.cells.get(col, "")) == top[0][0]]
+        cites = self._cite(best)
+        scope = f" with {self._scope(query)}" if self._scope(query) else ""
+        listed = ", ".join(f"{values.get(v, v)} {n}" for v, n in top)
+        word = "Most" if query.intent == "most" else "Fewest"
+        text = (f"{word} rows of {query.table.name}{scope} by {col}: {listed} "
+                f"({len(counts)} values, {sum(counts.values())} rows). {values.get(top[0][0], top[0][0])}: "
+                f"{_marks(cites)}.")
+        return RecordResult(text, values.get(top[0][0], top[0][0]), self._pick(best), cites)
+
+    def _measure(self, query: RecordQuery, rows: list[Row], col: str) -> RecordResult | None:
+        """Mean / total over the rows that record ``col``; highest / lowest: the rows at the top, with their values."""
+        valued = [(v, r) for r in rows if (v := parse_float(r.cells.get(col))) is not None]
+        if not valued:
+            return None
+        scope = f" with {self._scope(query)}" if self._scope(query) else ""
+        of = f"{len(valued)} row{'s' if len(valued) != 1 else ''} of {query.table.name}{scope} that record {col}"
+        if query.intent in ("mean", "sum"):
+            figure = sum(v for v, _ in valued) / (len(valued) if query.intent == "mean" else 1)
+            cites = self._cite([r for _, r in valued])
+            word = "Mean" if query.intent == "mean" else "Total"
+            return RecordResult(f"{word} {col} over the {of}: {figure:.4g} ({_marks(cites)}).", round(figure, 4),
+                                self._pick([r for _, r in valued]), cites)
+        ranked = sorted(valued, key=lambda vr: (-vr[0] if query.intent == "max" else vr[0], vr[1].line))
+        top = [r for _, r in ranked[:TOP_GROUPS]]
+        cites = self._cite(top, ranked=True)
+        best = ranked[0][0]
+        share = sum(1 for v, _ in valued if v == best)
+        listed = "; ".join(f"{r.cells[col]}: {clip_words(_row_text(r, col), 160)} [{i}]" for i, r in enumerate(top, 1))
+        word = "Highest" if query.intent == "max" else "Lowest"
+        text = (f"{word} {col} among the {of}: {listed}."
+                + (f" {share} rows share {ranked[0][1].cells[col]}." if share > 1 else ""))
+        return RecordResult(text, ranked[0][1].cells[col], top, cites)
+
+    def _pick(self, rows: list[Row]) -> list[Row]:
+        """The rows cited: the last in the file first (logs are mostly kept in date order), at most ``max_cited``."""
+        return sorted(rows, key=lambda r: -r.line)[: self.max_cited]
+
+    def _cite(self, rows: list[Row], ranked: bool = False) -> list[Citation]:
+        """Citations of the rows picked by ``_pick``, or of ``rows`` in their order when they are ``ranked``."""
+        return [Citation(n=i, chunk_id=r.chunk.chunk_id, source=r.chunk.source, doc_type=r.chunk.doc_type,
+                         label=r.chunk.citation_label(), excerpt=clip_words(r.chunk.text, 2000), title=r.chunk.title,
+                         record_id=r.chunk.record_id, asset=r.chunk.asset, cited=True)
+                for i, r in enumerate(rows[: self.max_cited] if ranked else self._pick(rows), 1)]

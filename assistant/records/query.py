@@ -1,0 +1,205 @@
+"""A question about a record table read as a small query: what to compute, over which rows.
+
+The filters come from the table, not from word lists: a run of the question's words that spells a
+value of a category column ("dyson", "end of life", "fixit clinic") keeps the rows holding it; a year
+or an ISO date keeps the rows of the table's date column that fall on it; a column the question
+names ("which brand", "most common fault type") is what a ranking counts by. Only what to compute
+is read from English signal phrases (``phrases.py``, data in one place).
+
+    parser = RecordQueryParser()
+    query = parser.parse("how many dysons got fixed in 2019", table)
+    query.intent, [f.values for f in query.filters], query.year     # 'count', [{'Dyson'}, {'Fixed'}], 2019
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from assistant.records import phrases
+from assistant.records.table import RecordTable, words
+from ingest.text.words import word_set
+
+Intent = Literal["count", "latest", "first", "most", "least", "mean", "max", "min", "sum"]
+PLURAL_CHARS = 2  # "dysons", "hoovers", "faults": a word may run this far past a value's last word
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Rows where one of ``columns`` holds one of ``values`` (as ``table.norm`` writes them; a run of words that
+    spells a value of two columns, "electrical system" as subsystem and as component, reads both); ``words``: the
+    question's words it read."""
+
+    columns: tuple[str, ...]
+    values: frozenset[str]
+    start: int
+    words: str
+
+
+@dataclass
+class RecordQuery:
+    table: RecordTable
+    intent: Intent
+    filters: list[Filter] = field(default_factory=list)
+    year: str | None = None  # "2019": rows of the date column in that year (or "2021-09-26": that day)
+    group_by: str | None = None
+    measure: str | None = None  # the number column of "mean", "max", "min", "sum"
+
+
+def _detect(question: str, measured: bool = False) -> Intent | None:
+    q = question.lower()
+    for intent, pattern in phrases.MEASURES if measured else ():
+        if pattern.search(q):
+            return intent
+    if phrases.BLOCK.search(q):
+        return None
+    for intent, pattern in phrases.INTENTS:
+        if pattern.search(q):
+            return intent
+    return None
+
+
+class RecordQueryParser:
+    """Reads one question against one table; None when the table cannot answer it as a count or a ranking."""
+
+    def __init__(self, lang: str = "en") -> None:
+        self.stop = word_set("question_stop", lang)
+
+    @staticmethod
+    def asks(question: str) -> bool:
+        """Whether the question asks for a count, a date or a ranking at all (before any table is read)."""
+        return _detect(question, measured=True) is not None
+
+    def parse(self, question: str, table: RecordTable) -> RecordQuery | None:
+        q = words(question)
+        measure = self._named_column(q, table, "number")
+        intent = _detect(question, measured=measure is not None)
+        if intent is None:
+            return None
+        if intent in ("mean", "max", "min", "sum"):
+            return self._finish(question, q, RecordQuery(table, intent, measure=measure))
+        group_by = self._named_column(q, table) or (self._value_column(q, table) if intent in ("most", "least")
+                                                     else None)
+        if intent in ("most", "least") and group_by is None:
+            intent = "count" if phrases.COUNT.search(question.lower()) else None
+            if intent is None:
+                return None
+        if intent in ("latest", "first") and table.date_column() is None:
+            return None
+        return self._finish(question, q, RecordQuery(table, intent, group_by=group_by if intent in ("most", "least")
+                                                     else None))
+
+    def _finish(self, question: str, q: list[str], query: RecordQuery) -> RecordQuery | None:
+        """The filters and the year; None when nothing of the table is named or a word belongs elsewhere."""
+        table = query.table
+        query.filters = self._filters(q, table, query.group_by)
+        date = re.search(r"\b(?:19|20)\d\d(?:-\d\d-\d\d)?\b", question)
+        query.year = date.group(0) if date and table.date_column() else None
+        named = query.filters or query.year or query.group_by or query.measure
+        return query if named and not self._foreign(question, table) and not self._loose_numbers(q, query) else None
+
+    @staticmethod
+    def _loose_numbers(q: list[str], query: RecordQuery) -> list[str]:
+        """Numbers and codes of the question that no filter or year reads ("chiller 6" where the table has only
+        chiller 9, "severity 8 or more", an alarm code it does not list): the table would answer another question."""
+        taken = {w for f in query.filters for w in f.words.split()} | set((query.year or "").split("-"))
+        return [w for w in q if any(ch.isdigit() for ch in w) and w not in taken]
+
+    def _foreign(self, question: str, table: RecordTable) -> list[str]:
+        """The question's words that other documents use and this table never does (nor a word it holds plus a
+        plural's ending): "the last major overhaul on chiller 9" is not about the alarm list that names chiller 9."""
+        own = [w for w in table.own_words if len(w) >= 3]
+        out = []
+        for w in words(phrases.SIGNAL_WORDS.sub(" ", question.lower())):
+            if len(w) < 3 or w.isdigit() or w in self.stop or not table.elsewhere(w) or table.own_words[w]:
+                continue
+            if not any(_related(w, v) for v in own):
+                out.append(w)
+        return out
+
+    def _named_column(self, q: list[str], table: RecordTable, kind: str = "category") -> str | None:
+        """The column of ``kind`` whose name's words all stand in the question (the longest name wins)."""
+        best: tuple[int, int, str] | None = None
+        for col in table.columns.values():
+            name = [w for w in words(col.name) if w not in self.stop and len(w) >= 3]  # "rule_id" is named "rule"
+            at = [_find(q, [w]) for w in name]
+            if col.kind != kind or not name or any(a is None for a in at):
+                continue
+            key = (-len(name), min(a[0] for a in at if a), col.name)
+            best = key if best is None or key < best else best
+        return best[2] if best else None
+
+    def _value_column(self, q: list[str], table: RecordTable) -> str | None:
+        """The category column most of whose values open with a word of the question: "which chiller had the most
+        alerts" ranks the column holding "Chiller 1" ... "Chiller 14"."""
+        best: tuple[int, str] | None = None
+        asked = {w for w in q if len(w) >= 3 and w not in self.stop}
+        for col in table.columns.values():
+            firsts = [ws[0] for v in col.values if len(ws := words(v)) > 1]
+            shared = max((firsts.count(w) for w in asked), default=0) if col.kind == "category" else 0
+            if shared >= 2 and shared * 2 >= len(col.values) and (best is None or shared > best[0]):
+                best = (shared, col.name)
+        return best[1] if best else None
+
+    def _filters(self, q: list[str], table: RecordTable, group_by: str | None) -> list[Filter]:
+        found: list[tuple[int, int, bool, str, str]] = []  # start, end, exact, column, value
+        for col in table.columns.values():
+            if col.kind != "category":
+                continue
+            hits = []
+            for low in col.values:
+                v = words(low)
+                if not v or (len(v) == 1 and (len(v[0]) < 3 or v[0] in self.stop or v[0].isdigit())):
+                    continue
+                at = _find(q, v)
+                if at is not None:
+                    hits.append((at[0], at[0] + len(v), at[1], col.name, low))
+            if any(h[2] for h in hits):  # "henry hoovers": the brand spelled out wins over a plural's stem
+                hits = [h for h in hits if h[2]]
+            found.extend(hits)
+        # a value inside a longer one ("parts" in "spare parts not available") is not a filter of its own
+        kept = [f for f in found if not any(g[0] <= f[0] and f[1] <= g[1] and g[1] - g[0] > f[1] - f[0] for g in found)]
+        # words naming a value of the column ranked by ("not counting unknown" brands) filter no other column
+        ranked = [(f[0], f[1]) for f in kept if f[3] == group_by]
+        kept = [f for f in kept if not any(a < f[1] and f[0] < b for a, b in ranked)]
+        spans: dict[tuple[int, int], tuple[set[str], set[str]]] = {}
+        for start, end, _, column, low in kept:
+            spans.setdefault((start, end), (set(), set()))[0].add(column)
+            spans[(start, end)][1].add(low)
+        # the same columns named twice ("dyson or vax") keep the rows holding either value
+        merged: dict[tuple[str, ...], Filter] = {}
+        order = list(table.columns)
+        for (start, end), (columns, lows) in sorted(spans.items()):
+            key = tuple(sorted(columns, key=order.index))
+            old, text = merged.get(key), " ".join(q[start:end])
+            merged[key] = Filter(key, frozenset(lows) | (old.values if old else frozenset()),
+                                 old.start if old else start, f"{old.words} / {text}" if old else text)
+        return sorted(merged.values(), key=lambda f: f.start)
+
+
+def _related(word: str, other: str) -> bool:
+    """One word is the other plus at most ``PLURAL_CHARS`` letters ("faults" / "fault"), or both share a stem of
+    five letters or more that each runs at most one letter further past ("anomaly" / "anomalies")."""
+    short, long = sorted((word, other), key=len)
+    if any(ch.isdigit() for ch in word + other):  # codes and numbers match exactly: RUL0099 is not RUL0012
+        return word == other
+    stem = len(os.path.commonprefix([word, other]))
+    if stem == len(short):
+        return stem >= 3 and len(long) - stem <= PLURAL_CHARS
+    return stem >= 5 and len(long) - stem <= PLURAL_CHARS + 1
+
+
+def _find(q: list[str], value: list[str]) -> tuple[int, bool] | None:
+    """Where ``value``'s words stand in a row in ``q`` (the last may carry a plural's ending), and whether exactly."""
+    n = len(value)
+    for i in range(len(q) - n + 1):
+        if q[i:i + n - 1] != value[:-1]:
+            continue
+        last, word = value[-1], q[i + n - 1]
+        if word == last:
+            return i, True
+        if _related(word, last):
+            return i, False
+    return None

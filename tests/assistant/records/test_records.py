@@ -1,0 +1,213 @@
+"""Record tables (assistant/records): rebuilt from real record chunks, questions read against the table's own
+values, figures computed over every row, and the route that tries the tables retrieval ranks first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.answer.routes import RecordsRoute
+from assistant.records.answer import RecordAnswerer
+from assistant.records.query import RecordQueryParser
+from assistant.records.table import RecordTables, build_table, profile
+from index.types import ScoredChunk
+from ingest.tables.records import RecordLoader
+from ingest.tables.table import read_table
+from ingest.types import Chunk
+
+# id, provider, brand, status, fault, event_date, problem
+ROWS = [("r01", "Cafe North", "Dyson", "Fixed", "Motor", "2019-03-02", "brushes worn"),
+        ("r02", "Cafe North", "Dyson", "End of life", "Motor", "2019-05-10", "burnt out"),
+        ("r03", "Cafe South", "Dyson", "Fixed", "Blockage", "2019-06-11", "hose blocked"),
+        ("r04", "Cafe South", "Vax", "Fixed", "Blockage", "2020-01-11", "bin full"),
+        ("r05", "Cafe South", "VAX", "End of life", "Cable/cord", "2020-02-01", "cable cut"),
+        ("r06", "Cafe North", "Henry", "Fixed", "Cable/cord", "2021-07-07", "new plug fitted"),
+        ("r07", "Cafe North", "Henry", "End of life", "Motor", "2021-08-01", "seized"),
+        ("r08", "Cafe North", "Hoover", "Unknown", "Motor", "2021-09-26", "no power"),
+        ("r09", "Cafe South", "Dyson", "Fixed", "Blockage", "2021-09-26", "cyclone blocked"),
+        ("r10", "Cafe North", "Unknown", "End of life", "Motor", "2018-12-01", "smoke"),
+        ("r11", "Cafe North", "Unknown", "End of life", "Blockage", "2020-06-01", "stuck"),
+        ("r12", "Cafe South", "Unknown", "End of life", "Cable/cord", "2020-07-01", "frayed")]
+MANUAL = Chunk("m1", "Overhaul the gearbox every 500 hours.", "/docs/manual.md", "manual")
+
+
+def record_chunks(path: Path) -> list[Chunk]:
+    path.write_text("id,provider,brand,status,fault,event_date,problem\n" +
+                    "".join(",".join(r) + "\n" for r in ROWS), encoding="utf-8")
+    docs = RecordLoader().load(read_table(path)).documents
+    return [Chunk(f"c{i}", d.text, d.source, d.doc_type, record_id=d.record_id, metadata=d.metadata)
+            for i, d in enumerate(docs)]
+
+
+@pytest.fixture
+def chunks(tmp_path) -> list[Chunk]:
+    return record_chunks(tmp_path / "log.csv") + [MANUAL]
+
+
+@pytest.fixture
+def table(chunks):
+    return RecordTables(lambda: chunks).all()[chunks[0].source]
+
+
+def ask(table, question: str, max_cited: int = 3):
+    query = RecordQueryParser().parse(question, table)
+    return query, (RecordAnswerer(max_cited).answer(query) if query else None)
+
+
+def test_columns_are_profiled_from_their_values():
+    assert profile("brand", ["Dyson", "dyson", "Vax", "Dyson"]).values == {"dyson": "Dyson", "vax": "Vax"}
+    kinds = [profile("c", v).kind for v in (["2019-01-02", "2020-05-06"], ["1.5", "2", "2"], ["a b", "c d"], [])]
+    assert kinds == ["date", "number", "text", "text"]
+    assert profile("note", ["x" * 61, "x" * 61, "y", "y"]).kind == "text"  # prose is no label
+
+
+def test_tables_come_from_record_chunks_and_a_split_row_counts_once(chunks, table):
+    assert table.name == "log.csv" and [r.record_id for r in table.rows][:2] == ["r01", "r02"]
+    assert {n: c.kind for n, c in table.columns.items()} == {
+        "id": "text", "provider": "category", "brand": "category", "status": "category", "fault": "category",
+        "event_date": "date", "problem": "text"}
+    assert table.columns["brand"].values["vax"] in ("Vax", "VAX")
+    split = chunks[:2] + [Chunk("c1b", "rest of row 2", chunks[1].source, "record", metadata=chunks[1].metadata)]
+    assert len(build_table(chunks[0].source, split).rows) == 2
+
+
+def test_tables_are_rebuilt_only_when_the_index_changes(chunks):
+    current = {"chunks": chunks}
+    tables = RecordTables(lambda: current["chunks"])
+    first = tables.all()
+    assert tables.all() is first and list(first) == [chunks[0].source]  # the manual is no table
+    current["chunks"] = [MANUAL]
+    assert tables.all() == {}
+
+
+def test_a_count_narrows_filter_by_filter_in_the_questions_order(table):
+    query, result = ask(table, "how many dysons got fixed in 2019")
+    assert query.intent == "count" and query.year == "2019"
+    assert [(f.columns, set(f.values)) for f in query.filters] == [(("brand",), {"dyson"}), (("status",), {"fixed"})]
+    assert result.text.startswith("3 rows of log.csv have brand Dyson and event_date in 2019; "
+                                  "2 of them have status Fixed (all counted: [1] [2]).")
+    assert result.figure == 2 and [r.record_id for r in result.rows] == ["r03", "r01"]  # the last in the file first
+
+
+def test_the_value_spelled_out_wins_over_a_plurals_stem(table):
+    query, result = ask(table, "henry hoovers - how many were end of life")
+    assert [(f.columns, set(f.values)) for f in query.filters] == [(("brand",), {"henry"}), (("status",), {"end of life"})]
+    assert result.figure == 1 and result.citations[0].record_id == "r07"
+    _, vax = ask(table, "total vax repairs?", max_cited=1)  # "VAX" and "Vax" are one value
+    assert vax.figure == 2 and "(1 of the 2: [1])" in vax.text
+
+
+def test_a_ranking_counts_by_the_column_named_and_its_values_filter_nothing_else(table):
+    query, result = ask(table, "which brand ended up end of life most often (not counting unknown)")
+    assert query.intent == "most" and query.group_by == "brand"
+    assert [(f.columns, set(f.values)) for f in query.filters] == [(("status",), {"end of life"})]
+    assert "by brand: Unknown 3, Dyson 1, Henry 1 (4 values, 6 rows)" in result.text
+    assert {r.record_id for r in result.rows} == {"r10", "r11", "r12"}
+    _, least = ask(table, "which fault is least common")
+    assert least.figure == "Cable/cord" and "by fault: Cable/cord 3, Blockage 4, Motor 5" in least.text
+
+
+def test_latest_and_oldest_read_the_date_column(table):
+    _, latest = ask(table, "what was the last repair in 2021")
+    assert latest.figure == "2021-09-26" and latest.rows[0].record_id == "r09" and "(1 more that day)" in latest.text
+    _, oldest = ask(table, "oldest motor job?")
+    assert oldest.figure == "2018-12-01" and oldest.citations[0].record_id == "r10"
+    assert "brand: Unknown" in oldest.text and "[1]" in oldest.text
+
+
+@pytest.mark.parametrize("question", [
+    "how many minutes did the henry repairs take on average",  # a mean, not a count
+    "how many amps does the dyson draw",                        # a measure
+    "how many flight hrs on a dyson",                           # a measure one word later
+    "what is wrong with r05",                                   # nothing to compute
+    "when was the last overhaul of a dyson",                    # "overhaul" is the manual's, not the table's
+    "how many ever written",                                    # nothing of the table named
+])
+def test_questions_the_table_cannot_count_are_left_to_retrieval(table, question):
+    assert RecordQueryParser().parse(question, table) is None
+
+
+def test_a_word_only_other_documents_use_is_what_blocks(tmp_path):
+    alone = RecordTables(lambda: record_chunks(tmp_path / "log.csv"))
+    table = next(iter(alone.all().values()))
+    query, _ = ask(table, "when was the last overhaul of a dyson")
+    assert query is not None and query.intent == "latest"
+
+
+def test_no_matching_row_is_no_count_of_zero(table):
+    assert ask(table, "how many henry blockages")[1] is None
+
+
+class FakeSearch:
+    """Returns chunks of the given sources, best first; counts its calls."""
+
+    def __init__(self, sources):
+        self.sources, self.calls = sources, 0
+
+    def retrieve(self, query, k, filters=None):
+        self.calls += 1
+        return [ScoredChunk(Chunk(f"s{i}", "text", s, "record"), 1.0) for i, s in enumerate(self.sources[:k])]
+
+
+def test_the_route_answers_from_a_table_retrieval_found(chunks):
+    def route(search):
+        return RecordsRoute(RecordTables(lambda: chunks), RecordQueryParser(), RecordAnswerer(3), search, probe_k=4)
+
+    found = route(FakeSearch([MANUAL.source, chunks[0].source])).answer("how many dysons got fixed", [])
+    assert found is not None and found.text.startswith("4 rows of log.csv have brand Dyson; 3 of them")
+    assert [c.record_id for c in found.citations] == ["r09", "r03", "r01"] and all(c.cited for c in found.citations)
+    assert route(FakeSearch([MANUAL.source])).answer("how many dysons got fixed", []) is None
+    idle = FakeSearch([chunks[0].source])
+    assert route(idle).answer("what does the dyson manual say", []) is None and idle.calls == 0
+
+
+@pytest.fixture
+def fmea(tmp_path):
+    path = tmp_path / "fmea.csv"
+    path.write_text("part,mode,severity,RPN\nPump,Leak,4,8\nPump,Wear,6,36\nFan,Wear,6,36\nFan,Crack,2,4\n"
+                    "Valve,Leak,5,20\nValve,Wear,,10\n", encoding="utf-8")
+    docs = RecordLoader().load(read_table(path)).documents
+    chunks = [Chunk(f"f{i}", d.text, d.source, d.doc_type, record_id=d.record_id, metadata=d.metadata)
+              for i, d in enumerate(docs)]
+    return build_table(chunks[0].source, chunks)
+
+
+def test_a_number_column_named_is_ranked_averaged_or_summed(fmea):
+    query, top = ask(fmea, "which failure has the highest rpn")
+    assert (query.intent, query.measure) == ("max", "RPN") and top.figure == "36"
+    assert top.text.startswith("Highest RPN among the 6 rows of fmea.csv that record RPN: 36: part: Pump; mode: Wear")
+    assert "2 rows share 36." in top.text and [c.n for c in top.citations] == [1, 2, 3]
+    assert ask(fmea, "avg severity of the pumps")[1].figure == 5.0
+    assert ask(fmea, "total rpn for the fan")[1].figure == 40.0
+    low = ask(fmea, "lowest rpn on a valve")[1]
+    assert low.figure == "10" and "rows share" not in low.text
+    assert ask(fmea, "avg severity over the valves")[1].text.startswith("Mean severity over the 1 row of fmea.csv")
+
+
+def test_numbers_and_codes_no_filter_reads_leave_the_question_to_retrieval(table, fmea):
+    assert ask(fmea, "how many pumps have severity 6")[0] is None
+    assert ask(table, "how many dysons with error E42")[0] is None
+    assert ask(table, "how many dysons got fixed in 2019")[0] is not None  # the year is read
+
+
+def test_spaces_inside_a_value_do_not_split_it(tmp_path):
+    path = tmp_path / "modes.csv"
+    path.write_text("mode\nMechanical  failure\nMechanical failure\nLeak\nLeak\n", encoding="utf-8")
+    docs = RecordLoader().load(read_table(path)).documents
+    table = build_table(docs[0].source, [Chunk(f"x{i}", d.text, d.source, d.doc_type, metadata=d.metadata)
+                                         for i, d in enumerate(docs)])
+    assert ask(table, "how many mechanical failures")[1].figure == 2
+
+
+def test_a_code_matches_only_as_written(tmp_path):
+    path = tmp_path / "alerts.csv"
+    path.write_text("unit,rule\n" + "".join(f"Chiller {u},RUL00{r}\n" for u in (1, 2) for r in (12, 18, 18)),
+                    encoding="utf-8")
+    docs = RecordLoader().load(read_table(path)).documents
+    table = build_table(docs[0].source, [Chunk(f"a{i}", d.text, d.source, d.doc_type, metadata=d.metadata)
+                                         for i, d in enumerate(docs)])
+    assert ask(table, "how many RUL0099 alerts on chiller 2")[0] is None  # not every rule sharing "rul00"
+    assert ask(table, "how many RUL0018 alerts on chiller 2")[1].figure == 2
+    query, ranked = ask(table, "which chiller had the most alerts")  # the values open with "chiller"
+    assert query.group_by == "unit" and "Chiller 1 3, Chiller 2 3" in ranked.text
