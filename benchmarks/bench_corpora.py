@@ -55,6 +55,8 @@ def corpora() -> list[Corpus]:
     if ext is not None:
         out.append(Corpus("external-dev", ROOT / "benchmarks" / "qa_external_dev.jsonl", [ext]))
         out.append(Corpus("external-holdout", ROOT / "benchmarks" / "qa_external_holdout.jsonl", [ext]))
+        # counts, dates and extremes over the external record tables (FMEA, alarm and anomaly lists)
+        out.append(Corpus("external-records", ROOT / "benchmarks" / "qa_external_records.jsonl", [ext]))
     for folder in sorted(p for p in CORPORA.iterdir() if (p / "qa.jsonl").is_file()):
         out.append(Corpus(folder.name, folder / "qa.jsonl", [folder / "docs"], locked=folder.name == LOCKED))
     return sorted(out, key=lambda c: c.locked)  # the locked one last
