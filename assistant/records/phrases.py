@@ -21,7 +21,7 @@ INTENTS = (
 # What to compute over a number column the question names ("highest rpn", "avg product age"); tried first.
 MEASURES = (
     ("mean", re.compile(r"\b(?:avg|average|mean)\b")),
-    ("max", re.compile(r"\b(?:highest|max|maximum|largest|biggest|top|most)\b")),
+    ("max", re.compile(r"\b(?:highest|max|maximum|largest|biggest)\b")),  # "most" and "top" rank a category
     ("min", re.compile(r"\b(?:lowest|min|minimum|smallest|least)\b")),
     ("sum", re.compile(r"\b(?:total|sum)\b")),
 )

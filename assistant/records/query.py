@@ -74,7 +74,8 @@ class RecordQueryParser:
 
     def parse(self, question: str, table: RecordTable) -> RecordQuery | None:
         q = words(question)
-        measure = self._named_column(q, table, "number")
+        # "fault type" names the category fault_type before the number column fault_type_id
+        measure = None if self._named_column(q, table) else self._named_column(q, table, "number")
         intent = _detect(question, measured=measure is not None)
         if intent is None:
             return None

@@ -211,3 +211,16 @@ def test_a_code_matches_only_as_written(tmp_path):
     assert ask(table, "how many RUL0018 alerts on chiller 2")[1].figure == 2
     query, ranked = ask(table, "which chiller had the most alerts")  # the values open with "chiller"
     assert query.group_by == "unit" and "Chiller 1 3, Chiller 2 3" in ranked.text
+
+
+def test_a_category_the_question_names_is_ranked_not_a_number_column_sharing_its_words(tmp_path):
+    path = tmp_path / "faults.csv"
+    path.write_text("fault_type_id,fault_type\n" + "".join(f"{i},{t}\n" for i, t in
+                                                          [(1, "Motor")] * 3 + [(2, "Filter")] * 2 + [(3, "Hose")]),
+                    encoding="utf-8")
+    docs = RecordLoader().load(read_table(path)).documents
+    table = build_table(docs[0].source, [Chunk(f"t{i}", d.text, d.source, d.doc_type, metadata=d.metadata)
+                                         for i, d in enumerate(docs)])
+    query, result = ask(table, "most common fault type")
+    assert (query.intent, query.group_by, query.measure) == ("most", "fault_type", None)
+    assert result.figure == "Motor"
