@@ -97,6 +97,11 @@ class RecordAnswerer:
             text += f"; {len(step)} of them have {_spelled(query.table, f)}"
         shown = "all counted" if len(rows) <= len(cites) else f"{len(cites)} of the {len(rows)}"
         text += f" ({shown}: {_marks(cites)})."
+        for col in query.year_also:  # the year read against another column of years: both counts, named
+            also = [r for r in query.table.rows if (parse_float(r.cells.get(col)) or 0) == float(query.year or 0)
+                    and all(_holds(r, f) for f in query.filters)]
+            if also:  # no row at all under the other reading: not what was meant
+                text += f" Read as {col} {query.year} instead: {len(also)} row{'s' if len(also) != 1 else ''}."
         return RecordResult(text, len(rows), self._pick(rows), cites)
 
     def _dated(self, query: RecordQuery, rows: list[Row], date_col: str | None) -> RecordResult:

@@ -46,6 +46,7 @@ class RecordQuery:
     year: str | None = None  # "2019": rows of the date column in that year (or "2021-09-26": that day)
     group_by: str | None = None
     measure: str | None = None  # the number column of "mean", "max", "min", "sum"
+    year_also: tuple[str, ...] = ()  # columns of years holding ``year`` too ("made in 2015"): counted beside
 
 
 def _detect(question: str, measured: bool = False) -> Intent | None:
@@ -98,6 +99,8 @@ class RecordQueryParser:
         query.filters = self._filters(q, table, query.group_by)
         date = re.search(r"\b(?:19|20)\d\d(?:-\d\d-\d\d)?\b", question)
         query.year = date.group(0) if date and table.date_column() else None
+        query.year_also = tuple(c for c in table.year_columns if query.year and query.year.isdigit()
+                                and any(r.cells.get(c, "").split(".")[0] == query.year for r in table.rows))
         named = query.filters or query.year or query.group_by or query.measure
         return query if named and not self._foreign(question, table) and not self._loose_numbers(q, query) else None
 
@@ -151,12 +154,13 @@ class RecordQueryParser:
                 continue
             hits = []
             for low in col.values:
-                v = words(low)
-                if not v or (len(v) == 1 and (len(v[0]) < 3 or v[0] in self.stop or v[0].isdigit())):
-                    continue
-                at = _find(q, v)
-                if at is not None:
-                    hits.append((at[0], at[0] + len(v), at[1], col.name, low))
+                # "power/battery", "printer/scanner": either word names the value
+                for v in [words(low)] + ([words(alt) for alt in low.split("/")] if "/" in low else []):
+                    if not v or (len(v) == 1 and (len(v[0]) < 2 or v[0] in self.stop or v[0].isdigit())):
+                        continue
+                    at = _find(q, v)
+                    if at is not None:
+                        hits.append((at[0], at[0] + len(v), at[1], col.name, low))
             if any(h[2] for h in hits):  # "henry hoovers": the brand spelled out wins over a plural's stem
                 hits = [h for h in hits if h[2]]
             found.extend(hits)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Literal, Sequence
 
 from ingest.tables.table import iso_date, parse_float
@@ -72,6 +73,18 @@ class RecordTable:
     def date_column(self) -> str | None:
         """The first date column, the one "latest" and "in 2019" read."""
         return next((c.name for c in self.columns.values() if c.kind == "date"), None)
+
+    @cached_property
+    def year_columns(self) -> list[str]:
+        """Columns of years ("year_of_manufacture", placeholders like "????" aside): "in 2015" may mean them rather
+        than the date column."""
+        out = []
+        for c in self.columns.values():
+            numbers = [v for r in self.rows if (v := parse_float(r.cells.get(c.name))) is not None]
+            years = [v for v in numbers if v.is_integer() and 1900 <= v <= 2100]
+            if c.kind != "date" and years and len(years) >= TYPED_SHARE * len(numbers):
+                out.append(c.name)
+        return out
 
 
 def profile(name: str, cells: Sequence[str]) -> Column:

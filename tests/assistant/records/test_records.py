@@ -224,3 +224,22 @@ def test_a_category_the_question_names_is_ranked_not_a_number_column_sharing_its
     query, result = ask(table, "most common fault type")
     assert (query.intent, query.group_by, query.measure) == ("most", "fault_type", None)
     assert result.figure == "Motor"
+
+
+def test_short_brands_either_half_of_a_slashed_value_and_a_year_column_read_too(tmp_path):
+    path = tmp_path / "printers.csv"
+    rows = [("HP", "Paper feed", "Printer/scanner", "????", "2019-05-01"), ("HP", "Ink", "Printer/scanner", "2015",
+            "2015-02-01"), ("Canon", "Ink", "Printer/scanner", "2012", "2015-03-01"), ("Canon", "Paper feed",
+            "Printer/scanner", "2015", "2016-01-01"), ("HP", "Ink", "Printer/scanner", "2014", "2016-06-01"),
+            ("Canon", "Ink", "Printer/scanner", "2010", "2011-06-01")]
+    path.write_text("brand,fault,category,year_made,event_date\n" + "".join(",".join(r) + "\n" for r in rows),
+                    encoding="utf-8")
+    docs = RecordLoader().load(read_table(path)).documents
+    table = build_table(docs[0].source, [Chunk(f"p{i}", d.text, d.source, d.doc_type, metadata=d.metadata)
+                                         for i, d in enumerate(docs)])
+    assert ask(table, "how many hp ones had ink trouble")[1].figure == 2  # "hp": two letters, still the brand
+    assert ask(table, "oldest printer record, date?")[1].figure == "2011-06-01"  # "printer" of "Printer/scanner"
+    query, made = ask(table, "how many printers were made in 2015")
+    assert query.year_also == ("year_made",) and made.figure == 2  # "????" is no year, and no reason to doubt
+    assert made.text.endswith("Read as year_made 2015 instead: 2 rows.")
+    assert "Read as" not in ask(table, "how many canon ink jobs in 2015")[1].text  # none made in 2015
