@@ -40,8 +40,9 @@ def _day(row: Row, column: str | None) -> str | None:
 
 def _spelled(table: RecordTable, f: Filter) -> str:
     """``brand VAX``, ``Subsystem / Component Electrical System``: the columns and values as the table writes them."""
-    spelled = {table.columns[c].values.get(v) for c in f.columns for v in f.values} - {None}
-    return " / ".join(f.columns) + " " + " / ".join(sorted(spelled))
+    spelled = sorted({table.columns[c].values.get(v) for c in f.columns for v in f.values} - {None})
+    shown = " / ".join(spelled[:4]) + (f" and {len(spelled) - 4} more" if len(spelled) > 4 else "")
+    return " / ".join(f.columns) + " " + shown
 
 
 def _row_text(row: Row, skip: str) -> str:
@@ -149,7 +150,8 @@ class RecordAnswerer:
             figure = sum(v for v, _ in valued) / (len(valued) if query.intent == "mean" else 1)
             cites = self._cite([r for _, r in valued])
             word = "Mean" if query.intent == "mean" else "Total"
-            return RecordResult(f"{word} {col} over the {of}: {figure:.4g} ({_marks(cites)}).", round(figure, 4),
+            shown = f"{figure:.2f}".rstrip("0").rstrip(".")  # 3.39, 2, 1866.82: the precision a log is kept in
+            return RecordResult(f"{word} {col} over the {of}: {shown} ({_marks(cites)}).", round(figure, 4),
                                 self._pick([r for _, r in valued]), cites)
         ranked = sorted(valued, key=lambda vr: (-vr[0] if query.intent == "max" else vr[0], vr[1].line))
         top = [r for _, r in ranked[:TOP_GROUPS]]

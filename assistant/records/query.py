@@ -13,17 +13,16 @@ is read from English signal phrases (``phrases.py``, data in one place).
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.records import phrases
-from assistant.records.table import RecordTable, words
+from assistant.records.match import find, related, value_hits
+from assistant.records.table import RecordTable, norm, words
 from ingest.text.words import word_set
 
 Intent = Literal["count", "latest", "first", "most", "least", "mean", "max", "min", "sum"]
-PLURAL_CHARS = 2  # "dysons", "hoovers", "faults": a word may run this far past a value's last word
 
 
 @dataclass(frozen=True)
@@ -101,8 +100,14 @@ class RecordQueryParser:
         query.year = date.group(0) if date and table.date_column() else None
         query.year_also = tuple(c for c in table.year_columns if query.year and query.year.isdigit()
                                 and any(r.cells.get(c, "").split(".")[0] == query.year for r in table.rows))
-        named = query.filters or query.year or query.group_by or query.measure
-        return query if named and not self._foreign(question, table) and not self._loose_numbers(q, query) else None
+        narrows = query.year or query.group_by or query.measure or any(
+            not all(any(norm(r.cells.get(c, "")) in f.values for c in f.columns) for r in table.rows)
+            for f in query.filters)
+        # a filter every row passes ("mobiles" in a log of mobiles) answers nothing when other words stay unread
+        # ("how many mobiles came from norway")
+        if not (query.filters or narrows) or not narrows and self._unread(question, table, anywhere=True):
+            return None
+        return query if not self._unread(question, table) and not self._loose_numbers(q, query) else None
 
     @staticmethod
     def _loose_numbers(q: list[str], query: RecordQuery) -> list[str]:
@@ -111,15 +116,16 @@ class RecordQueryParser:
         taken = {w for f in query.filters for w in f.words.split()} | set((query.year or "").split("-"))
         return [w for w in q if any(ch.isdigit() for ch in w) and w not in taken]
 
-    def _foreign(self, question: str, table: RecordTable) -> list[str]:
+    def _unread(self, question: str, table: RecordTable, anywhere: bool = False) -> list[str]:
         """The question's words that other documents use and this table never does (nor a word it holds plus a
-        plural's ending): "the last major overhaul on chiller 9" is not about the alarm list that names chiller 9."""
+        plural's ending): "the last major overhaul on chiller 9" is not about the alarm list that names chiller 9.
+        ``anywhere``: every word the table does not hold, used elsewhere or not."""
         own = [w for w in table.own_words if len(w) >= 3]
         out = []
         for w in words(phrases.SIGNAL_WORDS.sub(" ", question.lower())):
-            if len(w) < 3 or w.isdigit() or w in self.stop or not table.elsewhere(w) or table.own_words[w]:
+            if len(w) < 3 or w.isdigit() or w in self.stop or not (anywhere or table.elsewhere(w)) or table.own_words[w]:
                 continue
-            if not any(_related(w, v) for v in own):
+            if not any(related(w, v) for v in own):
                 out.append(w)
         return out
 
@@ -128,7 +134,7 @@ class RecordQueryParser:
         best: tuple[int, int, str] | None = None
         for col in table.columns.values():
             name = [w for w in words(col.name) if w not in self.stop and len(w) >= 3]  # "rule_id" is named "rule"
-            at = [_find(q, [w]) for w in name]
+            at = [find(q, [w]) for w in name]
             if col.kind != kind or not name or any(a is None for a in at):
                 continue
             key = (-len(name), min(a[0] for a in at if a), col.name)
@@ -148,22 +154,7 @@ class RecordQueryParser:
         return best[1] if best else None
 
     def _filters(self, q: list[str], table: RecordTable, group_by: str | None) -> list[Filter]:
-        found: list[tuple[int, int, bool, str, str]] = []  # start, end, exact, column, value
-        for col in table.columns.values():
-            if col.kind != "category":
-                continue
-            hits = []
-            for low in col.values:
-                # "power/battery", "printer/scanner": either word names the value
-                for v in [words(low)] + ([words(alt) for alt in low.split("/")] if "/" in low else []):
-                    if not v or (len(v) == 1 and (len(v[0]) < 2 or v[0] in self.stop or v[0].isdigit())):
-                        continue
-                    at = _find(q, v)
-                    if at is not None:
-                        hits.append((at[0], at[0] + len(v), at[1], col.name, low))
-            if any(h[2] for h in hits):  # "henry hoovers": the brand spelled out wins over a plural's stem
-                hits = [h for h in hits if h[2]]
-            found.extend(hits)
+        found = value_hits(q, table, self.stop)
         # a value inside a longer one ("parts" in "spare parts not available") is not a filter of its own
         kept = [f for f in found if not any(g[0] <= f[0] and f[1] <= g[1] and g[1] - g[0] > f[1] - f[0] for g in found)]
         # words naming a value of the column ranked by ("not counting unknown" brands) filter no other column
@@ -182,29 +173,3 @@ class RecordQueryParser:
             merged[key] = Filter(key, frozenset(lows) | (old.values if old else frozenset()),
                                  old.start if old else start, f"{old.words} / {text}" if old else text)
         return sorted(merged.values(), key=lambda f: f.start)
-
-
-def _related(word: str, other: str) -> bool:
-    """One word is the other plus at most ``PLURAL_CHARS`` letters ("faults" / "fault"), or both share a stem of
-    five letters or more that each runs at most one letter further past ("anomaly" / "anomalies")."""
-    short, long = sorted((word, other), key=len)
-    if any(ch.isdigit() for ch in word + other):  # codes and numbers match exactly: RUL0099 is not RUL0012
-        return word == other
-    stem = len(os.path.commonprefix([word, other]))
-    if stem == len(short):
-        return stem >= 3 and len(long) - stem <= PLURAL_CHARS
-    return stem >= 5 and len(long) - stem <= PLURAL_CHARS + 1
-
-
-def _find(q: list[str], value: list[str]) -> tuple[int, bool] | None:
-    """Where ``value``'s words stand in a row in ``q`` (the last may carry a plural's ending), and whether exactly."""
-    n = len(value)
-    for i in range(len(q) - n + 1):
-        if q[i:i + n - 1] != value[:-1]:
-            continue
-        last, word = value[-1], q[i + n - 1]
-        if word == last:
-            return i, True
-        if _related(word, last):
-            return i, False
-    return None

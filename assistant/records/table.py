@@ -44,6 +44,7 @@ class Column:
     name: str
     kind: ColumnKind
     values: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # rows holding each value (lower case)
 
 
 def norm(value: str) -> str:
@@ -73,6 +74,12 @@ class RecordTable:
     def date_column(self) -> str | None:
         """The first date column, the one "latest" and "in 2019" read."""
         return next((c.name for c in self.columns.values() if c.kind == "date"), None)
+
+    @cached_property
+    def free_text(self) -> list[str]:
+        """Each row's free-text cells (columns of kind ``text``) as " word word ... ", for phrase search."""
+        text = [c.name for c in self.columns.values() if c.kind == "text"]
+        return [" " + " ".join(words(" ".join(r.cells.get(c, "") for c in text))) + " " for r in self.rows]
 
     @cached_property
     def year_columns(self) -> list[str]:
@@ -111,7 +118,8 @@ def profile(name: str, cells: Sequence[str]) -> Column:
         seen[c] = seen.get(c, 0) + 1
     if len(spellings) * 2 > len(filled) or max(len(c) for c in filled) > MAX_CATEGORY_CHARS:
         return Column(name, "text")
-    return Column(name, "category", {low: max(s, key=s.__getitem__) for low, s in sorted(spellings.items())})
+    return Column(name, "category", {low: max(s, key=s.__getitem__) for low, s in sorted(spellings.items())},
+                  {low: sum(s.values()) for low, s in sorted(spellings.items())})
 
 
 def build_table(source: str, chunks: Sequence[Chunk]) -> RecordTable:

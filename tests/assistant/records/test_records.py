@@ -243,3 +243,37 @@ def test_short_brands_either_half_of_a_slashed_value_and_a_year_column_read_too(
     assert query.year_also == ("year_made",) and made.figure == 2  # "????" is no year, and no reason to doubt
     assert made.text.endswith("Read as year_made 2015 instead: 2 rows.")
     assert "Read as" not in ask(table, "how many canon ink jobs in 2015")[1].text  # none made in 2015
+
+
+def phones_table(tmp_path):
+    """A phone log: 'iPhone' alone is the rarest iPhone model; 'Phone' is a model of 2 rows while 8 problem texts
+    say 'phone'; 'Camera' is a fault."""
+    rows = ([("Apple", "iPhone 6", "Screen", "phone screen cracked")] * 4 + [("Apple", "iPhone 5", "Camera", "camera")] * 2
+            + [("Apple", "iPhone", "Camera", "blurry")] + [("Acme", "Phone", "Screen", "old phone")] * 2
+            + [("Sony", "Xperia", "Battery", f"phone dies {i}") for i in range(6)])
+    path = tmp_path / "phones.csv"
+    path.write_text("brand,model,fault,problem\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    docs = RecordLoader().load(read_table(path)).documents
+    return build_table(docs[0].source, [Chunk(f"h{i}", d.text, d.source, d.doc_type, metadata=d.metadata)
+                                        for i, d in enumerate(docs)])
+
+
+def test_a_family_name_a_word_the_texts_use_otherwise_and_a_word_cut_short(tmp_path):
+    table = phones_table(tmp_path)
+    query, iphones = ask(table, "camera faults on iphones, how many")
+    assert query.filters[1].values == {"iphone", "iphone 5", "iphone 6"} and iphones.figure == 3
+    assert ask(table, "how many iphone 6 jobs")[1].figure == 4  # two words: that model only
+    assert [f.columns for f in ask(table, "how many sony phones")[0].filters] == [("brand",)]  # not the model Phone
+    assert ask(table, "how many phones came in with a cracked screen")[0].filters[0].columns == ("fault",)  # not Camera
+
+
+def test_a_filter_every_row_passes_answers_nothing_when_other_words_stay_unread(tmp_path):
+    path = tmp_path / "mobiles.csv"
+    path.write_text("category,brand\n" + "Mobile,Apple\n" * 3 + "Mobile,Sony\n" * 3, encoding="utf-8")
+    docs = RecordLoader().load(read_table(path)).documents
+    table = build_table(docs[0].source, [Chunk(f"o{i}", d.text, d.source, d.doc_type, metadata=d.metadata)
+                                         for i, d in enumerate(docs)])
+    assert ask(table, "how many mobiles came from norway")[0] is None
+    assert ask(table, "how many mobiles in the log")[1].figure == 6
+    # the known limit: with a narrowing filter, a word no document uses ("norway") is not read as a condition
+    assert ask(table, "how many sony mobiles came from norway")[1].figure == 3
