@@ -143,18 +143,19 @@ def build_table(source: str, chunks: Sequence[Chunk]) -> RecordTable:
 class RecordTables:
     """The record tables of the live index version, rebuilt when the index changes.
 
-    ``chunks`` is called per question (the index swaps versions under a running chat); the tables are
-    rebuilt only when it returns another list.
+    ``chunks`` is called per question (the index swaps versions under a running chat, and returns a copy of its
+    list); the tables are rebuilt only when the chunk ids differ (ids are content hashes: any change shows).
     """
 
     def __init__(self, chunks: Callable[[], Sequence[Chunk]]) -> None:
         self._chunks = chunks
-        self._seen: Sequence[Chunk] | None = None
+        self._seen: int | None = None
         self._tables: dict[str, RecordTable] = {}
 
     def all(self) -> dict[str, RecordTable]:
         chunks = self._chunks()
-        if chunks is not self._seen:
+        key = hash(tuple(c.chunk_id for c in chunks))
+        if key != self._seen:
             grouped: dict[str, list[Chunk]] = {}
             for c in chunks:
                 if c.doc_type == "record" and isinstance(c.metadata.get("cells"), dict):
@@ -171,7 +172,7 @@ class RecordTables:
                 table.corpus_words = corpus
                 # a README or SOURCE file next to the table says what it is about ("a mining haul truck's FMEA")
                 table.own_words.update(beside.get(source.rsplit("/", 1)[0], Counter()))
-            self._seen = chunks
+            self._seen = key
         return self._tables
 
     def get(self, source: str) -> RecordTable | None:

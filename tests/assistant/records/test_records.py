@@ -74,7 +74,7 @@ def test_tables_come_from_record_chunks_and_a_split_row_counts_once(chunks, tabl
 
 def test_tables_are_rebuilt_only_when_the_index_changes(chunks):
     current = {"chunks": chunks}
-    tables = RecordTables(lambda: current["chunks"])
+    tables = RecordTables(lambda: list(current["chunks"]))  # a copy per call, as IndexStore.chunks returns
     first = tables.all()
     assert tables.all() is first and list(first) == [chunks[0].source]  # the manual is no table
     current["chunks"] = [MANUAL]
