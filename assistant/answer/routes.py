@@ -102,6 +102,10 @@ class RecordsRoute:
         self.search = search
         self.probe_k = probe_k
 
+    def warm(self) -> None:
+        """Read the tables now (the chat's start-up), not on the first counting question."""
+        self.tables.all()
+
     def answer(self, query: str, assets: list[str]) -> RouteResult | None:
         tables = self.tables.all() if self.parser.asks(query) else None
         if not tables:

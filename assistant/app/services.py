@@ -92,6 +92,9 @@ def warm_up(services: "AppServices") -> None:
             load = getattr(model, "load", None)
             if load is not None:
                 load()
+        for route in getattr(chain, "routes", ()):  # the record tables, read from the index (seconds on a big one)
+            if callable(warm := getattr(route, "warm", None)):
+                warm()
     except Exception as exc:  # the first real question will report the same problem to the user
         log.warning("warm-up failed: %s", exc)
 

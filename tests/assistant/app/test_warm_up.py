@@ -33,3 +33,12 @@ def test_no_judge_and_a_failing_load_are_not_fatal(caplog):
     chain = SimpleNamespace(retrieve=lambda q: None, generator=FakeModel(fail=True), judge=None)
     warm_up(services_with(chain))
     assert "warm-up failed: no weights" in caplog.text
+
+
+def test_routes_that_read_the_index_warm_too():
+    """The record-table route reads every record chunk into tables: at start-up, not on the first count."""
+    warmed = []
+    route, plain = SimpleNamespace(warm=lambda: warmed.append("records")), SimpleNamespace()
+    chain = SimpleNamespace(retrieve=lambda q: None, generator=None, judge=None, routes=[plain, route])
+    warm_up(services_with(chain))
+    assert warmed == ["records"]

@@ -277,3 +277,15 @@ def test_a_filter_every_row_passes_answers_nothing_when_other_words_stay_unread(
     assert ask(table, "how many mobiles in the log")[1].figure == 6
     # the known limit: with a narrowing filter, a word no document uses ("norway") is not read as a condition
     assert ask(table, "how many sony mobiles came from norway")[1].figure == 3
+
+
+def test_the_route_reads_its_tables_when_warmed(chunks):
+    calls = []
+
+    def counted():
+        calls.append(1)
+        return chunks
+
+    route = RecordsRoute(RecordTables(counted), RecordQueryParser(), RecordAnswerer(3), FakeSearch([]), probe_k=4)
+    route.warm()
+    assert calls == [1]
