@@ -49,6 +49,14 @@ def _row_text(row: Row, skip: str) -> str:
     return "; ".join(f"{k}: {v}" for k, v in row.cells.items() if k != skip)
 
 
+def _rows(n: int) -> str:
+    return f"{n} row{'s' if n != 1 else ''}"
+
+
+def _have(n: int) -> str:
+    return "has" if n == 1 else "have"
+
+
 def _marks(citations: list[Citation]) -> str:
     return " ".join(f"[{c.n}]" for c in citations)
 
@@ -92,10 +100,9 @@ class RecordAnswerer:
         first = query.filters[:1] if len(query.filters) > 1 else query.filters
         head = narrowed[1] if len(query.filters) > 1 else rows
         scope = self._scope(query, first) if len(query.filters) > 1 else self._scope(query)
-        text = f"{len(head)} row{'s' if len(head) != 1 else ''} of {name} have {scope}" if scope else \
-            f"{name} has {len(head)} row{'s' if len(head) != 1 else ''}"
+        text = f"{_rows(len(head))} of {name} {_have(len(head))} {scope}" if scope else f"{name} has {_rows(len(head))}"
         for f, step in zip(query.filters[1:], narrowed[2:]):
-            text += f"; {len(step)} of them have {_spelled(query.table, f)}"
+            text += f"; {len(step)} of them {_have(len(step))} {_spelled(query.table, f)}"
         shown = "all counted" if len(rows) <= len(cites) else f"{len(cites)} of the {len(rows)}"
         text += f" ({shown}: {_marks(cites)})."
         for col in query.year_also:  # the year read against another column of years: both counts, named
@@ -105,10 +112,10 @@ class RecordAnswerer:
                 text += f" Read as {col} {query.year} instead: {len(also)} row{'s' if len(also) != 1 else ''}."
         return RecordResult(text, len(rows), self._pick(rows), cites)
 
-    def _dated(self, query: RecordQuery, rows: list[Row], date_col: str | None) -> RecordResult:
+    def _dated(self, query: RecordQuery, rows: list[Row], date_col: str | None) -> RecordResult | None:
         dated = [r for r in rows if _day(r, date_col)]
-        if not dated:
-            return RecordResult(f"No row of {query.table.name} with {self._scope(query)} has a {date_col}.")
+        if not dated:  # the rows are there, their dates are not: retrieval and the judge say so
+            return None
         pick = (max if query.intent == "latest" else min)(dated, key=lambda r: (_day(r, date_col), r.line))
         day = _day(pick, date_col)
         same = sum(1 for r in dated if _day(r, date_col) == day) - 1
@@ -121,11 +128,11 @@ class RecordAnswerer:
                 f"{len(rows)} matching row{'s' if len(rows) != 1 else ''} in all.")
         return RecordResult(text, day, [pick], cites)
 
-    def _rank(self, query: RecordQuery, rows: list[Row]) -> RecordResult:
+    def _rank(self, query: RecordQuery, rows: list[Row]) -> RecordResult | None:
         col = query.group_by or ""
         counts = Counter(norm(r.cells[col]) for r in rows if r.cells.get(col, "").strip())
         if not counts:
-            return RecordResult(f"No matching row of {query.table.name} has a {col}.")
+            return None
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1] if query.intent == "most" else kv[1], kv[0]))
         top = ranked[:TOP_GROUPS]
         values = query.table.columns[col].values

@@ -27,8 +27,8 @@ MEASURES = (
 )
 # Words that only say what to compute: no topic the table must hold.
 SIGNAL_WORDS = re.compile(r"\b(?:how many|number of|count|total|most|least|fewest|rarest|commonest|common|often|"
-                          r"frequent\w*|top|last|latest|recent\w*|newest|first|oldest|earliest|ever|times|avg|average|mean|"
-                          r"highest|max|maximum|largest|biggest|lowest|min|minimum|smallest|sum|"
+                          r"frequent\w*|top|last|latest|recent\w*|newest|first|oldest|earliest|ever|times|avg|"
+                          r"average|mean|highest|max|maximum|largest|biggest|lowest|min|minimum|smallest|sum|"
                           # and words for the table itself ("how many records came from ...", "in the file")
                           r"records?|rows?|entry|entries|lines?|files?|tables?|logs?|logged|lists?|listed|sheets?)\b")
 # A question about a quantity the rows do not count: a mean, a figure per row, a duration or a measure

@@ -8,7 +8,7 @@ is read from English signal phrases (``phrases.py``, data in one place).
 
     parser = RecordQueryParser()
     query = parser.parse("how many dysons got fixed in 2019", table)
-    query.intent, [f.values for f in query.filters], query.year     # 'count', [{'Dyson'}, {'Fixed'}], 2019
+    query.intent, [f.values for f in query.filters], query.year     # 'count', [{'dyson'}, {'fixed'}], '2019'
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ Intent = Literal["count", "latest", "first", "most", "least", "mean", "max", "mi
 
 @dataclass(frozen=True)
 class Filter:
-    """Rows where one of ``columns`` holds one of ``values`` (as ``table.norm`` writes them; a run of words that
-    spells a value of two columns, "electrical system" as subsystem and as component, reads both); ``words``: the
-    question's words it read."""
+    """Rows where one of ``columns`` holds one of ``values`` (lower case, as ``table.norm`` writes them; a run of
+    words that spells a value of two columns, "electrical system" as subsystem and as component, reads both);
+    ``words``: the question's words it read."""
 
     columns: tuple[str, ...]
     values: frozenset[str]
@@ -123,7 +123,9 @@ class RecordQueryParser:
         own = [w for w in table.own_words if len(w) >= 3]
         out = []
         for w in words(phrases.SIGNAL_WORDS.sub(" ", question.lower())):
-            if len(w) < 3 or w.isdigit() or w in self.stop or not (anywhere or table.elsewhere(w)) or table.own_words[w]:
+            if len(w) < 3 or w.isdigit() or w in self.stop or table.own_words[w]:
+                continue
+            if not anywhere and not table.elsewhere(w):
                 continue
             if not any(related(w, v) for v in own):
                 out.append(w)

@@ -92,7 +92,8 @@ def test_a_count_narrows_filter_by_filter_in_the_questions_order(table):
 
 def test_the_value_spelled_out_wins_over_a_plurals_stem(table):
     query, result = ask(table, "henry hoovers - how many were end of life")
-    assert [(f.columns, set(f.values)) for f in query.filters] == [(("brand",), {"henry"}), (("status",), {"end of life"})]
+    assert [(f.columns, set(f.values)) for f in query.filters] == [(("brand",), {"henry"}),
+                                                                    (("status",), {"end of life"})]
     assert result.figure == 1 and result.citations[0].record_id == "r07"
     _, vax = ask(table, "total vax repairs?", max_cited=1)  # "VAX" and "Vax" are one value
     assert vax.figure == 2 and "(1 of the 2: [1])" in vax.text
@@ -209,6 +210,8 @@ def test_a_code_matches_only_as_written(tmp_path):
                                          for i, d in enumerate(docs)])
     assert ask(table, "how many RUL0099 alerts on chiller 2")[0] is None  # not every rule sharing "rul00"
     assert ask(table, "how many RUL0018 alerts on chiller 2")[1].figure == 2
+    assert ask(table, "how many RUL0012 alerts on chiller 1")[1].text.startswith(
+        "2 rows of alerts.csv have rule RUL0012; 1 of them has unit Chiller 1")
     query, ranked = ask(table, "which chiller had the most alerts")  # the values open with "chiller"
     assert query.group_by == "unit" and "Chiller 1 3, Chiller 2 3" in ranked.text
 
@@ -248,7 +251,8 @@ def test_short_brands_either_half_of_a_slashed_value_and_a_year_column_read_too(
 def phones_table(tmp_path):
     """A phone log: 'iPhone' alone is the rarest iPhone model; 'Phone' is a model of 2 rows while 8 problem texts
     say 'phone'; 'Camera' is a fault."""
-    rows = ([("Apple", "iPhone 6", "Screen", "phone screen cracked")] * 4 + [("Apple", "iPhone 5", "Camera", "camera")] * 2
+    rows = ([("Apple", "iPhone 6", "Screen", "phone screen cracked")] * 4
+            + [("Apple", "iPhone 5", "Camera", "camera")] * 2
             + [("Apple", "iPhone", "Camera", "blurry")] + [("Acme", "Phone", "Screen", "old phone")] * 2
             + [("Sony", "Xperia", "Battery", f"phone dies {i}") for i in range(6)])
     path = tmp_path / "phones.csv"
