@@ -67,7 +67,7 @@ def value_hits(q: list[str], table: RecordTable, stop: frozenset[str]) -> list[H
         if any(h[2] for h in hits):  # "henry hoovers": the brand spelled out wins over a plural's stem
             hits = [h for h in hits if h[2]]
         for start, end, exact, name, low in list(hits):
-            family = [other for other in col.values if other != low and words(other)[0] == words(low)[0]]
+            family = [other for other in col.values if other != low and words(other)[:1] == words(low)[:1]]
             # "iphone" opens "iPhone 6", "iPhone 6s" ... that hold most of its rows: a family name, read as all of
             # them; "Dyson" beside two "Dyson Upright" rows stays the brand as written
             if end - start == 1 and len(words(low)) == 1 and sum(col.counts[o] for o in family) > col.counts[low]:

@@ -293,3 +293,12 @@ def test_the_route_reads_its_tables_when_warmed(chunks):
     route = RecordsRoute(RecordTables(counted), RecordQueryParser(), RecordAnswerer(3), FakeSearch([]), probe_k=4)
     route.warm()
     assert calls == [1]
+
+
+def test_values_without_words_are_no_filter_and_no_family(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("brand,status\n" + "????,Fixed\n" * 3 + "Acme,Fixed\n" * 2 + "Acme,Broken\n" * 2, encoding="utf-8")
+    docs = RecordLoader().load(read_table(path)).documents
+    table = build_table(docs[0].source, [Chunk(f"q{i}", d.text, d.source, d.doc_type, metadata=d.metadata)
+                                         for i, d in enumerate(docs)])
+    assert ask(table, "how many acme units got fixed")[1].figure == 2
