@@ -69,3 +69,9 @@ def test_a_family_reads_its_members_only_when_they_hold_more_rows_than_the_name_
     # a two-word value is that model only, however many rows its first word opens (the parser drops the shorter
     # "iphone" and its family, whose words the longer value holds)
     assert [set(f.values) for f in RecordQueryParser().parse("how many iphone 6", more).filters] == [{"iphone 6"}]
+
+
+def test_own_use_of_a_two_word_value_and_of_rows_missing_the_cell(tmp_path):
+    table = table_of(tmp_path, "cause,note", ["No power,x", "No power,y", ",no power at all", "Jam,no power either",
+                                              "Jam,z", "Jam,w"])
+    assert _own_use(table, "cause", "no power") == 2 / 4

@@ -302,3 +302,45 @@ def test_values_without_words_are_no_filter_and_no_family(tmp_path):
     table = build_table(docs[0].source, [Chunk(f"q{i}", d.text, d.source, d.doc_type, metadata=d.metadata)
                                          for i, d in enumerate(docs)])
     assert ask(table, "how many acme units got fixed")[1].figure == 2
+
+
+@pytest.mark.parametrize("question, text", [
+    ("when was the last henry repair", "The latest row of log.csv with brand Henry is r07, event_date 2021-08-01: id: "
+     "r07; provider: Cafe North; brand: Henry; status: End of life; fault: Motor; problem: seized [1]. 2 matching rows "
+     "in all."),
+    ("oldest motor job?", "The oldest row of log.csv with fault Motor is r10, event_date 2018-12-01: id: r10; "
+     "provider: Cafe North; brand: Unknown; status: End of life; fault: Motor; problem: smoke [1]. 5 matching rows in "
+     "all."),
+    ("which provider logged the most", "Most rows of log.csv by provider: Cafe North 7, Cafe South 5 (2 values, 12 "
+     "rows). Cafe North: [1] [2] [3]."),
+    ("which fault is least common", "Fewest rows of log.csv by fault: Cable/cord 3, Blockage 4, Motor 5 (3 values, 12 "
+     "rows). Cable/cord: [1] [2] [3]."),
+    ("how many fixed in 2020", "1 row of log.csv has status Fixed and event_date in 2020 (all counted: [1])."),
+    ("how many in 2019", "3 rows of log.csv have event_date in 2019 (all counted: [1] [2] [3])."),
+])
+def test_each_answer_in_full(table, question, text):
+    """The whole sentence a technician reads, for each kind of answer (each figure checked by hand on ROWS)."""
+    assert ask(table, question)[1].text == text
+
+
+@pytest.mark.parametrize("question, text", [
+    ("avg severity of the pumps", "Mean severity over the 2 rows of fmea.csv with part Pump that record severity: 5 "
+     "([1] [2])."),
+    ("total rpn for the fan", "Total RPN over the 2 rows of fmea.csv with part Fan that record RPN: 40 ([1] [2])."),
+    ("lowest rpn on a valve", "Lowest RPN among the 2 rows of fmea.csv with part Valve that record RPN: 10: part: "
+     "Valve; mode: Wear [1]; 20: part: Valve; mode: Leak; severity: 5 [2]."),
+])
+def test_each_measure_in_full(fmea, question, text):
+    assert ask(fmea, question)[1].text == text
+
+
+def test_a_missing_cell_neither_matches_nor_breaks(tmp_path):
+    path = tmp_path / "gaps.csv"
+    path.write_text("brand,status,note\nAcme,Fixed,a\nAcme,,b\nBolt,Fixed,c\nBolt,Fixed,d\nAcme,Fixed,e\n",
+                    encoding="utf-8")
+    docs = RecordLoader().load(read_table(path)).documents
+    table = build_table(docs[0].source, [Chunk(f"g{i}", d.text, d.source, d.doc_type, metadata=d.metadata)
+                                         for i, d in enumerate(docs)])
+    assert ask(table, "how many acme got fixed")[1].figure == 2
+    with pytest.raises(ValueError, match="max_cited must be at least 1"):
+        RecordAnswerer(0)
