@@ -161,7 +161,7 @@ class RecordAnswerer:
             return RecordResult(f"{word} {col} over the {of}: {shown} ({_marks(cites)}).", round(figure, 4),
                                 self._pick([r for _, r in valued]), cites)
         ranked = sorted(valued, key=lambda vr: (-vr[0] if query.intent == "max" else vr[0], vr[1].line))
-        top = [r for _, r in ranked[:TOP_GROUPS]]
+        top = [r for _, r in ranked[:min(TOP_GROUPS, self.max_cited)]]  # each listed row is cited
         cites = self._cite(top, ranked=True)
         best = ranked[0][0]
         share = sum(1 for v, _ in valued if v == best)

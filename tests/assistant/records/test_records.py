@@ -344,3 +344,16 @@ def test_a_missing_cell_neither_matches_nor_breaks(tmp_path):
     assert ask(table, "how many acme got fixed")[1].figure == 2
     with pytest.raises(ValueError, match="max_cited must be at least 1"):
         RecordAnswerer(0)
+
+
+def test_citations_point_at_the_rows_counted(table, fmea):
+    _, result = ask(table, "which provider logged the most", max_cited=2)
+    row = next(r for r in table.rows if r.record_id == "r11")  # Cafe North's last row in the file
+    first = result.citations[0]
+    assert (first.n, first.chunk_id, first.source, first.doc_type, first.record_id, first.cited) == (
+        1, row.chunk.chunk_id, row.chunk.source, "record", "r11", True)
+    assert first.label == row.chunk.citation_label() and first.excerpt == row.chunk.text
+    assert [r.record_id for r in result.rows] == ["r11", "r10"] and len(result.citations) == 2
+    _, top = ask(fmea, "which failure has the highest rpn", max_cited=2)  # ranked rows keep their rank
+    assert [c.record_id for c in top.citations] == [r.record_id for r in top.rows]
+    assert [r.cells["part"] for r in top.rows] == ["Pump", "Fan"] and "[3]" not in top.text
