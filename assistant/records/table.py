@@ -7,7 +7,7 @@ list) need the rows, not the nearest few: this module regroups the record chunks
 profiles each column from its values alone, so it works whatever the header's language.
 
     tables = RecordTables(store.chunks)
-    table = tables.get("/data/vacuum-repairs.csv")
+    table = tables.all()["/data/vacuum-repairs.csv"]
     table.columns["brand"].kind     # 'category'
 """
 
@@ -174,6 +174,3 @@ class RecordTables:
                 table.own_words.update(beside.get(source.rsplit("/", 1)[0], Counter()))
             self._seen = key
         return self._tables
-
-    def get(self, source: str) -> RecordTable | None:
-        return self.all().get(source)
