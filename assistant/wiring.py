@@ -178,16 +178,18 @@ class Container:
     def judge(self):
         """The answerability judge (``answer.judge``), or None when off."""
         from assistant.answer.grounding.judge import AnswerabilityJudge
+        from assistant.answer.grounding.probe import probe_for
         from assistant.llm.factory import build_yes_no
 
-        a, llm = self.settings.answer, self.settings.llm
-        if a.judge == "off":
+        if (a := self.settings.answer).judge == "off":
             return None
+        llm = self.settings.llm
         scorer = build_yes_no(a.judge, model=a.judge_model, cache_dir=self.settings.model_cache_dir, n_ctx=llm.n_ctx,
                               threads=llm.threads, seed=llm.seed, base_url=llm.base_url, api_key=llm.api_key,
                               server_model=llm.server_model)
         return AnswerabilityJudge(scorer, threshold=a.judge_threshold, open_threshold=a.judge_open_threshold,
-                                  prior_weight=a.judge_prior_weight, number_share=a.judge_number_share)
+                                  prior_weight=a.judge_prior_weight, number_share=a.judge_number_share,
+                                  probe=probe_for(a.judge_probe, a.judge_model))
 
     @cached_property
     def chain(self):
@@ -260,9 +262,7 @@ def container_from(data_dir: Path | None = None, *, reembed_index: bool = False,
                    **ingest_overrides: object) -> Container:
     """The Container for the settings file + environment; ``data_dir`` and ingest options (a command's
     ``--data-dir``, ``--limits`` ...) take precedence. The CLI and the chat app both start here.
-
-    ``reembed_index`` (ingest only): an index built with another embedder is re-embedded, not refused.
-    """
+    ``reembed_index`` (ingest only): an index built with another embedder is re-embedded, not refused."""
     settings = load_settings(**({"data_dir": data_dir} if data_dir is not None else {}))
     values = {k: v for k, v in ingest_overrides.items() if v is not None}
     if values:

@@ -76,6 +76,28 @@ class ReplayYesNo:
         return value
 
 
+class ReplayStateReader(ReplayYesNo):
+    """A ``ReplayYesNo`` whose scorer also gives its hidden state (``LlamaCppYesNo.read``, for the judge's probe):
+    each (P(yes), state) stored under ``folder/judge`` as ``<key>.npz`` with the prompt beside them, which
+    ``benchmarks/fit_judge_probe.py`` reads."""
+
+    def read(self, messages: Sequence) -> tuple[float, object]:
+        import numpy as np
+
+        turns = [(m.role, m.content) for m in messages]
+        key = json.dumps([self.model, turns], ensure_ascii=False)
+        path = self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.npz"
+        if path.exists():
+            with np.load(path) as stored:
+                return float(stored["p"]), stored["state"].copy()
+        p, state = self.inner.read(messages)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, p=p, state=state, messages=json.dumps(turns, ensure_ascii=False))
+        tmp.replace(path)
+        return p, state
+
+
 def install() -> None:
     """Wrap every generator and judge scorer the wiring builds when ``$MAINTASSIST_BENCH_REPLY_CACHE``
     names a folder."""
@@ -92,7 +114,9 @@ def install() -> None:
     def build_judge_replaying(mode, **kwargs):
         # the model's file name, not its path: two checkouts assemble the same GGUF in different places
         name = Path(kwargs.get("model") or kwargs.get("server_model") or mode).name
-        return ReplayYesNo(build_judge(mode, **kwargs), Path(folder), f"{mode}:{name}")
+        inner = build_judge(mode, **kwargs)
+        wrapper = ReplayStateReader if hasattr(inner, "read") else ReplayYesNo
+        return wrapper(inner, Path(folder), f"{mode}:{name}")
 
     factory.build_generator = build_replaying
     factory.build_yes_no = build_judge_replaying

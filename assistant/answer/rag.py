@@ -189,11 +189,15 @@ class RagAnswerer:
                 answer.extra["evidence"]["p_value"] = verdict.p_value
             if verdict.p_prior is not None:
                 answer.extra["evidence"]["p_prior"] = verdict.p_prior
+            if verdict.p_probe is not None:
+                answer.extra["evidence"]["p_probe"] = verdict.p_probe
             if verdict.error:
                 answer.flags.append(Flag("judge_failed", verdict.error))
             elif not verdict.answerable:
-                return self._abstain(answer, f"the judge's P(yes) {verdict.p_yes:.2f} is below "
-                                     f"{verdict.threshold:.2f}", report.subject, None, t0)
+                read = f"probe reading {verdict.p_probe:.2f}" if verdict.p_probe is not None \
+                    else f"P(yes) {verdict.p_yes:.2f}"
+                return self._abstain(answer, f"the judge's {read} is below {verdict.threshold:.2f}",
+                                     report.subject, None, t0)
             elif self.judge.number_share is not None and not added_numbers(text, question):
                 # answer-then-verify: a question for a number answered without one was not answered
                 p_number = answer.extra["evidence"]["p_number"] = self.judge.asks_number(question)

@@ -9,15 +9,17 @@ and no domain. On five development corpora the bundled 1.5B model ranks answerab
 unanswerable questions with AUC 0.83–0.95 on each, the 0.5B default does not (0.40–0.73); the
 threshold and the figures on a locked corpus are in benchmarks/README.md, "The judge in the product".
 The judge is also asked with the documents removed; that answer's log-odds, added to the first, lifted its AUC on
-four development sets (``prior_weight``, ``weighed``).
+four development sets (``prior_weight``, ``weighed``). With a ``LinearProbe`` (``probe.py``) the verdict is read
+from the judge model's hidden state as well, where the scorer can give it (``StateReader``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence, runtime_checkable
 
+from assistant.answer.grounding.probe import LinearProbe
 from assistant.prompts import JUDGE_QUESTION, NUMBER_QUESTION, VALUE_QUESTION, VALUE_SYSTEM, documents_removed
 from assistant.types import ChatMessage
 
@@ -33,6 +35,13 @@ class YesNoScorer(Protocol):
     def p_yes(self, messages: Sequence[ChatMessage]) -> float: ...
 
 
+@runtime_checkable
+class StateReader(Protocol):
+    """A scorer that also gives the hidden state its P(yes) is read from (``LlamaCppYesNo.read``)."""
+
+    def read(self, messages: Sequence[ChatMessage]) -> tuple[float, Any]: ...
+
+
 @dataclass
 class Verdict:
     answerable: bool
@@ -41,6 +50,7 @@ class Verdict:
     threshold: float | None = None  # the one applied
     p_value: float | None = None  # P(the question asks for a value), when asked
     p_prior: float | None = None  # P(yes) with the documents removed, when weighed in (``p_yes`` holds both)
+    p_probe: float | None = None  # the probe's reading, when it decided (``threshold`` is then the probe's)
 
 
 class AnswerabilityJudge:
@@ -54,7 +64,7 @@ class AnswerabilityJudge:
 
     def __init__(self, scorer: YesNoScorer, *, threshold: float, open_threshold: float | None = None,
                  value_share: float = VALUE_SHARE, question: str = JUDGE_QUESTION, prior_weight: float = 0.0,
-                 number_share: float | None = None) -> None:
+                 number_share: float | None = None, probe: LinearProbe | None = None) -> None:
         self.scorer = scorer
         self.threshold = threshold
         # questions for advice or steps, not a value: their own threshold (None: one threshold for all)
@@ -65,6 +75,8 @@ class AnswerabilityJudge:
         self.prior_weight = prior_weight
         # P(the question asks for a number) from which an answer stating no number is declined (None: not asked)
         self.number_share = number_share
+        # decides instead of P(yes) where the scorer gives its hidden state (an OpenAI server does not)
+        self.probe = probe if probe is not None and isinstance(scorer, StateReader) else None
 
     def judge(self, prompt: Sequence[ChatMessage], question: str | None = None) -> Verdict:
         """``prompt``: the answer's messages, the last one the user's (documents and question);
@@ -73,12 +85,18 @@ class AnswerabilityJudge:
             raise ValueError("the judge reads an answer prompt that ends with the user's message")
         *head, last = prompt
         asked = [*head, ChatMessage("user", f"{last.content}\n\n{self.question}")]
-        threshold, p_value, p_prior = self.threshold, None, None
+        threshold, p_value, p_prior, p_probe = self.threshold, None, None, None
         try:
-            p = self.scorer.p_yes(asked)
-            if self.prior_weight:
+            if self.probe is not None:
+                p, state = self.scorer.read(asked)  # type: ignore[attr-defined]
+            else:
+                p, state = self.scorer.p_yes(asked), None
+            if self.prior_weight or (self.probe is not None and self.probe.w_prior):
                 bare = [*head, ChatMessage("user", f"{documents_removed(last.content)}\n\n{self.question}")]
                 p_prior = round(self.scorer.p_yes(bare), 4)
+            if self.probe is not None:
+                p_probe = round(self.probe.p(state, p_yes=p, p_prior=p_prior), 4)
+            if p_prior is not None and self.prior_weight:
                 p = weighed(p, p_prior, self.prior_weight)
             if self.open_threshold is not None and question:
                 kind = [ChatMessage("system", VALUE_SYSTEM),
@@ -87,6 +105,9 @@ class AnswerabilityJudge:
                 threshold = self.threshold if p_value >= self.value_share else self.open_threshold
         except Exception as exc:  # a judge that cannot run must not take the answer down
             return Verdict(True, None, f"{type(exc).__name__}: {exc}"[:200])
+        if p_probe is not None:
+            return Verdict(p_probe >= self.probe.threshold, round(p, 4), threshold=self.probe.threshold,
+                           p_prior=p_prior, p_probe=p_probe)
         return Verdict(p >= threshold, round(p, 4), threshold=threshold, p_value=p_value, p_prior=p_prior)
 
     def asks_number(self, question: str) -> float | None:

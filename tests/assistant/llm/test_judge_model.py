@@ -48,3 +48,24 @@ def test_a_stated_value_is_answerable(judge):
 def test_a_value_no_document_states_is_declined(judge, question):
     v = verdict(judge, question)
     assert not v.answerable and v.p_yes < judge.threshold - 0.05
+
+
+@pytest.fixture(scope="module")
+def probed(judge):
+    from assistant.answer.grounding.probe import probe_for
+
+    a = Settings().answer
+    return AnswerabilityJudge(judge.scorer, threshold=a.judge_threshold, prior_weight=a.judge_prior_weight,
+                              probe=probe_for(a.judge_probe, a.judge_model))
+
+
+def test_the_bundled_probe_reads_the_model_s_state(probed):
+    assert probed.probe is not None  # the default settings' probe fits the default judge model
+    stated = verdict(probed, "whats the relief valve setting on press 4")
+    assert stated.answerable and stated.p_probe > probed.probe.threshold
+
+
+@pytest.mark.parametrize("question", ["what is the warranty period of press 4", "whats the max motor current on press 4"])
+def test_the_bundled_probe_declines_a_value_no_document_states(probed, question):
+    v = verdict(probed, question)
+    assert not v.answerable and v.p_probe < probed.probe.threshold
