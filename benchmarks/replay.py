@@ -63,9 +63,12 @@ class ReplayYesNo:
         self.folder = folder / "judge"
         self.model = model
 
-    def p_yes(self, messages: Sequence) -> float:
+    def _path(self, messages: Sequence, suffix: str) -> Path:
         key = json.dumps([self.model, [(m.role, m.content) for m in messages]], ensure_ascii=False)
-        path = self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.txt"
+        return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}{suffix}"
+
+    def p_yes(self, messages: Sequence) -> float:
+        path = self._path(messages, ".txt")
         if path.exists():
             return float(path.read_text())
         value = self.inner.p_yes(messages)
@@ -84,15 +87,14 @@ class ReplayStateReader(ReplayYesNo):
     def read(self, messages: Sequence) -> tuple[float, object]:
         import numpy as np
 
-        turns = [(m.role, m.content) for m in messages]
-        key = json.dumps([self.model, turns], ensure_ascii=False)
-        path = self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.npz"
+        path = self._path(messages, ".npz")
         if path.exists():
             with np.load(path) as stored:
                 return float(stored["p"]), stored["state"].copy()
         p, state = self.inner.read(messages)
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
+        turns = [(m.role, m.content) for m in messages]
         np.savez(tmp, p=p, state=state, messages=json.dumps(turns, ensure_ascii=False))
         tmp.replace(path)
         return p, state

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence, runtime_checkable
 
-from assistant.answer.grounding.probe import LinearProbe
+from assistant.answer.grounding.probe import LinearProbe, logit
 from assistant.prompts import JUDGE_QUESTION, NUMBER_QUESTION, VALUE_QUESTION, VALUE_SYSTEM, documents_removed
 from assistant.types import ChatMessage
 
@@ -59,7 +59,7 @@ class AnswerabilityJudge:
     >>> class Fixed:
     ...     def p_yes(self, messages): return 0.3
     >>> AnswerabilityJudge(Fixed(), threshold=0.72).judge([ChatMessage("user", "Documents: ... Question: ?")])
-    Verdict(answerable=False, p_yes=0.3, error='', threshold=0.72, p_value=None, p_prior=None)
+    Verdict(answerable=False, p_yes=0.3, error='', threshold=0.72, p_value=None, p_prior=None, p_probe=None)
     """
 
     def __init__(self, scorer: YesNoScorer, *, threshold: float, open_threshold: float | None = None,
@@ -136,7 +136,4 @@ def weighed(p: float, prior: float, weight: float) -> float:
     >>> round(weighed(0.7, 0.2, 1.0), 3), weighed(0.7, 0.2, 0.0)
     (0.368, 0.7)
     """
-    def logit(x: float) -> float:
-        x = min(max(x, 1e-6), 1 - 1e-6)
-        return math.log(x / (1 - x))
     return 1 / (1 + math.exp(-(logit(p) + weight * logit(prior))))

@@ -92,7 +92,7 @@ def probe_for(choice: str | None, judge_model: str, question: str = JUDGE_QUESTI
         return None
     probe = LinearProbe.load(BUNDLED_PROBE if choice == "bundled" else Path(choice).expanduser())
     if not probe.fits(judge_model, question):
-        log.warning("answer.judge_probe %s was fitted for judge %r and another question than %r's; not used",
-                    choice, probe.judge_model, judge_model)
+        log.warning("answer.judge_probe %s was fitted for judge %r and its question, not for %r and today's; "
+                    "P(yes) decides alone", choice, probe.judge_model, judge_model)
         return None
     return probe

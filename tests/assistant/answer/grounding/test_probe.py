@@ -76,7 +76,7 @@ class TestProbeFor:
 
     def test_another_judge_model_falls_back_to_p_yes(self, caplog):
         assert probe_for("bundled", "/models/other.gguf") is None
-        assert "not used" in caplog.text
+        assert "P(yes) decides alone" in caplog.text
 
     def test_unset_means_none_and_a_missing_file_is_an_error(self, tmp_path):
         assert probe_for(None, "qwen2.5-1.5b") is None
