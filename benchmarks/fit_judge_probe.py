@@ -12,8 +12,8 @@ the answerable ones, over those held-out scores of every corpus. The probe writt
 all development corpora. A locked corpus's report holds aggregates only (``bench_corpora.py``), so it is never
 fitted on: measure it end to end with the written probe, last.
 
-    python benchmarks/fit_judge_probe.py --reports /tmp/w --cache /tmp/cache \\
-        --out assistant/answer/grounding/judge_probe.json
+    python benchmarks/fit_judge_probe.py --reports /tmp/w --cache /tmp/cache --max-false 0.07 \\
+        --out assistant/answer/grounding/judge_probe.json    # how the bundled probe was written
 """
 
 from __future__ import annotations
