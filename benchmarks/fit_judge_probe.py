@@ -12,8 +12,11 @@ the answerable ones, over those held-out scores of every corpus. The probe writt
 all development corpora. A locked corpus's report holds aggregates only (``bench_corpora.py``), so it is never
 fitted on: measure it end to end with the written probe, last.
 
-    python benchmarks/fit_judge_probe.py --reports /tmp/w --cache /tmp/cache --max-false 0.07 \\
+    python benchmarks/fit_judge_probe.py --reports /tmp/w --cache /tmp/cache --layer 20 --max-false 0.07 \\
         --out assistant/answer/grounding/judge_probe.json    # how the bundled probe was written
+
+The runs must have stored the state the fit reads: a probe of ``--layer`` 20 in the runs (the bundled one) stores
+layer 20's output, a probe without a layer the final state.
 """
 
 from __future__ import annotations
@@ -37,10 +40,12 @@ def asked(messages: list) -> str:
     return messages[-1][1].rsplit("\nQuestion: ", 1)[-1].split("\n\n")[0].strip()
 
 
-def states(cache: Path) -> dict[str, list[tuple[np.ndarray, float]]]:
-    """Stored (state, P(yes)) by question, the prompt with the most text first (with its documents)."""
+def states(cache: Path, layer: int | None = None) -> dict[str, list[tuple[np.ndarray, float]]]:
+    """Stored (state, P(yes)) by question, the prompt with the most text first (with its documents): the final
+    state (``<key>.npz``) or layer ``layer``'s output (``<key>-l<layer>.npz``)."""
     found: dict[str, list[tuple[int, np.ndarray, float]]] = {}
-    for path in sorted((cache / "judge").glob("*.npz")):
+    paths = (cache / "judge").glob("*.npz" if layer is None else f"*-l{layer}.npz")
+    for path in sorted(p for p in paths if layer is not None or "-l" not in p.stem):
         with np.load(path) as z:
             messages = json.loads(str(z["messages"]))
             found.setdefault(asked(messages), []).append((len(messages[-1][1]), z["state"].copy(), float(z["p"])))
@@ -112,6 +117,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reports", type=Path, nargs="+", required=True, help="bench_corpora --work folders")
     ap.add_argument("--cache", type=Path, required=True, help="the --reply-cache folder of those runs")
+    ap.add_argument("--layer", type=int, default=None, help="fit on this layer's output (the runs' probe read it); "
+                    "default: the final state")
     ap.add_argument("--c", type=float, nargs="+", default=[0.001, 0.003, 0.01], help="regularisations tried")
     ap.add_argument("--max-false", type=float, default=None, help="share of the judged answerable questions "
                     "that may be declined (default: the share the product declines now)")
@@ -119,7 +126,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None, help="write the table as JSON")
     args = ap.parse_args()
 
-    found = states(args.cache)
+    found = states(args.cache, args.layer)
     corpora: dict[str, list] = {}
     for folder in args.reports:
         for report in sorted(folder.glob("*.report.json")):
@@ -179,7 +186,7 @@ def main() -> None:
         args.json.write_text(json.dumps(dict(c=c, threshold=t, rows=table), indent=1) + "\n", encoding="utf-8")
     if args.out:
         LinearProbe("qwen2.5-1.5b", JUDGE_QUESTION, tuple(float(v) for v in w[0]), w_yes=w[1], w_prior=w[1],
-                    bias=w[2], threshold=round(t, 4),
+                    bias=w[2], threshold=round(t, 4), layer=args.layer,
                     note=f"fit_judge_probe.py {time.strftime('%Y-%m-%d')}: C={c}, on {', '.join(dev)}").save(args.out)
         print(f"wrote {args.out}")
 

@@ -84,14 +84,14 @@ class ReplayStateReader(ReplayYesNo):
     each (P(yes), state) stored under ``folder/judge`` as ``<key>.npz`` with the prompt beside them, which
     ``benchmarks/fit_judge_probe.py`` reads."""
 
-    def read(self, messages: Sequence) -> tuple[float, object]:
+    def read(self, messages: Sequence, layer: int | None = None) -> tuple[float, object]:
         import numpy as np
 
-        path = self._path(messages, ".npz")
+        path = self._path(messages, ".npz" if layer is None else f"-l{layer}.npz")
         if path.exists():
             with np.load(path) as stored:
                 return float(stored["p"]), stored["state"].copy()
-        p, state = self.inner.read(messages)
+        p, state = self.inner.read(messages, layer=layer)
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
         turns = [(m.role, m.content) for m in messages]

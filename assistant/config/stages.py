@@ -179,11 +179,12 @@ class AnswerSettings(BaseModel):
         "it is); unset = `judge_threshold` for every question. The judge's P(yes) runs lower for such questions. Off: "
         "0.26 helped seven development sets but let 3 more of 10 unanswerable questions through on the locked one.")
     judge_probe: str | None = Field("bundled", description="Where the judge's verdict is read: bundled = a linear "
-        "probe of the judge model's last hidden state fitted on 13 development sets (`judge_probe.json`, for "
-        "`judge_model` qwen2.5-1.5b; another model falls back to P(yes)), its own threshold replacing "
-        "`judge_threshold`; a path = a probe file from benchmarks/fit_judge_probe.py; unset = P(yes) alone. Each set "
-        "scored by a probe fitted without it: answerable declined 47 -> 41 of 470, unanswerable 116 -> 118 of 144; "
-        "the locked set 9 -> 8 of 10 unanswerable (benchmarks/README.md 'The judge's hidden state').")
+        "probe of the judge model's hidden state (layer 20 of 28, read in the same pass) fitted on 13 development "
+        "sets (`judge_probe.json`, for `judge_model` qwen2.5-1.5b; another model falls back to P(yes)), its own "
+        "threshold replacing `judge_threshold` and `judge_open_threshold`; a path = a probe file from "
+        "benchmarks/fit_judge_probe.py; unset = P(yes) alone. Each set scored by a probe fitted without it: answerable "
+        "declined 47 -> 38 of 470, unanswerable 116 -> 126 of 144; the locked set 9 of 10 unanswerable as with P(yes) "
+        "(benchmarks/README.md 'A middle layer of the judge').")
     context_selection: Literal["meaning", "meaning_and_terms", "word_overlap"] = Field("meaning",
         description="How the LLM's lines are chosen: meaning = scored by the embedder against the question; "
         "meaning_and_terms = that ranking fused with one by the question's words each line holds, rarer words "

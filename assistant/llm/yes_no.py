@@ -48,6 +48,7 @@ class LlamaCppYesNo:
         self._llm: Any = None
         self._format: Any = None
         self._ids: dict[int, str] = {}
+        self._tap: Any = None  # a middle layer's output, for ``read``
         self._lock = threading.Lock()
 
     def load(self) -> None:
@@ -60,8 +61,11 @@ class LlamaCppYesNo:
             from llama_cpp import Llama
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-            llm = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.threads,
-                        seed=self.seed, verbose=False)
+            from assistant.llm.layer_tap import LayerTap, build_with_tap
+
+            self._tap = LayerTap()
+            llm = build_with_tap(lambda: Llama(model_path=str(self.model_path), n_ctx=self.n_ctx,
+                                               n_threads=self.threads, seed=self.seed, verbose=False), self._tap)
             template = llm.metadata.get("tokenizer.chat_template")
             if not template:
                 raise ValueError(f"{self.model_path}: the GGUF carries no chat template (tokenizer.chat_template)")
@@ -91,12 +95,13 @@ class LlamaCppYesNo:
             logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(llm.n_vocab(),))
             return self._share(logits)
 
-    def read(self, messages: Sequence[ChatMessage]) -> tuple[float, Any]:
-        """P(yes) and the last position's hidden state (after the final norm, float32) that it is read from.
+    def read(self, messages: Sequence[ChatMessage], layer: int | None = None) -> tuple[float, Any]:
+        """P(yes) and a hidden state of the last position (float32): the final one, after the norm, that P(yes) is
+        read from; or with ``layer`` that layer's output (``layer_tap.py``).
 
-        The prompt minus its last token is read first, the last token alone with embeddings on: a context with
-        embeddings on outputs every position of a batch, and the vocabulary's projection of all of them cost
-        ~20 % more time. The split moves P(yes) by up to ~0.02 against ``p_yes``."""
+        The prompt minus its last token is read first, the last token alone after it: a context with embeddings on
+        outputs every position of a batch, and the vocabulary's projection of all of them cost ~20 % more time. The
+        split moves P(yes) by up to ~0.02 against ``p_yes``."""
         import llama_cpp
         import numpy as np
 
@@ -106,11 +111,19 @@ class LlamaCppYesNo:
             llm.n_tokens = 0
             try:
                 llm.eval(toks[:-1])
-                llama_cpp.llama_set_embeddings(llm.ctx, True)
+                if layer is None:
+                    llama_cpp.llama_set_embeddings(llm.ctx, True)
+                else:
+                    self._tap.arm(layer, llm.n_embd())
                 llm.eval(toks[-1:])
             finally:
+                self._tap.disarm()
                 llama_cpp.llama_set_embeddings(llm.ctx, False)
             logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(llm.n_vocab(),))
+            if layer is not None:
+                if self._tap.value is None:
+                    raise ValueError(f"{self.model_path.name}: no layer {layer} output (l_out-{layer}) in its graph")
+                return self._share(logits), self._tap.value
             state = np.ctypeslib.as_array(llama_cpp.llama_get_embeddings_ith(llm.ctx, -1), shape=(llm.n_embd(),))
             return self._share(logits), state.astype(np.float32)  # a copy: the context reuses its buffers
 

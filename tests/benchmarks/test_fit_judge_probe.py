@@ -38,9 +38,9 @@ class FakeReader:
     def __init__(self) -> None:
         self.reads = 0
 
-    def read(self, messages):
+    def read(self, messages, layer=None):
         self.reads += 1
-        n = len(messages[-1].content)
+        n = len(messages[-1].content) + (layer or 0)
         return 0.25, np.array([n, 1.0, -1.0], dtype=np.float32)
 
     def p_yes(self, messages):
@@ -63,6 +63,18 @@ def test_the_states_are_found_by_the_question_with_documents_first(tmp_path):
     reader.read(prompt("oil capacity?", docs="(none)"))
     found = fit.states(tmp_path)
     assert list(found) == ["oil capacity?"] and np.array_equal(found["oil capacity?"][0][0], with_docs)
+
+
+def test_a_layer_s_states_are_stored_and_found_apart_from_the_final_ones(tmp_path):
+    inner = FakeReader()
+    reader = replay.ReplayStateReader(inner, tmp_path, "m")
+    final = reader.read(prompt("oil capacity?"))[1]
+    layer = reader.read(prompt("oil capacity?"), layer=20)[1]
+    assert inner.reads == 2 and not np.array_equal(final, layer)  # the fake shifts a layer's state by its number
+    assert np.array_equal(reader.read(prompt("oil capacity?"), layer=20)[1], layer) and inner.reads == 2
+    assert np.array_equal(fit.states(tmp_path)["oil capacity?"][0][0], final)
+    assert np.array_equal(fit.states(tmp_path, 20)["oil capacity?"][0][0], layer)
+    assert fit.states(tmp_path, 14) == {}
 
 
 def test_rows_take_labels_from_the_report_and_skip_unjudged_and_locked(tmp_path):

@@ -39,7 +39,7 @@ class YesNoScorer(Protocol):
 class StateReader(Protocol):
     """A scorer that also gives the hidden state its P(yes) is read from (``LlamaCppYesNo.read``)."""
 
-    def read(self, messages: Sequence[ChatMessage]) -> tuple[float, Any]: ...
+    def read(self, messages: Sequence[ChatMessage], layer: int | None = None) -> tuple[float, Any]: ...
 
 
 @dataclass
@@ -88,7 +88,7 @@ class AnswerabilityJudge:
         threshold, p_value, p_prior, p_probe = self.threshold, None, None, None
         try:
             if self.probe is not None:
-                p, state = self.scorer.read(asked)  # type: ignore[attr-defined]
+                p, state = self.scorer.read(asked, layer=self.probe.layer)  # type: ignore[attr-defined]
             else:
                 p, state = self.scorer.p_yes(asked), None
             if self.prior_weight or (self.probe is not None and self.probe.w_prior):

@@ -1,12 +1,14 @@
 """Answerability read from the judge model's hidden state, not only from its yes / no word.
 
 The judge (``judge.py``) asks a model whether the documents state what is asked and reads P(yes) from the
-vocabulary's projection of the model's last hidden state: one fixed direction of that state. A probe adds a second
-direction, fitted: a logistic regression over the same state (unit length), trained on the development corpora's
+vocabulary's projection of the model's last hidden state: one fixed direction of that state. A probe adds a fitted
+direction: a logistic regression over a hidden state of the same pass (unit length; the bundled one reads layer 20
+of the 1.5B's 28, which told the classes apart better than the last layer), trained on the development corpora's
 judged questions (answerable or not) by ``benchmarks/fit_judge_probe.py``, whose read-out is added to the judge's
 P(yes) weighed with its P(yes) without the documents (log-odds, each scaled by its spread). It knows no language and
 no word list; what it learned is one data file, tied to the judge model and the judge's question it was fitted
-for, measured leaving one corpus out and on the locked corpus (benchmarks/README.md, "The judge's hidden state").
+for, measured leaving one corpus out and on the locked corpus (benchmarks/README.md, "The judge's hidden state" and
+"A middle layer of the judge").
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class LinearProbe:
     bias: float
     threshold: float  # the reading below which the judge declines
     note: str = ""  # how it was fitted: corpora, regularisation, date
+    layer: int | None = None  # the judge model's layer whose output it reads; None: the final state, after the norm
 
     def p(self, state: Sequence[float], *, p_yes: float, p_prior: float | None) -> float:
         if len(state) != len(self.weights):

@@ -69,3 +69,20 @@ def test_the_bundled_probe_reads_the_model_s_state(probed):
 def test_the_bundled_probe_declines_a_value_no_document_states(probed, question):
     v = verdict(probed, question)
     assert not v.answerable and v.p_probe < probed.probe.threshold
+
+
+def test_a_middle_layer_is_read_in_the_same_pass(judge):
+    import numpy as np
+
+    writer = SourcedGenerator(FakeGenerator(), max_tokens=10, source_chars=250, prompt_turns=2)
+    prompt = writer.prompt("whats the relief valve setting on press 4", [], CITATIONS, DOCS)
+    p_final, final = judge.scorer.read(prompt)
+    p_layer, layer = judge.scorer.read(prompt, layer=20)
+    again = judge.scorer.read(prompt, layer=20)[1]
+    assert p_layer == pytest.approx(p_final, abs=1e-4)  # one pass: the layer is read on the way
+    assert layer.shape == final.shape == (1536,) and np.array_equal(layer, again)
+    cos = float(layer @ final / np.linalg.norm(layer) / np.linalg.norm(final))
+    assert cos < 0.9  # another layer's output, not the final state again
+    assert not np.array_equal(layer, judge.scorer.read(prompt, layer=14)[1])
+    with pytest.raises(ValueError, match="no layer 99 output"):
+        judge.scorer.read(prompt, layer=99)

@@ -29,9 +29,11 @@ class FakeStateScorer:
     def __init__(self, state, p: float, bare: float = 0.5) -> None:
         self.state, self.p, self.bare = state, p, bare
         self.read_calls = 0
+        self.layers: list = []
 
-    def read(self, messages):
+    def read(self, messages, layer=None):
         self.read_calls += 1
+        self.layers.append(layer)
         return self.p, self.state
 
     def p_yes(self, messages):
@@ -57,8 +59,16 @@ class TestLinearProbe:
 
     def test_saves_and_loads_the_same_probe(self, tmp_path):
         path = tmp_path / "probe.json"
-        probe(note="fitted on a, b").save(path)
-        assert LinearProbe.load(path) == probe(note="fitted on a, b")
+        probe(note="fitted on a, b", layer=20).save(path)
+        assert LinearProbe.load(path) == probe(note="fitted on a, b", layer=20)
+
+    def test_a_file_without_a_layer_reads_the_final_state(self, tmp_path):
+        path = tmp_path / "probe.json"
+        probe(layer=20).save(path)
+        data = json.loads(path.read_text())
+        del data["layer"]  # written before probes could read a middle layer
+        path.write_text(json.dumps(data))
+        assert LinearProbe.load(path).layer is None
 
     def test_a_broken_file_names_itself(self, tmp_path):
         path = tmp_path / "probe.json"
@@ -89,9 +99,14 @@ class TestJudgeWithProbe:
         scorer = FakeStateScorer((1.0, 0.0), p=0.9, bare=0.5)
         judge = AnswerabilityJudge(scorer, threshold=0.99, prior_weight=1.0, probe=probe(weights=(-9.0, 0.0)))
         v = judge.judge(PROMPT)
-        assert scorer.read_calls == 1
+        assert scorer.read_calls == 1 and scorer.layers == [None]
         assert not v.answerable and v.p_probe < 0.5 and v.threshold == 0.5
         assert v.p_yes == 0.9 and v.p_prior == 0.5  # P(yes) 0.9 (weighed with a neutral prior) would pass
+
+    def test_the_scorer_is_asked_for_the_layer_the_probe_reads(self):
+        scorer = FakeStateScorer((1.0, 0.0), p=0.9)
+        AnswerabilityJudge(scorer, threshold=0.5, probe=probe(layer=20)).judge(PROMPT)
+        assert scorer.layers == [20]
 
     def test_a_high_probe_reading_answers_though_p_yes_is_low(self):
         judge = AnswerabilityJudge(FakeStateScorer((1.0, 0.0), p=0.1), threshold=0.5, probe=probe(weights=(9.0, 0.0)))
@@ -112,7 +127,7 @@ class TestJudgeWithProbe:
 
     def test_a_failing_read_keeps_the_answer_and_says_why(self):
         class Broken(FakeStateScorer):
-            def read(self, messages):
+            def read(self, messages, layer=None):
                 raise RuntimeError("decode failed")
 
         v = AnswerabilityJudge(Broken((1.0,), 0.5), threshold=0.5, probe=probe()).judge(PROMPT)
