@@ -81,8 +81,8 @@ class ReplayYesNo:
 
 class ReplayStateReader(ReplayYesNo):
     """A ``ReplayYesNo`` whose scorer also gives its hidden state (``LlamaCppYesNo.read``, for the judge's probe):
-    each (P(yes), state) stored under ``folder/judge`` as ``<key>.npz`` with the prompt beside them, which
-    ``benchmarks/fit_judge_probe.py`` reads."""
+    each (P(yes), state) stored under ``folder/judge`` as ``<key>.npz`` (a layer's: ``<key>-l<layer>.npz``) with the
+    prompt beside them, which ``benchmarks/fit_judge_probe.py`` reads."""
 
     def read(self, messages: Sequence, layer: int | None = None) -> tuple[float, object]:
         import numpy as np

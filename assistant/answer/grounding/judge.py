@@ -37,7 +37,8 @@ class YesNoScorer(Protocol):
 
 @runtime_checkable
 class StateReader(Protocol):
-    """A scorer that also gives the hidden state its P(yes) is read from (``LlamaCppYesNo.read``)."""
+    """A scorer that also gives a hidden state of the pass its P(yes) is read from: the final one, or ``layer``'s
+    output (``LlamaCppYesNo.read``)."""
 
     def read(self, messages: Sequence[ChatMessage], layer: int | None = None) -> tuple[float, Any]: ...
 
