@@ -222,7 +222,7 @@ class Container:
                            document_passages=a.document_passages, reply_source_margin=a.reply_source_margin),
             registry=registry, sections=SectionIndex(self.store.chunks, max_chunks=r.answer_section_chunks), k=r.k,
             judge=self.judge, judge_source_chars=a.judge_source_chars, judge_skips_bound=a.judge_skips_bound,
-        )
+            quote_terms=self.retriever.term_shares if a.quote_selection == "meaning_and_terms" else None)
         routes = [WorkOrderRoute(HistoryQueryParser(registry, store=self.work_orders),
                                  HistoryAnswerer(self.work_orders, max_cited=a.work_order_rows_cited)),
                   SensorRoute(SensorAnswerer(self.store.chunks, registry=registry))]  # reads the live index version

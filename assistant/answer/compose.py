@@ -59,7 +59,7 @@ class AnswerComposer:
         """(text, flags, cited source numbers); empty text when no verified value of the asked kind is left.
         ``documents``: each manual passage's file (and page); passages of one document count as one source.
         ``by_meaning``: source lines ranked by meaning, best first, quoted instead of those holding the question's
-        words (``ContextSelector.foreign_ranking``: lines in a language the index embedder does not read).
+        words (``ContextSelector.quote_ranking``).
         ``scores``: the retrieval's score of each source, in its order (``reply_source_margin`` reads them)."""
         flags: list[Flag] = []
         if says_not_found(raw):

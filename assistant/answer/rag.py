@@ -10,7 +10,7 @@ find no answer, it declines in one line and shows the nearest sources.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, Mapping
 
 from assistant.answer.compose import AnswerComposer
 from assistant.answer.generate import SourcedGenerator, TokenCallback
@@ -106,8 +106,12 @@ class RagAnswerer:
     def __init__(self, retriever: ScopedRetriever, evidence: EvidenceCheck, writer: SourcedGenerator,
                  composer: AnswerComposer, *, registry: Assets | None, sections: Sections | None, k: int,
                  judge: AnswerabilityJudge | None = None, judge_source_chars: int | None = None,
-                 judge_skips_bound: bool = False) -> None:
+                 judge_skips_bound: bool = False,
+                 quote_terms: Callable[[], Mapping[str, float]] | None = None) -> None:
         self.judge = judge
+        # the corpus's term statistics: with them, the quoted lines are ranked by meaning fused with the question's
+        # rarer words (``ContextSelector.quote_ranking``); without, by the composer's word ranking
+        self.quote_terms = quote_terms
         # a reply whose number a cited sentence states next to every question word stands without the judge
         self.judge_skips_bound = judge_skips_bound
         self.judge_source_chars = judge_source_chars
@@ -169,7 +173,7 @@ class RagAnswerer:
             if is_howto(asked) else None
         documents = {c.n: (c.source, c.page) for c in answer.citations if c.doc_type == "manual"}
         selector = self.writer.selector
-        by_meaning = selector.foreign_ranking(asked, sources) if selector is not None else []
+        by_meaning = selector.quote_ranking(asked, sources, self.quote_terms) if selector is not None else []
         text, flags, cited = self.composer.compose(asked, raw, sources, report, sections, question, documents,
                                                    by_meaning, [h.score for h in hits])
         answer.flags.extend(flags)

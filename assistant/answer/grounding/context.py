@@ -117,6 +117,19 @@ class ContextSelector:
             return []
         return [(u.text, u.source) for _, u in self.rank(query, sources)]
 
+    def quote_ranking(self, query: str, sources: dict[int, str],
+                      term_shares: Callable[[], Mapping[str, float]] | None) -> list[tuple[str, int]]:
+        """(line, source) best first, for the lines quoted under the answer: ``foreign_ranking`` where the other
+        reader reads them, else the cosine with the question fused with the ranking by its rarer words
+        (``term_shares``, as ``meaning_and_terms`` ranks the prompt's lines); without ``term_shares``, only the
+        foreign ranking. Ranked by words alone, a line holding the question's words but not its answer ("WiFi
+        status" for "how long does the hotspot stay on") outranked the one that answers it."""
+        foreign = self.foreign_ranking(query, sources)
+        if foreign or term_shares is None:
+            return foreign
+        fused = ContextSelector(self.embedder, self.long_line, term_shares, self.rrf_k)
+        return [(u.text, u.source) for _, u in fused.rank(query, sources)]
+
     def term_scores(self, query: str, texts: list[str]) -> np.ndarray:
         """Per text, the summed inverse document frequency of the question terms it holds (1 per term
         the statistics lack).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.chain import AnswerChain
+from assistant.answer.grounding.context import ContextSelector
 from assistant.answer.grounding.evidence import EvidenceGate
 from assistant.llm.fake import FakeGenerator
 from index.types import ScoredChunk
@@ -314,3 +315,27 @@ def test_a_route_that_cannot_answer_declines_and_shows_what_it_found():
     assert answer.text.startswith("Your work orders do not record who did the job")
     assert [f.detail for f in answer.flags if f.kind == "abstained"] == ["the work orders record no technician"]
     assert gen.calls == []
+
+
+class FakeHotspotEmbedder:
+    """A fake reader that knows one meaning: how long something stays on (a line on time, the question)."""
+
+    def embed_batch(self, texts, *, query=False):
+        return [[1.0, 0.0] if ("stay" in t.lower() or "minutes" in t.lower()) else [0.0, 1.0] for t in texts]
+
+
+WIFI_CHUNKS = [Chunk("h1", "WiFi\nThe WiFi page shows the WiFi status.\nThe hotspot is enabled for 10 minutes after "
+                           "power up.\nThe WiFi page shows the address.", "/m/wifi.md", "manual")]
+
+
+@pytest.mark.parametrize("by_meaning", [True, False])
+def test_the_quoted_line_is_the_one_closest_in_meaning(by_meaning):
+    # two of the question's words, both common in the corpus, point at the status lines; the line that answers
+    # holds one rare word of it and is the reader's closest
+    chain = build_chain(FakeRetriever(WIFI_CHUNKS), FakeGenerator("The WiFi page shows its status [1]."),
+                        gate=EvidenceGate(0.3, 0.5), k=3)
+    chain.rag.writer.selector = ContextSelector(FakeHotspotEmbedder(), long_line=220)
+    chain.rag.composer.quote_lines, chain.rag.composer.quote_following, chain.rag.composer.support_quotes = 1, 0, 0
+    chain.rag.quote_terms = (lambda: {"wifi": 0.9, "page": 0.9, "hotspot": 0.05}) if by_meaning else None
+    quoted = chain.answer("how long does the wifi hotspot page stay on").text.split("From your documents:")[1]
+    assert ("enabled for 10 minutes" in quoted) is by_meaning

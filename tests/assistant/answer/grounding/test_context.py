@@ -171,3 +171,41 @@ def test_the_foreign_ranking_is_given_only_when_the_other_reader_reads():
     other = ContextSelector(ReaderChoice(FakeAxisEmbedder(), FakeAxisEmbedder(), Letters(), 1.0), long_line=220)
     got = other.foreign_ranking("what oil", sources)
     assert got[:2] == [("Use ISO VG 220 oil.", 5), ("Wipe the oil cap.", 5)] and got[2] == ("Check belt wear.", 2)
+
+
+def test_quoted_lines_are_ranked_by_meaning_fused_with_the_questions_rare_words():
+    sources = {1: "Belts\nCheck belt wear.", 3: "Wifi\nWifi hotspot stays on.\nThe oil light."}
+    sel = ContextSelector(FakeAxisEmbedder(), long_line=220)
+    assert sel.quote_ranking("wifi oil", sources, None) == []  # no statistics: the composer's word ranking
+    by_meaning = [(u.text, u.source) for _, u in sel.rank("wifi oil", sources)]
+    assert by_meaning[1:] == [("Check belt wear.", 1), ("Wifi hotspot stays on.", 3)]  # the fake reads "oil" only
+    got = sel.quote_ranking("wifi oil", sources, lambda: {"wifi": 0.1, "oil": 0.5})
+    # the line holding the question's rarer word comes before the one holding none of its words
+    assert got == [("The oil light.", 3), ("Wifi hotspot stays on.", 3), ("Check belt wear.", 1)]
+
+
+def test_a_foreign_ranking_is_kept_for_the_quoted_lines():
+    sources = {2: "Belts\nCheck belt wear.", 5: "Oil\nUse ISO VG 220 oil."}
+    other = ContextSelector(ReaderChoice(FakeAxisEmbedder(), FakeAxisEmbedder(), Letters(), 1.0), long_line=220)
+    shares = {"belt": 0.01, "oil": 0.9}
+    own = ContextSelector(FakeAxisEmbedder(), long_line=220)
+    assert own.quote_ranking("what oil belt", sources, lambda: shares)[0] == ("Check belt wear.", 2)  # fused
+    # the other reader's ranking stands: the rare "belt" does not lift its line there
+    assert other.quote_ranking("what oil belt", sources, lambda: shares) == \
+        [("Use ISO VG 220 oil.", 5), ("Check belt wear.", 2)] == other.foreign_ranking("what oil belt", sources)
+
+
+def test_the_setting_gives_the_answerer_the_statistics_for_its_quotes(tmp_path):
+    from assistant.config import Settings
+    from assistant.wiring import Container
+
+    def quote_terms(mode):
+        s = Settings(data_dir=tmp_path / mode, llm={"mode": "fake"}, embedding={"mode": "fake"},
+                     answer={"quote_selection": mode})
+        c = Container(s)
+        return c, c.chain.rag.quote_terms
+
+    c, got = quote_terms("meaning_and_terms")
+    assert got == c.retriever.term_shares
+    assert quote_terms("words")[1] is None
+    assert Settings().answer.quote_selection == "meaning_and_terms"
