@@ -195,8 +195,9 @@ class AnswerSettings(BaseModel):
         "cosine with the question fused with a ranking by the question's rarer words; words = the question's words a "
         "line holds, weighted by rarity, a value of the asked kind weighing more (older way). Lines in a language "
         "the index embedder does not read are ranked by the multilingual reader either way (`context_embedder: "
-        "auto`). On six development sets: expected facts found 249 -> 264 of 372, citation precision 0.845 -> "
-        "0.861; the locked set's fact recall 0.712 -> 0.763 (benchmarks/README.md 'Quoted lines by meaning').")
+        "auto`); with `context_selection: word_overlap` (no line ranking) the words pick them. On six development "
+        "sets: expected facts found 249 -> 264 of 372, citation precision 0.845 -> 0.861; the locked set's fact "
+        "recall 0.712 -> 0.763 (benchmarks/README.md 'Quoted lines by meaning').")
     context_embedder: Literal["index", "auto", "multilingual-e5"] = Field("index", description="The model that "
         "scores source lines against the question for the LLM's prompt and, where it is the multilingual one, picks "
         "the quoted lines: index = the retrieval embedder (English all-MiniLM-L6-v2 by default); multilingual-e5 = "

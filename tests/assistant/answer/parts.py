@@ -31,6 +31,7 @@ def build_chain(retriever, generator, *, gate: EvidenceGate, registry=None, rout
         registry=registry, sections=sections, k=k or r.k, judge=judge,
         judge_source_chars=judge_source_chars if judge_source_chars is not None else a.judge_source_chars,
         judge_skips_bound=a.judge_skips_bound if judge_skips_bound is None else judge_skips_bound,
+        quote_terms=term_shares if a.quote_selection == "meaning_and_terms" else None,
     )
     return AnswerChain(QuestionScope(registry, conversation_turns=a.conversation_turns), routes, rag,
                        prompt_version=a.prompt_version)
