@@ -189,7 +189,7 @@ class Container:
                               server_model=llm.server_model)
         return AnswerabilityJudge(scorer, threshold=a.judge_threshold, open_threshold=a.judge_open_threshold,
                                   prior_weight=a.judge_prior_weight, number_share=a.judge_number_share,
-                                  probe=probe_for(a.judge_probe, a.judge_model))
+                                  probe=probe_for(a.judge_probe, a.judge_model), value_probe=a.judge_value_probe)
 
     @cached_property
     def chain(self):

@@ -10,6 +10,7 @@ find no answer, it declines in one line and shows the nearest sources.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Callable, Mapping
 
 from assistant.answer.compose import AnswerComposer
@@ -19,7 +20,7 @@ from assistant.answer.grounding.decline import decline_for
 from assistant.answer.grounding.evidence import (EvidenceGate, EvidenceReport, copied_literals, squash_code,
                                                  subject_terms)
 from assistant.answer.grounding.steps import is_howto
-from assistant.answer.grounding.judge import AnswerabilityJudge
+from assistant.answer.grounding.judge import AnswerabilityJudge, Verdict
 from assistant.answer.grounding.question_focus import asked_noun, respelled
 from assistant.answer.protocols import Assets, Search, Sections
 from assistant.answer.routes import whole_procedure
@@ -174,29 +175,32 @@ class RagAnswerer:
         documents = {c.n: (c.source, c.page) for c in answer.citations if c.doc_type == "manual"}
         selector = self.writer.selector
         by_meaning = selector.quote_ranking(asked, sources, self.quote_terms) if selector is not None else []
-        text, flags, cited = self.composer.compose(asked, raw, sources, report, sections, question, documents,
-                                                   by_meaning, [h.score for h in hits])
+        composing = (asked, raw, sources, report, sections, question, documents, by_meaning, [h.score for h in hits])
+        text, flags, cited = self.composer.compose(*composing)
+        verdict = None
+        if not text and report.value_kind and self.judge is not None and self.judge.value_probe is not None:
+            # the asked kind is read from English unit words ("r/min" reworded, a unit only in a table's header):
+            # where the judge reads the sources as answering, the answer stands, flagged (benchmarks/README.md,
+            # "The asked kind of value, judged")
+            verdict = self._verdict(question, conversation, texts, sources, answer)
+            if self.judge.keeps(verdict):  # composed as for a question that asks for no kind of value
+                unkind = replace(report, value_kind=None, value_sources=[])
+                text, flags, cited = self.composer.compose(*composing[:3], unkind, *composing[4:])
+                flags.append(Flag("value_unverified", f"no quoted line states a {report.value_kind.replace('_', ' ')}"
+                                                      f" (judge's probe reading {verdict.p_probe:.2f})"))
         answer.flags.extend(flags)
         if not text:
             return self._abstain(answer, f"no source states the {report.value_kind or 'answer'} asked for",
                                  report.subject or f"the {report.value_kind or 'answer'} you asked for", None, t0)
         bound = self.composer.bound_value(text, asked, sources, cited) \
-            if self.judge is not None and self.judge_skips_bound else None
+            if self.judge is not None and self.judge_skips_bound and verdict is None else None
         if bound is not None:
             answer.extra["evidence"]["bound_value"] = f"{bound.number} in [{bound.source}]: {bound.sentence[:160]}"
         elif self.judge is not None:
             # after the reply, not before: the first token keeps its time; a declined draft is replaced
-            verdict = self.judge.judge(self._judge_prompt(question, conversation, texts, sources, answer),
-                                       question)
-            answer.extra["evidence"]["p_yes"] = verdict.p_yes
-            if verdict.p_value is not None:
-                answer.extra["evidence"]["p_value"] = verdict.p_value
-            if verdict.p_prior is not None:
-                answer.extra["evidence"]["p_prior"] = verdict.p_prior
-            if verdict.p_probe is not None:
-                answer.extra["evidence"]["p_probe"] = verdict.p_probe
-            if verdict.error:
-                answer.flags.append(Flag("judge_failed", verdict.error))
+            verdict = verdict or self._verdict(question, conversation, texts, sources, answer)
+            if verdict.error:  # flagged; a judge that cannot run does not take the answer down
+                pass
             elif not verdict.answerable:
                 read = f"probe reading {verdict.p_probe:.2f}" if verdict.p_probe is not None \
                     else f"P(yes) {verdict.p_yes:.2f}"
@@ -219,6 +223,20 @@ class RagAnswerer:
             c.cited = c.n in cited
         answer.timings["total_s"] = time.perf_counter() - t0
         return answer
+
+    def _verdict(self, question: str, conversation: list[ChatMessage], texts: list[str], sources: dict[int, str],
+                 answer: Answer) -> Verdict:
+        """The judge's verdict on the answer's prompt, its readings kept in the answer's evidence."""
+        assert self.judge is not None
+        verdict = self.judge.judge(self._judge_prompt(question, conversation, texts, sources, answer), question)
+        evidence = answer.extra["evidence"]
+        evidence["p_yes"] = verdict.p_yes
+        for key in ("p_value", "p_prior", "p_probe"):
+            if getattr(verdict, key) is not None:
+                evidence[key] = getattr(verdict, key)
+        if verdict.error:
+            answer.flags.append(Flag("judge_failed", verdict.error))
+        return verdict
 
     def _judge_prompt(self, question: str, conversation: list[ChatMessage], texts: list[str],
                       sources: dict[int, str], answer: Answer) -> list[ChatMessage]:

@@ -20,6 +20,7 @@ FLAG_TITLES = {
     "invalid_citation": "Citation points to no source",
     "no_safety": "Safety steps missing: check the manual's safety section",
     "ambiguous_asset": "Which machine? More than one matches",
+    "value_unverified": "The value asked for is not in the quoted lines: check the source",
 }
 # Kept for the audit record only: a decline already says it in one line; the model's own
 # "not found" is replaced by quoted lines; a copied source-list layout is removed; sentences

@@ -99,7 +99,7 @@ def grade_answer(item: QAItem, answer: Answer, chunk_text: Callable[[str], str |
     result.p_yes, result.p_value = evidence.get("p_yes"), evidence.get("p_value")
     result.evidence = {k: v for k, v in evidence.items()
                        if k in ("best_dense", "coverage", "value_kind", "p_prior", "bound_value",
-                                "p_number")}
+                                "p_number", "p_probe")}
     result.model_id, result.adapter_id = answer.model_id, answer.adapter_id
     result.markers = metrics.unique_in_order(metrics.citation_markers(answer.text))
     result.invalid_markers = [n for n in result.markers if n not in by_number]

@@ -65,7 +65,8 @@ class AnswerabilityJudge:
 
     def __init__(self, scorer: YesNoScorer, *, threshold: float, open_threshold: float | None = None,
                  value_share: float = VALUE_SHARE, question: str = JUDGE_QUESTION, prior_weight: float = 0.0,
-                 number_share: float | None = None, probe: LinearProbe | None = None) -> None:
+                 number_share: float | None = None, probe: LinearProbe | None = None,
+                 value_probe: float | None = None) -> None:
         self.scorer = scorer
         self.threshold = threshold
         # questions for advice or steps, not a value: their own threshold (None: one threshold for all)
@@ -78,6 +79,9 @@ class AnswerabilityJudge:
         self.number_share = number_share
         # decides instead of P(yes) where the scorer gives its hidden state (an OpenAI server does not)
         self.probe = probe if probe is not None and isinstance(scorer, StateReader) else None
+        # the probe's reading from which an answer stands though no quoted line holds a value of the asked kind
+        # (the kinds are English word lists; the judge reads any language); None: such answers are declined
+        self.value_probe = value_probe
 
     def judge(self, prompt: Sequence[ChatMessage], question: str | None = None) -> Verdict:
         """``prompt``: the answer's messages, the last one the user's (documents and question);
@@ -110,6 +114,18 @@ class AnswerabilityJudge:
             return Verdict(p_probe >= self.probe.threshold, round(p, 4), threshold=self.probe.threshold,
                            p_prior=p_prior, p_probe=p_probe)
         return Verdict(p >= threshold, round(p, 4), threshold=threshold, p_value=p_value, p_prior=p_prior)
+
+    def keeps(self, verdict: Verdict) -> bool:
+        """Does ``verdict`` let an answer stand whose quoted lines hold no value of the asked kind? Only a probe
+        reading at or above ``value_probe`` does: P(yes) alone is not read this way.
+
+        >>> judge = AnswerabilityJudge(None, threshold=0.26, value_probe=0.6)
+        >>> [judge.keeps(Verdict(True, 0.5, p_probe=p)) for p in (0.59, 0.6, None)]
+        [False, True, False]
+        >>> AnswerabilityJudge(None, threshold=0.26).keeps(Verdict(True, 0.5, p_probe=0.9))
+        False
+        """
+        return self.value_probe is not None and verdict.p_probe is not None and verdict.p_probe >= self.value_probe
 
     def asks_number(self, question: str) -> float | None:
         """P(yes) that ``question`` asks for a number (the question alone, any language); None when it cannot run.

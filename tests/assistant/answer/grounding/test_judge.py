@@ -250,6 +250,7 @@ class TestWiring:
         assert isinstance(c.judge.scorer, LlamaCppYesNo) and c.judge.scorer.model_path == stub
         assert c.chain.judge is c.judge and not c.chain.rag.evidence.gate.word_checks
         assert c.judge.number_share == AnswerSettings().judge_number_share == 0.65
+        assert c.judge.value_probe == AnswerSettings().judge_value_probe == 0.6
 
     def test_off_brings_the_word_checks_back(self, tmp_path):
         c = self.container(tmp_path, judge="off")

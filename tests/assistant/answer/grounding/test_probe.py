@@ -13,6 +13,7 @@ from assistant.answer.grounding.probe import BUNDLED_PROBE, LinearProbe, logit, 
 from assistant.config import Settings
 from assistant.prompts import JUDGE_QUESTION
 from assistant.types import ChatMessage
+from ingest.types import Chunk
 
 PROMPT = [ChatMessage("system", "S"), ChatMessage("user", "Documents: [1] ...\n\nQuestion: q")]
 
@@ -155,3 +156,37 @@ class TestInTheChain:
     def test_a_high_reading_keeps_the_answer(self):
         answer = self._chain((9.0, 0.0)).answer("What torque for the water inlet nuts?")
         assert not answer.abstained and "8.8 N·m" in answer.text and answer.extra["evidence"]["p_probe"] > 0.5
+
+
+ZONES = Chunk("z1", "Extruder > Zone temperatures\n| Plastic | Barrel zone (C°) | Nozzle zone (C°) |\n| PS | 200 | 210 |\n"
+              "| PP | 190 | 200 |", "/m/extruder.md", "manual")
+
+
+class TestTheAskedKindOfValue:
+    """The asked kind (a temperature) is read from English unit words; this table writes its unit only in its
+    header, so no quoted line is verified as stating one."""
+
+    def ask(self, weights, value_probe: float | None = 0.6):
+        from assistant.answer.grounding.evidence import EvidenceGate
+        from assistant.llm.fake import FakeGenerator
+        from tests.assistant.answer.parts import build_chain
+        from tests.assistant.answer.test_chain import FakeRetriever
+
+        judge = AnswerabilityJudge(FakeStateScorer((1.0, 0.0), p=0.9), threshold=0.5, probe=probe(weights=weights),
+                                   value_probe=value_probe)
+        chain = build_chain(FakeRetriever([ZONES]), FakeGenerator("Set the nozzle zone to 210 for PS [1]."),
+                            gate=EvidenceGate(0.3, 0.5, word_checks=False), k=1, judge=judge)  # as with a judge
+        return chain.answer("what nozzle zone temperature for PS?")
+
+    def test_declined_without_the_setting_or_below_it(self):
+        below = self.ask((-2.0, 0.0))  # reads 0.55: answerable to the judge, below the setting
+        assert 0.5 < below.extra["evidence"]["p_probe"] < 0.6
+        for answer in (self.ask((9.0, 0.0), value_probe=None), below):
+            assert answer.abstained and "210" not in answer.text
+            assert any(f.kind == "abstained" and "temperature asked for" in f.detail for f in answer.flags)
+
+    def test_a_reading_at_the_setting_keeps_the_answer_flagged(self):
+        answer = self.ask((9.0, 0.0))
+        assert not answer.abstained and "210" in answer.text and answer.extra["evidence"]["p_probe"] >= 0.6
+        assert [f.detail for f in answer.flags if f.kind == "value_unverified"] == [
+            f"no quoted line states a temperature (judge's probe reading {answer.extra['evidence']['p_probe']:.2f})"]
