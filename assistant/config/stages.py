@@ -177,8 +177,8 @@ class AnswerSettings(BaseModel):
     judge_value_probe: float | None = Field(0.6, ge=0, le=1, description="An answer none of whose quoted lines "
         "states a value of the kind asked (a temperature, a torque: English unit words) is declined, unless the "
         "judge's probe reads the sources as answering at least this high; it then stands, flagged (a unit reworded "
-        "or only in a table's header). Unset = always declined. 0.6: on seven development sets 3 of 9 such answerable "
-        "questions answered, none of 22 unanswerable (benchmarks/README.md, \"The asked kind of value, judged\").")
+        "or only in a table's header). Unset = always declined. 0.6: on seven development sets 4 of 7 such answerable "
+        "questions kept, none of 24 unanswerable (benchmarks/README.md, \"The asked kind of value, judged\").")
     judge_open_threshold: float | None = Field(None, ge=0, le=1, description="P(yes) below which the judge "
         "declines a question that asks for advice or steps rather than a value (the judge itself is asked which "
         "it is); unset = `judge_threshold` for every question. The judge's P(yes) runs lower for such questions. Off: "
