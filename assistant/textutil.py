@@ -66,3 +66,21 @@ def clip_words(text: str, limit: int) -> str:
     head = text[:limit - 1]
     cut = head.rsplit(None, 1)[0] if re.search(r"\s", head) else head
     return cut.rstrip(" ,;:-") + "…"
+
+
+def distinct_names(paths: Sequence[str]) -> dict[str, str]:
+    """Each path's file name, led by as many of its folders as tell it from another path of the same name: a plant
+    keeps one ``manual.pdf`` per machine folder, a docs tree one ``configuration.md`` per product.
+
+    >>> distinct_names(["/d/emonpi/docs/config.md", "/d/emontx4/docs/config.md", "/d/other.md"])
+    {'/d/emonpi/docs/config.md': 'emonpi/docs/config.md', '/d/emontx4/docs/config.md': 'emontx4/docs/config.md', \
+'/d/other.md': 'other.md'}
+    """
+    parts = {p: [x for x in p.replace("\\", "/").split("/") if x] or [p] for p in dict.fromkeys(paths)}
+    names = {}
+    for path, own in parts.items():
+        k = 1
+        while k < len(own) and any(o != path and other[-k:] == own[-k:] for o, other in parts.items()):
+            k += 1
+        names[path] = "/".join(own[-k:])
+    return names

@@ -339,3 +339,19 @@ def test_the_quoted_line_is_the_one_closest_in_meaning(by_meaning):
     chain.rag.quote_terms = (lambda: {"wifi": 0.9, "page": 0.9, "hotspot": 0.05}) if by_meaning else None
     quoted = chain.answer("how long does the wifi hotspot page stay on").text.split("From your documents:")[1]
     assert ("enabled for 10 minutes" in quoted) is by_meaning
+
+
+def test_files_of_one_name_are_named_apart_for_the_model_and_the_technician():
+    # a docs tree keeps one configuration.md per product: two '(configuration.md)' sources read as one document
+    chunks = [Chunk(f"cfg{i}", f"Configuration > Default configuration\nDatalogging period: {period}",
+                    f"/docs/{product}/docs/configuration.md", "manual")
+              for i, (product, period) in enumerate([("emonpi", "10s"), ("emontx4", "9.8s")])]
+    gen = FakeGenerator("The datalogging period is 9.8s [2].")
+    answer = build_chain(FakeRetriever(chunks), gen, gate=EvidenceGate(0.3, 0.5), k=2).answer(
+        "default datalogging period on the tx4?")
+    assert [c.label for c in answer.citations] == ["emonpi/docs/configuration.md", "emontx4/docs/configuration.md"]
+    prompt = gen.calls[0]["messages"][-1].content
+    assert "[1] (emonpi/docs/configuration.md)" in prompt and "[2] (emontx4/docs/configuration.md)" in prompt
+    alone = build_chain(FakeRetriever(chunks[:1]), FakeGenerator("It is 10s [1]."), gate=EvidenceGate(0.3, 0.5),
+                        k=2).answer("default datalogging period?")
+    assert [c.label for c in alone.citations] == ["configuration.md"]  # nothing to tell apart

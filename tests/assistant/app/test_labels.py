@@ -49,3 +49,12 @@ class TestLabels:
     def test_cited_sentences_find_grouped_markers(self):
         assert labels.cited_sentences("A [1][2]. B [2]. C [3].", 2) == ["A [1][2].", "B [2]."]
         assert labels.cited_sentences("A [1, 2].", 2) == ["A [1, 2]."]
+
+
+def test_the_panel_names_files_of_one_name_apart():
+    # the answer labels them with the folders that tell them apart (assistant.answer.rag.named_apart)
+    apart = _cite(source="/d/emontx4/docs/configuration.md", label="emontx4/docs/configuration.md", section=None,
+                  title=None, excerpt="Configuration > Default configuration\nDatalogging period: 9.8s")
+    assert labels.where(apart).startswith("emontx4/docs/configuration.md")
+    alone = _cite(source="/d/emontx4/docs/configuration.md", label="configuration.md", section=None, title=None)
+    assert labels.where(alone) == "configuration.md"
