@@ -158,8 +158,8 @@ class TestInTheChain:
         assert not answer.abstained and "8.8 N·m" in answer.text and answer.extra["evidence"]["p_probe"] > 0.5
 
 
-ZONES = Chunk("z1", "Extruder > Zone temperatures\n| Plastic | Barrel zone (C°) | Nozzle zone (C°) |\n| PS | 200 | 210 |\n"
-              "| PP | 190 | 200 |", "/m/extruder.md", "manual")
+ZONES = Chunk("z1", "Extruder > Zone temperatures\n| Plastic | Barrel zone (C°) | Nozzle zone (C°) |\n"
+              "| PS | 200 | 210 |\n| PP | 190 | 200 |", "/m/extruder.md", "manual")
 
 
 class TestTheAskedKindOfValue:
