@@ -175,8 +175,9 @@ class RagAnswerer:
         documents = {c.n: (c.source, c.page) for c in answer.citations if c.doc_type == "manual"}
         selector = self.writer.selector
         by_meaning = selector.quote_ranking(asked, sources, self.quote_terms) if selector is not None else []
-        composing = (asked, raw, sources, report, sections, question, documents, by_meaning, [h.score for h in hits])
-        text, flags, cited = self.composer.compose(*composing)
+        scores = [h.score for h in hits]
+        text, flags, cited = self.composer.compose(asked, raw, sources, report, sections, question, documents,
+                                                   by_meaning, scores)
         verdict = None
         if not text and report.value_kind and self.judge is not None and self.judge.value_probe is not None:
             # the asked kind is read from English unit words ("r/min" reworded, a unit only in a table's header):
@@ -185,7 +186,8 @@ class RagAnswerer:
             verdict = self._verdict(question, conversation, texts, sources, answer)
             if self.judge.keeps(verdict):  # composed as for a question that asks for no kind of value
                 unkind = replace(report, value_kind=None, value_sources=[])
-                text, flags, cited = self.composer.compose(*composing[:3], unkind, *composing[4:])
+                text, flags, cited = self.composer.compose(asked, raw, sources, unkind, sections, question,
+                                                           documents, by_meaning, scores)
                 flags.append(Flag("value_unverified", f"no quoted line states a {report.value_kind.replace('_', ' ')}"
                                                       f" (judge's probe reading {verdict.p_probe:.2f})"))
         answer.flags.extend(flags)
