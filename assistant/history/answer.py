@@ -5,8 +5,8 @@
     result = HistoryAnswerer(store, max_cited=10).answer(query)
     result.text  # "The last work order for Chiller 7 matching 'sensor failure' was WO123 on 2019-03-02 [1]. ..."
 
-Every figure in ``result.text`` is computed from the rows; every cited row is in
-``result.citations`` in the order of its ``[n]`` marker. Nothing matching means saying so.
+Every figure in ``result.text`` is computed from the rows; every cited row is in ``result.citations`` (the record
+whole, as the index holds it) in the order of its ``[n]`` marker. Nothing matching means saying so.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Callable
 from assistant.history.query import HistoryQuery, HistoryQueryParser, asset_label, describe_scope
 from assistant.history.store import WorkOrder, WorkOrderStore, normalise_record_id
 from assistant.types import Citation
+from ingest.tables.workorders import work_order_text
 from ingest.types import WorkOrderRecord
 
 __all__ = ["HistoryAnswerer", "HistoryCitation", "HistoryQuery", "HistoryQueryParser", "HistoryResult",
@@ -87,8 +88,7 @@ class HistoryAnswerer:
         rows = self._store.search(
             assets=query.assets, asset_names=query.asset_names, asset_class=query.asset_class,
             date_from=query.date_from, date_to=query.date_to, stems=query.groups or query.stems,
-            kind=query.work_kind, failure=query.failure,
-        )
+            kind=query.work_kind, failure=query.failure)
         if not rows:
             return HistoryResult(query=query, text=self._nothing(query), total=0, figure=0, answered=False)
         handler = {"count": self._count, "latest": self._latest, "first": self._first,
@@ -233,7 +233,7 @@ class HistoryAnswerer:
     @staticmethod
     def _cite(rows: list[WorkOrderRecord]) -> list[HistoryCitation]:
         return [HistoryCitation(n=i, record_id=r.record_id, source=r.source, asset=r.asset, date=r.date,
-                                excerpt=_excerpt(r)) for i, r in enumerate(rows, 1)]
+                                excerpt=work_order_text(r)) for i, r in enumerate(rows, 1)]
 
     @staticmethod
     def _nothing(q: HistoryQuery) -> str:

@@ -19,6 +19,7 @@ from assistant.history.answer import HistoryCitation, HistoryResult
 from assistant.history.query import HistoryQuery
 from assistant.history.plan import Catalog, CheckedPlan
 from assistant.history.plan_sql import REAL_COLUMNS, column as _column, plan_conditions, relaxations
+from ingest.tables.workorders import work_order_text
 from ingest.types import WorkOrderRecord
 
 _KIND = {"count": "count", "sum": "total", "latest": "latest", "first": "first", "list": "list",
@@ -226,7 +227,7 @@ class PlanExecutor:
 
 def _cite(rows: list[WorkOrderRecord]) -> list[HistoryCitation]:
     return [HistoryCitation(n=i, record_id=r.record_id, source=r.source, asset=r.asset, date=r.date,
-                            excerpt=_clip(r.description, 240)) for i, r in enumerate(rows, 1)]
+                            excerpt=work_order_text(r)) for i, r in enumerate(rows, 1)]
 
 
 def _value(record: WorkOrderRecord, measure: str) -> Any:

@@ -152,8 +152,10 @@ class WorkOrderLoader:
         )
 
 
-def work_order_text(r: WorkOrderRecord, cols: dict[str, str]) -> str:
-    """Natural text for search and for the LLM; technician shorthand is kept verbatim."""
+def work_order_text(r: WorkOrderRecord, cols: dict[str, str] | None = None) -> str:
+    """Natural text for search and for the LLM; technician shorthand is kept verbatim. ``cols``: the column
+    mapping (the date column's name picks the date's verb); None: the record's own note of its date column."""
+    cols = cols if cols is not None else {"date": str(r.extra.get("date_column") or "")}
     if r.asset_name and r.asset and r.asset_name != r.asset:
         where = f"{r.asset_name} ({r.asset})"
     else:

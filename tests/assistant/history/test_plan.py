@@ -143,6 +143,8 @@ class TestExecute:
         result = run(factory, catalog, aggregate="max", column="cost")
         assert result.figure == max(r[7] or 0 for r in ROWS) == 9800.0 and result.rows[0].record_id == "W14"
         assert "W14 on 2008-03-03 (Excavator B): Bucket rebuild (cost 9,800) [1]" in result.text
+        excerpt = result.citations[0].excerpt  # the cited record whole: its date and cost can be checked there
+        assert excerpt.startswith("Work order W14 — ") and "2008-03-03" in excerpt and "cost 9800.00" in excerpt
         assert_cited(result)
 
     def test_how_many_hydraulic_leaks_word_starts_only(self, factory, catalog):
