@@ -93,11 +93,16 @@ def short_label(c: Any) -> str:
 
 
 def unique_labels(items: Sequence[Any]) -> dict[int, str]:
-    """``short_label`` per source number; a repeated label (two chunks of one section) gets '(part 2)'."""
+    """``short_label`` per source number. A label another chunk of the same file repeats (two chunks of one
+    section) gets '(part 2)'; one another file repeats (two products' 'Configuration · Setup') gets that file's
+    name, with the folders that tell it apart where the answer named them (``_file``)."""
     out: dict[int, str] = {}
     seen: dict[str, int] = {}
+    first: dict[str, str] = {}  # each label's file, where it was first shown
     for c in items:
         label = short_label(c)
+        if first.setdefault(label, getattr(c, "source", "") or "") != (getattr(c, "source", "") or ""):
+            label = f"{label} ({_file(c)})"
         seen[label] = seen.get(label, 0) + 1
         out[c.n] = label if seen[label] == 1 else f"{label} (part {seen[label]})"
     return out

@@ -26,6 +26,15 @@ class TestAnswer:
         assert line == ("**Sources:** [1] HP-200 Manual · 6 Maintenance schedule · "
                         "[2] HP-200 Manual · 6 Maintenance schedule (part 2) · [3] press · p. 4")
 
+    def test_one_label_from_another_file_is_named_by_its_file_not_as_a_part(self):
+        section = "Configuration > Setup"
+        pi, tx = (_cite(n, source=f"/d/{d}/docs/configuration.md", label=f"{d}/docs/configuration.md · {section}",
+                        section=section, title="Configuration") for n, d in ((1, "emonpi"), (2, "emontx4")))
+        again = _cite(3, source=tx.source, label=tx.label, section=section, title="Configuration")
+        assert render.sources_line([pi, tx, again]) == (
+            "**Sources:** [1] Configuration · Setup · [2] Configuration · Setup (emontx4/docs/configuration.md) · "
+            "[3] Configuration · Setup (emontx4/docs/configuration.md) (part 2)")
+
     def test_flags_are_visible_but_audit_only_kinds_are_not(self):
         md = render.answer_markdown("Do X [1].", [_cite()], [Flag("unsupported_sentence", "Do Y."),
                                                              Flag("model_declined", "internal")], False)
