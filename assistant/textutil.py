@@ -7,7 +7,7 @@ is left here is sentence splitting and excerpt clipping, pure and easy to test o
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Protocol, Sequence, TypeVar
 
 from ingest.text import content_terms, numbers, quantities, stem  # noqa: F401  (re-exported)
 
@@ -84,3 +84,25 @@ def distinct_names(paths: Sequence[str]) -> dict[str, str]:
             k += 1
         names[path] = "/".join(own[-k:])
     return names
+
+
+class Labelled(Protocol):
+    source: str  # the file's path
+    label: str  # what the model and the technician read, starting with the file's name
+
+
+L = TypeVar("L", bound=Labelled)
+
+
+def named_apart(items: list[L]) -> list[L]:
+    """``items`` (an answer's citations, a procedure's sources), those of files that share a name labelled with the
+    folders that tell them apart (``distinct_names``): the model and the technician see 'emontx4/docs/config.md',
+    not two 'config.md'.
+    """
+    names = distinct_names([c.source for c in items if c.source])
+    for c in items:
+        base = c.source.replace("\\", "/").rsplit("/", 1)[-1]
+        name = names.get(c.source, base)
+        if name != base and c.label.startswith(base):
+            c.label = name + c.label[len(base):]
+    return items

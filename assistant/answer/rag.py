@@ -26,7 +26,7 @@ from assistant.answer.protocols import Assets, Search, Sections
 from assistant.answer.routes import whole_procedure
 from assistant.answer.scope import ScopedRetriever, ambiguous_assets
 from assistant.prompts import sanitize, strip_framing
-from assistant.textutil import clip_words, content_terms, distinct_names
+from assistant.textutil import clip_words, content_terms, named_apart
 from assistant.types import Answer, ChatMessage, Citation, Flag
 from index.types import ScoredChunk
 
@@ -263,19 +263,6 @@ class RagAnswerer:
         answer.timings.setdefault("first_token_s", time.perf_counter() - t0)
         answer.timings["total_s"] = time.perf_counter() - t0
         return answer
-
-
-def named_apart(citations: list[Citation]) -> list[Citation]:
-    """``citations``, those of files that share a name labelled with the folders that tell them apart
-    (``distinct_names``): the model and the technician see 'emontx4/docs/configuration.md', not two
-    'configuration.md'."""
-    names = distinct_names([c.source for c in citations if c.source])
-    for c in citations:
-        base = c.source.replace("\\", "/").rsplit("/", 1)[-1]
-        name = names.get(c.source, base)
-        if name != base and c.label.startswith(base):
-            c.label = name + c.label[len(base):]
-    return citations
 
 
 def citation_for(n: int, hit: ScoredChunk) -> Citation:

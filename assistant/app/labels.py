@@ -40,7 +40,7 @@ def _inner(c: Any) -> list[str]:
 
 def _file(c: Any) -> str:
     """The file name, or the label's folders and file name where the answer named files of one name apart
-    (``assistant.answer.rag.named_apart``)."""
+    (``assistant.textutil.named_apart``)."""
     named = c.label.split(" · ")[0]
     base = (getattr(c, "source", "") or named).rsplit("/", 1)[-1]
     return named if named.endswith("/" + base) else base

@@ -105,7 +105,7 @@ class ProcedureBuilder:
             asset_name=label if asset and label != asset else None, symptom=symptom,
             likely_causes=causes, safety=safety, tools_parts=tools, steps=steps, verification=verification,
             restore=restore,
-            typical_duration_h=duration, duration_basis=basis, warnings=warnings, sources=book.items,
+            typical_duration_h=duration, duration_basis=basis, warnings=warnings, sources=book.named(),
         )
         procedure.title = self._title(procedure, label, symptom, book.texts)
         return self._mark_unsupported(procedure, book.texts)

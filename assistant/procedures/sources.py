@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from assistant.procedures.model import Procedure, ProcedureSource
-from assistant.procedures.text import collapse, numbers_in
-from assistant.textutil import clip_words
+from assistant.procedures.text import numbers_in
+from assistant.textutil import clip_words, named_apart
+from ingest.tables.workorders import work_order_text
 from ingest.types import Chunk, WorkOrderRecord
 
 
@@ -63,7 +64,11 @@ class SourceBook:
         name = r.source.rsplit("/", 1)[-1]
         return self._add(f"w:{r.source}:{r.record_id}", text, dict(
             kind="work_order", source=r.source, label=f"{name} · {r.record_id}" + (f" ({r.date})" if r.date else ""),
-            excerpt=clip_words(collapse(r.description), 240), record_id=r.record_id))
+            excerpt=work_order_text(r), record_id=r.record_id))
+
+    def named(self) -> list[ProcedureSource]:
+        """The sources, those of files that share a name labelled with the folders that tell them apart."""
+        return named_apart(self.items)
 
     def _add(self, key: str, text: str, fields: dict) -> int:
         if key not in self._index:

@@ -52,7 +52,7 @@ class TestLabels:
 
 
 def test_the_panel_names_files_of_one_name_apart():
-    # the answer labels them with the folders that tell them apart (assistant.answer.rag.named_apart)
+    # the answer labels them with the folders that tell them apart (assistant.textutil.named_apart)
     apart = _cite(source="/d/emontx4/docs/configuration.md", label="emontx4/docs/configuration.md", section=None,
                   title=None, excerpt="Configuration > Default configuration\nDatalogging period: 9.8s")
     assert labels.where(apart).startswith("emontx4/docs/configuration.md")

@@ -261,3 +261,19 @@ def test_sample_asset_procedure_is_safe_and_backed(sample_corpus, asset):
     md = p.to_markdown()
     assert md.index("Safety first") < md.index("## 4. Procedure")
 
+
+
+def test_sources_of_one_file_name_are_named_apart_and_work_orders_shown_whole():
+    from assistant.procedures.sources import SourceBook
+
+    book = SourceBook()
+    one, other = (chunk("Close valve V-12.", "Strainer", 3, source=f"/plant/{m}/manual.pdf") for m in ("press4", "press5"))
+    lone = chunk("Wear gloves.", "Safety", 4, source="/plant/press4/safety.pdf")
+    for c in (one, other, lone):
+        book.chunk(c)
+    book.work_order(wo("WO7", "2025-03-02", description="strainer clogged", cost=120.0))
+    labels = [s.label.split(" · ")[0] for s in book.named()]
+    assert labels == ["press4/manual.pdf", "press5/manual.pdf", "safety.pdf", "wo.csv"]
+    excerpt = book.items[-1].excerpt  # the record whole: the date and cost a step states of it are there
+    assert excerpt.startswith("Work order WO7 — Chiller 7 (CWC04007), dated 2025-03-02.")
+    assert "Description: strainer clogged" in excerpt and "cost 120.00" in excerpt
