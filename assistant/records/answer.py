@@ -17,7 +17,7 @@ from assistant.records.query import Filter, RecordQuery
 from assistant.records.table import RecordTable, Row, norm
 from assistant.textutil import clip_words
 from assistant.types import Citation
-from ingest.tables.table import iso_date, parse_float
+from ingest.tables.table import parse_float
 
 TOP_GROUPS = 3  # a ranking names this many values with their counts: the runner-up is often what was meant
 
@@ -32,10 +32,6 @@ class RecordResult:
 
 def _holds(row: Row, f: Filter) -> bool:
     return any(norm(row.cells.get(c, "")) in f.values for c in f.columns)
-
-
-def _day(row: Row, column: str | None) -> str | None:
-    return iso_date(row.cells.get(column or "")) if column else None
 
 
 def _spelled(table: RecordTable, f: Filter) -> str:
@@ -73,7 +69,7 @@ class RecordAnswerer:
         table, date_col = query.table, query.table.date_column()
         rows = table.rows
         if query.year:
-            rows = [r for r in rows if (_day(r, date_col) or "").startswith(query.year)]
+            rows = [r for r in rows if (table.day(r) or "").startswith(query.year)]
         narrowed = [rows]
         for f in query.filters:
             narrowed.append([r for r in narrowed[-1] if _holds(r, f)])
@@ -113,12 +109,13 @@ class RecordAnswerer:
         return RecordResult(text, len(rows), self._pick(rows), cites)
 
     def _dated(self, query: RecordQuery, rows: list[Row], date_col: str | None) -> RecordResult | None:
-        dated = [r for r in rows if _day(r, date_col)]
+        day_of = query.table.day
+        dated = [r for r in rows if day_of(r)]
         if not dated:  # the rows are there, their dates are not: retrieval and the judge say so
             return None
-        pick = (max if query.intent == "latest" else min)(dated, key=lambda r: (_day(r, date_col), r.line))
-        day = _day(pick, date_col)
-        same = sum(1 for r in dated if _day(r, date_col) == day) - 1
+        pick = (max if query.intent == "latest" else min)(dated, key=lambda r: (day_of(r), r.line))
+        day = day_of(pick)
+        same = sum(1 for r in dated if day_of(r) == day) - 1
         cites = self._cite([pick])
         word = "latest" if query.intent == "latest" else "oldest"
         scope = f" with {self._scope(query)}" if self._scope(query) else ""

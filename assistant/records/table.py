@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Literal, Sequence
 
-from ingest.tables.table import iso_date, parse_float
+from ingest.tables.table import day_first, iso_date, parse_float
 from ingest.types import Chunk
 
 ColumnKind = Literal["category", "date", "number", "text"]
@@ -45,6 +45,7 @@ class Column:
     kind: ColumnKind
     values: dict[str, str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # rows holding each value (lower case)
+    day_first: bool = False  # a date column writing its slash dates day first (``ingest.tables.table.day_first``)
 
 
 def norm(value: str) -> str:
@@ -74,6 +75,11 @@ class RecordTable:
     def date_column(self) -> str | None:
         """The first date column, the one "latest" and "in 2019" read."""
         return next((c.name for c in self.columns.values() if c.kind == "date"), None)
+
+    def day(self, row: Row) -> str | None:
+        """The row's ISO date in the date column, read in the order that column writes its dates."""
+        column = self.date_column()
+        return iso_date(row.cells.get(column), self.columns[column].day_first) if column else None
 
     @cached_property
     def free_text(self) -> list[str]:
@@ -108,8 +114,9 @@ def profile(name: str, cells: Sequence[str]) -> Column:
     filled = [c.strip() for c in cells if c and c.strip()]
     if not filled:
         return Column(name, "text")
-    if sum(iso_date(c) is not None and parse_float(c) is None for c in filled) >= TYPED_SHARE * len(filled):
-        return Column(name, "date")
+    first = day_first(filled)
+    if sum(iso_date(c, first) is not None and parse_float(c) is None for c in filled) >= TYPED_SHARE * len(filled):
+        return Column(name, "date", day_first=first)
     if sum(parse_float(c) is not None for c in filled) >= TYPED_SHARE * len(filled):
         return Column(name, "number")
     spellings: dict[str, dict[str, int]] = {}

@@ -31,7 +31,7 @@ def record_document(table: Table, line: int, row: dict[str, Any], record_id: str
         title=title,
         record_id=rid,
         asset=asset,
-        date=iso_date(row.get(date_col)) if date_col else None,
+        date=iso_date(row.get(date_col), table.day_first(date_col)) if date_col else None,
         # the cells as read, so the answer side can count and rank rows without parsing the text back
         metadata={"table": table.name, "line": line,
                   "cells": {k: _cell(v) for k, v in row.items() if k and v not in (None, "")}},

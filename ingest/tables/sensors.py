@@ -69,7 +69,7 @@ def _share(table: Table, column: str, parse, sample: int = 200) -> float:
 def detect_layout(table: Table) -> SensorLayout | None:
     """A sensor series has a timestamp column and otherwise numbers (wide) or signal/value (long)."""
     time_col = find_column(table.columns, SENSOR_FIELDS["time"])
-    if time_col is None or _share(table, time_col, parse_datetime) < 0.9:
+    if time_col is None or _share(table, time_col, lambda v: parse_datetime(v, table.day_first(time_col))) < 0.9:
         return None
     asset, unit = find_column(table.columns, SENSOR_FIELDS["asset"]), find_column(table.columns, SENSOR_FIELDS["unit"])
     signal, value = find_column(table.columns, SENSOR_FIELDS["signal"]), find_column(table.columns, SENSOR_FIELDS["value"])
@@ -154,7 +154,7 @@ class SensorSummarizer:
         units: dict[tuple[str, str], str] = {}
         file_named: set[str] = set()
         for line, row in table.rows:
-            t = parse_datetime(row.get(layout.time))
+            t = parse_datetime(row.get(layout.time), table.day_first(layout.time))
             if t is None:
                 warnings.append(f"{table.name} line {line}: unreadable timestamp {row.get(layout.time)!r}; row skipped")
                 continue

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from ingest.tables.columns import WORK_ORDER_FIELDS, norm_key
 from ingest.types import IngestError
@@ -36,10 +36,17 @@ class Table:
     columns: list[str]
     rows: list[tuple[int, dict[str, Any]]]
     warnings: list[str] = field(default_factory=list)
+    _day_first: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)  # per column, once
 
     @property
     def name(self) -> str:
         return self.path.name
+
+    def day_first(self, column: str) -> bool:
+        """Does ``column`` write its slash dates day first ("13/04/2025")? (``day_first``)"""
+        if column not in self._day_first:
+            self._day_first[column] = day_first(row.get(column) for _, row in self.rows)
+        return self._day_first[column]
 
 
 def read_table(path: Path) -> Table:
@@ -180,13 +187,33 @@ _DATE_FORMATS = (
     "%m/%d/%y %H:%M", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M:%S", "%m/%d/%Y %H:%M:%S",
     "%m/%d/%y", "%m/%d/%Y", "%d.%m.%Y", "%d.%m.%Y %H:%M", "%Y/%m/%d", "%Y/%m/%d %H:%M",
 )
+# The same, day first ("13/04/2025"), for a column whose dates show it (``day_first``).
+_DAY_FIRST_FORMATS = tuple(f.replace("%m/%d", "%d/%m") for f in _DATE_FORMATS)
+_SLASH_DATE = re.compile(r"\s*(\d{1,2})/(\d{1,2})/\d{2,4}\b")
 # Epoch values between 1973 and 2286 in seconds; larger ones are taken as milliseconds.
 _EPOCH_S = (1e8, 1e10)
 _EPOCH_MS = (1e11, 1e13)
 
 
-def parse_datetime(value: Any) -> datetime | None:
-    """Parse ISO text, common spreadsheet formats or epoch seconds/ms; None when not a date."""
+def day_first(values: Iterable[Any]) -> bool:
+    """Do ``values`` (one column's) write slash dates day first? Yes when one's first field is above 12 and no
+    one's second field is; month first otherwise, as Maximo and SAP exports write them ("4/6/16 14:00"). A plant's
+    log written "03/04/2025 ... 13/04/2025" is read as April, not as March and an unreadable date.
+
+    >>> day_first(["03/04/2025", "13/04/2025"]), day_first(["4/6/16 14:00", "4/13/16"]), day_first(["03/04/2025"])
+    (True, False, False)
+    """
+    first = second = False
+    for value in values:
+        match = _SLASH_DATE.match(str(value or ""))
+        if match:
+            first, second = first or int(match.group(1)) > 12, second or int(match.group(2)) > 12
+    return first and not second
+
+
+def parse_datetime(value: Any, day_first: bool = False) -> datetime | None:
+    """Parse ISO text, common spreadsheet formats or epoch seconds/ms; None when not a date. ``day_first``: slash
+    dates are day / month / year (``day_first`` of the column)."""
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -198,7 +225,7 @@ def parse_datetime(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         parsed = None
-        for fmt in _DATE_FORMATS:
+        for fmt in _DAY_FIRST_FORMATS if day_first else _DATE_FORMATS:
             try:
                 parsed = datetime.strptime(text, fmt)
                 break
@@ -217,8 +244,8 @@ def _from_epoch(x: float) -> datetime | None:
     return datetime.fromtimestamp(x, tz=timezone.utc).replace(tzinfo=None)
 
 
-def iso_date(value: Any) -> str | None:
-    parsed = parse_datetime(value)
+def iso_date(value: Any, day_first: bool = False) -> str | None:
+    parsed = parse_datetime(value, day_first)
     return parsed.date().isoformat() if parsed else None
 
 

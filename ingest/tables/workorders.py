@@ -113,7 +113,7 @@ class WorkOrderLoader:
             record_id = f"{table.path.stem}-{record_id}"
         date = None
         if get("date"):
-            date = iso_date(get("date"))
+            date = iso_date(get("date"), table.day_first(cols["date"]))
             if date is None:
                 warnings.append(f"{table.name} line {line}: unreadable date {get('date')!r}; kept without date")
         work_type = get("work_type")

@@ -117,6 +117,21 @@ def test_latest_and_oldest_read_the_date_column(table):
     assert "brand: Unknown" in oldest.text and "[1]" in oldest.text
 
 
+def test_a_date_column_written_day_first_is_read_day_first(tmp_path):
+    # 28/03 and 13/04 show day / month: 03/04/2025 is 3 April, the latest; read month first it would be 4 March
+    path = tmp_path / "log.csv"
+    path.write_text("id,brand,status,date\nr1,Dyson,Fixed,28/03/2025\nr2,Dyson,Fixed,03/04/2025\n"
+                    "r3,Vax,Fixed,13/03/2025\n", encoding="utf-8")
+    docs = RecordLoader().load(read_table(path)).documents
+    assert [d.date for d in docs] == ["2025-03-28", "2025-04-03", "2025-03-13"]
+    chunks = [Chunk(f"c{i}", d.text, d.source, d.doc_type, record_id=d.record_id, metadata=d.metadata)
+              for i, d in enumerate(docs)]
+    table = RecordTables(lambda: chunks).all()[chunks[0].source]
+    assert table.columns["date"].kind == "date" and table.columns["date"].day_first
+    _, latest = ask(table, "last fixed dyson")
+    assert latest.figure == "2025-04-03" and latest.rows[0].record_id == "r2"
+
+
 @pytest.mark.parametrize("question", [
     "how many minutes did the henry repairs take on average",  # a mean, not a count
     "how many amps does the dyson draw",                        # a measure

@@ -82,6 +82,17 @@ class TestWorkOrders:
         assert result.work_orders[0].date is None
         assert result.warnings == ["f.csv line 2: unreadable date 'someday'; kept without date"]
 
+    def test_a_log_written_day_first_is_read_day_first(self, tmp_path):
+        # "13/04/2025" shows the column is day / month: "03/04/2025" is 3 April, not 4 March
+        path = write(tmp_path, "f.csv", "wo_id,asset,description,date\nW1,P1,leak,03/04/2025\nW2,P1,seal,13/04/2025\n"
+                                        "W3,P1,pump,28/03/2025 14:30\n")
+        _, result = load(path)
+        assert [r.date for r in result.work_orders] == ["2025-04-03", "2025-04-13", "2025-03-28"]
+        assert not result.warnings
+        _, us = load(write(tmp_path, "us.csv", "wo_id,asset,description,date\nW1,P1,leak,03/04/2025\n"
+                                               "W2,P1,seal,4/13/25\n"))
+        assert [r.date for r in us.work_orders] == ["2025-03-04", "2025-04-13"]  # month first, as Maximo writes
+
     def test_event_log_only_work_orders_become_work_orders(self, tmp_path):
         text = ("event_id,event_group,event_category,event_type,description,equipment_id,equipment_name,event_time\n"
                 "WO-1,WORK_ORDER,PM,MT013,Vibration Analysis,CWC04701,Chiller 1,2010-06-22 14:12:00\n"
