@@ -32,6 +32,15 @@ def summarize(path: Path, window="week", limits=None):
 
 
 class TestSummaries:
+    def test_timestamps_written_day_first_are_read_day_first(self, tmp_path):
+        # "13/06/2020" shows day / month: "03/06/2020" is 3 June, in the same week as 13 June's neighbours
+        path = tmp_path / "log.csv"
+        path.write_text("timestamp,asset,signal,value\n03/06/2020 10:00,CH-6,temp,45\n13/06/2020 10:00,CH-6,temp,47\n",
+                        encoding="utf-8")
+        table = read_table(path)
+        overall = SensorSummarizer("week", None).load(table, detect_layout(table)).documents[-1]
+        assert "whole period 2020-06-03 to 2020-06-13" in overall.text, overall.text
+
     def test_long_layout_exact_numbers_and_crossings(self, tmp_path):
         limits = [SensorLimit("*", "Supply Temperature", None, 48.0)]
         result = summarize(long_csv(tmp_path), limits=limits)
