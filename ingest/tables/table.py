@@ -36,7 +36,7 @@ class Table:
     columns: list[str]
     rows: list[tuple[int, dict[str, Any]]]
     warnings: list[str] = field(default_factory=list)
-    _day_first: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)  # per column, once
+    _day_first: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)  # per column
 
     @property
     def name(self) -> str:
