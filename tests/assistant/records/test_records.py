@@ -130,6 +130,7 @@ def test_a_date_column_written_day_first_is_read_day_first(tmp_path):
     assert table.columns["date"].kind == "date" and table.columns["date"].day_first
     _, latest = ask(table, "last fixed dyson")
     assert latest.figure == "2025-04-03" and latest.rows[0].record_id == "r2"
+    assert "date 2025-04-03 (written 03/04/2025)" in latest.text  # which way it was read, checkable in the row
 
 
 @pytest.mark.parametrize("question", [
