@@ -100,8 +100,8 @@ def unique_labels(items: Sequence[Any]) -> dict[int, str]:
     seen: dict[str, int] = {}
     first: dict[str, str] = {}  # each label's file, where it was first shown
     for c in items:
-        label = short_label(c)
-        if first.setdefault(label, getattr(c, "source", "") or "") != (getattr(c, "source", "") or ""):
+        label, source = short_label(c), getattr(c, "source", "") or ""
+        if first.setdefault(label, source) != source:
             label = f"{label} ({_file(c)})"
         seen[label] = seen.get(label, 0) + 1
         out[c.n] = label if seen[label] == 1 else f"{label} (part {seen[label]})"

@@ -122,7 +122,7 @@ class RecordAnswerer:
         cells = _row_text(pick, date_col or "")
         # the cell as the row writes it, where it differs: a slash date shows which way it was read
         written = pick.cells.get(date_col or "", "").strip()
-        day_as = f"{day} (written {written})" if written and not written.startswith(str(day)) else day
+        day_as = f"{day} (written {written})" if written and not written.startswith(day) else day
         text = (f"The {word} row of {query.table.name}{scope} is {pick.record_id}, {date_col} {day_as}"
                 f"{f' ({same} more that day)' if same else ''}: {clip_words(cells, 400)} [1]. "
                 f"{len(rows)} matching row{'s' if len(rows) != 1 else ''} in all.")
