@@ -262,7 +262,6 @@ def test_sample_asset_procedure_is_safe_and_backed(sample_corpus, asset):
     assert md.index("Safety first") < md.index("## 4. Procedure")
 
 
-
 def test_sources_of_one_file_name_are_named_apart_and_work_orders_shown_whole():
     from assistant.procedures.sources import SourceBook
 

@@ -33,7 +33,7 @@ def summarize(path: Path, window="week", limits=None):
 
 class TestSummaries:
     def test_timestamps_written_day_first_are_read_day_first(self, tmp_path):
-        # "13/06/2020" shows day / month: "03/06/2020" is 3 June, in the same week as 13 June's neighbours
+        # "13/06/2020" shows day / month: "03/06/2020" is 3 June (not 6 March), so the period runs 3 to 13 June
         path = tmp_path / "log.csv"
         path.write_text("timestamp,asset,signal,value\n03/06/2020 10:00,CH-6,temp,45\n13/06/2020 10:00,CH-6,temp,47\n",
                         encoding="utf-8")
