@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator, Protocol, Sequence
 
@@ -39,6 +40,19 @@ class Citation:
     score: float | None = None
     cited: bool = False  # True when the answer text actually cites it
     title: str | None = None  # the document's title, for labels that name it instead of the file
+
+
+# The doc_type of a citation showing how an answer's figures were computed over a table (what was read, the filters,
+# every group's figure): a count, a sum or a ranking is written in no row, so its computation is its source.
+COMPUTED = "computed"
+
+
+def computed_citation(n: int, source: str, trace: str) -> Citation:
+    """Source ``[n]``: the computation ``trace`` over the table in ``source`` (its lines, each figure as stated)."""
+    name = source.replace("\\", "/").rsplit("/", 1)[-1]
+    digest = hashlib.sha1(f"{source}\n{trace}".encode()).hexdigest()[:12]
+    return Citation(n=n, chunk_id=f"computed:{digest}", source=source, doc_type=COMPUTED, label=f"{name} · computed",
+                    excerpt=trace, cited=True)
 
 
 @dataclass

@@ -38,10 +38,10 @@ class WorkOrderRoute:
             return None
         result = self.answerer.answer(parsed)
         if result.declined:
-            return RouteResult(result.text, [c.to_citation() for c in result.citations], result.declined)
+            return RouteResult(result.text, result.all_citations(), result.declined)
         if not result.answered:
             return None
-        return RouteResult(result.text, [c.to_citation() for c in result.citations])
+        return RouteResult(result.text, result.all_citations())
 
 
 class WorkOrderPlanRoute:
@@ -68,7 +68,7 @@ class WorkOrderPlanRoute:
         result = self.planner.run(query)
         if result is None or not result.answered:
             return None
-        return RouteResult(result.text, [c.to_citation() for c in result.citations])
+        return RouteResult(result.text, result.all_citations())
 
 
 class SensorRoute:

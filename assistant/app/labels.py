@@ -80,6 +80,8 @@ def sensor_words(record_id: str) -> str | None:
 def short_label(c: Any) -> str:
     """One line naming a source for lists and chips."""
     kind, record = _kind(c), getattr(c, "record_id", None)
+    if kind == "computed":  # a count or a ranking over a table: the figures' own source (``computed_citation``)
+        return f"Computed from {_file(c)}"
     if kind == "sensor" or (record or "").startswith("sensor:"):
         return f"Sensor log · {sensor_words(record or '') or doc_title(c)}"
     if kind == "work_order" and record:
@@ -116,6 +118,8 @@ def where(c: Any) -> str:
         parts.append(f"work order {record}")
     elif kind == "sensor" and record:
         parts.append(f"sensor summary, {sensor_words(record) or record}")
+    elif kind == "computed":
+        parts.append("computed over its rows")
     if getattr(c, "page", None) is not None:
         parts.append(f"page {c.page}")
     if _inner(c):

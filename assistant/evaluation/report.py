@@ -67,8 +67,9 @@ def _grounding(results: Sequence[QuestionResult]) -> dict[str, Any]:
         "facts_in_retrieved": metrics.mean([r.facts_in_retrieved for r in with_facts
                                             if r.facts_in_retrieved is not None]),
         "facts_in_prompt": metrics.mean([r.facts_in_prompt for r in with_facts if r.facts_in_prompt is not None]),
-        # answers from the documents stating a number none of their cited passages holds (target: 0)
-        "answers_with_absent_numbers": sum(1 for r in spoken if r.route == "rag" and r.numbers_absent),
+        # answers stating a number none of their cited sources holds (target: 0); a count or a sum over a table
+        # cites its computation (``computed_citation``), so every route is held to it
+        "answers_with_absent_numbers": sum(1 for r in spoken if r.numbers_absent),
     }
 
 

@@ -11,15 +11,14 @@ whole, as the index holds it) in the order of its ``[n]`` marker. Nothing matchi
 
 from __future__ import annotations
 
-import re
-import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from assistant.history.query import HistoryQuery, HistoryQueryParser, asset_label, describe_scope
+from assistant.history.fields import group_label, hours, technician
 from assistant.history.store import WorkOrder, WorkOrderStore, normalise_record_id
-from assistant.types import Citation
+from assistant.types import Citation, computed_citation
 from ingest.tables.workorders import work_order_text
 from ingest.types import WorkOrderRecord
 
@@ -55,11 +54,24 @@ class HistoryResult:
     citations: list[HistoryCitation] = field(default_factory=list)
     answered: bool = True  # False when nothing matched or the asked figure is not recorded
     declined: str | None = None  # the jobs were found but the records do not hold what was asked about them
+    # how the figures were computed, one line a step, cited after the rows as [len(citations) + 1]
+    trace: list[str] = field(default_factory=list)
+
+    def all_citations(self) -> list[Citation]:
+        """The rows' citations, then the computation's: a count or a total is written in no row."""
+        cites = [c.to_citation() for c in self.citations]
+        if self.trace:
+            source = Counter(r.source for r in self.rows).most_common(1)[0][0] if self.rows else ""
+            cites.append(computed_citation(len(cites) + 1, source, "\n".join(self.trace)))
+        return cites
 
 
 def _excerpt(record: WorkOrderRecord, limit: int = 240) -> str:
     text = " ".join((record.description or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+TRACE_GROUPS = 30  # the computation's source lists this many of a ranking (the answer names the first few)
 
 
 def _fmt(value: float) -> str:
@@ -102,13 +114,15 @@ class HistoryAnswerer:
         subject = asset_label(q) or "All assets together"
         noun = "work order" if len(rows) == 1 else "work orders"
         scope = describe_scope(_without_asset(q))
-        text = f"{subject} had {len(rows)} {noun}{' ' + scope if scope else ''}"
+        computed = f"[{len(cites) + 1}]"
+        text = f"{subject} had {len(rows)} {noun}{' ' + scope if scope else ''} {computed}"
         text += f"; the latest was {rows[0].record_id}{_when(rows[0])} [1]."
+        shown = "All counted" if len(rows) <= self._max else f"The {len(cited)} most recent of {len(rows)}"
         if len(rows) > 1:
-            marks = " ".join(f"[{c.n}]" for c in cites)
-            shown = "All counted" if len(rows) <= self._max else f"The {len(cited)} most recent of {len(rows)}"
-            text += f" {shown}: {marks}"
-        return HistoryResult(query=q, text=text, total=len(rows), figure=len(rows), rows=cited, citations=cites)
+            text += f" {shown}: {' '.join(f'[{c.n}]' for c in cites)}"
+        trace = [_matching(q, rows), f"{shown}, cited, the latest first: {rows[0].record_id}{_when(rows[0])}."]
+        return HistoryResult(query=q, text=text, total=len(rows), figure=len(rows), rows=cited, citations=cites,
+                             trace=trace)
 
     def _latest(self, q: HistoryQuery, rows: list[WorkOrderRecord], first: bool = False) -> HistoryResult:
         dated = [r for r in rows if r.date] or rows
@@ -116,16 +130,18 @@ class HistoryAnswerer:
         cites = self._cite([pick])
         word = "first" if first else "last"
         what = _excerpt(pick, 160) + (f"; action: {_clip(pick.action, 160)}" if pick.action else "")
-        who = _technician(pick)
+        who = technician(pick)
         text = (f"The {word} work order {describe_scope(q)} was {pick.record_id}{_when(pick)}"
                 f"{f', done by {who}' if who else ''}: {what} [1]. "
-                f"{len(rows)} matching work order{'s' if len(rows) != 1 else ''} in total.")
+                f"{len(rows)} matching work order{'s' if len(rows) != 1 else ''} in total [2].")
+        trace = [_matching(q, rows), f"The {word} by date: {pick.record_id}{_when(pick)}"
+                 f"{f', done by {who}' if who else ''}."]
         if q.asks_who and not who:
             # asked who did the job: the row is shown, but the export names no one (no invented name from a manual)
             return HistoryResult(query=q, text="Your work orders do not record who did the job. " + text,
                                  total=len(rows), rows=[pick], citations=cites, answered=False,
-                                 declined="the work orders record no technician")
-        return HistoryResult(query=q, text=text, total=len(rows), rows=[pick], citations=cites)
+                                 declined="the work orders record no technician", trace=trace)
+        return HistoryResult(query=q, text=text, total=len(rows), rows=[pick], citations=cites, trace=trace)
 
     def _first(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:
         return self._latest(q, rows, first=True)
@@ -134,16 +150,18 @@ class HistoryAnswerer:
         cited = rows[: self._max]
         cites = self._cite(cited)
         head = f"{len(rows)} work order{'s' if len(rows) != 1 else ''} {describe_scope(q)}".rstrip()
+        head += f" [{len(cites) + 1}]"
         if len(rows) > len(cited):
             head += f"; the {len(cited)} most recent"
         lines = [f"- {r.record_id}{_when(r)}: {_excerpt(r, 120)} [{c.n}]" for r, c in zip(cited, cites)]
+        trace = [_matching(q, rows), f"Listed: the {len(cited)} most recent."]
         return HistoryResult(query=q, text=head + ":\n" + "\n".join(lines), total=len(rows), figure=len(rows),
-                             rows=cited, citations=cites)
+                             rows=cited, citations=cites, trace=trace)
 
     def _rank(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:
         groups: dict[str, list[WorkOrderRecord]] = defaultdict(list)
         for r in rows:
-            label = _group_label(r, q.group_by)
+            label = group_label(r, q.group_by)
             if label is not None:  # a row without a failure code is not an instance of any code
                 groups[label].append(r)
         if not groups:
@@ -160,21 +178,28 @@ class HistoryAnswerer:
         lead = top[0]
         what = "fewest" if q.lowest else "most"
         scope = describe_scope(replace(q, asset_class=None))  # the subject already names the class
+        computed = f"[{len(cites) + 1}]"  # each figure is a count or a sum: the computation holds it
         if q.group_by == "asset":
             text = (f"{lead} had the {what} {'work orders' if q.metric == 'count' else q.metric}"
-                    f"{' ' + scope if scope else ''}: {_fmt(values[lead])}{unit} [1].")
+                    f"{' ' + scope if scope else ''}: {_fmt(values[lead])}{unit} [1] {computed}.")
         else:
             field_label = q.group_by.replace("_", " ")
             text = (f"The {'most' if not q.lowest else 'least'} frequent {field_label} in the work orders"
-                    f"{' ' + scope if scope else ''} is {lead}: {_fmt(values[lead])}{unit or ' work orders'} [1].")
+                    f"{' ' + scope if scope else ''} is {lead}: {_fmt(values[lead])}{unit or ' work orders'} [1] "
+                    f"{computed}.")
+        kinds = "assets" if q.group_by == "asset" else q.group_by.replace("_", " ") + " values"
+        counted = f"{sum(map(len, groups.values()))} matching work orders over {len(groups)} {kinds}"
         if len(top) > 1:
-            text += " Ranking: " + "; ".join(
-                f"{i}. {label} — {_fmt(values[label])}{unit} [{c.n}]" for i, (label, c) in enumerate(zip(top, cites), 1))
-            kinds = "assets" if q.group_by == "asset" else q.group_by.replace("_", " ") + " values"
-            text += f" ({sum(map(len, groups.values()))} matching work orders over {len(groups)} {kinds}.)"
+            # in order, unnumbered: a rank's number is no figure any source states
+            text += " Ranking: " + "; ".join(f"{label} — {_fmt(values[label])}{unit} [{c.n}]"
+                                             for label, c in zip(top, cites))
+            text += f" ({counted}) {computed}."
         ranking = [(label, values[label]) for label in top]
+        trace = [_matching(q, rows), f"By {q.group_by.replace('_', ' ')} ({counted}), {what} first: "
+                 + "; ".join(f"{label} {_fmt(values[label])}{unit}" for label in order[:TRACE_GROUPS])
+                 + (f"; {len(order) - TRACE_GROUPS} more." if len(order) > TRACE_GROUPS else ".")]
         return HistoryResult(query=q, text=text, total=len(rows), figure=values[lead], rows=cited,
-                             ranking=ranking, citations=cites)
+                             ranking=ranking, citations=cites, trace=trace)
 
     def _top(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:
         """The job with the highest (or lowest) cost or downtime, or the top N when asked; figures as recorded."""
@@ -194,8 +219,13 @@ class HistoryAnswerer:
             text += " Next: " + "; ".join(f"{r.record_id}{_when(r)}: {_raw(value(r))}{unit} [{c.n}]"
                                           for r, c in zip(cited[1:], cites[1:])) + "."  # type: ignore[arg-type]
         ties = 0 if q.top_n else sum(value(r) == value(pick) for r in known)  # "the cheapest" of 184 at cost 0
-        text += f" {len(known)} matching work orders record a {what}" + (f"; {ties} share it." if ties > 1 else ".")
-        return HistoryResult(query=q, text=text, total=len(rows), figure=value(pick), rows=cited, citations=cites)
+        share = f"; {ties} share it" if ties > 1 else ""
+        text += f" {len(known)} matching work orders record a {what}{share} [{len(cites) + 1}]."
+        trace = [_matching(q, rows), f"{len(known)} of them record a {what}{share}; {adjective} first: "
+                 + "; ".join(f"{r.record_id} {_raw(value(r))}{unit}"  # type: ignore[arg-type]
+                             for r in known[:TRACE_GROUPS]) + "."]
+        return HistoryResult(query=q, text=text, total=len(rows), figure=value(pick), rows=cited, citations=cites,
+                             trace=trace)
 
     def _total(self, q: HistoryQuery, rows: list[WorkOrderRecord]) -> HistoryResult:
         value, what = _measure(q)
@@ -205,22 +235,26 @@ class HistoryAnswerer:
         total = sum(value(r) for r in known) / (len(known) if q.average else 1)  # the mean when asked
         cites = self._cite(cited := known[: self._max])
         label, unit = f"{('Total', 'Average')[q.average]} {q.metric}", "" if q.metric == "cost" else " h"
-        text = f"{label} {describe_scope(q)}: {_fmt(total)}{unit} over {len(known)} work orders"
+        summed = _fmt(sum(value(r) for r in known))  # type: ignore[misc]
+        trace = [_matching(q, rows), f"{len(known)} of them record a {what}; their sum {summed}{unit}"
+                 + (f"; the average {summed} / {len(known)} = {_fmt(total)}{unit}." if q.average else ".")]
+        text = f"{label} {describe_scope(q)}: {_fmt(total)}{unit} over {len(known)} work orders [{len(cites) + 1}]"
         if len(known) < len(rows):
             text += f" ({len(rows) - len(known)} more matching work orders record none)"
         text += ". " + (f"{('Summed', 'Averaged')[q.average]}: " if len(known) <= self._max
                         else f"The {len(cited)} most recent: ")
         text += " ".join(f"[{c.n}]" for c in cites)
-        return HistoryResult(query=q, text=text, total=len(rows), figure=total, rows=cited, citations=cites)
+        return HistoryResult(query=q, text=text, total=len(rows), figure=total, rows=cited, citations=cites,
+                             trace=trace)
 
     # --- helpers ----------------------------------------------------------------
     def _unrecorded(self, q: HistoryQuery, rows: list[WorkOrderRecord], what: str) -> HistoryResult:
         """The jobs were found but none records the figure asked for: say so, cite them, answer nothing."""
         cites = self._cite(rows[: self._max])
-        text = (f"{len(rows)} work orders {describe_scope(q)} were found, but none records a {what}, "
-                f"so your work-order data cannot tell. {' '.join(f'[{c.n}]' for c in cites)}")
+        text = (f"{len(rows)} work orders {describe_scope(q)} were found [{len(cites) + 1}], but none records a "
+                f"{what}, so your work-order data cannot tell. {' '.join(f'[{c.n}]' for c in cites)}")
         return HistoryResult(query=q, text=text, total=len(rows), rows=rows[: self._max], citations=cites,
-                             answered=False)
+                             answered=False, trace=[_matching(q, rows), f"None of them records a {what}."])
 
     @staticmethod
     def _metric(q: HistoryQuery, rows: list[WorkOrderRecord]) -> float:
@@ -243,6 +277,12 @@ class HistoryAnswerer:
                 "site's work-order export has been ingested.")
 
 
+def _matching(q: HistoryQuery, rows: list[WorkOrderRecord]) -> str:
+    """The computation's first step: which work orders were read (each job once)."""
+    scope = describe_scope(q)
+    return f"Work orders{' ' + scope if scope else ''}: {len(rows)} (each job counted once)."
+
+
 def _measure(q: HistoryQuery) -> tuple[Callable[[WorkOrderRecord], float | None], str]:
     """The figure a cost or downtime question reads from a row, and its name."""
     return ((lambda r: r.cost), "cost") if q.metric == "cost" else (hours, "duration / downtime")
@@ -253,48 +293,6 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_TECH_KEYS = re.compile(r"technician|performed_by|done_by|mechanic|engineer|assigned_to|craft|worker|fitter", re.I)
-
-
-def _technician(record: WorkOrderRecord) -> str | None:
-    """Who did the job, when the export has such a column (kept in ``extra`` by the loader)."""
-    for key, value in (record.extra or {}).items():
-        if _TECH_KEYS.search(str(key)) and value not in (None, ""):
-            return str(value)
-    return None
-
-
-def _group_label(record: WorkOrderRecord, group_by: str) -> str | None:
-    if group_by == "asset":
-        if record.asset_name and record.asset and record.asset_name != record.asset:
-            return f"{record.asset_name} ({record.asset})"
-        return record.asset_name or record.asset or "(no asset)"
-    value = getattr(record, group_by, None)
-    return " ".join(str(value).split()) if value else None
-
-
 def _without_asset(q: HistoryQuery) -> HistoryQuery:
     """The same query with no asset, so the scope text does not repeat the subject."""
     return replace(q, assets=None, asset_names=[])
-
-
-_HOURS_KEYS = re.compile(r"^(downtime|duration|down_?time)(_?h|_?hrs?|_?hours)?$", re.I)
-
-
-def hours(record: WorkOrderRecord) -> float | None:
-    """Recorded downtime in hours; falls back to an unmapped 'downtime_h'-like column in ``extra``."""
-    if record.duration_hours is not None:
-        return record.duration_hours
-    for key, value in (record.extra or {}).items():
-        if _HOURS_KEYS.match(str(key).strip()):
-            try:
-                return float(str(value).replace(",", "."))
-            except ValueError:
-                return None
-    return None
-
-
-def median_hours(rows: list[WorkOrderRecord]) -> float | None:
-    """Median recorded duration of the rows, or None when none records one."""
-    values = [hours(r) for r in rows if hours(r) is not None]
-    return statistics.median(values) if values else None

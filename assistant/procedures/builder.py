@@ -18,7 +18,7 @@ import re
 import statistics
 from typing import Any, Protocol, Sequence
 
-from assistant.history.answer import hours
+from assistant.history.fields import hours
 from assistant.textutil import strip_mentions
 from assistant.history.text import ALTERNATIVES, significant_words, topic_groups
 from assistant.procedures.model import Cause, Item, Procedure, ProcedureSource, Step

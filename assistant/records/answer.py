@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from assistant.records.query import Filter, RecordQuery
 from assistant.records.table import RecordTable, Row, norm
 from assistant.textutil import clip_words
-from assistant.types import Citation
+from assistant.types import Citation, computed_citation
 from ingest.tables.table import parse_float
 
 TOP_GROUPS = 3  # a ranking names this many values with their counts: the runner-up is often what was meant
+TRACE_GROUPS = 30  # the computation's source lists this many (every value of most columns a ranking counts by)
 
 
 @dataclass
@@ -27,7 +28,7 @@ class RecordResult:
     text: str
     figure: int | str | None = None  # the count, the date, or the top value
     rows: list[Row] = field(default_factory=list)  # the rows cited, in citation order
-    citations: list[Citation] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)  # the rows', then the computation's (its trace)
 
 
 def _holds(row: Row, f: Filter) -> bool:
@@ -53,6 +54,11 @@ def _have(n: int) -> str:
     return "has" if n == 1 else "have"
 
 
+def _number(value: float) -> str:
+    """3.39, 2, 1866.82: at most two decimals, as a log is kept."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def _marks(citations: list[Citation]) -> str:
     return " ".join(f"[{c.n}]" for c in citations)
 
@@ -66,23 +72,31 @@ class RecordAnswerer:
         self.max_cited = max_cited
 
     def answer(self, query: RecordQuery) -> RecordResult | None:
+        """The figure, its sentence citing the computation (the last source: its trace) and the rows beside it."""
         table, date_col = query.table, query.table.date_column()
         rows = table.rows
+        trace = [f"{table.name}: {_rows(len(rows))} read."]
         if query.year:
             rows = [r for r in rows if (table.day(r) or "").startswith(query.year)]
+            trace.append(f"With {date_col} in {query.year}: {_rows(len(rows))}.")
         narrowed = [rows]
         for f in query.filters:
             narrowed.append([r for r in narrowed[-1] if _holds(r, f)])
+            trace.append(f"With {_spelled(table, f)}: {_rows(len(narrowed[-1]))}.")
         rows = narrowed[-1]
         if not rows:
             return None
         if query.intent == "count":
-            return self._count(query, narrowed)
-        if query.intent in ("latest", "first"):
-            return self._dated(query, rows, date_col)
-        if query.measure:
-            return self._measure(query, rows, query.measure)
-        return self._rank(query, rows)
+            result = self._count(query, narrowed, trace)
+        elif query.intent in ("latest", "first"):
+            result = self._dated(query, rows, date_col, trace)
+        elif query.measure:
+            result = self._measure(query, rows, query.measure, trace)
+        else:
+            result = self._rank(query, rows, trace)
+        if result is not None:
+            result.citations.append(computed_citation(len(result.citations) + 1, table.source, "\n".join(trace)))
+        return result
 
     def _scope(self, query: RecordQuery, filters: list[Filter] | None = None) -> str:
         parts = [_spelled(query.table, f) for f in (query.filters if filters is None else filters)]
@@ -90,9 +104,10 @@ class RecordAnswerer:
             parts.append(f"{query.table.date_column()} in {query.year}")
         return " and ".join(parts)
 
-    def _count(self, query: RecordQuery, narrowed: list[list[Row]]) -> RecordResult:
+    def _count(self, query: RecordQuery, narrowed: list[list[Row]], trace: list[str]) -> RecordResult:
         rows, name = narrowed[-1], query.table.name
         cites = self._cite(rows)
+        computed = f"[{len(cites) + 1}]"
         first = query.filters[:1] if len(query.filters) > 1 else query.filters
         head = narrowed[1] if len(query.filters) > 1 else rows
         scope = self._scope(query, first) if len(query.filters) > 1 else self._scope(query)
@@ -100,15 +115,18 @@ class RecordAnswerer:
         for f, step in zip(query.filters[1:], narrowed[2:]):
             text += f"; {len(step)} of them {_have(len(step))} {_spelled(query.table, f)}"
         shown = "all counted" if len(rows) <= len(cites) else f"{len(cites)} of the {len(rows)}"
-        text += f" ({shown}: {_marks(cites)})."
+        text += f" {computed} ({shown}: {_marks(cites)})."
+        trace.append(f"Cited: {shown}, the last in the file first.")
         for col in query.year_also:  # the year read against another column of years: both counts, named
             also = [r for r in query.table.rows if (parse_float(r.cells.get(col)) or 0) == float(query.year or 0)
                     and all(_holds(r, f) for f in query.filters)]
             if also:  # no row at all under the other reading: not what was meant
-                text += f" Read as {col} {query.year} instead: {len(also)} row{'s' if len(also) != 1 else ''}."
+                text += f" Read as {col} {query.year} instead: {_rows(len(also))} {computed}."
+                trace.append(f"Read as {col} {query.year} instead: {_rows(len(also))}.")
         return RecordResult(text, len(rows), self._pick(rows), cites)
 
-    def _dated(self, query: RecordQuery, rows: list[Row], date_col: str | None) -> RecordResult | None:
+    def _dated(self, query: RecordQuery, rows: list[Row], date_col: str | None,
+               trace: list[str]) -> RecordResult | None:
         day_of = query.table.day
         dated = [r for r in rows if day_of(r)]
         if not dated:  # the rows are there, their dates are not: retrieval and the judge say so
@@ -125,10 +143,14 @@ class RecordAnswerer:
         day_as = f"{day} (written {written})" if written and not written.startswith(day) else day
         text = (f"The {word} row of {query.table.name}{scope} is {pick.record_id}, {date_col} {day_as}"
                 f"{f' ({same} more that day)' if same else ''}: {clip_words(cells, 400)} [1]. "
-                f"{len(rows)} matching row{'s' if len(rows) != 1 else ''} in all.")
+                f"{len(rows)} matching row{'s' if len(rows) != 1 else ''} in all [2].")
+        # which way a slash date was read, where the row writes one ("03/04/2025")
+        order = " (day first)" if query.table.columns[date_col or ""].day_first else " (month first)"
+        trace.append(f"{date_col} read as a date in {_rows(len(dated))}{order if '/' in written else ''}; the "
+                     f"{word}: {day_as}, {pick.record_id}" + (f", and {same} more that day." if same else "."))
         return RecordResult(text, day, [pick], cites)
 
-    def _rank(self, query: RecordQuery, rows: list[Row]) -> RecordResult | None:
+    def _rank(self, query: RecordQuery, rows: list[Row], trace: list[str]) -> RecordResult | None:
         col = query.group_by or ""
         counts = Counter(norm(r.cells[col]) for r in rows if r.cells.get(col, "").strip())
         if not counts:
@@ -142,11 +164,15 @@ class RecordAnswerer:
         listed = ", ".join(f"{values.get(v, v)} {n}" for v, n in top)
         word = "Most" if query.intent == "most" else "Fewest"
         text = (f"{word} rows of {query.table.name}{scope} by {col}: {listed} "
-                f"({len(counts)} values, {sum(counts.values())} rows). {values.get(top[0][0], top[0][0])}: "
-                f"{_marks(cites)}.")
+                f"({len(counts)} values, {sum(counts.values())} rows) [{len(cites) + 1}]. "
+                f"{values.get(top[0][0], top[0][0])}: {_marks(cites)}.")
+        shown = ranked[:TRACE_GROUPS]
+        trace.append(f"Counted by {col} ({len(counts)} values, {sum(counts.values())} rows): "
+                     + "; ".join(f"{values.get(v, v)} {n}" for v, n in shown)
+                     + (f"; {len(ranked) - len(shown)} more values." if len(ranked) > len(shown) else "."))
         return RecordResult(text, values.get(top[0][0], top[0][0]), self._pick(best), cites)
 
-    def _measure(self, query: RecordQuery, rows: list[Row], col: str) -> RecordResult | None:
+    def _measure(self, query: RecordQuery, rows: list[Row], col: str, trace: list[str]) -> RecordResult | None:
         """Mean / total over the rows that record ``col``; highest / lowest: the rows at the top, with their values."""
         valued = [(v, r) for r in rows if (v := parse_float(r.cells.get(col))) is not None]
         if not valued:
@@ -157,9 +183,12 @@ class RecordAnswerer:
             figure = sum(v for v, _ in valued) / (len(valued) if query.intent == "mean" else 1)
             cites = self._cite([r for _, r in valued])
             word = "Mean" if query.intent == "mean" else "Total"
-            shown = f"{figure:.2f}".rstrip("0").rstrip(".")  # 3.39, 2, 1866.82: the precision a log is kept in
-            return RecordResult(f"{word} {col} over the {of}: {shown} ({_marks(cites)}).", round(figure, 4),
-                                self._pick([r for _, r in valued]), cites)
+            shown = _number(figure)  # 3.39, 2, 1866.82: the precision a log is kept in
+            total = _number(sum(v for v, _ in valued))
+            trace.append(f"{col} recorded in {_rows(len(valued))}; their sum {total}"
+                         + (f"; the mean {total} / {len(valued)} = {shown}." if query.intent == "mean" else "."))
+            return RecordResult(f"{word} {col} over the {of}: {shown} [{len(cites) + 1}] ({_marks(cites)}).",
+                                round(figure, 4), self._pick([r for _, r in valued]), cites)
         ranked = sorted(valued, key=lambda vr: (-vr[0] if query.intent == "max" else vr[0], vr[1].line))
         top = [r for _, r in ranked[:min(TOP_GROUPS, self.max_cited)]]  # each listed row is cited
         cites = self._cite(top, ranked=True)
@@ -167,8 +196,11 @@ class RecordAnswerer:
         share = sum(1 for v, _ in valued if v == best)
         listed = "; ".join(f"{r.cells[col]}: {clip_words(_row_text(r, col), 160)} [{i}]" for i, r in enumerate(top, 1))
         word = "Highest" if query.intent == "max" else "Lowest"
-        text = (f"{word} {col} among the {of}: {listed}."
-                + (f" {share} rows share {ranked[0][1].cells[col]}." if share > 1 else ""))
+        text = (f"{word} {col} among the {of} [{len(cites) + 1}]: {listed}."
+                + (f" {share} rows share {ranked[0][1].cells[col]} [{len(cites) + 1}]." if share > 1 else ""))
+        trace.append(f"{col} recorded in {_rows(len(valued))}, {word.lower()} first: "
+                     + "; ".join(f"{r.cells[col]} ({r.record_id})" for _, r in ranked[:TRACE_GROUPS])
+                     + (f"; {share} rows share {ranked[0][1].cells[col]}." if share > 1 else "."))
         return RecordResult(text, ranked[0][1].cells[col], top, cites)
 
     def _pick(self, rows: list[Row]) -> list[Row]:

@@ -1,5 +1,5 @@
 from assistant.app import labels
-from assistant.types import Citation
+from assistant.types import Citation, computed_citation
 
 
 def _cite(n=1, **kw):
@@ -33,6 +33,12 @@ class TestLabels:
         assert labels.short_label(whole).endswith("COMP-01 motor current, whole period")
         wo = _cite(doc_type="work_order", record_id="WO-1012", label="work_orders.csv · WO-1012", section=None)
         assert labels.short_label(wo) == "Work order WO-1012" and "work order WO-1012" in labels.where(wo)
+
+    def test_a_computation_is_named_as_one(self):
+        computed = computed_citation(4, "/d/vacuum-repairs.csv", "vacuum-repairs.csv: 786 rows read.\nCounted by brand")
+        assert labels.short_label(computed) == "Computed from vacuum-repairs.csv"
+        assert labels.where(computed) == "vacuum-repairs.csv · computed over its rows"
+        assert "786 rows read." in labels.citation_text(computed, "Dyson 31 [4].")
 
     def test_panel_plain_lines_with_the_cited_line_in_bold(self):
         answer = "Check the suction strainer for clogging [1]. The ram is slow [2]."

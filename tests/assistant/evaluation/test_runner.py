@@ -5,7 +5,7 @@ import pytest
 from assistant.evaluation import EvalRunner, build_report, grade_answer, write_report
 from assistant.evaluation.fake import FakeAnswerChain, FakeRetriever
 from assistant.evaluation.qa import ExpectedSource, QAItem
-from assistant.types import Answer, ChatMessage, Citation, Flag
+from assistant.types import Answer, ChatMessage, Citation, Flag, computed_citation
 from index.types import ScoredChunk
 from ingest.types import Chunk
 
@@ -134,11 +134,15 @@ class TestGradeAnswer:
         r = grade_answer(Q_FACT, answer, chunk_text={"c7": tension.text}.get)
         assert r.numbers_absent == ["99", "3"]
         assert build_report([r], ks=(1,), mode="full")["grounding"]["answers_with_absent_numbers"] == 1
-        # a work-order count is computed, not quoted: reported per question, not counted against documents
+        # a work-order count is computed: held by the computation it cites, not by a row
         counted = grade_answer(Q_HIST, Answer(question="q", text="4 work orders [1].", citations=[cite(1, WO)],
                                               route="history"))
         assert counted.numbers_absent == ["4"]
-        assert build_report([counted], ks=(1,), mode="full")["grounding"]["answers_with_absent_numbers"] == 0
+        assert build_report([counted], ks=(1,), mode="full")["grounding"]["answers_with_absent_numbers"] == 1
+        computed = computed_citation(2, WO.source, "Work orders for PRESS-04: 4 (each job counted once).")
+        held = grade_answer(Q_HIST, Answer(question="q", text="4 work orders [2] ([1]).", route="history",
+                                           citations=[cite(1, WO), computed]))
+        assert held.numbers_absent == [] and held.markers == [2, 1]
         declined = grade_answer(Q_NONE, Answer(question="q", text="Not in the 2 manuals.", abstained=True))
         assert declined.numbers_absent == []
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from assistant.evaluation.metrics import numbers_absent
 from assistant.history.answer import HistoryAnswerer, HistoryQueryParser
 from tests.assistant.history.test_query import REGISTRY, TODAY
 from tests.assistant.history.test_store import make_store, wo
@@ -43,9 +44,16 @@ def markers(text: str) -> list[int]:
 
 
 def assert_citations_valid(result):
-    assert [c.n for c in result.citations] == list(range(1, len(result.citations) + 1))
-    assert set(markers(result.text)) <= {c.n for c in result.citations}
+    """Rows cited [1].. in order, the computation last; every marker resolves; every figure stated is in a source the
+    answer cites (a count or a sum in the computation's trace)."""
+    cites = result.all_citations()
+    assert [c.n for c in cites] == list(range(1, len(cites) + 1))
+    assert set(markers(result.text)) <= {c.n for c in cites}
     assert [c.record_id for c in result.citations] == [r.record_id for r in result.rows]
+    computed = cites[len(result.citations):]
+    assert [c.doc_type for c in computed] == (["computed"] if result.trace else [])
+    assert not computed or f"[{computed[0].n}]" in result.text
+    assert numbers_absent(result.text, "\n".join(c.excerpt for c in cites)) == []
 
 
 class TestAnswers:
@@ -89,7 +97,9 @@ class TestAnswers:
     def test_rank(self, store):
         result = ask(store, "Which chiller had the most condenser plugging work orders?")
         assert result.ranking == [("Chiller 1 (CWC04001)", 3), ("Chiller 7 (CWC04007)", 2), ("Chiller 13 (CWC04013)", 1)]
-        assert result.text.startswith("Chiller 1 (CWC04001) had the most work orders matching 'condenser plugging': 3 [1].")
+        assert result.text.startswith("Chiller 1 (CWC04001) had the most work orders matching 'condenser plugging': "
+                                      "3 [1] [4].")  # [4]: the computation, whose trace lists every asset's count
+        assert "Chiller 7 (CWC04007) 2; Chiller 13 (CWC04013) 1." in result.all_citations()[3].excerpt
         assert [c.record_id for c in result.citations] == ["WO203", "WO103", "WO200"]
         assert_citations_valid(result)
 
@@ -123,7 +133,7 @@ class TestAnswers:
         store.replace_source("/d/free.csv", [wo(f"WO9{i}", "2020-01-0{i}", source="/d/free.csv", description="reset",
                                                cost=0.0) for i in (1, 2)])
         assert ask(store, "cheapest work order on chiller 7").text.endswith("4 matching work orders record a cost; "
-                                                                            "2 share it.")
+                                                                            "2 share it [2].")
 
     def test_the_average_of_a_jobs_figure(self, store):
         result = ask(store, "whats the avg cost of a job on chiller 7")

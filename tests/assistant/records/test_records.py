@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answer.routes import RecordsRoute
+from assistant.evaluation.metrics import numbers_absent
 from assistant.records.answer import RecordAnswerer
 from assistant.records.query import RecordQueryParser
 from assistant.records.table import RecordTables, build_table, profile
@@ -86,7 +87,7 @@ def test_a_count_narrows_filter_by_filter_in_the_questions_order(table):
     assert query.intent == "count" and query.year == "2019"
     assert [(f.columns, set(f.values)) for f in query.filters] == [(("brand",), {"dyson"}), (("status",), {"fixed"})]
     assert result.text.startswith("3 rows of log.csv have brand Dyson and event_date in 2019; "
-                                  "2 of them have status Fixed (all counted: [1] [2]).")
+                                  "2 of them have status Fixed [3] (all counted: [1] [2]).")
     assert result.figure == 2 and [r.record_id for r in result.rows] == ["r03", "r01"]  # the last in the file first
 
 
@@ -173,7 +174,9 @@ def test_the_route_answers_from_a_table_retrieval_found(chunks):
 
     found = route(FakeSearch([MANUAL.source, chunks[0].source])).answer("how many dysons got fixed", [])
     assert found is not None and found.text.startswith("4 rows of log.csv have brand Dyson; 3 of them")
-    assert [c.record_id for c in found.citations] == ["r09", "r03", "r01"] and all(c.cited for c in found.citations)
+    assert [c.record_id for c in found.citations] == ["r09", "r03", "r01", None]
+    assert all(c.cited for c in found.citations)
+    assert found.citations[-1].doc_type == "computed" and "With status Fixed: 3 rows." in found.citations[-1].excerpt
     assert route(FakeSearch([MANUAL.source])).answer("how many dysons got fixed", []) is None
     idle = FakeSearch([chunks[0].source])
     assert route(idle).answer("what does the dyson manual say", []) is None and idle.calls == 0
@@ -193,8 +196,9 @@ def fmea(tmp_path):
 def test_a_number_column_named_is_ranked_averaged_or_summed(fmea):
     query, top = ask(fmea, "which failure has the highest rpn")
     assert (query.intent, query.measure) == ("max", "RPN") and top.figure == "36"
-    assert top.text.startswith("Highest RPN among the 6 rows of fmea.csv that record RPN: 36: part: Pump; mode: Wear")
-    assert "2 rows share 36." in top.text and [c.n for c in top.citations] == [1, 2, 3]
+    assert top.text.startswith("Highest RPN among the 6 rows of fmea.csv that record RPN [4]: 36: part: Pump; mode: "
+                               "Wear")
+    assert "2 rows share 36 [4]." in top.text and [c.n for c in top.citations] == [1, 2, 3, 4]
     assert ask(fmea, "avg severity of the pumps")[1].figure == 5.0
     assert ask(fmea, "total rpn for the fan")[1].figure == 40.0
     low = ask(fmea, "lowest rpn on a valve")[1]
@@ -260,7 +264,7 @@ def test_short_brands_either_half_of_a_slashed_value_and_a_year_column_read_too(
     assert ask(table, "oldest printer record, date?")[1].figure == "2011-06-01"  # "printer" of "Printer/scanner"
     query, made = ask(table, "how many printers were made in 2015")
     assert query.year_also == ("year_made",) and made.figure == 2  # "????" is no year, and no reason to doubt
-    assert made.text.endswith("Read as year_made 2015 instead: 2 rows.")
+    assert made.text.endswith("Read as year_made 2015 instead: 2 rows [3].")
     assert "Read as" not in ask(table, "how many canon ink jobs in 2015")[1].text  # none made in 2015
 
 
@@ -323,16 +327,16 @@ def test_values_without_words_are_no_filter_and_no_family(tmp_path):
 @pytest.mark.parametrize("question, text", [
     ("when was the last henry repair", "The latest row of log.csv with brand Henry is r07, event_date 2021-08-01: id: "
      "r07; provider: Cafe North; brand: Henry; status: End of life; fault: Motor; problem: seized [1]. 2 matching rows "
-     "in all."),
+     "in all [2]."),
     ("oldest motor job?", "The oldest row of log.csv with fault Motor is r10, event_date 2018-12-01: id: r10; "
      "provider: Cafe North; brand: Unknown; status: End of life; fault: Motor; problem: smoke [1]. 5 matching rows in "
-     "all."),
+     "all [2]."),
     ("which provider logged the most", "Most rows of log.csv by provider: Cafe North 7, Cafe South 5 (2 values, 12 "
-     "rows). Cafe North: [1] [2] [3]."),
+     "rows) [4]. Cafe North: [1] [2] [3]."),
     ("which fault is least common", "Fewest rows of log.csv by fault: Cable/cord 3, Blockage 4, Motor 5 (3 values, 12 "
-     "rows). Cable/cord: [1] [2] [3]."),
-    ("how many fixed in 2020", "1 row of log.csv has status Fixed and event_date in 2020 (all counted: [1])."),
-    ("how many in 2019", "3 rows of log.csv have event_date in 2019 (all counted: [1] [2] [3])."),
+     "rows) [4]. Cable/cord: [1] [2] [3]."),
+    ("how many fixed in 2020", "1 row of log.csv has status Fixed and event_date in 2020 [2] (all counted: [1])."),
+    ("how many in 2019", "3 rows of log.csv have event_date in 2019 [4] (all counted: [1] [2] [3])."),
 ])
 def test_each_answer_in_full(table, question, text):
     """The whole sentence a technician reads, for each kind of answer (each figure checked by hand on ROWS)."""
@@ -341,9 +345,10 @@ def test_each_answer_in_full(table, question, text):
 
 @pytest.mark.parametrize("question, text", [
     ("avg severity of the pumps", "Mean severity over the 2 rows of fmea.csv with part Pump that record severity: 5 "
-     "([1] [2])."),
-    ("total rpn for the fan", "Total RPN over the 2 rows of fmea.csv with part Fan that record RPN: 40 ([1] [2])."),
-    ("lowest rpn on a valve", "Lowest RPN among the 2 rows of fmea.csv with part Valve that record RPN: 10: part: "
+     "[3] ([1] [2])."),
+    ("total rpn for the fan", "Total RPN over the 2 rows of fmea.csv with part Fan that record RPN: 40 [3] ([1] "
+     "[2])."),
+    ("lowest rpn on a valve", "Lowest RPN among the 2 rows of fmea.csv with part Valve that record RPN [3]: 10: part: "
      "Valve; mode: Wear [1]; 20: part: Valve; mode: Leak; severity: 5 [2]."),
 ])
 def test_each_measure_in_full(fmea, question, text):
@@ -369,7 +374,20 @@ def test_citations_point_at_the_rows_counted(table, fmea):
     assert (first.n, first.chunk_id, first.source, first.doc_type, first.record_id, first.cited) == (
         1, row.chunk.chunk_id, row.chunk.source, "record", "r11", True)
     assert first.label == row.chunk.citation_label() and first.excerpt == row.chunk.text
-    assert [r.record_id for r in result.rows] == ["r11", "r10"] and len(result.citations) == 2
+    assert [r.record_id for r in result.rows] == ["r11", "r10"] and len(result.citations) == 3  # and the computation
     _, top = ask(fmea, "which failure has the highest rpn", max_cited=2)  # ranked rows keep their rank
-    assert [c.record_id for c in top.citations] == [r.record_id for r in top.rows]
-    assert [r.cells["part"] for r in top.rows] == ["Pump", "Fan"] and "[3]" not in top.text
+    assert [c.record_id for c in top.citations[:-1]] == [r.record_id for r in top.rows]
+    assert [r.cells["part"] for r in top.rows] == ["Pump", "Fan"] and "[4]" not in top.text
+
+
+@pytest.mark.parametrize("question", ["how many dysons got fixed in 2019", "when was the last henry repair",
+                                      "which brand ended up end of life most often (not counting unknown)",
+                                      "which fault is least common", "how many in 2019"])
+def test_every_figure_stated_is_in_a_cited_source(table, fmea, question):
+    """A count or a ranking is written in no row: the computation is cited, its trace holding each figure as stated."""
+    for t, q in ((table, question), (fmea, "avg severity of the pumps"), (fmea, "which failure has the highest rpn")):
+        result = ask(t, q)[1]
+        computed = result.citations[-1]
+        assert (computed.doc_type, computed.label, computed.cited) == ("computed", f"{t.name} · computed", True)
+        assert f"[{computed.n}]" in result.text and computed.excerpt.startswith(f"{t.name}: {len(t.rows)} rows read.")
+        assert numbers_absent(result.text, "\n".join(c.excerpt for c in result.citations)) == []

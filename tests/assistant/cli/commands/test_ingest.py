@@ -24,7 +24,8 @@ class TestIngestCommand:
         plant.ingest()
         count = "How many work orders did press 9 have in 2024?"
         before = json.loads(plant.cli("ask", "--json", count).output)
-        assert before["route"] == "history" and [c["record_id"] for c in before["citations"]] == ["WO-2", "WO-1"]
+        assert before["route"] == "history" and [c["record_id"] for c in before["citations"]] == ["WO-2", "WO-1", None]
+        assert before["citations"][-1]["doc_type"] == "computed"  # the count's own source
         out = plant.cli("ingest", "--delete", str(plant.work_orders)).output
         assert f"deleted: {plant.work_orders.resolve().as_posix()}" in out
         assert "ingested 0, skipped unchanged 0, failed 0, deleted 1; 0 chunks added." in out
