@@ -4,7 +4,7 @@ Routes, tried in order:
 - ``history``: counting / latest / ranking questions over work orders go to a structured
   query (similarity search cannot count), ``assistant/answer/routes.py``;
 - ``sensor``: highest / lowest / mean / limit-crossing questions about one asset's signal are
-  read from the sensor summaries' figures (``assistant/sensors.py``);
+  read from the sensor summaries' figures (``assistant/sensors/``);
 - ``rag``: hybrid retrieval, an evidence gate, generation with numbered sources, then citation
   and number checks (``assistant/answer/rag.py``); when the gate or the model finds no answer
   it becomes ``abstain``: say what was searched and show the nearest sources.

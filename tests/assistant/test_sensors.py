@@ -92,9 +92,13 @@ class TestFigures:
         # weeks of 09-07 (22, 23, 24) and 09-14 (21.3, 26.8): (69 + 48.1) / 5, not the mean of the two means
         assert result.figure == pytest.approx(23.42)
         assert "23.42 °C" in result.text and "5 readings" in result.text
-        assert [c.record_id for c in result.citations] == ["sensor:CNC-02:coolant_temp:2026-09-07",
-                                                         "sensor:CNC-02:coolant_temp:2026-09-14"]
-        assert "[1] [2]" in result.text
+        assert [c.record_id for c in result.citations[:-1]] == ["sensor:CNC-02:coolant_temp:2026-09-07",
+                                                              "sensor:CNC-02:coolant_temp:2026-09-14"]
+        # the mean and the readings of two summaries are in neither: the computation is cited last, holding them
+        computed = result.citations[-1]
+        assert "[1] [2] [3]" in result.text and computed.doc_type == "computed"
+        assert "Readings: 3 + 2 = 5" in computed.excerpt and "23.42 °C" in computed.excerpt
+        assert_numbers_cited(result)
 
     def test_period_without_readings_says_so(self, answerer):
         result = answerer.answer("What was the highest spindle temperature on CNC-02 in 2025?", ["CNC-02"])
@@ -107,6 +111,9 @@ class TestFigures:
         assert result.figure == 2
         assert "went above the high limit 68 °C 2 times" in result.text
         assert_numbers_cited(result)
+        # a summary writes the count in words ("twice"): the computation holds it as stated, and is cited
+        assert result.citations[-1].doc_type == "computed" and result.citations[-1].excerpt.endswith(" = 2.")
+        assert f"[{result.citations[-1].n}]" in result.text
 
     def test_crossings_of_another_limit_are_not_answered(self, answerer):
         assert answerer.answer("How many times did the spindle temperature on CNC-02 exceed 60 °C?", ["CNC-02"]) is None

@@ -14,108 +14,21 @@ Conservative like ``history_query``: anything that is not clearly a question abo
 readings of one named signal returns None, and the chain falls back to retrieval.
 """
 
+
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable, Literal, Sequence
+from typing import Callable, Sequence
 
-from assistant.history.text import parse_date_range
-from assistant.textutil import stem, strip_mentions
-from assistant.types import Citation
+from assistant.sensors.query import SensorQuery, match_signal, parse
+from assistant.types import Citation, computed_citation
 from ingest.tables.sensor_stats import fmt_value
 from ingest.tables.sensors import window_bounds
 from ingest.types import Chunk
 
-Stat = Literal["max", "min", "mean", "crossings", "summary"]
-
-_STATS: list[tuple[str, Stat]] = [(r"highest|max|maximum|peak|hottest|warmest", "max"),
-                                  (r"lowest|min|minimum|coldest|coolest", "min"),
-                                  (r"average|avg|mean|typical|normal|usual", "mean")]
-_RECORDED = re.compile(r"\b(was|were|did|had|has been|have been|got|went|reached|hit|recorded|logged|measured|"
-                       r"observed|seen|sensors?|readings?|data)\b")
-_PRESCRIPTIVE = re.compile(r"\b(should|must|allowed|permitted|permissible|rated|specs?|specification|recommended|"
-                           r"required|supposed|design|nominal)\b")
-_NOT_SUMMARY = re.compile(r"\b(when|why|who|which|how many|how often|cause\w*|work orders?|repair\w*|replac\w*|"
-                          r"fail\w*|fault\w*|fix\w*|last|latest|first|set to|limit)\b")
-_COUNT = re.compile(r"\b(how many times|how often|number of times)\b")
-_LOW = re.compile(r"\b(below|under|beneath|fell|fall\w*|drop\w*|dipp?\w*|low(?:er)?)\b")
-_HIGH = re.compile(r"\b(above|over|exceed\w*|beyond|rose|rise|rising|high(?:er)?)\b")
-_BOUND = re.compile(r"\b(?:above|below|over|under|exceed\w*|beyond|than|the)\s+(\d+(?:\.\d+)?)|"
-                    r"(\d+(?:\.\d+)?)\s*(?:%|°\s?[cf]\b|[a-zµ°/]{1,5}\s+)?\s*(?:limit|threshold|alarm)")
-
-# Abbreviations in signal names (and questions) written out before stemming.
-_ABBREV = {"temp": "temperature", "tmp": "temperature", "press": "pressure", "pres": "pressure",
-           "curr": "current", "cur": "current", "amps": "current", "spd": "speed", "vib": "vibration",
-           "pwr": "power", "hum": "humidity", "lvl": "level", "volt": "voltage", "freq": "frequency",
-           "disch": "discharge", "suct": "suction", "hyd": "hydraulic", "mtr": "motor", "hottest": "temperature",
-           "coldest": "temperature", "warmest": "temperature", "coolest": "temperature"}
 _NEEDED = ("signal", "window", "min", "max", "mean")  # metadata every summary chunk carries
-# Signal-name words that say nothing about which quantity it is ("oil_temp_value").
-_GENERIC = {"value", "val", "reading", "sensor", "signal", "actual", "act", "pv", "meas", "measured", "raw",
-            "to", "of", "the", "and", "in", "at", "on", "per"}
-
-
-def terms(text: str) -> list[str]:
-    """Normalised words: camelCase and letter/digit runs split, abbreviations expanded, stemmed.
-
-    >>> terms("zone3_temp"), terms("Barrel zone 3 temperatures"), terms("motorCurr")
-    (['zon', '3', 'temperatur'], ['barrel', 'zon', '3', 'temperatur'], ['motor', 'current'])
-    """
-    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()
-    out = []
-    for word in re.findall(r"[a-z]+|\d+", text):
-        out.append(str(int(word)) if word.isdigit() else stem(_ABBREV.get(word, word)))
-    return out
-
-
-@dataclass
-class SensorQuery:
-    """What a sensor question asks: a statistic, the words that name the signal, a period."""
-
-    stat: Stat
-    question: str
-    words: set[str] = field(default_factory=set)  # normalised question words, asset and date removed
-    date_from: str | None = None
-    date_to: str | None = None
-    period: str | None = None  # "in june 2020"
-    direction: Literal["high", "low"] | None = None  # crossings: which limit
-    bound: float | None = None  # crossings: the limit value the question names
-
-
-def parse(question: str, phrases: Sequence[str] = (), today: date | None = None) -> SensorQuery | None:
-    """A ``SensorQuery``, or None when the question is not about recorded readings.
-
-    ``phrases`` are the asset's id, name and aliases, removed so "press 4" is not read as words.
-    """
-    q = " ".join(question.lower().split())
-    if _PRESCRIPTIVE.search(q):
-        return None  # "what is the maximum allowed pressure?" is a manual question
-    stat: Stat | None = None
-    if _COUNT.search(q):
-        stat = "crossings" if re.search(r"\b(exceed\w*|cross\w*|above|over|below|under|beyond|limit|alarm\w*|"
-                                        r"threshold)\b", q) else None
-    elif _RECORDED.search(q):
-        named = [s for pattern, s in _STATS if re.search(rf"\b({pattern})\b", q)]
-        stat = named[0] if len(named) == 1 else "summary" if named else None  # "lowest and highest"
-        if stat is None and re.match(r"^\s*(what|how)\s+(was|were|did)\b", q) and not _NOT_SUMMARY.search(q):
-            stat = "summary"
-    if stat is None:
-        return None
-    date_from, date_to, period, rest = parse_date_range(question, today or date.today())
-    rest = strip_mentions(rest.lower(), phrases)
-    if period:
-        said = re.search(re.escape(period), question, re.IGNORECASE)
-        period = said[0] if said else period
-    query = SensorQuery(stat, question, set(terms(rest)), date_from, date_to, period)
-    if stat == "crossings":
-        low, high = bool(_LOW.search(rest)), bool(_HIGH.search(rest))
-        query.direction = "low" if low and not high else "high" if high and not low else None
-        m = _BOUND.search(rest)
-        query.bound = float(m[1] or m[2]) if m else None
-    return query
-
 
 @dataclass
 class SensorResult:
@@ -176,16 +89,22 @@ class SensorAnswerer:
         meta = [c.metadata for c in used]
         unit = f" {meta[0]['unit']}" if meta[0].get("unit") else ""
         name = f"{signal} recorded for {asset}"
+        # the computation, cited after the summaries, where a figure is in none of them: one taken over several
+        # summaries, a crossing count (a summary writes "twice"), or the asset's id where the summaries name it
+        # otherwise ("Chiller 6" for CWC04006)
+        traced = len(used) > 1 or q.stat == "crossings" or asset.lower() not in " ".join(c.text.lower() for c in used)
+        trace = [f"Sensor summaries of {signal} for {asset} ({scope})."]
         if q.stat in ("max", "min"):
             # ``used`` is in date order and max/min return the first of equals: the earliest wins a tie
             pick = (max if q.stat == "max" else min)(used, key=lambda c: c.metadata[q.stat])
             value = pick.metadata[q.stat]
             when = _when(pick.metadata.get(f"{q.stat}_at"))
             word = "highest" if q.stat == "max" else "lowest"
-            text = f"The {word} {name} was {fmt_value(value)}{unit}{when} ({scope}) [1]."
-            return SensorResult(q, asset, signal, text, [_cite(1, pick)], value)
+            text = f"The {word} {name} was {fmt_value(value)}{unit}{when} ({scope}) [1]{' [2]' if traced else ''}."
+            trace.append(f"The {word} of their {word} values: {fmt_value(value)}{unit}{when}.")
+            return _with_trace(SensorResult(q, asset, signal, text, [_cite(1, pick)], value), trace if traced else [])
         cited = used[: self._max]
-        marks = " ".join(f"[{n}]" for n in range(1, len(cited) + 1))
+        marks = " ".join(f"[{n}]" for n in range(1, len(cited) + 1 + traced))  # the summaries', the computation's
         more = f" (the first {len(cited)} of {len(used)} summaries cited)" if len(used) > len(cited) else ""
         readings = sum(m.get("readings", 0) for m in meta)
         if q.stat == "crossings":
@@ -200,7 +119,10 @@ class SensorAnswerer:
             verb = "went above the high limit" if kind == "high" else "fell below the low limit"
             text = (f"{asset} {signal} {verb} {fmt_value(bound)}{unit} {n} time{'s' if n != 1 else ''} ({scope}; "
                     f"a run of readings beyond the limit counts once) {marks}{more}.")
-            return SensorResult(q, asset, signal, text, [_cite(i, c) for i, c in enumerate(cited, 1)], n)
+            trace.append(f"Runs of readings beyond the {kind} limit {fmt_value(bound)}{unit}, summary by summary: "
+                         + " + ".join(str(m[f"{kind}_crossings"]) for m in meta) + f" = {n}.")
+            return _with_trace(SensorResult(q, asset, signal, text, [_cite(i, c) for i, c in enumerate(cited, 1)],
+                                            n), trace if traced else [])
         if len(used) == 1:
             mean = meta[0]["mean"]
         else:  # weighted by readings so a short window does not count as much as a full one
@@ -208,15 +130,22 @@ class SensorAnswerer:
         if mean is None:
             return None
         how = "" if len(used) == 1 else ", reading-weighted over the summaries"
+        trace.append(f"Readings: {' + '.join(str(m.get('readings', 0)) for m in meta)} = {readings}; mean"
+                     + (f" of each summary: {', '.join(fmt_value(m['mean']) for m in meta)}; weighted by its readings"
+                        if len(used) > 1 else "") + f": {fmt_value(mean)}{unit}.")
         if q.stat == "mean":
             text = f"The mean {name} was {fmt_value(mean)}{unit} ({scope}, {readings} readings{how}) {marks}{more}."
-            return SensorResult(q, asset, signal, text, [_cite(i, c) for i, c in enumerate(cited, 1)], mean)
+            return _with_trace(SensorResult(q, asset, signal, text, [_cite(i, c) for i, c in enumerate(cited, 1)],
+                                            mean), trace if traced else [])
         low = min(used, key=lambda c: c.metadata["min"])
         high = max(used, key=lambda c: c.metadata["max"])
         text = (f"{asset} {signal} ({scope}, {readings} readings): lowest {fmt_value(low.metadata['min'])}{unit}"
                 f"{_when(low.metadata.get('min_at'))}, highest {fmt_value(high.metadata['max'])}{unit}"
                 f"{_when(high.metadata.get('max_at'))}; mean {fmt_value(mean)}{unit}{how} {marks}{more}.")
-        return SensorResult(q, asset, signal, text, [_cite(i, c) for i, c in enumerate(cited, 1)], mean)
+        trace.append(f"Lowest of the lowest values {fmt_value(low.metadata['min'])}{unit}, highest of the highest "
+                     f"{fmt_value(high.metadata['max'])}{unit}.")
+        return _with_trace(SensorResult(q, asset, signal, text, [_cite(i, c) for i, c in enumerate(cited, 1)], mean),
+                           trace if traced else [])
 
     @staticmethod
     def _select(q: SensorQuery, whole: Chunk | None, windows: list[Chunk]) -> tuple[list[Chunk], str]:
@@ -236,26 +165,6 @@ class SensorAnswerer:
         if first < lo or last > hi:
             scope += ", partly outside that period"  # a summary cannot be split
         return used, scope
-
-
-def match_signal(words: set[str], signals: set[str]) -> str | None:
-    """The signal whose every (non-generic) name word is in the question; the most specific wins,
-    a tie between two signals is ambiguous (None).
-
-    >>> match_signal(set(terms("lowest barrel zone 3 temperature")), {"zone2_temp", "zone3_temp", "oil_temp"})
-    'zone3_temp'
-    """
-    scored = []
-    for signal in signals:
-        needed = {t for t in terms(signal) if t not in _GENERIC} or set(terms(signal))
-        if needed and needed <= words:
-            scored.append((len(needed), signal))
-    if not scored:
-        return None
-    scored.sort(reverse=True)
-    if len(scored) > 1 and scored[0][0] == scored[1][0]:
-        return None
-    return scored[0][1]
 
 
 def _span(c: Chunk) -> tuple[str, str]:
@@ -293,6 +202,16 @@ def _limit(c: Chunk, kind: str) -> float | None:
         return float(c.metadata[f"{kind}_limit"])
     m = re.search(rf"\b{kind} limit (-?\d+(?:\.\d+)?)", c.text)  # summaries from before the key existed
     return float(m[1]) if m else None
+
+
+def _with_trace(result: SensorResult, trace: list[str]) -> SensorResult:
+    """``result`` citing its computation last (``computed_citation``), as its text's last marker does; as it was
+    without an empty ``trace``."""
+    if not trace:
+        return result
+    source = result.citations[0].source if result.citations else ""
+    result.citations.append(computed_citation(len(result.citations) + 1, source, "\n".join(trace)))
+    return result
 
 
 def _cite(n: int, c: Chunk) -> Citation:
