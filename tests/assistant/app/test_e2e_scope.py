@@ -62,15 +62,17 @@ def test_scope_progress_and_declines(e2e_server, chromium, viewport):
     bo_ctx, bo, bo_foreign = open_page(chromium, url, viewport, "bo")
     bo.evaluate(STATES_JS)
     page.wait_for_selector("text=Writing the answer", timeout=300_000)
-    ask(bo, DECLINE)
-    bo.wait_for_selector("text=Waiting:", timeout=60_000)
-    shot(bo, "progress-queued", viewport)
     shot(page, "progress-writing", viewport)
+    # ana's next question first, as soon as the answer is being written: typed once it had finished (bo's steps
+    # take seconds on a busy box), it would be sent at once and no pending marker would ever show
     page.fill("#chat-input", DECLINE)
     page.press("#chat-input", "Enter")  # while the answer runs
     page.wait_for_selector("#maintassist-pending", timeout=10_000)
     assert page.input_value("#chat-input") == DECLINE
     shot(page, "pending-question", viewport)
+    ask(bo, DECLINE)
+    bo.wait_for_selector("text=Waiting:", timeout=60_000)
+    shot(bo, "progress-queued", viewport)
 
     page.wait_for_function(ANSWER_DONE_JS, timeout=600_000)
     text = page.locator(".step", has_text="Answering for Rotary screw air compressor 1 (COMP-01)").inner_text()
