@@ -1,11 +1,13 @@
-"""A ``RecordQuery`` computed over its table's rows: the figure, said plainly, citing the rows it counted.
+"""A ``RecordQuery`` computed over its table's rows: the figure, said plainly, citing the rows it counted and,
+last, the computation itself.
 
     result = RecordAnswerer(max_cited=5).answer(query)
-    result.text   # '179 rows of vacuum-repairs.csv have brand Dyson; 89 of them have repair_status Fixed. ...'
+    result.text   # '179 rows of vacuum-repairs.csv have brand Dyson; 89 of them have repair_status Fixed [6] (...'
 
 Nothing is generated: the counts and dates are computed, and every value named is a cell of a cited
-row or a column's name. No matching row is not stated as a count of zero (the filters may have read
-the question wrongly); the chain then falls back to retrieval.
+row, a column's name or a figure of the cited computation (``computed_citation``: its trace). No
+matching row is not stated as a count of zero (the filters may have read the question wrongly); the
+chain then falls back to retrieval.
 """
 
 from __future__ import annotations
@@ -145,7 +147,8 @@ class RecordAnswerer:
                 f"{f' ({same} more that day)' if same else ''}: {clip_words(cells, 400)} [1]. "
                 f"{len(rows)} matching row{'s' if len(rows) != 1 else ''} in all [2].")
         # which way a slash date was read, where the row writes one ("03/04/2025")
-        order = " (day first)" if query.table.columns[date_col or ""].day_first else " (month first)"
+        column = query.table.columns.get(date_col or "")
+        order = " (day first)" if column is not None and column.day_first else " (month first)"
         trace.append(f"{date_col} read as a date in {_rows(len(dated))}{order if '/' in written else ''}; the "
                      f"{word}: {day_as}, {pick.record_id}" + (f", and {same} more that day." if same else "."))
         return RecordResult(text, day, [pick], cites)

@@ -4,7 +4,8 @@ Similarity search finds manual lines for "what was the highest spindle temperatu
 and a small model cannot take the maximum of weekly maxima. The sensor summaries written at
 ingest (``ingest/tables/sensors.py``) keep every figure in their metadata, so this route reads them:
 it picks the asset's signal named in the question, the summaries of the period asked for (or
-the whole-period one), and states the figure with its unit and time, citing the summaries.
+the whole-period one), and states the figure with its unit and time, citing the summaries, and last
+the computation where a figure is in none of them (``computed_citation``).
 
     answerer = SensorAnswerer(store.chunks, registry=registry)
     result = answerer.answer("What was the highest spindle temperature logged on mill 2?", ["CNC-02"])
@@ -13,7 +14,6 @@ the whole-period one), and states the figure with its unit and time, citing the 
 Conservative like ``history_query``: anything that is not clearly a question about recorded
 readings of one named signal returns None, and the chain falls back to retrieval.
 """
-
 
 from __future__ import annotations
 
