@@ -58,6 +58,16 @@ def normalise_space(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def two_decimals(value: float) -> str:
+    """A computed figure at most to two decimals, as logs keep them, no trailing zeros and no thousands separator
+    (a cited row writes "413214.78").
+
+    >>> two_decimals(3.3912), two_decimals(2.0), two_decimals(1866.8)
+    ('3.39', '2', '1866.8')
+    """
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def clip_words(text: str, limit: int) -> str:
     """At most ``limit`` characters, cut at a word boundary and ending in '…' when cut, so an
     excerpt never stops mid-word ("Pressure does not reach 210 b")."""

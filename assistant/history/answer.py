@@ -15,9 +15,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from assistant.history.query import HistoryQuery, HistoryQueryParser, asset_label, describe_scope
 from assistant.history.fields import group_label, hours, technician
+from assistant.history.query import HistoryQuery, HistoryQueryParser, asset_label, describe_scope
 from assistant.history.store import WorkOrder, WorkOrderStore, normalise_record_id
+from assistant.textutil import two_decimals
 from assistant.types import Citation, computed_citation
 from ingest.tables.workorders import work_order_text
 from ingest.types import WorkOrderRecord
@@ -76,11 +77,6 @@ TRACE_GROUPS = 30  # the computation's source lists this many of a ranking (the 
 
 def _fmt(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
-
-
-def _raw(value: float) -> str:
-    """A record's figure as the export writes it (no thousands separator: the cited row holds "413214.78")."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _when(record: WorkOrderRecord) -> str:
@@ -214,15 +210,15 @@ class HistoryAnswerer:
         adjective = {"cost": ("most expensive", "cheapest")}.get(q.metric, ("longest", "shortest"))[q.lowest]
         subject = " ".join(filter(None, (adjective, "work order", describe_scope(q))))
         text = (f"The {subject} was {pick.record_id}{_when(pick)}: "
-                f"{what} {_raw(value(pick))}{unit}; {_excerpt(pick, 160)} [1].")  # type: ignore[arg-type]
+                f"{what} {two_decimals(value(pick))}{unit}; {_excerpt(pick, 160)} [1].")  # type: ignore[arg-type]
         if len(cited) > 1:
-            text += " Next: " + "; ".join(f"{r.record_id}{_when(r)}: {_raw(value(r))}{unit} [{c.n}]"
+            text += " Next: " + "; ".join(f"{r.record_id}{_when(r)}: {two_decimals(value(r))}{unit} [{c.n}]"
                                           for r, c in zip(cited[1:], cites[1:])) + "."  # type: ignore[arg-type]
         ties = 0 if q.top_n else sum(value(r) == value(pick) for r in known)  # "the cheapest" of 184 at cost 0
         share = f"; {ties} share it" if ties > 1 else ""
         text += f" {len(known)} matching work orders record a {what}{share} [{len(cites) + 1}]."
         trace = [_matching(q, rows), f"{len(known)} of them record a {what}{share}; {adjective} first: "
-                 + "; ".join(f"{r.record_id} {_raw(value(r))}{unit}"  # type: ignore[arg-type]
+                 + "; ".join(f"{r.record_id} {two_decimals(value(r))}{unit}"  # type: ignore[arg-type]
                              for r in known[:TRACE_GROUPS]) + "."]
         return HistoryResult(query=q, text=text, total=len(rows), figure=value(pick), rows=cited, citations=cites,
                              trace=trace)

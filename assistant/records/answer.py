@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from assistant.records.query import Filter, RecordQuery
 from assistant.records.table import RecordTable, Row, norm
-from assistant.textutil import clip_words
+from assistant.textutil import clip_words, two_decimals
 from assistant.types import Citation, computed_citation
 from ingest.tables.table import parse_float
 
@@ -54,11 +54,6 @@ def _rows(n: int) -> str:
 
 def _have(n: int) -> str:
     return "has" if n == 1 else "have"
-
-
-def _number(value: float) -> str:
-    """3.39, 2, 1866.82: at most two decimals, as a log is kept."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _marks(citations: list[Citation]) -> str:
@@ -186,8 +181,8 @@ class RecordAnswerer:
             figure = sum(v for v, _ in valued) / (len(valued) if query.intent == "mean" else 1)
             cites = self._cite([r for _, r in valued])
             word = "Mean" if query.intent == "mean" else "Total"
-            shown = _number(figure)  # 3.39, 2, 1866.82: the precision a log is kept in
-            total = _number(sum(v for v, _ in valued))
+            shown = two_decimals(figure)  # 3.39, 2, 1866.82: the precision a log is kept in
+            total = two_decimals(sum(v for v, _ in valued))
             trace.append(f"{col} recorded in {_rows(len(valued))}; their sum {total}"
                          + (f"; the mean {total} / {len(valued)} = {shown}." if query.intent == "mean" else "."))
             return RecordResult(f"{word} {col} over the {of}: {shown} [{len(cites) + 1}] ({_marks(cites)}).",
