@@ -106,6 +106,7 @@ class TestAnswers:
     def test_total_downtime_and_cost(self, store):
         result = ask(store, "total downtime for condenser plugging on chiller 7")
         assert result.figure == 9.0 and "9 h over 2 work orders" in result.text
+        assert_citations_valid(result)  # the sum is in no row: the computation holds it
         assert ask(store, "total cost of condenser plugging on chiller 7 in 2019").figure == 700.0
 
     def test_top_record_by_cost_and_by_duration(self, store):
@@ -139,6 +140,8 @@ class TestAnswers:
         result = ask(store, "whats the avg cost of a job on chiller 7")
         assert result.figure == 350.0 and result.text.startswith("Average cost for Chiller 7: 350 over 2 work orders")
         assert "Averaged: [1] [2]" in result.text
+        assert_citations_valid(result)
+        assert "their sum 700; the average 700 / 2 = 350." in result.all_citations()[-1].excerpt
         assert ask(store, "total cost on chiller 7").figure == 700.0  # the sum when no mean is asked
 
     def test_top_record_without_the_figure_is_not_answered(self, store):
