@@ -18,7 +18,6 @@ def technician(record: WorkOrderRecord) -> str | None:
     return None
 
 
-
 _HOURS_KEYS = re.compile(r"^(downtime|duration|down_?time)(_?h|_?hrs?|_?hours)?$", re.I)
 
 

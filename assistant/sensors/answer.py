@@ -30,6 +30,7 @@ from ingest.types import Chunk
 
 _NEEDED = ("signal", "window", "min", "max", "mean")  # metadata every summary chunk carries
 
+
 @dataclass
 class SensorResult:
     query: SensorQuery
