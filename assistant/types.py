@@ -45,6 +45,7 @@ class Citation:
 # The doc_type of a citation showing how an answer's figures were computed over a table (what was read, the filters,
 # every group's figure): a count, a sum or a ranking is written in no row, so its computation is its source.
 COMPUTED = "computed"
+TRACE_GROUPS = 30  # a computation's source lists this many groups of a ranking (the answer names the first few)
 
 
 def computed_citation(n: int, source: str, trace: str) -> Citation:

@@ -19,7 +19,7 @@ from assistant.history.fields import group_label, hours, technician
 from assistant.history.query import HistoryQuery, HistoryQueryParser, asset_label, describe_scope
 from assistant.history.store import WorkOrder, WorkOrderStore, normalise_record_id
 from assistant.textutil import two_decimals
-from assistant.types import Citation, computed_citation
+from assistant.types import TRACE_GROUPS, Citation, computed_citation
 from ingest.tables.workorders import work_order_text
 from ingest.types import WorkOrderRecord
 
@@ -70,9 +70,6 @@ class HistoryResult:
 def _excerpt(record: WorkOrderRecord, limit: int = 240) -> str:
     text = " ".join((record.description or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-TRACE_GROUPS = 30  # the computation's source lists this many of a ranking (the answer names the first few)
 
 
 def _fmt(value: float) -> str:

@@ -1,5 +1,6 @@
 """Runs a checked work-order plan as SQL (SQLAlchemy Core, so SQLite and PostgreSQL alike) and words
-the answer: every figure comes from the query, every row it rests on is cited as ``[n]``.
+the answer: every figure comes from the query, every row it rests on is cited as ``[n]``, and a count, a sum or a
+ranking cites the computation's trace (``HistoryResult.trace``), the one source that states it.
 
     result = PlanExecutor(session_factory, max_cited=10).run(check_plan(plan, catalog), question)
     result.text, result.figure, [c.record_id for c in result.citations]
@@ -19,6 +20,7 @@ from assistant.history.answer import HistoryCitation, HistoryResult
 from assistant.history.query import HistoryQuery
 from assistant.history.plan import Catalog, CheckedPlan
 from assistant.history.plan_sql import REAL_COLUMNS, column as _column, plan_conditions, relaxations
+from assistant.types import TRACE_GROUPS
 from ingest.tables.workorders import work_order_text
 from ingest.types import WorkOrderRecord
 
@@ -79,12 +81,11 @@ class PlanExecutor:
             if plan.group_by != "none":
                 return self._grouped(session, checked, query, conds, total)
             if checked.measure is not None and plan.aggregate not in ("latest", "first"):
-                conds = [*conds, _column(checked.measure, checked.measure != "date").is_not(None)]
-                known = session.scalar(select(func.count()).select_from(WorkOrder).where(*conds)) or 0
+                measured = [*conds, _column(checked.measure, checked.measure != "date").is_not(None)]
+                known = session.scalar(select(func.count()).select_from(WorkOrder).where(*measured)) or 0
                 if known == 0:
-                    return HistoryResult(query=query, total=total, answered=False, text=(
-                        f"{total} work orders{self._scope(checked)} were found, but none records a "
-                        f"{checked.measure.replace('_', ' ')}."))
+                    return self._unrecorded(session, checked, query, conds, total, checked.measure)
+                conds = measured
             if plan.aggregate == "sum":
                 return self._sum(session, checked, query, conds, total)
             if plan.aggregate in ("min", "max", "top", "latest", "first"):
@@ -96,7 +97,7 @@ class PlanExecutor:
     def _count(self, checked: CheckedPlan, query: HistoryQuery, rows: list[WorkOrderRecord], total: int) -> HistoryResult:
         cites = _cite(rows)
         noun = "work order" if total == 1 else "work orders"
-        head = f"{total} {noun}{self._scope(checked)}"
+        head = f"{total} {noun}{self._scope(checked)} [{len(cites) + 1}]"
         if checked.plan.aggregate == "list":
             more = f"; the {len(rows)} most recent" if total > len(rows) else ""
             lines = [f"- {r.record_id}{_when(r)}: {_clip(r.description, 120)} [{c.n}]" for r, c in zip(rows, cites)]
@@ -104,7 +105,9 @@ class PlanExecutor:
         else:
             shown = "All counted" if total <= len(rows) else f"The {len(rows)} most recent"
             text = f"{head}. {shown}: " + " ".join(f"[{c.n}]" for c in cites)
-        return HistoryResult(query=query, text=text, total=total, figure=total, rows=rows, citations=cites)
+        trace = [self._matching(checked, total), f"Cited: the {len(rows)} most recent, the latest first."]
+        return HistoryResult(query=query, text=text, total=total, figure=total, rows=rows, citations=cites,
+                             trace=trace)
 
     def _sum(self, session, checked, query, conds, total) -> HistoryResult:
         measure = _column(checked.measure, True)
@@ -112,12 +115,14 @@ class PlanExecutor:
         rows = self._rows(session, conds, WorkOrder.date.desc(), self._max)
         cites = _cite(rows)
         what = checked.measure.replace("_", " ")
-        text = f"Total {what}{self._scope(checked)}: {_fmt(value)} over {known} work orders"
+        text = f"Total {what}{self._scope(checked)}: {_fmt(value)} over {known} work orders [{len(cites) + 1}]"
         if known < total:
             text += f" ({total - known} more matching work orders record none)"
         text += ". " + ("Summed: " if known <= len(rows) else f"The {len(rows)} most recent: ")
         text += " ".join(f"[{c.n}]" for c in cites)
-        return HistoryResult(query=query, text=text, total=total, figure=_round(value), rows=rows, citations=cites)
+        trace = [self._matching(checked, total), f"{known} of them record a {what}; their sum {_fmt(value)}."]
+        return HistoryResult(query=query, text=text, total=total, figure=_round(value), rows=rows, citations=cites,
+                             trace=trace)
 
     def _extreme(self, session, checked, query, conds, total) -> HistoryResult:
         plan = checked.plan
@@ -129,24 +134,30 @@ class PlanExecutor:
         word = {"latest": "latest", "first": "first"}.get(plan.aggregate, "lowest" if low else "highest")
         what = "" if checked.measure == "date" else f" {checked.measure.replace('_', ' ')}"
         values = [_value(r, checked.measure) for r in rows]
+        computed = f"[{len(cites) + 1}]"
         if len(rows) == 1:
             r = rows[0]
             figure = "" if checked.measure == "date" else f" ({checked.measure.replace('_', ' ')} {_fmt(values[0])})"
             subject = f"{word} work order" if checked.measure == "date" else f"work order with the {word}{what}"
             text = (f"The {subject}{self._scope(checked)} is {r.record_id}{_when(r)}"
-                    f"{_on(r)}: {_describe(r)}{figure} [1]. {total} matching work orders in all.")
+                    f"{_on(r)}: {_describe(r)}{figure} [1]{' ' + computed if figure else ''}. "
+                    f"{total} matching work orders in all {computed}.")
         else:
-            lines = [f"{i}. {r.record_id}{_when(r)}{_on(r)}: {_clip(r.description, 100)} — {_fmt(v)} [{c.n}]"
-                     for i, (r, v, c) in enumerate(zip(rows, values, cites), 1)]
+            lines = [f"- {r.record_id}{_when(r)}{_on(r)}: {_clip(r.description, 100)} — {_fmt(v)} [{c.n}]"
+                     for r, v, c in zip(rows, values, cites)]  # in order, unnumbered, as a ranking
             text = (f"The {len(rows)} work orders with the {word}{what}{self._scope(checked)} "
-                    f"(of {total}):\n" + "\n".join(lines))
+                    f"(of {total}) {computed}:\n" + "\n".join(lines))
         figure_value = values[0] if checked.measure != "date" else None
+        picked = "; ".join(f"{r.record_id}{_when(r)}" + ("" if checked.measure == "date" else f" {_fmt(v)}")
+                           for r, v in zip(rows, values))
+        trace = [self._matching(checked, total), f"Ordered by {checked.measure.replace('_', ' ')}, "
+                 f"{'lowest' if low else 'highest'} first; the {len(rows)} cited: {picked}."]
         return HistoryResult(query=query, text=text, total=total, figure=figure_value, rows=rows, citations=cites,
-                             ranking=[(r.record_id, v) for r, v in zip(rows, values)])
+                             ranking=[(r.record_id, v) for r, v in zip(rows, values)], trace=trace)
 
     def _grouped(self, session, checked, query, conds, total) -> HistoryResult:
         plan = checked.plan
-        key = _column(plan.group_by)
+        key, found = _column(plan.group_by), conds
         conds = [*conds, key.is_not(None)]
         measure = _column(checked.measure, checked.measure != "date") if checked.measure else None
         if measure is not None:
@@ -158,11 +169,14 @@ class PlanExecutor:
                  "top": lambda: (func.min if low else func.max)(measure), "latest": lambda: func.max(measure),
                  "first": lambda: func.min(measure)}.get(agg, func.count)()
         stmt = select(key, value, func.count()).where(*conds).group_by(key)
-        groups = session.execute(stmt.order_by(value.asc() if low else value.desc(), key).limit(checked.limit)).all()
+        # every group up to TRACE_GROUPS for the computation's trace; the answer names checked.limit of them
+        cap = max(checked.limit, TRACE_GROUPS)
+        every = session.execute(stmt.order_by(value.asc() if low else value.desc(), key).limit(cap + 1)).all()
+        more, every = len(every) > cap, every[:cap]
+        groups = every[: checked.limit]
         if not groups:
-            return HistoryResult(query=query, total=total, answered=False, text=(
-                f"{total} work orders{self._scope(checked)} were found, but none records a "
-                f"{plan.group_by.replace('_', ' ')}{'' if measure is None else ' and a ' + checked.measure}."))
+            what = plan.group_by + ("" if measure is None else " and a " + checked.measure)
+            return self._unrecorded(session, checked, query, found, total, what)
         # Each group cites the row that gives its figure (its extreme row, else its latest row).
         pick_low = agg in ("min", "first") or (agg == "top" and low)
         order = (measure.asc() if pick_low else measure.desc()) if agg in ("min", "max", "top", "latest", "first") \
@@ -175,15 +189,34 @@ class PlanExecutor:
         rank = ("fewest" if low else "most") if agg in ("count", "list") else ("lowest" if low else "highest")
         if agg in ("latest", "first"):
             rank = ""
-        by = plan.group_by.replace("_", " ")
+        by, computed = plan.group_by.replace("_", " "), f"[{len(cites) + 1}]"
         text = (f"By {by}, {labels[0]} has the {rank + ' ' if rank else ''}{what.replace('_', ' ')}"
-                f"{self._scope(checked)}: {_fmt(groups[0][1])} [1].")
+                f"{self._scope(checked)}: {_fmt(groups[0][1])} [1] {computed}.")
+        rows_of = (lambda n: "") if agg in ("count", "list") else (lambda n: f" ({n} work orders)")
         if len(groups) > 1:
-            rows_of = (lambda n: "") if agg in ("count", "list") else (lambda n: f" ({n} work orders)")
-            text += " Ranking: " + "; ".join(f"{i}. {label} — {_fmt(v)}{rows_of(n)} [{c.n}]" for i, (label, (_, v, n), c)
-                                            in enumerate(zip(labels, groups, cites), 1))
+            # in order, unnumbered: a rank's number is no figure any source states
+            text += " Ranking: " + "; ".join(f"{label} — {_fmt(v)}{rows_of(n)} [{c.n}]"
+                                             for label, (_, v, n), c in zip(labels, groups, cites)) + f" {computed}."
+        trace = [self._matching(checked, total), f"By {by} ({agg} of {checked.measure or 'work orders'}), "
+                 f"{rank or ('earliest' if low else 'latest')} first: "
+                 + "; ".join(f"{label} {_fmt(v)}{rows_of(n)}" for label, (_, v, n) in zip(labels, groups))
+                 + "".join(f"; {k} {_fmt(v)}{rows_of(n)}" for k, v, n in every[len(groups):])  # the key, unlabelled
+                 + ("; more not listed." if more else ".")]
         return HistoryResult(query=query, text=text, total=total, figure=_round(groups[0][1]), rows=rows, citations=cites,
-                             ranking=[(label, _round(v)) for label, (_, v, _) in zip(labels, groups)])
+                             ranking=[(label, _round(v)) for label, (_, v, _) in zip(labels, groups)], trace=trace)
+
+    def _unrecorded(self, session, checked, query, conds, total, what: str) -> HistoryResult:
+        """The jobs were found but none records what was asked about them: say so and cite the latest few."""
+        rows, what = self._rows(session, conds, WorkOrder.date.desc(), self._max), what.replace("_", " ")
+        cites = _cite(rows)
+        text = (f"{total} work orders{self._scope(checked)} were found [{len(cites) + 1}], but none records a "
+                f"{what}. " + " ".join(f"[{c.n}]" for c in cites))
+        return HistoryResult(query=query, total=total, answered=False, text=text, rows=rows, citations=cites,
+                             trace=[self._matching(checked, total), f"None of them records a {what}."])
+
+    def _matching(self, checked: CheckedPlan, total: int) -> str:
+        """The computation's first step: the plan's filters and the rows they leave."""
+        return f"Work orders{self._scope(checked)}: {total}."
 
     # --- SQL ----------------------------------------------------------------------
     @staticmethod

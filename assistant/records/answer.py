@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from assistant.records.query import Filter, RecordQuery
 from assistant.records.table import RecordTable, Row, norm
 from assistant.textutil import clip_words, two_decimals
-from assistant.types import Citation, computed_citation
+from assistant.types import TRACE_GROUPS, Citation, computed_citation
 from ingest.tables.table import parse_float
 
 TOP_GROUPS = 3  # a ranking names this many values with their counts: the runner-up is often what was meant
-TRACE_GROUPS = 30  # the computation's source lists this many (every value of most columns a ranking counts by)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 
 from assistant.config import Settings
+from assistant.evaluation.metrics import numbers_absent
 from assistant.db.models import WorkOrder
 from assistant.llm.base import parse_grammar
 from assistant.history.plan import Catalog, Condition, PlanError, WorkOrderPlan, check_plan, resolve_asset
@@ -39,9 +40,13 @@ def run(factory, catalog, question="q", resolver=None, **plan):
 
 
 def assert_cited(result):
-    assert [c.n for c in result.citations] == list(range(1, len(result.citations) + 1))
-    assert {int(n) for n in re.findall(r"\[(\d+)\]", result.text)} <= {c.n for c in result.citations}
+    """Rows [1].., the computation last and cited; every figure the answer states is in a source it cites."""
+    cites = result.all_citations()
+    assert [c.n for c in cites] == list(range(1, len(cites) + 1))
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", result.text)} == {c.n for c in cites}
     assert [c.record_id for c in result.citations] == [r.record_id for r in result.rows]
+    assert [c.doc_type for c in cites[len(result.citations):]] == ["computed"]
+    assert numbers_absent(result.text, "\n".join(c.excerpt for c in cites)) == []
 
 
 class TestCatalog:
@@ -135,14 +140,19 @@ class TestExecute:
         bucket = [r for r in ROWS if "bucket" in (r[4] + " " + (r[5] or "")).lower()]
         assert result.figure == sum(r[1] == "EX-B" for r in bucket) == 6
         assert result.ranking == [("Excavator B (EX-B)", 6), ("Excavator A (EX-A)", 3)]
-        assert result.text.startswith("By asset, Excavator B (EX-B) has the most work orders matching 'bucket': 6 [1].")
+        lead = "By asset, Excavator B (EX-B) has the most work orders matching 'bucket': 6 [1] [3]."
+        assert result.text.startswith(lead)
+        assert "Ranking: Excavator B (EX-B) — 6 [1]; Excavator A (EX-A) — 3 [2] [3]." in result.text  # no rank numbers
+        trace = result.all_citations()[-1].excerpt
+        assert trace == ("Work orders matching 'bucket': 9.\n"
+                         "By asset (count of work orders), most first: Excavator B (EX-B) 6; Excavator A (EX-A) 3.")
         assert result.rows[0].record_id == "W14"  # the group's latest row is its evidence
         assert_cited(result)
 
     def test_the_single_most_expensive_work_order_and_what_it_was_for(self, factory, catalog):
         result = run(factory, catalog, aggregate="max", column="cost")
         assert result.figure == max(r[7] or 0 for r in ROWS) == 9800.0 and result.rows[0].record_id == "W14"
-        assert "W14 on 2008-03-03 (Excavator B): Bucket rebuild (cost 9,800) [1]" in result.text
+        assert "W14 on 2008-03-03 (Excavator B): Bucket rebuild (cost 9,800) [1] [2]." in result.text
         excerpt = result.citations[0].excerpt  # the cited record whole: its date and cost can be checked there
         assert excerpt.startswith("Work order W14 — ") and "2008-03-03" in excerpt and "cost 9800.00" in excerpt
         assert_cited(result)
@@ -151,6 +161,8 @@ class TestExecute:
         result = run(factory, catalog, aggregate="count", text=["hyd", "leak"])
         assert result.figure == 3  # W08 (and its copy, once), W09, W17; not W18's "bleak"
         assert sorted(r.record_id for r in result.rows) == ["W08", "W09", "W17"]
+        assert result.text.startswith("3 work orders matching 'hyd leak' [4]. All counted: [1] [2] [3]")
+        assert_cited(result)
         assert run(factory, catalog, aggregate="count", text=["leak"]).figure == 6
 
     def test_total_cost_of_pm01_jobs_on_asset_b_in_2006(self, factory, catalog):
@@ -158,12 +170,15 @@ class TestExecute:
                      date_from="2006-01-01", date_to="2006-12-31")
         expected = sum(r[7] for r in ROWS if r[1] == "EX-B" and r[3] == "PM01" and (r[2] or "")[:4] == "2006")
         assert result.figure == expected == 650 + 1500 + 4200 + 350
-        assert result.text.startswith("Total cost for Excavator B of type PM01 in 2006: 6,700 over 4 work orders.")
+        assert result.text.startswith("Total cost for Excavator B of type PM01 in 2006: 6,700 over 4 work orders [5].")
+        assert result.all_citations()[-1].excerpt.endswith("4 of them record a cost; their sum 6,700.")
         assert_cited(result)
 
     def test_latest_engine_job_on_a_named_asset(self, factory, catalog):
         result = run(factory, catalog, aggregate="latest", asset="excavator a", text=["engine"])
         assert result.rows[0].record_id == "W05" and "W05 on 2008-05-02" in result.text and result.total == 2
+        assert "2 matching work orders in all [2]." in result.text
+        assert_cited(result)
         assert run(factory, catalog, aggregate="first", asset="EX-A").rows[0].record_id == "W01"  # undated W20 last
 
     def test_top_n_lowest(self, factory, catalog):
@@ -174,6 +189,7 @@ class TestExecute:
     def test_grouped_sum_by_failure_code_and_an_extra_measure(self, factory, catalog):
         result = run(factory, catalog, aggregate="sum", column="cost", group_by="failure_code", limit=2)
         assert result.ranking == [("LEK", 900 + 450 + 1500 + 4200 + 1100 + 300), ("OHE", 600)]
+        assert_cited(result)
         extra = run(factory, catalog, aggregate="max", column="labour_cost")
         assert extra.figure == 3000.0 and extra.rows[0].record_id == "W14"  # a number, not the text '80'
 
@@ -189,6 +205,7 @@ class TestExecute:
         assert not result.answered and result.figure == 0 and result.text.startswith("No work orders for Excavator B")
         result = run(factory, catalog, aggregate="sum", column="cost", asset="press 4", work_type="PM02")
         assert not result.answered and "none records a cost" in result.text
+        assert_cited(result)  # the jobs found are cited, their count with the computation
 
     def test_terms_matching_nothing_are_relaxed_and_the_answer_says_so(self, factory, catalog):
         ask = lambda **plan: PlanExecutor(factory, max_cited=ROWS_CITED).run(check_plan(WorkOrderPlan(**plan), catalog), "q", catalog)
@@ -202,6 +219,7 @@ class TestExecute:
         result = run(factory, catalog, aggregate="list", asset="EX-B")
         assert result.figure == 10 and len(result.rows) == 5 and result.rows[0].record_id == "W14"
         assert "- W14 on 2008-03-03: Bucket rebuild [1]" in result.text
+        assert result.text.startswith("10 work orders for Excavator B [6]; the 5 most recent:")
         assert_cited(result)
 
     def test_conditions_compile_for_postgresql(self, catalog):
