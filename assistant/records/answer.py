@@ -32,15 +32,12 @@ class RecordResult:
     citations: list[Citation] = field(default_factory=list)  # the rows', then the computation's (its trace)
 
 
-def _holds(row: Row, f: Filter) -> bool:
-    return any(norm(row.cells.get(c, "")) in f.values for c in f.columns)
-
-
 def _spelled(table: RecordTable, f: Filter) -> str:
-    """``brand VAX``, ``Subsystem / Component Electrical System``: the columns and values as the table writes them."""
+    """``brand VAX``, ``Subsystem / Component Electrical System``, ``brand other than Unknown``: the columns and values
+    as the table writes them."""
     spelled = sorted({table.columns[c].values.get(v) for c in f.columns for v in f.values} - {None})
     shown = " / ".join(spelled[:4]) + (f" and {len(spelled) - 4} more" if len(spelled) > 4 else "")
-    return " / ".join(f.columns) + " " + shown
+    return " / ".join(f.columns) + (" other than " if f.exclude else " ") + shown
 
 
 def _row_text(row: Row, skip: str) -> str:
@@ -77,7 +74,7 @@ class RecordAnswerer:
             trace.append(f"With {date_col} in {query.year}: {_rows(len(rows))}.")
         narrowed = [rows]
         for f in query.filters:
-            narrowed.append([r for r in narrowed[-1] if _holds(r, f)])
+            narrowed.append([r for r in narrowed[-1] if f.keeps(r.cells)])
             trace.append(f"With {_spelled(table, f)}: {_rows(len(narrowed[-1]))}.")
         rows = narrowed[-1]
         if not rows:
@@ -115,7 +112,7 @@ class RecordAnswerer:
         trace.append(f"Cited: {shown}, the last in the file first.")
         for col in query.year_also:  # the year read against another column of years: both counts, named
             also = [r for r in query.table.rows if (parse_float(r.cells.get(col)) or 0) == float(query.year or 0)
-                    and all(_holds(r, f) for f in query.filters)]
+                    and all(f.keeps(r.cells) for f in query.filters)]
             if also:  # no row at all under the other reading: not what was meant
                 text += f" Read as {col} {query.year} instead: {_rows(len(also))} {computed}."
                 trace.append(f"Read as {col} {query.year} instead: {_rows(len(also))}.")

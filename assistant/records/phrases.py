@@ -38,3 +38,6 @@ BLOCK = re.compile(r"\b(?:avg|average|mean|per)\b|\bhow (?:much|long)\b|\bhow ma
                    r"ohms?|kg|kilos?|grams?|pounds?|lbs?|litres?|liters?|gallons?|psi|bars?|rpm|mm|cm|metres?|"
                    r"meters?|miles?|km|kilomet(?:re|er)s?|inch(?:es)?|feet|foot|degrees?|turns?|revolutions?|"
                    r"bolts?|screws?)\b")
+# Words before a value that leave its rows out ("which brand ended up end of life most often, not counting unknown").
+EXCLUDE = re.compile(r"\b(?:not counting|not including|except(?: for)?|excluding|exclude|other than|apart from|"
+                     r"aside from|besides|ignoring|leaving out|leave out)\b")

@@ -29,12 +29,17 @@ Intent = Literal["count", "latest", "first", "most", "least", "mean", "max", "mi
 class Filter:
     """Rows where one of ``columns`` holds one of ``values`` (lower case, as ``table.norm`` writes them; a run of
     words that spells a value of two columns, "electrical system" as subsystem and as component, reads both);
-    ``words``: the question's words it read."""
+    ``words``: the question's words it read; ``exclude``: the rows that hold none of them ("not counting unknown")."""
 
     columns: tuple[str, ...]
     values: frozenset[str]
     start: int
     words: str
+    exclude: bool = False
+
+    def keeps(self, cells: dict[str, str]) -> bool:
+        """Whether a row with these cells passes the filter."""
+        return any(norm(cells.get(c, "")) in self.values for c in self.columns) != self.exclude
 
 
 @dataclass
@@ -101,8 +106,7 @@ class RecordQueryParser:
         query.year_also = tuple(c for c in table.year_columns if query.year and query.year.isdigit()
                                 and any(r.cells.get(c, "").split(".")[0] == query.year for r in table.rows))
         narrows = query.year or query.group_by or query.measure or any(
-            not all(any(norm(r.cells.get(c, "")) in f.values for c in f.columns) for r in table.rows)
-            for f in query.filters)
+            not all(f.keeps(r.cells) for r in table.rows) for f in query.filters)
         # a filter every row passes ("mobiles" in a log of mobiles) answers nothing when other words stay unread
         # ("how many mobiles came from norway")
         if not (query.filters or narrows) or not narrows and self._unread(question, table, anywhere=True):
@@ -122,7 +126,7 @@ class RecordQueryParser:
         ``anywhere``: every word the table does not hold, used elsewhere or not."""
         own = [w for w in table.own_words if len(w) >= 3]
         out = []
-        for w in words(phrases.SIGNAL_WORDS.sub(" ", question.lower())):
+        for w in words(phrases.EXCLUDE.sub(" ", phrases.SIGNAL_WORDS.sub(" ", question.lower()))):
             if len(w) < 3 or w.isdigit() or w in self.stop or table.own_words[w]:
                 continue
             if not anywhere and not table.elsewhere(w):
@@ -159,19 +163,27 @@ class RecordQueryParser:
         found = value_hits(q, table, self.stop)
         # a value inside a longer one ("parts" in "spare parts not available") is not a filter of its own
         kept = [f for f in found if not any(g[0] <= f[0] and f[1] <= g[1] and g[1] - g[0] > f[1] - f[0] for g in found)]
-        # words naming a value of the column ranked by ("not counting unknown" brands) filter no other column
+        # words naming a value of the column ranked by ("which brand ... dyson") filter no other column; they leave
+        # that value out of the ranking only when the question says so ("not counting unknown")
         ranked = [(f[0], f[1]) for f in kept if f[3] == group_by]
-        kept = [f for f in kept if not any(a < f[1] and f[0] < b for a, b in ranked)]
+        kept = [f for f in kept if (f[3] == group_by and self._left_out(q, f[0]))
+                or not any(a < f[1] and f[0] < b for a, b in ranked)]
         spans: dict[tuple[int, int], tuple[set[str], set[str]]] = {}
         for start, end, _, column, low in kept:
             spans.setdefault((start, end), (set(), set()))[0].add(column)
             spans[(start, end)][1].add(low)
         # the same columns named twice ("dyson or vax") keep the rows holding either value
-        merged: dict[tuple[str, ...], Filter] = {}
+        merged: dict[tuple[tuple[str, ...], bool], Filter] = {}
         order = list(table.columns)
         for (start, end), (columns, lows) in sorted(spans.items()):
-            key = tuple(sorted(columns, key=order.index))
+            key = (tuple(sorted(columns, key=order.index)), self._left_out(q, start))
             old, text = merged.get(key), " ".join(q[start:end])
-            merged[key] = Filter(key, frozenset(lows) | (old.values if old else frozenset()),
-                                 old.start if old else start, f"{old.words} / {text}" if old else text)
+            merged[key] = Filter(key[0], frozenset(lows) | (old.values if old else frozenset()),
+                                 old.start if old else start, f"{old.words} / {text}" if old else text, key[1])
         return sorted(merged.values(), key=lambda f: f.start)
+
+    @staticmethod
+    def _left_out(q: list[str], start: int) -> bool:
+        """Whether the words right before ``q[start]`` say to leave its value out ("not counting", "except")."""
+        before = " ".join(q[max(0, start - 3):start])
+        return any(m.end() == len(before) for m in phrases.EXCLUDE.finditer(before))
