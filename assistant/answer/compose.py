@@ -11,7 +11,7 @@ from assistant.answer.grounding.citations import (CitationChecker, escape_marker
                                                   parse_markers)
 from assistant.answer.grounding.evidence import EvidenceReport, unit_pattern, value_pattern
 from assistant.answer.grounding.extractive import extractive_lines, scored_lines, supporting_lines
-from assistant.answer.grounding.following import with_following
+from assistant.answer.grounding.following import distinct, with_following
 from assistant.answer.grounding.steps import is_howto, step_lines
 from assistant.prompts import says_not_found
 from assistant.types import Flag
@@ -114,7 +114,7 @@ class AnswerComposer:
             if self.support_quotes:
                 backing = supporting_lines(lead, sources)[:self.support_quotes]
                 picked = backing + [p for p in picked if p not in backing]
-            lines = with_following(picked, sources, self.quote_following)
+            lines = distinct(with_following(picked, sources, self.quote_following))
             quoted = "\n".join(f"- {escape_markers(unnumbered(line.rstrip('.')))} [{n}]." for line, n in lines)
         # last, on what is shown: every number a sentence states is in a source it cites
         lead, unheld = keep_held_numbers(lead, sources)

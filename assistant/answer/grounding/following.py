@@ -151,3 +151,26 @@ def _after(quoted: str, source: str, count: int, *, announced: bool) -> list[str
 
 
 _ANNOUNCED = 4  # lines quoted under a later quoted paragraph ending with a colon (the first line has its count)
+
+
+def distinct(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The quoted lines each once and without a list mark of their own (each is shown as a bullet): passages of one
+    document overlap and repeat a list, so the same line, or one that a longer line holds whole, is reached twice and
+    the answer reads as repeating itself. A longer line takes the place of the first line it holds.
+
+    >>> distinct([("- Output: 3A", 1), ("Input: 7-51 V", 2), ("Output: 3A.", 2), ("Input: 7-51 V. Output: 3A", 1)])
+    [('Input: 7-51 V. Output: 3A', 1)]
+    """
+    kept: list[tuple[str, str, int]] = []  # (words compared, line, source)
+    for line, n in lines:
+        line = unmarked(line)
+        key = " " + " ".join(re.findall(r"\w+", line.lower())) + " "  # words only: "3A." is "3A"
+        if not key.strip() or any(key in k for k, _, _ in kept):
+            continue
+        held = [i for i, (k, _, _) in enumerate(kept) if k in key]
+        if held:
+            kept[held[0]] = (key, line, n)
+            kept = [k for i, k in enumerate(kept) if i not in held[1:]]
+        else:
+            kept.append((key, line, n))
+    return [(line, n) for _, line, n in kept]

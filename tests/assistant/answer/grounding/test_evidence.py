@@ -293,6 +293,20 @@ def test_a_line_the_page_repeats_under_the_quoted_one_is_quoted_once():
         ("This report may contain errors.", 1)]
 
 
+def test_a_line_two_passages_reach_is_quoted_once_and_a_longer_line_takes_the_place_of_those_it_holds():
+    from assistant.answer.grounding.following import distinct
+
+    lines = [("UBEC 5v output current: 3A", 1), ("- UBEC input voltage: 7~51v", 1), ("- UBEC 5v output current: 3A.", 2),
+             ("Max output: 13A", 2), ("The jamming indicator should be below 40.", 3), ("Wiring", 3),
+             ("Signal interference lowers accuracy", 3),
+             ("The jamming indicator should be below 40. Signal interference lowers accuracy.", 3)]
+    # list marks dropped (each quote is a bullet of its own); "3A" is not "13A"
+    assert distinct(lines) == [
+        ("UBEC 5v output current: 3A", 1), ("UBEC input voltage: 7~51v", 1), ("Max output: 13A", 2),
+        ("The jamming indicator should be below 40. Signal interference lowers accuracy.", 3), ("Wiring", 3)]
+    assert distinct([("Step 2: Remove the cover", 1)]) == [("Step 2: Remove the cover", 1)]
+
+
 def test_the_rest_of_a_quoted_sentence_s_paragraph_is_quoted_after_it():
     from assistant.answer.grounding.following import with_following
 
