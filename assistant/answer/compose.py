@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
-from assistant.answer.grounding.answer_style import bulleted, drop_echo, second_person, unnumbered
+from assistant.answer.grounding.answer_style import adds_nothing, bulleted, drop_echo, second_person, unnumbered
 from assistant.answer.grounding.bound_value import BoundValue, bound_value
 from assistant.answer.grounding.citations import (CitationChecker, escape_markers, keep_held_numbers, keep_sources,
                                                   parse_markers)
@@ -94,6 +94,10 @@ class AnswerComposer:
                                         self.second_source_margin):
                 best = []
         anchors = set(first) | {n for _, n, _ in best}
+        if lead and "\n" not in lead.strip() and adds_nothing(lead, question or query,
+                                                              "\n".join(sources.get(n, "") for n in markers)):
+            # a reply that only restates the question is left out; the source it cited still anchors the quotes
+            lead = ""
         if anchors:
             lead, dropped = keep_sources(lead, anchors)
             if dropped:
@@ -103,6 +107,7 @@ class AnswerComposer:
             allowed = anchors | (same_document(anchors, documents) if documents and self.document_passages else set())
         # a how-to's steps come from a source the answer rests on: wikibooks-vehicles 0.907 / 0.696 -> 0.942 / 0.735
         steps = step_lines(query, sources, sections=sections, allowed=allowed) if is_howto(query) else []
+        lines: list[tuple[str, int]] = []  # the quotes unless steps are
         if steps:
             quoted = "\n".join(f"{escape_markers(line.rstrip('.'))} [{n}]." for line, n in steps)
         else:
@@ -115,9 +120,12 @@ class AnswerComposer:
                 backing = supporting_lines(lead, sources)[:self.support_quotes]
                 picked = backing + [p for p in picked if p not in backing]
             lines = distinct(with_following(picked, sources, self.quote_following))
-            quoted = "\n".join(f"- {escape_markers(unnumbered(line.rstrip('.')))} [{n}]." for line, n in lines)
         # last, on what is shown: every number a sentence states is in a source it cites
         lead, unheld = keep_held_numbers(lead, sources)
+        # a line the reply (as shown) copied word for word is not quoted again; it still is a labelled value
+        shown = distinct(lines, stated=lead)
+        restated = _bullets([x for x in lines if x not in shown])
+        quoted = quoted if steps else _bullets(shown)
         quoted, unheld_quotes = keep_held_numbers(quoted, sources)
         if unheld + unheld_quotes:
             flags.append(Flag("unheld_number", f"{unheld + unheld_quotes} sentence(s) stating a number no source "
@@ -125,7 +133,7 @@ class AnswerComposer:
         text = lead
         if quoted:
             text = f"{lead}\n\n{QUOTES_HEADING}\n{quoted}" if lead else f"{QUOTES_HEADING}\n{quoted}"
-        if report.value_kind and not _has_verified_value(lead, quoted, report.value_kind):
+        if report.value_kind and not _has_verified_value(lead, f"{quoted}\n{restated}", report.value_kind):
             return "", flags, []
         return text.strip(), flags, list(dict.fromkeys(parse_markers(text)))
 
@@ -179,6 +187,10 @@ def same_document(anchors: set[int], documents: Mapping[int, object]) -> set[int
     """
     held = {documents[n] for n in anchors if n in documents}
     return {n for n, doc in documents.items() if doc in held}
+
+
+def _bullets(lines: list[tuple[str, int]]) -> str:
+    return "\n".join(f"- {escape_markers(unnumbered(line.rstrip('.')))} [{n}]." for line, n in lines)
 
 
 def _has_verified_value(reply: str, quoted: str, kind: str) -> bool:

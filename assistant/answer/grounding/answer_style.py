@@ -60,6 +60,22 @@ def echoes_question(sentence: str, question: str, share: float = 0.8, covers: fl
     return len(common) / len(terms) >= share and len(common) / len(asked) >= covers
 
 
+def adds_nothing(reply: str, question: str, cited: str) -> bool:
+    """A reply that restates the question (``echoes_question``) and adds no term its cited sources hold: a small
+    model affirms what was asked ("You can spray some lube on the belts [1]" above "Do not lubricate belts").
+    A term the sources hold is an answer ("... is 0x29 [1]", "click Update Firmware [1]").
+
+    >>> adds_nothing("You can oil the chain [1].", "can i oil the chain?", "Never oil the chain.")
+    True
+    >>> adds_nothing("You can oil the chain with SAE 30 [1].", "can i oil the chain?", "Oil the chain: SAE 30.")
+    False
+    """
+    if not echoes_question(reply, question):
+        return False
+    added = set(content_terms(_MARKERS_RE.sub("", reply))) - set(content_terms(question))
+    return not added & set(content_terms(cited))
+
+
 def drop_echo(text: str, question: str) -> str:
     """The answer without an opening sentence that merely repeats what the technician said
     (only the first sentence: later ones restating a word of the question are answers)."""

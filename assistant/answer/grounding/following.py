@@ -153,19 +153,28 @@ def _after(quoted: str, source: str, count: int, *, announced: bool) -> list[str
 _ANNOUNCED = 4  # lines quoted under a later quoted paragraph ending with a colon (the first line has its count)
 
 
-def distinct(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+def _words(text: str) -> str:
+    """' words of the text ', lower case, punctuation and citation markers left out: "3A." and "3A [2]" are "3a"."""
+    return " " + " ".join(re.findall(r"\w+", re.sub(r"\[\d+\]", " ", text.lower()))) + " "
+
+
+def distinct(lines: list[tuple[str, int]], stated: str = "") -> list[tuple[str, int]]:
     """The quoted lines each once and without a list mark of their own (each is shown as a bullet): passages of one
     document overlap and repeat a list, so the same line, or one that a longer line holds whole, is reached twice and
-    the answer reads as repeating itself. A longer line takes the place of the first line it holds.
+    the answer reads as repeating itself. A longer line takes the place of the first line it holds. A line the reply
+    ``stated`` word for word (it copied it) is not quoted under it again.
 
     >>> distinct([("- Output: 3A", 1), ("Input: 7-51 V", 2), ("Output: 3A.", 2), ("Input: 7-51 V. Output: 3A", 1)])
     [('Input: 7-51 V. Output: 3A', 1)]
+    >>> distinct([("Drain the oil.", 1), ("Refill 2 l.", 1)], stated="Drain the oil [1].")
+    [('Refill 2 l.', 1)]
     """
     kept: list[tuple[str, str, int]] = []  # (words compared, line, source)
+    said = _words(stated)
     for line, n in lines:
         line = unmarked(line)
-        key = " " + " ".join(re.findall(r"\w+", line.lower())) + " "  # words only: "3A." is "3A"
-        if not key.strip() or any(key in k for k, _, _ in kept):
+        key = _words(line)
+        if not key.strip() or key in said or any(key in k for k, _, _ in kept):
             continue
         held = [i for i, (k, _, _) in enumerate(kept) if k in key]
         if held:

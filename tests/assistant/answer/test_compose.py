@@ -273,3 +273,40 @@ def test_second_source_needed_edges():
     assert second_source_needed(scored, 2, 1, 1.0)  # exactly the margin more
     assert not second_source_needed(scored, 2, 1, 1.5)
     assert second_source_needed(scored, 5, 1, 1.0) and second_source_needed(scored, 2, 4, 1.0)  # one has no line
+
+
+def _restated(reply: str, sources: dict[int, str], q: str) -> tuple[str, list[int]]:
+    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
+                              support_quotes=0, second_source_margin=1.0, document_passages=True,
+                              reply_source_margin=0.0)
+    text, _, cited = composer.compose(q, reply, sources, EvidenceReport(True, question=q), None, q)
+    return text, cited
+
+
+def test_a_reply_that_only_restates_the_question_is_left_out_and_its_source_still_anchors():
+    sources = {1: "Belts\nSqueaking belts and pulleys: do not spray lube on the belts and pulleys. It degrades the belt.",
+               2: "Lubrication\nGrease the lead screw every 6 months."}
+    q = "can i spray some lube on the belts and pulleys, theyre squeaking"
+    text, cited = _restated("You can spray some lube on the belts and pulleys, they are squeaking [1].", sources, q)
+    assert text.startswith("From your documents:\n") and "You can spray" not in text
+    assert cited == [1] and "do not spray lube on the belts and pulleys" in text
+
+
+def test_a_restated_question_with_a_term_of_its_source_is_an_answer():
+    sources = {1: "Water level sensor\nThe TOF sensor answers on I2C address 0x29 by default."}
+    q = "default i2c address of the tof water level sensor?"
+    reply = "The default I2C address of the TOF water level sensor is 0x29 [1]."
+    assert _restated(reply, sources, q)[0].startswith(reply)
+
+
+def test_a_line_the_reply_copied_is_not_quoted_under_it_again_but_the_lines_after_it_are():
+    sources = {1: "Valves\nValve clearance (cold): 0.20\nSet it with the engine at top dead centre."}
+    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=2,
+                              support_quotes=1, second_source_margin=1.0, document_passages=True,
+                              reply_source_margin=0.0)
+    q = "valve clearance cold?"
+    text, _, cited = composer.compose(q, "Valve clearance (cold): 0.20 [1].", sources,
+                                      EvidenceReport(True, question=q, value_kind="clearance"), None, q)
+    # the copied line still counts as the source's labelled value: the answer is not declined for want of one
+    assert text == ("Valve clearance (cold): 0.20 [1].\n\nFrom your documents:\n"
+                    "- Set it with the engine at top dead centre [1].") and cited == [1]
