@@ -153,8 +153,10 @@ def numbers_absent(answer: str, sources: str) -> list[str]:
 
     >>> numbers_absent("Tension 142 Hz [1], torque 99 N·m [1], 1,200 rpm.", "Belt: 142 Hz. Speed 1200 rpm. 1990")
     ['99']
+    >>> numbers_absent(r"Gimbal motors (type \[2\]) [1].", "Gimbal motors (type [2])")
+    []
     """
-    held = normalize_text(strip_markers(sources))
+    held = normalize_text(sources)  # a source's own "[2]" is its text (an answer quotes it escaped, "\\[2\\]")
     found = [m.group(0) for m in _NUMBER_IN_TEXT.finditer(normalize_text(strip_markers(answer)))]
     return list(dict.fromkeys(n for n in found if not re.search(r"(?<![\d.])" + re.escape(n) + r"(?!\.?\d)", held)))
 
