@@ -284,7 +284,8 @@ def _restated(reply: str, sources: dict[int, str], q: str) -> tuple[str, list[in
 
 
 def test_a_reply_that_only_restates_the_question_is_left_out_and_its_source_still_anchors():
-    sources = {1: "Belts\nSqueaking belts and pulleys: do not spray lube on the belts and pulleys. It degrades the belt.",
+    sources = {1: "Belts\nSqueaking belts and pulleys: do not spray lube on the belts and pulleys. "
+                  "It degrades the belt.",
                2: "Lubrication\nGrease the lead screw every 6 months."}
     q = "can i spray some lube on the belts and pulleys, theyre squeaking"
     text, cited = _restated("You can spray some lube on the belts and pulleys, they are squeaking [1].", sources, q)
