@@ -107,9 +107,9 @@ class AnswerComposer:
             allowed = anchors | (same_document(anchors, documents) if documents and self.document_passages else set())
         # a how-to's steps come from a source the answer rests on: wikibooks-vehicles 0.907 / 0.696 -> 0.942 / 0.735
         steps = step_lines(query, sources, sections=sections, allowed=allowed) if is_howto(query) else []
-        lines: list[tuple[str, int]] = []  # the quotes unless steps are
+        lines: list[tuple[str, int]] = []  # the quoted lines, where no steps are
         if steps:
-            quoted = "\n".join(f"{escape_markers(line.rstrip('.'))} [{n}]." for line, n in steps)
+            step_text = "\n".join(f"{escape_markers(line.rstrip('.'))} [{n}]." for line, n in steps)
         else:
             # the lines under the best one hold the fix under a symptom, the value under a label:
             # fact recall 0.535 -> 0.572 on four corpora with 4 of them, no citation added
@@ -125,8 +125,7 @@ class AnswerComposer:
         # a line the reply (as shown) copied word for word is not quoted again; it still is a labelled value
         shown = distinct(lines, stated=lead)
         restated = _bullets([x for x in lines if x not in shown])
-        quoted = quoted if steps else _bullets(shown)
-        quoted, unheld_quotes = keep_held_numbers(quoted, sources)
+        quoted, unheld_quotes = keep_held_numbers(step_text if steps else _bullets(shown), sources)
         if unheld + unheld_quotes:
             flags.append(Flag("unheld_number", f"{unheld + unheld_quotes} sentence(s) stating a number no source "
                                                "they cite holds left out"))

@@ -2,7 +2,7 @@
 
 What to filter on and what to rank by is read from the table's own values and column names; only
 these say whether a question counts rows, asks for the latest or oldest one, or ranks a column's
-values. A plant writing in another language adds its own patterns here.
+values, and which value it leaves out. A plant writing in another language adds its own patterns here.
 """
 
 from __future__ import annotations

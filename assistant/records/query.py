@@ -3,8 +3,9 @@
 The filters come from the table, not from word lists: a run of the question's words that spells a
 value of a category column ("dyson", "end of life", "fixit clinic") keeps the rows holding it; a year
 or an ISO date keeps the rows of the table's date column that fall on it; a column the question
-names ("which brand", "most common fault type") is what a ranking counts by. Only what to compute
-is read from English signal phrases (``phrases.py``, data in one place).
+names ("which brand", "most common fault type") is what a ranking counts by. Only what to compute,
+and which named value to leave out ("not counting unknown"), is read from English signal phrases (``phrases.py``,
+data in one place).
 
     parser = RecordQueryParser()
     query = parser.parse("how many dysons got fixed in 2019", table)

@@ -7,6 +7,7 @@ import re
 
 from assistant.answer.grounding.extractive import ALNUM, BULLETS, quotable_lines, unmarked
 from assistant.textutil import split_sentences
+from ingest.text.tokenize import tokens
 
 
 def with_following(lines: list[tuple[str, int]], sources: dict[int, str], count: int) -> list[tuple[str, int]]:
@@ -154,8 +155,8 @@ _ANNOUNCED = 4  # lines quoted under a later quoted paragraph ending with a colo
 
 
 def _words(text: str) -> str:
-    """' words of the text ', lower case, punctuation and citation markers left out: "3A." and "3A [2]" are "3a"."""
-    return " " + " ".join(re.findall(r"\w+", re.sub(r"\[\d+\]", " ", text.lower()))) + " "
+    """' tokens of the text ', citation markers left out: "3A." and "3A [2]" are " 3a "."""
+    return " " + " ".join(tokens(re.sub(r"\[\d+\]", " ", text))) + " "
 
 
 def distinct(lines: list[tuple[str, int]], stated: str = "") -> list[tuple[str, int]]:
