@@ -150,8 +150,9 @@ class PlanExecutor:
         figure_value = values[0] if checked.measure != "date" else None
         picked = "; ".join(f"{r.record_id}{_when(r)}" + ("" if checked.measure == "date" else f" {_fmt(v)}")
                            for r, v in zip(rows, values))
-        trace = [self._matching(checked, total), f"Ordered by {checked.measure.replace('_', ' ')}, "
-                 f"{'lowest' if low else 'highest'} first; the {len(rows)} cited: {picked}."]
+        first = "earliest" if plan.aggregate == "first" else word  # "latest first", not "highest first", for dates
+        trace = [self._matching(checked, total), f"Ordered by {checked.measure.replace('_', ' ')}, {first} first; "
+                 f"the {len(rows)} cited: {picked}."]
         return HistoryResult(query=query, text=text, total=total, figure=figure_value, rows=rows, citations=cites,
                              ranking=[(r.record_id, v) for r, v in zip(rows, values)], trace=trace)
 

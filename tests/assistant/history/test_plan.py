@@ -178,6 +178,8 @@ class TestExecute:
         result = run(factory, catalog, aggregate="latest", asset="excavator a", text=["engine"])
         assert result.rows[0].record_id == "W05" and "W05 on 2008-05-02" in result.text and result.total == 2
         assert "2 matching work orders in all [2]." in result.text
+        trace = result.all_citations()[-1].excerpt
+        assert trace.endswith("Ordered by date, latest first; the 1 cited: W05 on 2008-05-02.")  # not "highest first"
         assert_cited(result)
         assert run(factory, catalog, aggregate="first", asset="EX-A").rows[0].record_id == "W01"  # undated W20 last
 
