@@ -148,7 +148,7 @@ _NUMBER_IN_TEXT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?!\.?\d)")
 
 
 def numbers_absent(answer: str, sources: str) -> list[str]:
-    """The numbers ``answer`` states that ``sources`` do not hold, compared as facts are (normalised;
+    r"""The numbers ``answer`` states that ``sources`` do not hold, compared as facts are (normalised;
     citation markers ignored; "150" is not found in "2150").
 
     >>> numbers_absent("Tension 142 Hz [1], torque 99 N·m [1], 1,200 rpm.", "Belt: 142 Hz. Speed 1200 rpm. 1990")
