@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.records import phrases
-from assistant.records.match import find, related, value_hits
+from assistant.records.match import Hit, find, related, value_hits
 from assistant.records.table import RecordTable, norm, words
 from ingest.text.words import word_set
 
@@ -167,8 +167,9 @@ class RecordQueryParser:
         # words naming a value of the column ranked by ("which brand ... dyson") filter no other column; they leave
         # that value out of the ranking only when the question says so ("not counting unknown")
         ranked = [(f[0], f[1]) for f in kept if f[3] == group_by]
-        kept = [f for f in kept if (f[3] == group_by and self._left_out(q, f[0]))
-                or not any(a < f[1] and f[0] < b for a, b in ranked)]
+        out = self._left_out(q, kept)
+        kept = [f for f in kept
+                if (f[3] == group_by and f[0] in out) or not any(a < f[1] and f[0] < b for a, b in ranked)]
         spans: dict[tuple[int, int], tuple[set[str], set[str]]] = {}
         for start, end, _, column, low in kept:
             spans.setdefault((start, end), (set(), set()))[0].add(column)
@@ -177,14 +178,23 @@ class RecordQueryParser:
         merged: dict[tuple[tuple[str, ...], bool], Filter] = {}
         order = list(table.columns)
         for (start, end), (columns, lows) in sorted(spans.items()):
-            key = (tuple(sorted(columns, key=order.index)), self._left_out(q, start))
+            key = (tuple(sorted(columns, key=order.index)), start in out)
             old, text = merged.get(key), " ".join(q[start:end])
             merged[key] = Filter(key[0], frozenset(lows) | (old.values if old else frozenset()),
                                  old.start if old else start, f"{old.words} / {text}" if old else text, key[1])
         return sorted(merged.values(), key=lambda f: f.start)
 
     @staticmethod
-    def _left_out(q: list[str], start: int) -> bool:
-        """Whether the words right before ``q[start]`` say to leave its value out ("not counting", "except")."""
-        before = " ".join(q[max(0, start - 3):start])
-        return any(m.end() == len(before) for m in phrases.EXCLUDE.finditer(before))
+    def _left_out(q: list[str], hits: list[Hit]) -> set[int]:
+        """The starts of the values to leave out: those the words right before say so of ("not counting",
+        "except"), and the values listed after one of them ("not counting unknown or dyson")."""
+        out: set[int] = set()
+        previous: Hit | None = None
+        for hit in sorted(hits, key=lambda h: h[0]):
+            before = " ".join(q[max(0, hit[0] - 3):hit[0]])
+            listed = previous is not None and previous[0] in out and previous[1] <= hit[0] \
+                and all(phrases.JOIN.fullmatch(w) for w in q[previous[1]:hit[0]])
+            if listed or any(m.end() == len(before) for m in phrases.EXCLUDE.finditer(before)):
+                out.add(hit[0])
+            previous = hit
+        return out

@@ -123,6 +123,17 @@ def test_a_value_the_question_leaves_out_is_not_counted(table):
     assert not {"r01", "r02"} & {r.record_id for r in count.rows}
 
 
+def test_values_listed_after_a_left_out_one_are_left_out_too(table):
+    query, result = ask(table, "which brand ended up end of life most often, not counting unknown or dyson")
+    assert [(f.columns, set(f.values), f.exclude) for f in query.filters] == [
+        (("status",), {"end of life"}, False), (("brand",), {"unknown", "dyson"}, True)]
+    assert "by brand: Henry 1, Vax 1 (2 values, 2 rows)" in result.text
+    # a value named before the words that leave one out is not listed with it
+    kept, _ = ask(table, "how many dyson repairs at cafe north not counting vax")
+    assert [(set(f.values), f.exclude) for f in kept.filters if f.columns == ("brand",)] == [({"dyson"}, False),
+                                                                                             ({"vax"}, True)]
+
+
 def test_latest_and_oldest_read_the_date_column(table):
     _, latest = ask(table, "what was the last repair in 2021")
     assert latest.figure == "2021-09-26" and latest.rows[0].record_id == "r09" and "(1 more that day)" in latest.text
