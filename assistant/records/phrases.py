@@ -41,5 +41,6 @@ BLOCK = re.compile(r"\b(?:avg|average|mean|per)\b|\bhow (?:much|long)\b|\bhow ma
 # Words before a value that leave its rows out ("which brand ended up end of life most often, not counting unknown").
 EXCLUDE = re.compile(r"\b(?:not counting|not including|except(?: for)?|excluding|exclude|other than|apart from|"
                      r"aside from|besides|ignoring|leaving out|leave out)\b")
-# Words joining the values of one list ("not counting unknown or dyson"): a value after one left out is left out too.
+# Words joining the values of one list ("not counting unknown or dyson"): a value of the same column listed after one
+# left out is left out too.
 JOIN = re.compile(r"(?:or|and|nor|plus)")

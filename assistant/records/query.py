@@ -187,14 +187,15 @@ class RecordQueryParser:
     @staticmethod
     def _left_out(q: list[str], hits: list[Hit]) -> set[int]:
         """The starts of the values to leave out: those the words right before say so of ("not counting",
-        "except"), and the values listed after one of them ("not counting unknown or dyson")."""
+        "except"), and the values of the same column listed after one of them ("not counting unknown or dyson";
+        in "except dysons fixed in 2019" the status is still asked for)."""
         out: set[int] = set()
-        previous: Hit | None = None
-        for hit in sorted(hits, key=lambda h: h[0]):
-            before = " ".join(q[max(0, hit[0] - 3):hit[0]])
-            listed = previous is not None and previous[0] in out and previous[1] <= hit[0] \
-                and all(phrases.JOIN.fullmatch(w) for w in q[previous[1]:hit[0]])
+        last: tuple[int, set[str]] = (-1, set())  # the end and the columns of the latest value left out
+        for start, end, _, column, _ in sorted(hits, key=lambda h: h[0]):
+            before = " ".join(q[max(0, start - 3):start])
+            listed = column in last[1] and 0 <= last[0] <= start \
+                and all(phrases.JOIN.fullmatch(w) for w in q[last[0]:start])
             if listed or any(m.end() == len(before) for m in phrases.EXCLUDE.finditer(before)):
-                out.add(hit[0])
-            previous = hit
+                out.add(start)
+                last = (end, last[1] | {column}) if last[0] == end else (end, {column})
         return out

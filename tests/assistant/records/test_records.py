@@ -132,6 +132,11 @@ def test_values_listed_after_a_left_out_one_are_left_out_too(table):
     kept, _ = ask(table, "how many dyson repairs at cafe north not counting vax")
     assert [(set(f.values), f.exclude) for f in kept.filters if f.columns == ("brand",)] == [({"dyson"}, False),
                                                                                              ({"vax"}, True)]
+    # a value of another column right after the left-out one is still asked for
+    other, fixed = ask(table, "how many repairs except dysons fixed in 2020")
+    assert [(f.columns, set(f.values), f.exclude) for f in other.filters] == [
+        (("brand",), {"dyson"}, True), (("status",), {"fixed"}, False)]
+    assert fixed.figure == 1 and fixed.rows[0].record_id == "r04"
 
 
 def test_latest_and_oldest_read_the_date_column(table):
