@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.records.phrases import EXCLUDE  # the words that leave a value out leave a work-order kind out too
+
 GROUP_WORDS = [(r"(?:failure|fault|error|problem)\s+codes?|codes?", "failure_code"),
                (r"failure\s+modes?|modes?", "failure_mode"), (r"(?:root\s+)?causes?", "cause"),
                (r"components?|sub-?systems?", "component"), (r"parts?|spares?", "parts")]
@@ -34,6 +36,9 @@ TOP_RECORD = re.compile(rf"\b(?:{COSTLY}|{LONG})\s+(?:\w+\s+){{0,2}}{NOUNS}|\b(?
 WHO_DID = re.compile(r"\b(?:who|which\s+(?:tech|techs|technician|mechanic|fitter|engineer|crew|person|guy))\s+"
                      r"(?:(?:last|first)\s+)?(?:did|does|done|performed|carried out|fixed|repaired|replaced|changed|"
                      r"swapped|serviced|worked on|was on)\b")
+# The words for the two kinds of work order (``HistoryQuery.work_kind``).
+PREVENTIVE = r"preventive|preventative|planned|scheduled|pm"
+CORRECTIVE = r"corrective|unplanned|unscheduled|breakdowns?|reactive"
 GENERIC_CLASS = {"asset", "assets", "machine", "machines", "equipment", "unit", "units", "one", "line"}
 
 # "What happened / what was done on <asset> <date>": a dated question about events lists them.

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol, Sequence
 
-from assistant.history.phrases import (AVERAGE, COSTLY, GENERIC_CLASS, GROUP_WORDS, LOW, NOUNS, PAST, PRESCRIPTIVE,
-                                         SCAFFOLD, THRESHOLD, TOP_RECORD, WHAT_HAPPENED, WHO_DID)
+from assistant.history.phrases import (AVERAGE, CORRECTIVE, COSTLY, EXCLUDE, GENERIC_CLASS, GROUP_WORDS, LOW, NOUNS,
+                                         PAST, PRESCRIPTIVE, PREVENTIVE, SCAFFOLD, THRESHOLD, TOP_RECORD, WHAT_HAPPENED,
+                                         WHO_DID)
 from assistant.history.text import parse_date_range, significant_words, stems_of, topic_groups
 from assistant.textutil import strip_mentions
 from ingest.assets import QUALIFIERS
@@ -153,15 +154,22 @@ class HistoryQueryParser:
         rest_l = rest.lower()
 
         work_kind = None
-        if re.search(r"\bnon-?(preventive|preventative|planned|scheduled|pm)\b", rest_l):
+        # "not counting pm", "except breakdowns": the kind named right after words that leave it out is the other one
+        # (those words are then no topic; before any other word they stay one, so that nothing is counted wrongly:
+        # "except oil analysis" matches no job and goes to retrieval, rather than counting only oil analyses)
+        left_out = re.search(rf"({EXCLUDE.pattern})\s+(?:the\s+|any\s+|all\s+)?((?:{PREVENTIVE})s?|{CORRECTIVE})\b",
+                             rest_l)
+        if left_out:
+            work_kind = "corrective" if re.fullmatch(rf"(?:{PREVENTIVE})s?", left_out[2]) else "preventive"
+            rest_l = rest_l[:left_out.start()] + rest_l[left_out.end():]
+        elif re.search(rf"\bnon-?({PREVENTIVE})\b", rest_l):
             work_kind = "corrective"
-        elif re.search(r"\b(preventive|preventative|planned|scheduled|pm)\b", rest_l) and \
-                not re.search(r"\b(unplanned|unscheduled)\b", rest_l):
+        elif re.search(rf"\b({PREVENTIVE})\b", rest_l) and not re.search(r"\b(unplanned|unscheduled)\b", rest_l):
             work_kind = "preventive"
-        elif re.search(r"\b(corrective|unplanned|unscheduled|breakdowns?|reactive)\b", rest_l):
+        elif re.search(rf"\b({CORRECTIVE})\b", rest_l):
             work_kind = "corrective"
 
-        rest_l = re.sub(r"\bnon-?(?=(?:preventive|preventative|planned|scheduled|pm)\b)", "", rest_l)
+        rest_l = re.sub(rf"\bnon-?(?=(?:{PREVENTIVE})\b)", "", rest_l)
         asset_class = None
         group_by: GroupBy = "asset"
         named: list[str] = []

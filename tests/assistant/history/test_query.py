@@ -242,3 +242,12 @@ def test_logged_the_most_and_non_preventive(parser):
     assert parser.parse("Which chiller has logged the most refrigerant leak work orders?").kind == "rank"
     q = parser.parse("How many corrective (non-preventive) WOs has Chiller 7 had?")
     assert (q.kind, q.work_kind, q.topic) == ("count", "corrective", "")
+
+
+def test_a_work_kind_left_out_counts_the_other_kind(parser):
+    """"not counting pm" read as "pm" counted only the preventive jobs: the opposite of what was asked."""
+    for question, kind in (("how many wos on chiller 7 not counting pm", "corrective"),
+                           ("how many work orders has chiller 7 had, except the planned ones", "corrective"),
+                           ("how many jobs on chiller 7 excluding breakdowns", "preventive")):
+        q = parser.parse(question)
+        assert (q.kind, q.work_kind, q.topic) == ("count", kind, ""), question
