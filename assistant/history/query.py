@@ -157,10 +157,10 @@ class HistoryQueryParser:
         # "not counting pm", "except breakdowns": the kind named right after words that leave it out is the other one
         # (those words are then no topic; before any other word they stay one, so that nothing is counted wrongly:
         # "except oil analysis" matches no job and goes to retrieval, rather than counting only oil analyses)
-        left_out = re.search(rf"({EXCLUDE.pattern})\s+(?:the\s+|any\s+|all\s+)?((?:{PREVENTIVE})s?|{CORRECTIVE})\b",
-                             rest_l)
+        left_out = re.search(rf"(?:{EXCLUDE.pattern})\s+(?:the\s+|any\s+|all\s+)?(?:(?P<pm>(?:{PREVENTIVE})s?)|"
+                             rf"{CORRECTIVE})\b", rest_l)
         if left_out:
-            work_kind = "corrective" if re.fullmatch(rf"(?:{PREVENTIVE})s?", left_out[2]) else "preventive"
+            work_kind = "corrective" if left_out["pm"] else "preventive"
             rest_l = rest_l[:left_out.start()] + rest_l[left_out.end():]
         elif re.search(rf"\bnon-?({PREVENTIVE})\b", rest_l):
             work_kind = "corrective"

@@ -251,3 +251,5 @@ def test_a_work_kind_left_out_counts_the_other_kind(parser):
                            ("how many jobs on chiller 7 excluding breakdowns", "preventive")):
         q = parser.parse(question)
         assert (q.kind, q.work_kind, q.topic) == ("count", kind, ""), question
+    # words leaving out a topic are not dropped: "oil analysis" alone would count only what was left out
+    assert parser.parse("how many wos on chiller 7 except oil analysis").topic == "except oil analysis"
