@@ -3,6 +3,7 @@ model's streamed reply through a LangChain LCEL pipeline (prompt | chat model | 
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Callable
 
@@ -43,10 +44,24 @@ class SourcedGenerator:
         by word overlap with ``query`` (``answer.context_selection=word_overlap``).
         """
         chars = source_chars or self.source_chars
+        total = chars * len(citations)
+        # a record the question names by its id ("restart_11194 - what was wrong") is read whole, within half the
+        # budget: a table's rows read alike, so another row's lines outranked the named row's and the model and the
+        # judge read its label only (benchmarks/README.md, "A record named by its id")
+        named = [c.n for c in citations if names_record(query, c.record_id)]
+        whole = {n: sources[n].strip()[:total // (2 * len(named))] for n in named}
+        rest = [c for c in citations if c.n not in whole]
+        chosen = iter(self._select(query, rest, sources, total - sum(len(t) for t in whole.values())))
+        return [whole[c.n] if c.n in whole else next(chosen) for c in citations]
+
+    def _select(self, query: str, citations: list[Citation], sources: dict[int, str], total: int) -> list[str]:
+        if not citations:
+            return []
         if self.selector is not None:
-            return self.selector.select(query, [sources[c.n] for c in citations], chars * len(citations))
+            return self.selector.select(query, [sources[c.n] for c in citations], total)
+        chars = total / len(citations)
         weights = _RANK_WEIGHTS[:len(citations)] + [0.6] * max(0, len(citations) - len(_RANK_WEIGHTS))
-        scale = len(weights) / sum(weights) if weights else 1.0
+        scale = len(weights) / sum(weights)
         return [compress(sources[c.n], query, int(chars * w * scale)) for c, w in zip(citations, weights)]
 
     def write(self, question: str, conversation: list[ChatMessage], citations: list[Citation], texts: list[str],
@@ -94,3 +109,17 @@ class SourcedGenerator:
             model = GeneratorChatModel(generator=self.generator, max_tokens=self.max_tokens)
             self._lcel = self._prompt_template() | model | StrOutputParser()
         return self._lcel
+
+
+def names_record(question: str, record_id: str | None) -> bool:
+    """Does ``question`` name ``record_id`` as a whole token (any case)? Only an id mixing letters and digits counts:
+    a plain number or word is also a step, a year or a name.
+
+    >>> names_record("restart_11194 - what was wrong w/ it", "restart_11194"), names_record("wo-1061 cause?", "WO-1061")
+    (True, True)
+    >>> names_record("what was wrong with restart_111945", "restart_11194"), names_record("step 12", "12")
+    (False, False)
+    """
+    if not record_id or not (re.search(r"\d", record_id) and re.search(r"[^\W\d_]", record_id)):
+        return False
+    return re.search(rf"(?<![\w-]){re.escape(record_id.lower())}(?![\w-])", question.lower()) is not None

@@ -36,3 +36,15 @@ def test_the_source_budget_leans_towards_the_best_ranked():
     long = " ".join(f"word{i}" for i in range(200))
     first, _, last = writer.budget("word1", cites, {1: long, 2: long, 3: long})
     assert len(first) > len(last)
+
+
+def test_a_record_the_question_names_by_its_id_is_read_whole():
+    writer = SourcedGenerator(FakeGenerator(), max_tokens=10, source_chars=250, prompt_turns=1)
+    cites = [Citation(n=n, chunk_id=f"c{n}", source="repairs.csv", doc_type="record", label="repairs.csv",
+                      excerpt="", record_id=f"restart_{n}") for n in (1, 2, 3)]
+    row = "repairs (line {n}):\nid: restart_{n} | problem: " + " ".join(f"word{i}" for i in range(40))
+    sources = {n: row.format(n=n) for n in (1, 2, 3)}
+    named = writer.budget("restart_2 what was wrong w/ it", cites, sources)
+    plain = writer.budget("restart_22 what was wrong w/ it", cites, sources)
+    assert named[1] == sources[2].strip() and plain[1] != sources[2].strip()
+    assert sum(map(len, named)) <= 250 * 3 + 20  # the others share what the named row leaves (headings kept)
