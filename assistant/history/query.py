@@ -164,7 +164,7 @@ class HistoryQueryParser:
             rest_l = rest_l[:left_out.start()] + rest_l[left_out.end():]
         elif re.search(rf"\bnon-?({PREVENTIVE})\b", rest_l):
             work_kind = "corrective"
-        elif re.search(rf"\b({PREVENTIVE})\b", rest_l) and not re.search(r"\b(unplanned|unscheduled)\b", rest_l):
+        elif re.search(rf"\b(?:{PREVENTIVE})s?\b", rest_l) and not re.search(r"\b(unplanned|unscheduled)\b", rest_l):
             work_kind = "preventive"
         elif re.search(rf"\b({CORRECTIVE})\b", rest_l):
             work_kind = "corrective"

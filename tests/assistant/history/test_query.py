@@ -253,3 +253,10 @@ def test_a_work_kind_left_out_counts_the_other_kind(parser):
         assert (q.kind, q.work_kind, q.topic) == ("count", kind, ""), question
     # words leaving out a topic are not dropped: "oil analysis" alone would count only what was left out
     assert parser.parse("how many wos on chiller 7 except oil analysis").topic == "except oil analysis"
+
+
+def test_pms_in_the_plural_count_preventive_jobs(parser):
+    """"how many pms" is how technicians ask for preventive jobs; "pms" was read as a topic no job holds."""
+    for question in ("how many pms on chiller 7", "how many PMs did chiller 7 get in 2015"):
+        q = parser.parse(question)
+        assert (q.kind, q.work_kind, q.topic) == ("count", "preventive", ""), question
