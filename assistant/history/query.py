@@ -162,12 +162,14 @@ class HistoryQueryParser:
         if left_out:
             work_kind = "corrective" if left_out["pm"] else "preventive"
             rest_l = rest_l[:left_out.start()] + rest_l[left_out.end():]
-        elif re.search(rf"\bnon-?({PREVENTIVE})\b", rest_l):
-            work_kind = "corrective"
-        elif re.search(rf"\b(?:{PREVENTIVE})s?\b", rest_l) and not re.search(r"\b(unplanned|unscheduled)\b", rest_l):
-            work_kind = "preventive"
-        elif re.search(rf"\b({CORRECTIVE})\b", rest_l):
-            work_kind = "corrective"
+        else:
+            # the words naming the kind are no topic ("how many breakdowns" matched no job's text and was declined)
+            for words, named_kind in ((rf"\bnon-?(?:{PREVENTIVE})s?\b", "corrective"),
+                                      (rf"\b(?:{PREVENTIVE})s?\b", "preventive"), (rf"\b(?:{CORRECTIVE})s?\b", "corrective")):
+                if re.search(words, rest_l) and not (named_kind == "preventive" and
+                                                   re.search(r"\b(unplanned|unscheduled)\b", rest_l)):
+                    work_kind, rest_l = named_kind, re.sub(words, " ", rest_l)
+                    break
 
         rest_l = re.sub(rf"\bnon-?(?=(?:{PREVENTIVE})\b)", "", rest_l)
         asset_class = None

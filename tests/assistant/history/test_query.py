@@ -255,8 +255,11 @@ def test_a_work_kind_left_out_counts_the_other_kind(parser):
     assert parser.parse("how many wos on chiller 7 except oil analysis").topic == "except oil analysis"
 
 
-def test_pms_in_the_plural_count_preventive_jobs(parser):
-    """"how many pms" is how technicians ask for preventive jobs; "pms" was read as a topic no job holds."""
-    for question in ("how many pms on chiller 7", "how many PMs did chiller 7 get in 2015"):
+def test_the_words_naming_a_work_kind_are_no_topic(parser):
+    """"how many pms" / "how many breakdowns" ask for a kind of job; read as a topic too, they matched no job's text."""
+    for question, kind, topic in (("how many pms on chiller 7", "preventive", ""),
+                                  ("how many PMs did chiller 7 get in 2015", "preventive", ""),
+                                  ("how many breakdowns on chiller 7", "corrective", ""),
+                                  ("how many compressor breakdowns on chiller 7", "corrective", "compressor")):
         q = parser.parse(question)
-        assert (q.kind, q.work_kind, q.topic) == ("count", "preventive", ""), question
+        assert (q.kind, q.work_kind, q.topic) == ("count", kind, topic), question
