@@ -226,8 +226,8 @@ class Container:
         routes = [WorkOrderRoute(HistoryQueryParser(registry, store=self.work_orders),
                                  HistoryAnswerer(self.work_orders, max_cited=a.work_order_rows_cited)),
                   SensorRoute(SensorAnswerer(self.store.chunks, registry=registry))]  # reads the live index version
-        if a.record_tables:  # counts over repair logs and FMEA sheets
-            routes.append(records_route(self.store.chunks, self.retriever, max_cited=a.work_order_rows_cited, k=r.k))
+        routes += [records_route(self.store.chunks, self.retriever, max_cited=a.work_order_rows_cited,
+                                 k=a.record_tables_depth)] if a.record_tables else []  # repair logs, FMEA sheets
         if a.work_order_plan:
             from assistant.answer.routes import WorkOrderPlanRoute
             from assistant.history.plan_prompt import WorkOrderAnalytics

@@ -141,6 +141,10 @@ class AnswerSettings(BaseModel):
         "table kept as records (a repair log, an FMEA sheet, an alarm list) are computed over all its rows when "
         "the table is among the nearest chunks and the question names its values or columns "
         "(assistant/records/; benchmarks/README.md 'Record tables counted').")
+    record_tables_depth: int = Field(12, ge=1, description="How many of the question's nearest chunks are looked "
+        "through for a record table: at `retrieval.k` (6), 'how many alerts did chiller 4 get in 2021' found the "
+        "alert table 8th, behind sensor and work-order chunks, and was declined (benchmarks/README.md 'A record "
+        "named by its id').")
     work_order_plan: bool = Field(False, description="Questions the work-order parser declines, whose nearest "
         "chunks are mostly work orders, go to an LLM-filled query plan (right on 7/22 with the 0.5B model, 11/22 "
         "with the 1.5B: benchmarks/bench_workorder_plan.py); off until a model plans better.")

@@ -71,3 +71,13 @@ def test_the_setting_puts_the_plan_route_after_the_parser(tmp_path):
     assert names(False) == ["WorkOrderRoute", "SensorRoute", "RecordsRoute"]
     assert names(True) == ["WorkOrderRoute", "WorkOrderPlanRoute", "SensorRoute", "RecordsRoute"]
     assert names(False, tables=False) == ["WorkOrderRoute", "SensorRoute"]
+
+
+def test_the_records_route_looks_as_deep_as_its_setting(tmp_path):
+    """A count over an alarm table whose rows rank below the retrieval's k (sensor and work-order chunks first)."""
+    from assistant.config import Settings
+    from assistant.wiring import Container
+
+    s = Settings(data_dir=tmp_path, llm={"mode": "fake"}, embedding={"mode": "fake"},
+                 answer={"record_tables_depth": 17}, retrieval={"k": 5})
+    assert Container(s).chain.routes[-1].probe_k == 17
