@@ -12,7 +12,9 @@ Routes, tried in order:
 
 from __future__ import annotations
 
+import re
 import time
+from functools import cache
 from typing import Sequence
 
 from assistant.answer.generate import TokenCallback
@@ -22,6 +24,7 @@ from assistant.answer.rag import RagAnswerer, SourcesCallback
 from assistant.answer.scope import QuestionScope
 from assistant.types import Answer, ChatMessage, Flag, Generator
 from index.types import ScoredChunk
+from ingest.text.words import word_table
 
 __all__ = ["AnswerChain", "SourcesCallback", "TokenCallback"]
 
@@ -70,8 +73,9 @@ class AnswerChain:
         answer = Answer(question=question, text="", asset=assets[0] if len(assets) == 1 else asset,
                         standalone_query=query, model_id=generator.model_id, adapter_id=generator.adapter_id,
                         prompt_version=self.prompt_version)
+        spelled = spelled_out(query)  # the routes read English phrases; "hw many wos" is one of them
         for route in self.routes:
-            found = route.answer(query, assets)
+            found = route.answer(spelled, assets)
             if found is not None:
                 return _direct(answer, route.name, found, on_sources, on_token, t0)
         return self.rag.answer(answer, turns, assets, on_sources, on_token, t0)
@@ -96,3 +100,20 @@ def _direct(answer: Answer, route: str, found: RouteResult, on_sources: SourcesC
 
 def as_messages(conversation: Sequence[Turn]) -> list[ChatMessage]:
     return [m if isinstance(m, ChatMessage) else ChatMessage(m["role"], m["content"]) for m in conversation or ()]
+
+
+@cache
+def _shorthand() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(rf"(?<!\w){re.escape(short)}(?!\w)", re.IGNORECASE), phrase)
+                 for phrase, shorts in word_table("shorthand").items() for short in shorts)
+
+
+def spelled_out(question: str) -> str:
+    """``question`` with the shorthand of ``ingest/text/words/en/shorthand.txt`` written out.
+
+    >>> spelled_out("hw many wos on chiller 9"), spelled_out("No. of pms in 2020"), spelled_out("nr offset")
+    ('how many wos on chiller 9', 'number of pms in 2020', 'nr offset')
+    """
+    for pattern, phrase in _shorthand():
+        question = pattern.sub(phrase, question)
+    return question

@@ -355,3 +355,24 @@ def test_files_of_one_name_are_named_apart_for_the_model_and_the_technician():
     alone = build_chain(FakeRetriever(chunks[:1]), FakeGenerator("It is 10s [1]."), gate=EvidenceGate(0.3, 0.5),
                         k=2).answer("default datalogging period?")
     assert [c.label for c in alone.citations] == ["configuration.md"]  # nothing to tell apart
+
+
+def test_the_routes_read_the_question_with_its_shorthand_written_out():
+    """The counting routes read English phrases: "hw many" / "no. of" were not one of them, so a count was declined."""
+    from assistant.answer.protocols import RouteResult
+
+    class FakeRoute:
+        name = "history"
+
+        def __init__(self):
+            self.asked: list[str] = []
+
+        def answer(self, query, assets):
+            self.asked.append(query)
+            return RouteResult("Chiller 6 had 17 work orders in 2020 [1].", []) if "how many" in query else None
+
+    route = FakeRoute()
+    chain = build_chain(FakeRetriever(CHUNKS), FakeGenerator("unused"), gate=EvidenceGate(0.3, 0.5), routes=[route])
+    answer = chain.answer("hw many wos did chiller 6 have in 2020")
+    assert answer.route == "history" and route.asked == ["how many wos did chiller 6 have in 2020"]
+    assert answer.question == "hw many wos did chiller 6 have in 2020"  # stored and audited as typed
