@@ -235,7 +235,7 @@ class Container:
                                            max_tokens=self.settings.llm.max_tokens, max_cited=a.work_order_rows_cited)
             routes.insert(1, WorkOrderPlanRoute(analytics, self.retriever, probe_k=r.k, min_share=a.work_order_plan_share))
         return AnswerChain(QuestionScope(registry, conversation_turns=a.conversation_turns), routes, rag,
-                           prompt_version=a.prompt_version)
+                           prompt_version=a.prompt_version, corpus_terms=self.retriever.term_shares)
 
     @cached_property
     def procedures(self):

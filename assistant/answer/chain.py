@@ -12,10 +12,8 @@ Routes, tried in order:
 
 from __future__ import annotations
 
-import re
 import time
-from functools import cache
-from typing import Sequence
+from typing import Callable, Mapping, Sequence
 
 from assistant.answer.generate import TokenCallback
 from assistant.answer.grounding.judge import AnswerabilityJudge
@@ -23,8 +21,8 @@ from assistant.answer.protocols import Route, RouteResult
 from assistant.answer.rag import RagAnswerer, SourcesCallback
 from assistant.answer.scope import QuestionScope
 from assistant.types import Answer, ChatMessage, Flag, Generator
+from assistant.answer.spelling import RouteSpelling
 from index.types import ScoredChunk
-from ingest.text.words import word_table
 
 __all__ = ["AnswerChain", "SourcesCallback", "TokenCallback"]
 
@@ -40,11 +38,14 @@ class AnswerChain:
     """
 
     def __init__(self, scope: QuestionScope, routes: Sequence[Route], rag: RagAnswerer, *,
-                 prompt_version: str) -> None:
+                 prompt_version: str, corpus_terms: Callable[[], Mapping[str, float]] | None = None) -> None:
         self.scope = scope
         self.routes = list(routes)
         self.rag = rag
         self.prompt_version = prompt_version
+        # the routes read the question with shorthand written out and typos mended; ``corpus_terms`` (the index's
+        # search terms) keeps the documents' own words as written; without them, shorthand only
+        self.spelling = RouteSpelling(corpus_terms)
 
     @property
     def generator(self) -> Generator:
@@ -73,7 +74,7 @@ class AnswerChain:
         answer = Answer(question=question, text="", asset=assets[0] if len(assets) == 1 else asset,
                         standalone_query=query, model_id=generator.model_id, adapter_id=generator.adapter_id,
                         prompt_version=self.prompt_version)
-        spelled = spelled_out(query)  # the routes read English phrases; "hw many wos" is one of them
+        spelled = self.spelling.spell(query)  # the routes read English phrases: "hw many wos", "how mnay"
         for route in self.routes:
             found = route.answer(spelled, assets)
             if found is not None:
@@ -101,19 +102,3 @@ def _direct(answer: Answer, route: str, found: RouteResult, on_sources: SourcesC
 def as_messages(conversation: Sequence[Turn]) -> list[ChatMessage]:
     return [m if isinstance(m, ChatMessage) else ChatMessage(m["role"], m["content"]) for m in conversation or ()]
 
-
-@cache
-def _shorthand() -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple((re.compile(rf"(?<!\w){re.escape(short)}(?!\w)", re.IGNORECASE), phrase)
-                 for phrase, shorts in word_table("shorthand").items() for short in shorts)
-
-
-def spelled_out(question: str) -> str:
-    """``question`` with the shorthand of ``ingest/text/words/en/shorthand.txt`` written out.
-
-    >>> spelled_out("hw many wos on chiller 9"), spelled_out("No. of pms in 2020"), spelled_out("nr offset")
-    ('how many wos on chiller 9', 'number of pms in 2020', 'nr offset')
-    """
-    for pattern, phrase in _shorthand():
-        question = pattern.sub(phrase, question)
-    return question
