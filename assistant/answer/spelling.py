@@ -4,8 +4,8 @@ The routes (work-order history, record tables) read English phrases ("how many",
 technician types "hw many", "no. of" or "how mnay" on a tablet, and a count was then declined. Shorthand comes from a
 table (``ingest/text/words/en/shorthand.txt``). A typo is found by its distance, not listed: a word one edit (a letter
 added, dropped or changed, or two letters swapped) from exactly one of the words the routes are made of
-(``route_words.txt``), and is no word of the corpus, no common word and no whole word of the embedder's vocabulary
-("newest" stays, one edit from "fewest"; "counts" stays), is read as that word. Only the routes read the mended
+(``route_words.txt``) is read as that word, unless it is a word of the corpus, a common word or a whole word of the
+embedder's vocabulary ("newest" stays, though one edit from "fewest"; "counts" stays). Only the routes read the mended
 question; retrieval and the stored conversation keep it as typed.
 """
 
@@ -15,8 +15,8 @@ import re
 from functools import cache
 from typing import Callable, Mapping, Protocol
 
-from ingest.text import search_terms
 from ingest.models import ModelNotAvailable
+from ingest.text import search_terms
 from ingest.text.words import word_set, word_table
 
 
@@ -24,6 +24,7 @@ class PieceCounter(Protocol):
     """A word-piece tokenizer: a word of its language is one piece (``ingest.tokens.MiniLMTokenCounter``)."""
 
     def count(self, text: str) -> int: ...
+
 
 _WORD = re.compile(r"[^\W\d_]{3,}")  # shorter words ("wo", "hw") are too often another word one edit away
 
