@@ -20,8 +20,8 @@ from assistant.answer.grounding.judge import AnswerabilityJudge
 from assistant.answer.protocols import Route, RouteResult
 from assistant.answer.rag import RagAnswerer, SourcesCallback
 from assistant.answer.scope import QuestionScope
-from assistant.types import Answer, ChatMessage, Flag, Generator
 from assistant.answer.spelling import RouteSpelling
+from assistant.types import Answer, ChatMessage, Flag, Generator
 from index.types import ScoredChunk
 
 __all__ = ["AnswerChain", "SourcesCallback", "TokenCallback"]
@@ -101,4 +101,3 @@ def _direct(answer: Answer, route: str, found: RouteResult, on_sources: SourcesC
 
 def as_messages(conversation: Sequence[Turn]) -> list[ChatMessage]:
     return [m if isinstance(m, ChatMessage) else ChatMessage(m["role"], m["content"]) for m in conversation or ()]
-
