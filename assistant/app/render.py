@@ -17,6 +17,7 @@ from assistant.types import Citation, Flag
 FLAG_TITLES = {
     "unsupported_sentence": "Left out, not supported by the cited source",
     "unverified_number": "Number not found in the sources",
+    "row_mismatch": "Left out, a value from another code's row",
     "invalid_citation": "Citation points to no source",
     "no_safety": "Safety steps missing: check the manual's safety section",
     "ambiguous_asset": "Which machine? More than one matches",

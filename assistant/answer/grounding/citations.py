@@ -10,7 +10,9 @@ sentence against the numbered sources:
    that does not support it is re-pointed to the source that does, and a sentence
    without a marker gets the best supporting source when support clears the threshold;
 3. sentences no source supports are flagged ``unsupported_sentence``; numbers and
-   identifiers ("T100", "V6") that appear in no cited source are flagged ``unverified_number``.
+   identifiers ("T100", "V6") that appear in no cited source are flagged ``unverified_number``;
+   a value that a cited source states on the row of another identifier than the one the sentence
+   names is flagged ``row_mismatch`` (``rows.sibling_row``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answer.grounding.evidence import codes, squash_code, written_codes
+from assistant.answer.grounding.rows import sibling_row
 from assistant.textutil import content_terms, numbers, quantities, split_sentences
 from assistant.types import Flag
 
@@ -117,6 +120,7 @@ class CitationChecker:
         question's words ("The expansion valve goes wrong because it is not properly sealed" rests on "properly
         sealed", not on the valve the question named)."""
         asked = frozenset(content_terms(question))
+        given = set(numbers(question))
         flags: list[Flag] = []
         invalid = sorted({n for n in parse_markers(text) if n not in sources})
         for n in invalid:
@@ -149,6 +153,11 @@ class CitationChecker:
             elif not keep:
                 unsupported += 1
                 flags.append(Flag("unsupported_sentence", bare[:160]))
+                if self.drop_unsupported:
+                    continue
+            sibling = next((row for n in keep if (row := sibling_row(bare, sources[n], given))), None)
+            if sibling:  # "E-204 means oil temperature above 65 °C": the value of the row above (rows.py)
+                flags.append(Flag("row_mismatch", f"the value stated is {sibling}'s in the source: {bare[:120]}"))
                 if self.drop_unsupported:
                     continue
             cited_text = " ".join(sources[n] for n in keep) if keep else ""

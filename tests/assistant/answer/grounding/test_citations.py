@@ -302,3 +302,45 @@ def test_keep_held_numbers_leaves_a_held_line_as_it_was():
     # a document's own bracketed number, escaped when quoted, is held by the document that writes it
     assert keep_held_numbers("- Add the rule for the board \\[2\\] [1].", {1: "the board [2]."})[1] == 0
     assert keep_held_numbers("Set 150 bar [1].", {1: "2150 bar"})[1] == 1  # not a piece of a longer number
+
+
+ALARMS = {1: "3 Alarm and fault codes\n"
+             "Code: E-104 | Meaning: Oil temperature above 65 °C | First action: Check the oil cooler fan\n"
+             "Code: E-204 | Meaning: System pressure below 150 bar for more than 5 s | First action: Check the "
+             "strainer"}
+
+
+def test_a_value_read_off_the_row_of_another_code_is_left_out_and_flagged():
+    # the issue's chat example: every word and number is in source [1], but on E-104's row
+    out = CitationChecker(0.5, drop_unsupported=True).check(
+        "Fault code E-204 means oil temperature above 65 °C [1]. Check the strainer [1].", ALARMS,
+        "what does fault code E-204 mean")
+    assert out.text == "Check the strainer [1]."
+    mismatches = [f.detail.split(":")[0] for f in out.flags if f.kind == "row_mismatch"]
+    assert mismatches == ["the value stated is E-104's in the source"]
+    kept = CitationChecker(0.5).check("E-204 means oil temperature above 65 °C [1].", ALARMS)  # flagged, not dropped
+    assert kept.text == "E-204 means oil temperature above 65 °C [1]."
+    assert "row_mismatch" in [f.kind for f in kept.flags]
+
+
+@pytest.mark.parametrize("reply, sources", [
+    # the code's own row holds the value
+    ("E-204 means system pressure below 150 bar [1].", ALARMS),
+    # the value on the line under the code, no other code on that line: not another row
+    ("Alarm A-40 means precharge below 80 bar [1].", {1: "Alarms\nA-40\nPrecharge below 80 bar\nA-32\nVacuum"}),
+    # one line names both codes: a sentence, not a table's rows
+    ("E-204 follows a drop below 150 bar [1].", {1: "Faults\nE-204 follows E-207 when pressure falls below 150 bar."}),
+    # another shape of identifier ("M12" beside "E-204") is no sibling row
+    ("Torque the M12 bolts to 80 N·m [1].", {1: "Bolts\nM12 bolts\nE-104: 80 N·m"}),
+])
+def test_a_value_on_its_own_row_or_in_prose_stands(reply, sources):
+    out = CitationChecker(0.5, drop_unsupported=True).check(reply, sources)
+    assert out.text == reply and "row_mismatch" not in [f.kind for f in out.flags]
+
+
+def test_a_number_the_question_gave_is_no_value_of_another_row():
+    # "3" is conveyor 3's, from the question; F-05's row also holds a 3 ("for 3 s")
+    sources = {1: "Faults\nF-04  Belt side-travel switch operated. Check tracking\nF-05  Speed below 85 % for 3 s"}
+    reply = "Fault F-04 on conveyor 3 means the belt is off track [1]."
+    out = CitationChecker(0.5, drop_unsupported=True).check(reply, sources, "what does F-04 mean on conveyor 3")
+    assert out.text == reply and "row_mismatch" not in [f.kind for f in out.flags]
