@@ -19,7 +19,7 @@ from assistant.answer.generate import TokenCallback
 from assistant.answer.grounding.judge import AnswerabilityJudge
 from assistant.answer.protocols import Route, RouteResult
 from assistant.answer.rag import RagAnswerer, SourcesCallback
-from assistant.answer.scope import QuestionScope
+from assistant.answer.scope import QuestionScope, points_back
 from assistant.answer.spelling import RouteSpelling
 from assistant.types import Answer, ChatMessage, Flag, Generator
 from index.types import ScoredChunk
@@ -74,12 +74,26 @@ class AnswerChain:
         answer = Answer(question=question, text="", asset=assets[0] if len(assets) == 1 else asset,
                         standalone_query=query, model_id=generator.model_id, adapter_id=generator.adapter_id,
                         prompt_version=self.prompt_version)
-        spelled = self.spelling.spell(query)  # the routes read English phrases: "hw many wos", "how mnay"
-        for route in self.routes:
-            found = route.answer(spelled, assets)
-            if found is not None:
-                return _direct(answer, route.name, found, on_sources, on_token, t0)
+        # the routes read English phrases ("hw many wos", "how mnay" spelled out): the condensed query, or first the
+        # question as asked when it is a question of its own (``_asked_anew``)
+        asked = (question, query) if query != question and self._asked_anew(question, turns, assets) else (query,)
+        for text in dict.fromkeys(self.spelling.spell(q) for q in asked):
+            for route in self.routes:
+                found = route.answer(text, assets)
+                if found is not None:
+                    return _direct(answer, route.name, found, on_sources, on_token, t0)
         return self.rag.answer(answer, turns, assets, on_sources, on_token, t0)
+
+
+    def _asked_anew(self, question: str, turns: list[ChatMessage], assets: list[str]) -> bool:
+        """A short question after one no route answers, with no word pointing back: "how many wos on chiller 9"
+        after "what refrigerant does chiller 3 use" is counted as asked, not mixed with it. After a route's own
+        question, a short one is its follow-up ("and how many of those were end of life?", "and in 2020?")."""
+        if points_back(question):
+            return False
+        earlier = next((m.content for m in reversed(turns) if m.role == "user"), "")
+        spelled = self.spelling.spell(earlier)
+        return not any(route.answer(spelled, assets) is not None for route in self.routes)
 
 
 def _direct(answer: Answer, route: str, found: RouteResult, on_sources: SourcesCallback | None,

@@ -21,10 +21,14 @@ from index.types import Filters, ScoredChunk
 from ingest.text.words import word_set
 from ingest.types import Chunk
 
+def points_back(question: str) -> bool:
+    """Does the question hold a word that points back ("it", "those": a word list, as data)?"""
+    return any(w in word_set("followup_refs") for w in re.findall(r"\w+", question.lower()))
+
+
 def leans_on_earlier(question: str) -> bool:
-    """A short question, or one with a word that points back ("it", "those": a word list, as data)."""
-    words = re.findall(r"\w+", question.lower())
-    return len(question.split()) <= 6 or any(w in word_set("followup_refs") for w in words)
+    """A short question, or one with a word that points back."""
+    return len(question.split()) <= 6 or points_back(question)
 
 
 def condense(question: str, conversation: Sequence[ChatMessage], max_turns: int) -> str:

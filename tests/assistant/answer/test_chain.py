@@ -376,3 +376,34 @@ def test_the_routes_read_the_question_with_its_shorthand_written_out():
     answer = chain.answer("hw many wos did chiller 6 have in 2020")
     assert answer.route == "history" and route.asked == ["how many wos did chiller 6 have in 2020"]
     assert answer.question == "hw many wos did chiller 6 have in 2020"  # stored and audited as typed
+
+
+def test_a_question_a_route_answers_on_its_own_is_not_mixed_with_the_one_before():
+    """A short question after another is condensed with it for retrieval; the routes (a fake that parses only a
+    question starting with its phrase, as the work-order parser did not parse the mix) read it as asked first when
+    the question before was no route's. After a route's question, or with a word pointing back, it is a follow-up."""
+    from assistant.answer.protocols import RouteResult
+
+    class FakeRoute:
+        name = "history"
+
+        def __init__(self):
+            self.asked: list[str] = []
+
+        def answer(self, query, assets):
+            self.asked.append(query)
+            return RouteResult(f"counted: {query}", []) if query.startswith("how many") else None
+
+    def after(question, earlier):
+        route.asked.clear()
+        turns = [{"role": "user", "content": earlier}, {"role": "assistant", "content": "ok [1]."}]
+        return chain.answer(question, conversation=turns)
+
+    route = FakeRoute()
+    chain = build_chain(FakeRetriever(CHUNKS), FakeGenerator("unused"), gate=EvidenceGate(0.3, 0.5), routes=[route])
+    answer = after("how many wos on chiller 9", "what refrigerant does chiller 3 use")
+    assert answer.route == "history" and answer.text == "counted: how many wos on chiller 9"
+    assert answer.standalone_query == "what refrigerant does chiller 3 use how many wos on chiller 9"  # retrieval's
+    assert after("how many of those in 2020", "what refrigerant does chiller 3 use").route != "history"  # "those"
+    follow = after("how many in 2020", "how many wos on chiller 9")
+    assert follow.text == "counted: how many wos on chiller 9 how many in 2020"  # the route's own follow-up
