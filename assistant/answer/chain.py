@@ -84,7 +84,6 @@ class AnswerChain:
                     return _direct(answer, route.name, found, on_sources, on_token, t0)
         return self.rag.answer(answer, turns, assets, on_sources, on_token, t0)
 
-
     def _asked_anew(self, question: str, turns: list[ChatMessage], assets: list[str]) -> bool:
         """A short question after one no route answers, with no word pointing back: "how many wos on chiller 9"
         after "what refrigerant does chiller 3 use" is counted as asked, not mixed with it. After a route's own
