@@ -357,21 +357,25 @@ def test_files_of_one_name_are_named_apart_for_the_model_and_the_technician():
     assert [c.label for c in alone.citations] == ["configuration.md"]  # nothing to tell apart
 
 
+class FakeCountingRoute:
+    """A fake route: records each query it reads, answers ``reply(query)`` where ``parses(query)``, else nothing."""
+
+    name = "history"
+
+    def __init__(self, parses, reply):
+        self.parses, self.reply = parses, reply
+        self.asked: list[str] = []
+
+    def answer(self, query, assets):
+        from assistant.answer.protocols import RouteResult
+
+        self.asked.append(query)
+        return RouteResult(self.reply(query), []) if self.parses(query) else None
+
+
 def test_the_routes_read_the_question_with_its_shorthand_written_out():
     """The counting routes read English phrases: "hw many" / "no. of" were not one of them, so a count was declined."""
-    from assistant.answer.protocols import RouteResult
-
-    class FakeRoute:
-        name = "history"
-
-        def __init__(self):
-            self.asked: list[str] = []
-
-        def answer(self, query, assets):
-            self.asked.append(query)
-            return RouteResult("Chiller 6 had 17 work orders in 2020 [1].", []) if "how many" in query else None
-
-    route = FakeRoute()
+    route = FakeCountingRoute(lambda q: "how many" in q, lambda q: "Chiller 6 had 17 work orders in 2020 [1].")
     chain = build_chain(FakeRetriever(CHUNKS), FakeGenerator("unused"), gate=EvidenceGate(0.3, 0.5), routes=[route])
     answer = chain.answer("hw many wos did chiller 6 have in 2020")
     assert answer.route == "history" and route.asked == ["how many wos did chiller 6 have in 2020"]
@@ -382,24 +386,12 @@ def test_a_question_a_route_answers_on_its_own_is_not_mixed_with_the_one_before(
     """A short question after another is condensed with it for retrieval; the routes (a fake that parses only a
     question starting with its phrase, as the work-order parser did not parse the mix) read it as asked first when
     the question before was no route's. After a route's question, or with a word pointing back, it is a follow-up."""
-    from assistant.answer.protocols import RouteResult
-
-    class FakeRoute:
-        name = "history"
-
-        def __init__(self):
-            self.asked: list[str] = []
-
-        def answer(self, query, assets):
-            self.asked.append(query)
-            return RouteResult(f"counted: {query}", []) if query.startswith("how many") else None
 
     def after(question, earlier):
-        route.asked.clear()
         turns = [{"role": "user", "content": earlier}, {"role": "assistant", "content": "ok [1]."}]
         return chain.answer(question, conversation=turns)
 
-    route = FakeRoute()
+    route = FakeCountingRoute(lambda q: q.startswith("how many"), lambda q: f"counted: {q}")
     chain = build_chain(FakeRetriever(CHUNKS), FakeGenerator("unused"), gate=EvidenceGate(0.3, 0.5), routes=[route])
     answer = after("how many wos on chiller 9", "what refrigerant does chiller 3 use")
     assert answer.route == "history" and answer.text == "counted: how many wos on chiller 9"
