@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Sequence
 
-from assistant.answer.grounding.evidence import code_family, codes, squash_code, written_codes
+from assistant.answer.grounding.evidence import code_family, codes, copied_literals, squash_code, written_codes
 from assistant.answer.protocols import Assets, Search
 from assistant.textutil import content_terms, normalise_space, strip_mentions
 from assistant.types import ChatMessage
@@ -26,9 +26,32 @@ def points_back(question: str) -> bool:
     return any(w in word_set("followup_refs") for w in re.findall(r"\w+", question.lower()))
 
 
-def leans_on_earlier(question: str) -> bool:
-    """A short question, or one with a word that points back."""
-    return len(question.split()) <= 6 or points_back(question)
+def leans_on_earlier(question: str, earlier: Sequence[str] = ()) -> bool:
+    """A short question, or one with a word that points back; a short one naming a subject of its own that the
+    ``earlier`` questions do not (``names_own_subject``) stands alone."""
+    if points_back(question):
+        return True
+    return len(question.split()) <= 6 and not names_own_subject(question, earlier)
+
+
+def names_own_subject(question: str, earlier: Sequence[str]) -> bool:
+    """Does the question name an identifier no earlier question names, and ask something of it?
+
+    "what does alarm A-40 mean?" after "how do i bleed press 4" is a question of its own; "and E-205?" after "what
+    does E-204 mean" names a code too but asks nothing more, so it leans on the question before. Identifiers are read
+    by their shape (letters and digits, or words joined by underscores), in any language.
+
+    >>> names_own_subject("what does alarm A-40 mean?", ["how do i bleed press 4"])
+    True
+    >>> names_own_subject("and E-205?", ["what does E-204 mean"]), names_own_subject("and A-40?", ["A-40 means?"])
+    (False, False)
+    """
+    def named(text: str) -> set[str]:
+        return {squash_code(c) for c in [*codes(text), *copied_literals(text)]}
+
+    own = named(question) - {c for text in earlier for c in named(text)}
+    rest = strip_mentions(question, [c for c in [*codes(question), *copied_literals(question)]])
+    return bool(own) and bool(content_terms(rest))
 
 
 def condense(question: str, conversation: Sequence[ChatMessage], max_turns: int) -> str:
@@ -48,7 +71,7 @@ def condense(question: str, conversation: Sequence[ChatMessage], max_turns: int)
     """
     previous = [m.content for m in conversation if m.role == "user"][-max_turns:]
     chain = [question]
-    while previous and leans_on_earlier(chain[0]):
+    while previous and leans_on_earlier(chain[0], previous):
         chain.insert(0, previous.pop())
     return " ".join(chain)
 

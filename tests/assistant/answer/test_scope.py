@@ -57,6 +57,29 @@ def test_a_chain_of_follow_ups_goes_back_to_the_question_that_named_the_subject(
     assert scope().condense("why?", turns(subject, "ok", "and?", "hm", "so?")) == "ok and? hm so? why?"
 
 
+def test_a_short_question_naming_a_code_of_its_own_is_not_mixed_with_the_one_before():
+    """The issue's chat example: "what does alarm A-40 mean?" after a bleeding question was searched, gated and
+    quoted as the two questions together, and the answer was about bleeding."""
+    conversation = [ChatMessage("user", "how do i bleed the hydraulic system on press 4"),
+                    ChatMessage("assistant", "Open the bleed screw [1].")]
+    assert scope().condense("what does alarm A-40 mean?", conversation) == "what does alarm A-40 mean?"
+    # a code alone asks nothing of its own: the question before says what ("and E-205?" after E-204's meaning)
+    assert scope().condense("and A-40?", conversation) == f"{conversation[0].content} and A-40?"
+    # a code the conversation already named is no new subject
+    named = [ChatMessage("user", "press 4 shows A-40 again"), ChatMessage("assistant", "Recharge [1].")]
+    assert scope().condense("what does alarm A-40 mean?", named) == \
+        "press 4 shows A-40 again what does alarm A-40 mean?"
+    # a word pointing back joins it to the question before, code or not
+    assert scope().condense("is A-40 caused by that?", conversation) == \
+        f"{conversation[0].content} is A-40 caused by that?"
+
+
+def test_a_chain_of_follow_ups_stops_at_a_short_question_naming_its_own_code():
+    turns = [ChatMessage("user", "how do i bleed press 4"), ChatMessage("assistant", "Open the screw [1]."),
+             ChatMessage("user", "what does alarm A-40 mean?"), ChatMessage("assistant", "Precharge low [1].")]
+    assert scope().condense("and the fix?", turns) == "what does alarm A-40 mean? and the fix?"
+
+
 class FakeRankings:
     """A fake search: each query has a fixed ranking (best first)."""
 
