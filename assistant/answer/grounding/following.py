@@ -61,6 +61,7 @@ _OTHER_TAIL = 3
 # (benchmarks/README.md). Markers and indents are layout, not words: any language's lists have them.
 _ITEMS_ABOVE = 4
 _LIST_ITEM = re.compile(rf"^\s*(?:[{re.escape(BULLETS)}]|\d{{1,2}}[.)]|#\.)\s+\S")
+_NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+\S")
 
 
 def _items_above(quoted: str, source: str) -> list[str]:
@@ -73,6 +74,9 @@ def _items_above(quoted: str, source: str) -> list[str]:
     ['Check the belt.', 'Check the encoder.']
     >>> _items_above("Check the PSU.", "Lost link\\nUse a good USB cable.\\nCheck the PSU.")
     []
+    >>> len(_items_above("Refit the cap.", "Recharge\\n" + "\\n".join(f"{i}. Step {i} here." for i in range(1, 7))
+    ...                                    + "\\n7. Refit the cap."))  # a procedure: from its first step
+    6
     """
     raw = [ln for ln in source.splitlines()[1:] if ln.strip()]
     at = next((i for i, ln in enumerate(raw) if quoted in ln), None)
@@ -80,9 +84,12 @@ def _items_above(quoted: str, source: str) -> list[str]:
     if head is None:
         return []
     level = _indent(raw[head])
+    # a numbered list is a procedure: quoted from its first step, the lock-out or the isolation the later steps
+    # assume is never left out
+    limit = None if _NUMBERED.match(raw[head]) else _ITEMS_ABOVE
     items: list[str] = []
     for ln in reversed(raw[:head]):
-        if len(items) == _ITEMS_ABOVE:
+        if len(items) == limit:
             break
         if _LIST_ITEM.match(ln) and _indent(ln) == level:
             items.insert(0, unmarked(ln))
