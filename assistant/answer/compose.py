@@ -9,9 +9,10 @@ from assistant.answer.grounding.answer_style import adds_nothing, bulleted, drop
 from assistant.answer.grounding.bound_value import BoundValue, bound_value
 from assistant.answer.grounding.citations import (CitationChecker, escape_markers, keep_held_numbers, keep_sources,
                                                   parse_markers)
-from assistant.answer.grounding.evidence import EvidenceReport, unit_pattern, value_pattern
+from assistant.answer.grounding.evidence import EvidenceReport, codes, unit_pattern, value_pattern
 from assistant.answer.grounding.extractive import extractive_lines, scored_lines, supporting_lines
 from assistant.answer.grounding.following import distinct, with_following
+from assistant.answer.grounding.rows import others_row
 from assistant.answer.grounding.steps import is_howto, step_lines
 from assistant.prompts import says_not_found
 from assistant.types import Flag
@@ -120,6 +121,9 @@ class AnswerComposer:
                 backing = supporting_lines(lead, sources)[:self.support_quotes]
                 picked = backing + [p for p in picked if p not in backing]
             lines = distinct(with_following(picked, sources, self.quote_following))
+            # a question naming a code is not answered by its neighbours' rows (rows.others_row)
+            asked = codes(query)
+            lines = [(line, n) for line, n in lines if not others_row(line, asked, sources[n])]
         # last, on what is shown: every number a sentence states is in a source it cites
         lead, unheld = keep_held_numbers(lead, sources)
         # a line the reply (as shown) copied word for word is not quoted again; it still is a labelled value

@@ -54,3 +54,34 @@ def sibling_row(sentence: str, source_text: str, given: Collection[str] = ()) ->
         if siblings and (stated - held) & set(numbers(without_codes(line))):
             return siblings[0]
     return None
+
+
+def others_row(line: str, asked: Collection[str], source: str) -> bool:
+    """Is ``line`` another identifier's row of a table keyed by identifiers: is its first cell an identifier of the
+    shape of an ``asked`` one, while another row of ``source`` is keyed by the asked one itself? Quoting the rows of
+    A-31 and A-32 under "what does alarm A-40 mean?" answers what was not asked. Cells are the " | " the ingest
+    writes between a table's columns; a table keyed otherwise (a parameter per row, models in columns), a line that
+    merely mentions a code, and a version the question names ("silvia v5") that no row is keyed by, stay.
+
+    >>> table = "Codes\\nCode: A-31 | Meaning: Filter clogged\\nCode: A-40 | Meaning: Precharge low"
+    >>> others_row("Code: A-31 | Meaning: Filter clogged", ["A-40"], table)
+    True
+    >>> others_row("Code: A-40 | Meaning: Precharge low", ["a40"], table)
+    False
+    >>> others_row("Check A-31 first", ["A-40"], table)  # a mention, not a row
+    False
+    >>> others_row("Code: A-31 | Meaning: Filter clogged", ["A-50"], table)  # no row is the asked code's
+    False
+    """
+    named = {squash_code(c) for c in asked}
+    if not named or "|" not in line:
+        return False
+    keys = {squash_code(c) for c in codes(_first_cell(line))}
+    shapes = {shape(c) for c in named}
+    if not keys or keys & named or not any(shape(c) in shapes for c in keys):
+        return False
+    return any(named & {squash_code(c) for c in codes(_first_cell(ln))} for ln in source.splitlines() if "|" in ln)
+
+
+def _first_cell(line: str) -> str:
+    return line.split("|", 1)[0]
