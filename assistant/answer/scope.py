@@ -46,12 +46,12 @@ def names_own_subject(question: str, earlier: Sequence[str]) -> bool:
     >>> names_own_subject("and E-205?", ["what does E-204 mean"]), names_own_subject("and A-40?", ["A-40 means?"])
     (False, False)
     """
-    def named(text: str) -> set[str]:
-        return {squash_code(c) for c in [*codes(text), *copied_literals(text)]}
+    def identifiers(text: str) -> list[str]:
+        return [*codes(text), *copied_literals(text)]
 
-    own = named(question) - {c for text in earlier for c in named(text)}
-    rest = strip_mentions(question, [c for c in [*codes(question), *copied_literals(question)]])
-    return bool(own) and bool(content_terms(rest))
+    found = identifiers(question)
+    own = {squash_code(c) for c in found} - {squash_code(c) for text in earlier for c in identifiers(text)}
+    return bool(own) and bool(content_terms(strip_mentions(question, found)))
 
 
 def condense(question: str, conversation: Sequence[ChatMessage], max_turns: int) -> str:
