@@ -11,12 +11,17 @@ ALARMS = {1: "Alarm and fault codes\n"
              "Code: A-40 | Meaning: Accumulator precharge low (below 80 bar) | First action: Recharge nitrogen"}
 
 
-def _quoted(question: str) -> list[str]:
+def _quotes(question: str, sources: dict[int, str]) -> str:
+    """The composed answer of a reply with nothing in it: only the quoted lines."""
     composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=3, quote_following=0,
                               support_quotes=0, second_source_margin=1.0, document_passages=True,
                               reply_source_margin=0.0)
-    text, _, _ = composer.compose(question, "", ALARMS, EvidenceReport(True, question=question), None, question)
-    return text.split(QUOTES_HEADING)[1].strip().splitlines()
+    text, _, _ = composer.compose(question, "", sources, EvidenceReport(True, question=question), None, question)
+    return text
+
+
+def _quoted(question: str) -> list[str]:
+    return _quotes(question, ALARMS).split(QUOTES_HEADING)[1].strip().splitlines()
 
 
 def test_a_question_naming_a_code_is_not_quoted_its_neighbours_rows():
@@ -36,11 +41,7 @@ def test_a_table_keyed_otherwise_keeps_its_rows_for_a_version_the_question_names
               "Parameter: PID Kp | Silvia V1-2: 62 | Silvia V3-V6: 50 | Gaggia 9480: 130\n"
               "Parameter: PID Tn | Silvia V1-2: 52 | Silvia V3-V6: 200 | Gaggia 9480: 130\n"
               "Rancilio Silvia E(co) V5 & V6"}
-    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=3, quote_following=0,
-                              support_quotes=0, second_source_margin=1.0, document_passages=True,
-                              reply_source_margin=0.0)
-    q = "standard pid werte silvia v5, kp und tn"
-    text, _, _ = composer.compose(q, "", pid, EvidenceReport(True, question=q), None, q)
+    text = _quotes("standard pid werte silvia v5, kp und tn", pid)
     assert "V3-V6: 50" in text and "V3-V6: 200" in text
 
 
