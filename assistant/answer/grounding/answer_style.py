@@ -92,7 +92,8 @@ def unnumbered(line: str) -> str:
     return re.sub(r"^(\d{1,2})[.)]\s+", r"Step \1: ", line)
 
 
-_ORDINAL_RE = re.compile(r"^(\s*)\d{1,2}[.)]\s+", re.MULTILINE)
+# a numbered list item's number, in any language
+ORDINAL = re.compile(r"^(\s*)\d{1,2}[.)]\s+", re.MULTILINE)
 
 
 def bulleted(text: str) -> str:
@@ -103,4 +104,4 @@ def bulleted(text: str) -> str:
     >>> bulleted("Do this:\\n2. Remove the cover [1].\\n5) Clean the filter [1].")
     'Do this:\\n- Remove the cover [1].\\n- Clean the filter [1].'
     """
-    return _ORDINAL_RE.sub(r"\1- ", text)
+    return ORDINAL.sub(r"\1- ", text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.answer.grounding.answer_style import ORDINAL
 from assistant.answer.grounding.extractive import ALNUM, BULLETS, quotable_lines, unmarked
 from assistant.textutil import split_sentences
 from ingest.text.tokenize import tokens
@@ -61,7 +62,6 @@ _OTHER_TAIL = 3
 # (benchmarks/README.md). Markers and indents are layout, not words: any language's lists have them.
 _ITEMS_ABOVE = 4
 _LIST_ITEM = re.compile(rf"^\s*(?:[{re.escape(BULLETS)}]|\d{{1,2}}[.)]|#\.)\s+\S")
-_NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+\S")
 
 
 def _items_above(quoted: str, source: str) -> list[str]:
@@ -86,7 +86,7 @@ def _items_above(quoted: str, source: str) -> list[str]:
     level = _indent(raw[head])
     # a numbered list is a procedure: quoted from its first step, the lock-out or the isolation the later steps
     # assume is never left out
-    limit = None if _NUMBERED.match(raw[head]) else _ITEMS_ABOVE
+    limit = None if ORDINAL.match(raw[head]) else _ITEMS_ABOVE
     items: list[str] = []
     for ln in reversed(raw[:head]):
         if len(items) == limit:
