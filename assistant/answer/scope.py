@@ -26,7 +26,7 @@ def points_back(question: str) -> bool:
     return any(w in word_set("followup_refs") for w in re.findall(r"\w+", question.lower()))
 
 
-def leans_on_earlier(question: str, earlier: Sequence[str] = ()) -> bool:
+def leans_on_earlier(question: str, earlier: Sequence[str]) -> bool:
     """A short question, or one with a word that points back; a short one naming a subject of its own that the
     ``earlier`` questions do not (``names_own_subject``) stands alone."""
     if points_back(question):
