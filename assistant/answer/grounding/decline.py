@@ -25,7 +25,9 @@ SUGGEST_OTHER_MACHINE = "If it is about another machine, name it or pick it with
 def decline_text(subject: str, machine: str | None, suggestion: str) -> str:
     where = f" for {machine}" if machine else ""
     subject = subject.strip().rstrip(".") or "this question"
-    return f"Not in your documents{where}: {subject}.\n\n{suggestion}"
+    # a clipped subject ends in "…" and a quoted question may end in "?": no full stop after either
+    end = "" if subject[-1] in "…?!" else "."
+    return f"Not in your documents{where}: {subject}{end}\n\n{suggestion}"
 
 
 def suggestion(*, never_mentioned: bool, machine_chosen: bool, machines_known: bool,

@@ -47,6 +47,13 @@ class TestDecline:
         assert second == SUGGEST_ADD_MANUAL and "similarity" not in text and "searched" not in text
         assert decline_text("", None, SUGGEST_NAME_PART).startswith("Not in your documents: this question.")
 
+    def test_a_clipped_subject_gets_no_second_full_stop(self):
+        long = "we still have a gen 0 box, whats its max channel count compared to the newer ones and the older ones"
+        subject = question_subject(long)
+        assert subject.endswith("compared to the newer…") and len(subject) <= 81
+        assert decline_text(subject, None, SUGGEST_NAME_PART).split("\n")[0] == f"Not in your documents: {subject}"
+        assert decline_text("why?", None, SUGGEST_NAME_PART).split("\n")[0] == "Not in your documents: why?"
+
     def test_suggestion_fits_the_reason(self):
         assert suggestion(never_mentioned=True, machine_chosen=True, machines_known=True) == SUGGEST_ADD_MANUAL
         assert suggestion(never_mentioned=False, machine_chosen=False, machines_known=True) == SUGGEST_PICK_MACHINE
