@@ -65,8 +65,9 @@ def squash_code(code: str) -> str:
 
 
 def written_codes(text: str) -> set[str]:
-    """The identifiers ``text`` writes, however it separates letters and digits, squashed."""
-    return {squash_code(c) for c in _LOOSE_CODE_RE.findall(text)}
+    """The identifiers ``text`` writes, however it separates letters and digits, squashed; within a name joined by
+    underscores too (a file stem in a heading, "px4flow_manual_v1.3", writes "v1")."""
+    return {squash_code(c) for c in _LOOSE_CODE_RE.findall(text.replace("_", " "))}
 
 
 def code_family(squashed: str) -> str:

@@ -344,3 +344,15 @@ def test_a_number_the_question_gave_is_no_value_of_another_row():
     reply = "Fault F-04 on conveyor 3 means the belt is off track [1]."
     out = CitationChecker(0.5, drop_unsupported=True).check(reply, sources, "what does F-04 mean on conveyor 3")
     assert out.text == reply and "row_mismatch" not in [f.kind for f in out.flags]
+
+
+def test_a_name_joined_by_underscores_writes_the_codes_in_it():
+    # a PDF's heading is its file stem: "px4flow_manual_v1.3" writes the board's "v1.3" that the reply names
+    source = "px4flow_manual_v1.3 > PX4FLOW\nInput: 4.3-6 V (VDD_5V),\nmax. 800 mA for peripherial load"
+    checker = CitationChecker(0.35, drop_unsupported=True)
+    reply = "The PX4flow v1.3 takes 4.3-6 V and feeds up to 800 mA [1]."
+    out = checker.check(reply, {1: source}, "supply voltage range of the px4flow v1.3")
+    assert out.text == reply and not out.unverified_numbers
+    # a version the source writes nowhere is still no verified value
+    out = checker.check("The PX4flow v2.1 takes 4.3-6 V [1].", {1: source})
+    assert out.text == "" and out.unverified_numbers == ["v2"]
