@@ -110,7 +110,7 @@ def summary_row(name: str, report: dict, per_q: list[dict]) -> dict:
         "unanswerable_declined": [sum(1 for q in unans if q.get("abstained")), len(unans)],
         "answerable_declined": [sum(1 for q in ans if q.get("abstained")), len(ans)],
         "facts_in_retrieved": g.get("facts_in_retrieved"), "facts_in_prompt": g.get("facts_in_prompt"),
-        "answers_with_absent_numbers": g.get("answers_with_absent_numbers"),
+        "facts_in_reply": g.get("facts_in_reply"), "answers_with_absent_numbers": g.get("answers_with_absent_numbers"),
         "first_token_p50_s": (report.get("latency_s") or {}).get("first_token_p50"),
         "errors": report.get("errors"),
         "per_kind_fact_recall": {k: (v.get("grounding") or {}).get("fact_recall")
@@ -157,10 +157,11 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
     cols = ["corpus", "questions", "recall@5", "citation_precision", "fact_recall", "unanswerable_declined",
-            "answerable_declined", "facts_in_retrieved", "facts_in_prompt", "answers_with_absent_numbers",
+            "answerable_declined", "facts_in_retrieved", "facts_in_prompt", "facts_in_reply",
+            "answers_with_absent_numbers",
             "first_token_p50_s"]
     heads = ["corpus", "n", "R@5", "cite prec", "fact rec", "unans decl", "ans decl", "in retr", "in prompt",
-             "new nums", "TTFT p50"]
+             "in reply", "new nums", "TTFT p50"]
     print(" | ".join(heads))
     for row in rows:
         print(" | ".join(fmt(row[c]) for c in cols) + (" (locked)" if row["corpus"] == LOCKED else ""))

@@ -170,6 +170,7 @@ class RagAnswerer:
         raw, copied = strip_framing(raw, [c.label for c in citations], texts)
         if copied:  # what it copied is checked like any reply; the sources' layout is not a claim
             answer.flags.append(Flag("model_echoed", "the reply copied the source list's labels or headings"))
+        answer.extra["reply"] = raw  # the model's reply before the checks (evaluation: facts the checks drop)
         sections = whole_procedure(asked, hits, answer.citations, sources, self.sections, citation_for) \
             if is_howto(asked) else None
         documents = {c.n: (c.source, c.page) for c in answer.citations if c.doc_type == "manual"}

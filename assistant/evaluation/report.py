@@ -31,7 +31,7 @@ def summarize(results: Sequence[QuestionResult], ks: Sequence[int], mode: str) -
 
 
 GROUNDING_KEYS = ("citation_precision", "citation_coverage", "fact_recall", "invalid_citations",
-                  "facts_in_retrieved", "facts_in_prompt", "answers_with_absent_numbers")
+                  "facts_in_retrieved", "facts_in_prompt", "facts_in_reply", "answers_with_absent_numbers")
 ABSTENTION_KEYS = ("correct_decline_rate", "false_decline_rate")
 
 
@@ -63,10 +63,12 @@ def _grounding(results: Sequence[QuestionResult]) -> dict[str, Any]:
         ),
         "invalid_citations": sum(len(r.invalid_markers) for r in results),
         # Where facts are lost (answerable questions with facts): in the retrieved chunks, in the
-        # model's prompt (questions that reached the model), in the answer (= fact recall).
+        # model's prompt and in its reply before the checks (questions that reached the model), in the answer
+        # (= fact recall; a fact in the reply but not in the answer was dropped by a check or a decline).
         "facts_in_retrieved": metrics.mean([r.facts_in_retrieved for r in with_facts
                                             if r.facts_in_retrieved is not None]),
         "facts_in_prompt": metrics.mean([r.facts_in_prompt for r in with_facts if r.facts_in_prompt is not None]),
+        "facts_in_reply": metrics.mean([r.facts_in_reply for r in with_facts if r.facts_in_reply is not None]),
         # answers stating a number none of their cited sources holds (target: 0); a count or a sum over a table
         # cites its computation (``computed_citation``), so every route is held to it
         "answers_with_absent_numbers": sum(1 for r in spoken if r.numbers_absent),
@@ -111,7 +113,7 @@ def question_record(r: QuestionResult, ks: Sequence[int]) -> dict[str, Any]:
         "cited": r.markers, "precise_citations": r.precise_markers, "invalid_citations": r.invalid_markers,
         "sentences_cited": r.sentences_cited, "sentences_total": r.sentences_total,
         "facts_found": r.facts_found, "facts_in_retrieved": r.facts_in_retrieved, "facts_in_prompt": r.facts_in_prompt,
-        "numbers_absent": r.numbers_absent,
+        "facts_in_reply": r.facts_in_reply, "numbers_absent": r.numbers_absent,
         "facts_missing": [f for f in item.answer_must_include if f not in r.facts_found] if r.answered else None,
         "timings": r.timings, "output_tokens": r.output_tokens, "error": r.error,
     }
@@ -170,7 +172,7 @@ def render_table(report: dict[str, Any], console: Any = None) -> None:
     if report["mode"] == "full":
         console.print(_table("answers", ["n", "cite prec", "cite cov", "fact rec", "invalid", "decl ok",
                                          "decl bad", "cited", "new nums"], rows, _answer_cells))
-        console.print(_table("where facts are lost", ["n", "in retrieved", "in prompt", "in answer"], rows,
+        console.print(_table("where facts are lost", ["n", "in retrieved", "in prompt", "in reply", "in answer"], rows,
                              _fact_path_cells))
         console.print(_table("latency (s)", ["n", "1st tok p50", "1st tok p95", "total p50", "total p95", "tok/s"],
                              rows, _latency_cells))
@@ -191,7 +193,8 @@ def _answer_cells(s: dict[str, Any]) -> list[str]:
 
 def _fact_path_cells(s: dict[str, Any]) -> list[str]:
     g = s["grounding"]
-    return [fmt(s["questions"]), fmt(g["facts_in_retrieved"]), fmt(g["facts_in_prompt"]), fmt(g["fact_recall"])]
+    return [fmt(s["questions"]), fmt(g["facts_in_retrieved"]), fmt(g["facts_in_prompt"]), fmt(g["facts_in_reply"]),
+            fmt(g["fact_recall"])]
 
 
 def _latency_cells(s: dict[str, Any]) -> list[str]:

@@ -59,6 +59,7 @@ class QuestionResult:
     # (None when the answer had no prompt: routes without a model, declines before generation).
     facts_in_retrieved: float | None = None
     facts_in_prompt: float | None = None
+    facts_in_reply: float | None = None
     # numbers the answer states that none of its cited passages holds (the target: none, for answers from
     # documents; a work-order count or a sensor mean is computed, so those routes state new numbers)
     numbers_absent: list[str] = field(default_factory=list)
@@ -118,6 +119,9 @@ def grade_answer(item: QAItem, answer: Answer, chunk_text: Callable[[str], str |
         prompt = answer.extra.get("prompt_sources") if answer.extra else None
         if prompt is not None:
             result.facts_in_prompt = len(metrics.facts_found(facts, "\n".join(prompt))) / len(facts)
+        reply = answer.extra.get("reply") if answer.extra else None
+        if reply is not None:
+            result.facts_in_reply = len(metrics.facts_found(facts, reply)) / len(facts)
     return result
 
 

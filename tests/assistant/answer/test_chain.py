@@ -250,6 +250,9 @@ def test_the_source_list_layout_copied_into_a_reply_is_removed():
     assert "troubleshooting.md" not in answer.text and "Troubleshooting [" not in answer.text
     assert answer.text.startswith("Problem: Low oil pressure") and "Repair relief valve" in answer.text
     assert "model_echoed" in [f.kind for f in answer.flags]
+    # the evaluation reads the reply as checked: the copied layout is gone, its words stay
+    assert answer.extra["reply"].startswith("Problem: Low oil pressure") and "troubleshooting.md" not in \
+        answer.extra["reply"]
 
 
 def test_a_reply_in_its_own_words_is_kept_as_written():

@@ -93,6 +93,18 @@ class TestGradeAnswer:
         summary = build_report([r], ks=[1], mode="full")["grounding"]
         assert (summary["facts_in_retrieved"], summary["facts_in_prompt"]) == (1.0, None)
 
+    def test_fact_path_counts_the_reply_before_the_checks(self):
+        # the model said both facts; a check dropped the sentence holding the oil level
+        answer = Answer(question=Q_FACT.question, text="Check the suction strainer [1].", citations=[cite(1, P41)])
+        answer.extra["reply"] = "Check the suction strainer [1]. Keep the oil level at the mark [7]."
+        r = grade_answer(Q_FACT, answer, chunk_text={"c41": P41.text}.get)
+        assert (r.facts_in_reply, r.facts_found) == (1.0, ["suction strainer"])
+        report = build_report([r], ks=[1], mode="full")
+        assert report["grounding"]["facts_in_reply"] == 1.0 and report["grounding"]["fact_recall"] == 0.5
+        assert report["per_question"][0]["facts_in_reply"] == 1.0
+        del answer.extra["reply"]  # a route without a model has no reply
+        assert grade_answer(Q_FACT, answer).facts_in_reply is None
+
     def test_abstention_states_no_facts(self):
         r = grade_answer(Q_FOLLOW, fake_chain().answers[Q_FOLLOW.question])
         assert r.abstained and r.facts_found == []
