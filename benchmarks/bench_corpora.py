@@ -158,8 +158,7 @@ def main() -> None:
     args.out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
     cols = ["corpus", "questions", "recall@5", "citation_precision", "fact_recall", "unanswerable_declined",
             "answerable_declined", "facts_in_retrieved", "facts_in_prompt", "facts_in_reply",
-            "answers_with_absent_numbers",
-            "first_token_p50_s"]
+            "answers_with_absent_numbers", "first_token_p50_s"]
     heads = ["corpus", "n", "R@5", "cite prec", "fact rec", "unans decl", "ans decl", "in retr", "in prompt",
              "in reply", "new nums", "TTFT p50"]
     print(" | ".join(heads))
