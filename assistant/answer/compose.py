@@ -121,8 +121,9 @@ class AnswerComposer:
                 backing = supporting_lines(lead, sources)[:self.support_quotes]
                 picked = backing + [p for p in picked if p not in backing]
             lines = distinct(with_following(picked, sources, self.quote_following))
-            # a question naming a code is not answered by its neighbours' rows (rows.others_row)
-            asked = codes(query)
+            # a question naming a code is not answered by its neighbours' rows (rows.others_row); a follow-up
+            # naming one ("and A-40?") asks of that code, not of those its condensed query carries from before
+            asked = codes(question) or codes(query)
             lines = [(line, n) for line, n in lines if not others_row(line, asked, sources[n])]
         # last, on what is shown: every number a sentence states is in a source it cites
         lead, unheld = keep_held_numbers(lead, sources)

@@ -45,13 +45,26 @@ def names_own_subject(question: str, earlier: Sequence[str]) -> bool:
     True
     >>> names_own_subject("and E-205?", ["what does E-204 mean"]), names_own_subject("and A-40?", ["A-40 means?"])
     (False, False)
+
+    An earlier question asked again of another identifier, word for word, is a question of its own too, though its
+    other words may all be function words: "what does E-207 mean" after "what does E-204 mean".
+
+    >>> names_own_subject("What does E-207 mean?", ["what does E-204 mean"])
+    True
     """
     def identifiers(text: str) -> list[str]:
         return [*codes(text), *copied_literals(text)]
 
+    def frame(text: str, found: list[str]) -> list[str]:  # the words around the identifiers
+        return re.findall(r"\w+", strip_mentions(text, found).lower())
+
     found = identifiers(question)
     own = {squash_code(c) for c in found} - {squash_code(c) for text in earlier for c in identifiers(text)}
-    return bool(own) and bool(content_terms(strip_mentions(question, found)))
+    if not own:
+        return False
+    asked = frame(question, found)
+    return bool(content_terms(strip_mentions(question, found))) or any(
+        asked == frame(text, identifiers(text)) for text in earlier if identifiers(text))
 
 
 def condense(question: str, conversation: Sequence[ChatMessage], max_turns: int) -> str:

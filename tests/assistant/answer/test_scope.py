@@ -74,6 +74,19 @@ def test_a_short_question_naming_a_code_of_its_own_is_not_mixed_with_the_one_bef
         f"{conversation[0].content} is A-40 caused by that?"
 
 
+def test_the_same_question_asked_of_another_code_stands_alone():
+    """ "what does E-207 mean" after "what does E-204 mean" was searched and prompted as the two questions joined, and
+    a follow-up after it went back to E-204; its words besides the code are all function words."""
+    turns = [ChatMessage("user", "what does E-204 mean"), ChatMessage("assistant", "Pressure low [1].")]
+    assert scope().condense("What does E-207 mean?", turns) == "What does E-207 mean?"
+    # a code alone, or the same words of the same code, still leans on the question before
+    assert scope().condense("and E-207?", turns) == "what does E-204 mean and E-207?"
+    assert scope().condense("what does it mean", turns) == "what does E-204 mean what does it mean"
+    # and a follow-up after the parallel question goes back to it, not to the first
+    turns += [ChatMessage("user", "what does E-207 mean"), ChatMessage("assistant", "Timeout [1].")]
+    assert scope().condense("and the fix?", turns) == "what does E-207 mean and the fix?"
+
+
 def test_a_chain_of_follow_ups_stops_at_a_short_question_naming_its_own_code():
     turns = [ChatMessage("user", "how do i bleed press 4"), ChatMessage("assistant", "Open the screw [1]."),
              ChatMessage("user", "what does alarm A-40 mean?"), ChatMessage("assistant", "Precharge low [1].")]

@@ -34,6 +34,17 @@ def test_a_question_naming_a_code_is_not_quoted_its_neighbours_rows():
     assert len(_quoted("alarm code for a clogged filter, P/N 4471-22")) >= 2
 
 
+def test_a_follow_up_naming_a_code_is_quoted_its_row_not_the_earlier_questions():
+    """ "and A-40?" after "what does alarm A-31 mean": the condensed query names both codes, the question one."""
+    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=3, quote_following=0,
+                              support_quotes=0, second_source_margin=1.0, document_passages=True,
+                              reply_source_margin=0.0)
+    query, question = "what does alarm A-31 mean and A-40?", "and A-40?"
+    text, _, _ = composer.compose(query, "", ALARMS, EvidenceReport(True, question=query), None, question)
+    quoted = text.split(QUOTES_HEADING)[1].strip().splitlines()
+    assert len(quoted) == 1 and "Recharge nitrogen" in quoted[0]
+
+
 def test_a_table_keyed_otherwise_keeps_its_rows_for_a_version_the_question_names():
     """clevercoffee-de's "standard pid werte silvia v5": the first version dropped the rows holding the answer,
     whose cells name "V3-V6" (a range, not another row's key)."""
