@@ -17,7 +17,7 @@ from typing import Callable
 
 from assistant.history.fields import group_label, hours, technician
 from assistant.history.query import HistoryQuery, HistoryQueryParser, asset_label, describe_scope
-from assistant.history.store import WorkOrder, WorkOrderStore, normalise_record_id
+from assistant.history.store import WorkOrder, WorkOrderStore, matches_stems, normalise_record_id, row_text
 from assistant.textutil import two_decimals
 from assistant.types import TRACE_GROUPS, Citation, computed_citation
 from ingest.tables.workorders import work_order_text
@@ -273,7 +273,13 @@ class HistoryAnswerer:
 def _matching(q: HistoryQuery, rows: list[WorkOrderRecord]) -> str:
     """The computation's first step: which work orders were read (each job once)."""
     scope = describe_scope(q)
-    return f"Work orders{' ' + scope if scope else ''}: {len(rows)} (each job counted once)."
+    line = f"Work orders{' ' + scope if scope else ''}: {len(rows)} (each job counted once)."
+    stems = q.groups or q.stems
+    linked = [r.record_id for r in rows if stems and not matches_stems(row_text(r, q.assets is None), stems)]
+    if linked:  # store.linked_by_parts
+        line += (f" Of them {', '.join(linked)} {'lacks' if len(linked) == 1 else 'lack'} one of the words but used "
+                 "a part the jobs holding them all used on the same machine.")
+    return line
 
 
 def _measure(q: HistoryQuery) -> tuple[Callable[[WorkOrderRecord], float | None], str]:

@@ -169,20 +169,42 @@ class WorkOrderStore:
         if date_to:
             stmt = stmt.where(WorkOrder.date <= date_to)
         haystack = self._haystack(with_asset)
-        for group in _groups(stems):  # SQL pre-filter; the word-start check happens in Python below
-            stmt = stmt.where(or_(*[haystack.like(f"%{alt}%") for alt in group]))
+        groups = _groups(stems)
+        scope = stmt  # the asset and date filters, for ``_parts_elsewhere``
+        # SQL pre-filter (the word-start check happens in Python below): every group, or with two or more groups
+        # any of them, for the rows lacking one group that ``linked_by_parts`` may add
+        likes = [or_(*[haystack.like(f"%{alt}%") for alt in group]) for group in groups]
+        if likes:
+            stmt = stmt.where(or_(*likes)) if len(groups) > 1 else stmt.where(*likes)
         stmt = stmt.order_by(WorkOrder.date.is_(None), WorkOrder.date.desc(), WorkOrder.id)
         with self._session_factory() as session:
             records = [self._to_record(row) for row in session.scalars(stmt)]
-        out = []
+        out, near = [], []
         for r in records:
             text = row_text(r, with_asset)
-            if not matches_stems(text, stems) or (kind is not None and work_kind(r.work_type) != kind):
+            missed = sum(not matches_stems(text, [group]) for group in groups)
+            if missed > 1 or missed and len(groups) < 2 or (kind is not None and work_kind(r.work_type) != kind):
                 continue
             if failure and not is_failure(r, text):
                 continue
-            out.append(r)
+            (near if missed else out).append(r)
+        if near and out:
+            kept = {id(r) for r in out + linked_by_parts(out, near, self._parts_elsewhere(scope, out + near))}
+            out = [r for r in records if id(r) in kept]
         return dedupe_records(out) if dedupe else out
+
+    def _parts_elsewhere(self, scope, topic: list[WorkOrderRecord]) -> set[tuple[str | None, str]]:
+        """(asset, part) of the rows in ``scope`` (a select with the asset and date filters) outside ``topic`` that
+        used a part a ``topic`` row used."""
+        wanted = {p for r in topic for p in part_names(r)}
+        if not wanted:
+            return set()
+        parts = func.lower(func.coalesce(WorkOrder.parts, ""))
+        ids = {normalise_record_id(r.record_id) for r in topic}
+        with self._session_factory() as session:
+            rows = [self._to_record(row) for row in session.scalars(
+                scope.where(or_(*[parts.like(f"%{p}%") for p in wanted])))]
+        return {(r.asset, p) for r in rows if normalise_record_id(r.record_id) not in ids for p in part_names(r)}
 
     def similar(self, *, assets: Sequence[str] | None, asset_names: Sequence[str] = (),
                 stems: Stems, min_matches: int = 1) -> list[tuple[int, WorkOrderRecord]]:
@@ -233,6 +255,30 @@ class WorkOrderStore:
         values = {name: getattr(row, name) for name in _RECORD_FIELDS}
         values["extra"] = dict(row.extra or {})
         return WorkOrderRecord(**values)
+
+
+def part_names(record: WorkOrderRecord) -> set[str]:
+    """The part numbers a work order used, one per entry of its parts field ("P/N 4471-22; P/N 4471-23"), lower
+    case. An entry without a digit names a kind of part ("Cylinder_Tilt", "hose"), not one part: left out."""
+    return {" ".join(p.split()).lower() for p in re.split(r"[;,\n]", record.parts or "") if re.search(r"\d", p)}
+
+
+def linked_by_parts(full: list[WorkOrderRecord], near: list[WorkOrderRecord],
+                    elsewhere: set[tuple[str | None, str]]) -> list[WorkOrderRecord]:
+    """The ``near`` rows (one of the topic's word groups missing) that used a part the ``full`` matches used on the
+    same asset, a part no job of another topic there used (``elsewhere``): "strainer clogged, chngd strainer" with
+    P/N 4471-22 is a suction strainer job where the jobs naming the suction strainer used P/N 4471-22. The part
+    number links the records whatever their language or abbreviations.
+
+    >>> def wo(i, parts, asset="P4"): return WorkOrderRecord(i, "w.csv", "", asset=asset, parts=parts)
+    >>> full, near = [wo("1", "P/N 4471-22; G-7; seal")], [wo("2", "P/N 4471-22"), wo("3", "G-7"), wo("4", "seal")]
+    >>> [r.record_id for r in linked_by_parts(full, near, {("P4", "g-7")})]
+    ['2']
+    >>> linked_by_parts(full, [wo("5", "P/N 4471-22", asset="P5")], set())  # another asset's part
+    []
+    """
+    used = {(r.asset, p) for r in full for p in part_names(r)} - elsewhere
+    return [r for r in near if any((r.asset, p) in used for p in part_names(r))]
 
 
 def dedupe_records(records: Iterable[WorkOrderRecord]) -> list[WorkOrderRecord]:

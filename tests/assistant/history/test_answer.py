@@ -94,6 +94,15 @@ class TestAnswers:
         result = ask(store, "How many condenser plugging work orders did chiller 7 have in 2019?")
         assert result.figure == 2 and [r.record_id for r in result.rows] == ["W2", "W1"]
 
+    def test_a_job_counted_by_its_part_is_named_in_the_computation(self, tmp_path):
+        store = make_store(tmp_path)
+        store.replace_source("/d/wo.csv", [
+            wo("W1", "2019-02-01", description="condenser plugged", parts="tube brush TB-4"),
+            wo("W2", "2019-03-01", description="plugged, tubes brushed", parts="tube brush TB-4")])
+        result = ask(store, "How many condenser plugging work orders did chiller 7 have in 2019?")
+        assert result.figure == 2 and "W2 lacks one of the words but used a part" in result.trace[0]
+        assert_citations_valid(result)
+
     def test_rank(self, store):
         result = ask(store, "Which chiller had the most condenser plugging work orders?")
         assert result.ranking == [("Chiller 1 (CWC04001)", 3), ("Chiller 7 (CWC04007)", 2), ("Chiller 13 (CWC04013)", 1)]

@@ -124,6 +124,23 @@ class TestSearch:
         replaced = ("replac", "repl", "chng")
         assert [r.record_id for r in store.search(stems=[("suct",), ("strainer",), replaced])] == ["WO1"]
 
+    def test_a_job_lacking_one_word_counts_by_the_part_the_matching_jobs_used(self, store):
+        """The issue's "how many times did the suction strainer clog in 2025": WO-1061 ("strainer clogged", no
+        "suction") was missed; it used P/N 4471-22 like the suction strainer jobs."""
+        strainer = "P/N 4471-22; P/N 4471-23"
+        store.replace_source("/d/wo.csv", [
+            wo("WO1", "2025-02-18", asset="P4", cause="suct strainer clogged", parts=strainer),
+            wo("WO2", "2025-08-21", asset="P4", cause="strainer clogged, oil dirty", parts="P/N 4471-22"),
+            wo("WO3", "2025-09-01", asset="P4", cause="strainer clogged"),  # no part: not known to be the same job
+            wo("WO4", "2025-09-02", asset="M5", cause="water strainer clogged", parts="P/N 4471-22"),  # another asset
+            wo("WO5", "2025-09-03", asset="P4", cause="return filter clogged", parts="P/N 4471-23"),  # 4471-23: not
+            wo("WO6", "2025-09-04", asset="P4", cause="filter clogged", parts="P/N 4471-23")])      # the strainer's
+        stems = [("suct",), ("strainer",), ("clog", "block")]
+        assert [r.record_id for r in store.search(stems=stems)] == ["WO2", "WO1"]
+        assert [r.record_id for r in store.search(assets=["P4"], stems=stems, date_to="2025-06-30")] == ["WO1"]
+        # one word asked: nothing to lack
+        assert [r.record_id for r in store.search(stems=[("suct",)])] == ["WO1"]
+
     def test_a_failure_code_alone_is_searchable(self, store):
         store.replace_source("/d/wo.csv", [wo("WO1", failure_code="M013"), wo("WO2", failure_code="M014")])
         assert [r.record_id for r in store.search(stems=["m013"])] == ["WO1"]
