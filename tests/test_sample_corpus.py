@@ -106,6 +106,13 @@ class TestQaFile:
 
                     assert 1 <= s["page"] <= len(PdfReader(path).pages), q["id"]
 
+    def test_no_answer_passes_by_repeating_the_question(self):
+        """A bare "4" was an expected fact of "... on press 4 replaced in 2025?": any answer naming the press held it."""
+        def held(fact: str, question: str) -> bool:
+            return re.search(rf"(?<!\w){re.escape(fact.lower())}(?!\w)", question.lower()) is not None
+        echoed = [q["id"] for q in qa() if q["answerable"] and all(held(f, q["question"]) for f in q["answer_must_include"])]
+        assert echoed == []
+
     @pytest.mark.parametrize("q", [q for q in qa() if q["answerable"] and q["kind"] in
                                    {"fact", "procedure", "followup"}], ids=lambda q: q["id"])
     def test_expected_facts_occur_in_a_cited_source(self, q):
