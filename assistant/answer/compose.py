@@ -124,7 +124,8 @@ class AnswerComposer:
             # a question naming a code is not answered by its neighbours' rows (rows.others_row); a follow-up
             # naming one ("and A-40?") asks of that code, not of those its condensed query carries from before
             asked = codes(question) or codes(query)
-            lines = [(line, n) for line, n in lines if not others_row(line, asked, sources[n])]
+            lines = [(line, n) for line, n in lines
+                     if not others_row(line, asked, _document_text(n, sources, documents))]
         # last, on what is shown: every number a sentence states is in a source it cites
         lead, unheld = keep_held_numbers(lead, sources)
         # a line the reply (as shown) copied word for word is not quoted again; it still is a labelled value
@@ -191,6 +192,11 @@ def same_document(anchors: set[int], documents: Mapping[int, object]) -> set[int
     """
     held = {documents[n] for n in anchors if n in documents}
     return {n for n, doc in documents.items() if doc in held}
+
+
+def _document_text(n: int, sources: dict[int, str], documents: Mapping[int, object] | None) -> str:
+    """Source ``n``'s text and that of the other retrieved passages of its document (``same_document``)."""
+    return "\n".join(sources[m] for m in sorted(same_document({n}, documents or {}) | {n}) if m in sources)
 
 
 def _bullets(lines: list[tuple[str, int]]) -> str:

@@ -57,11 +57,13 @@ def sibling_row(sentence: str, source_text: str, given: Collection[str] = ()) ->
 
 
 def others_row(line: str, asked: Collection[str], source: str) -> bool:
-    """Is ``line`` another identifier's row of a table keyed by identifiers: is its first cell an identifier of the
-    shape of an ``asked`` one, while another row of ``source`` is keyed by the asked one itself? Quoting the rows of
-    A-31 and A-32 under "what does alarm A-40 mean?" answers what was not asked. Cells are the " | " the ingest
-    writes between a table's columns; a table keyed otherwise (a parameter per row, models in columns), a line that
-    merely mentions a code, and a version the question names ("silvia v5") that no row is keyed by, stay.
+    """Is ``line`` another identifier's row of a table keyed by identifiers: is its first cell an identifier other
+    than the ``asked`` ones, while another row of ``source`` is keyed by an asked one itself? Quoting the rows of
+    A-31 and A-32 (or E-207: one alarm table keys codes of both forms) under "what does alarm A-40 mean?" answers what
+    was not asked. Cells are the " | " the ingest writes between a table's columns; a table keyed otherwise (a
+    parameter per row, models in columns), a line that merely mentions a code, and a version the question names
+    ("silvia v5") that no row is keyed by, stay. ``source``: every passage of the row's document, where a table is
+    cut into several.
 
     >>> table = "Codes\\nCode: A-31 | Meaning: Filter clogged\\nCode: A-40 | Meaning: Precharge low"
     >>> others_row("Code: A-31 | Meaning: Filter clogged", ["A-40"], table)
@@ -77,8 +79,7 @@ def others_row(line: str, asked: Collection[str], source: str) -> bool:
     if not named or "|" not in line:
         return False
     keys = {squash_code(c) for c in codes(_first_cell(line))}
-    shapes = {shape(c) for c in named}
-    if not keys or keys & named or not any(shape(c) in shapes for c in keys):
+    if not keys or keys & named:
         return False
     return any(named & {squash_code(c) for c in codes(_first_cell(ln))} for ln in source.splitlines() if "|" in ln)
 

@@ -45,6 +45,24 @@ def test_a_follow_up_naming_a_code_is_quoted_its_row_not_the_earlier_questions()
     assert len(quoted) == 1 and "Recharge nitrogen" in quoted[0]
 
 
+def test_rows_of_codes_of_another_form_or_in_another_passage_of_the_table_are_not_quoted():
+    """ "and A-40?" after E-207's meaning: the alarm table keys E-207 and A-40 alike, and was cut into two passages
+    of the manual; E-207's row (and E-310's from the other passage) were quoted under A-40's."""
+    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=4, quote_following=0,
+                              support_quotes=0, second_source_margin=1.0, document_passages=True,
+                              reply_source_margin=0.0)
+    sources = {1: ALARMS[1] + "\nCode: E-207 | Meaning: Pressure build-up timeout | First action: Check relief valve",
+               2: "Alarm and fault codes\nCode: E-310 | Meaning: Light curtain interrupted | First action: Clear zone"}
+    documents = {1: ("manual.md", None), 2: ("manual.md", None)}
+    question = "what does alarm A-40 mean"
+    rows = {line.split(" | ")[0][6:]: (line, n) for n, text in sources.items() for line in text.splitlines()[1:]}
+    by_meaning = [rows[code] for code in ("A-40", "E-310", "E-207", "A-31", "A-32")]  # the embedder's ranking
+    text, _, _ = composer.compose(question, "", sources, EvidenceReport(True, question=question), None, question,
+                                  documents, by_meaning)
+    quoted = text.split(QUOTES_HEADING)[1].strip().splitlines()
+    assert len(quoted) == 1 and "Recharge nitrogen" in quoted[0]
+
+
 def test_a_table_keyed_otherwise_keeps_its_rows_for_a_version_the_question_names():
     """clevercoffee-de's "standard pid werte silvia v5": the first version dropped the rows holding the answer,
     whose cells name "V3-V6" (a range, not another row's key)."""
