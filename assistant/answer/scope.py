@@ -85,8 +85,21 @@ def condense(question: str, conversation: Sequence[ChatMessage], max_turns: int)
     previous = [m.content for m in conversation if m.role == "user"][-max_turns:]
     chain = [question]
     while previous and leans_on_earlier(chain[0], previous):
-        chain.insert(0, previous.pop())
+        chain.insert(0, asked_of(previous.pop(), chain[0]))
     return " ".join(chain)
+
+
+def asked_of(earlier: str, follow_up: str) -> str:
+    """``earlier`` asked of the one code ``follow_up`` names instead of its own one: "and A-40?" after "what does
+    E-207 mean" asks what A-40 means, and a later "how do i fix it" is about A-40, not E-207. Otherwise ``earlier``.
+
+    >>> asked_of("what does E-207 mean", "and A-40?"), asked_of("how do i bleed press 4", "and A-40?")
+    ('what does A-40 mean', 'how do i bleed press 4')
+    """
+    old, new = codes(earlier), codes(follow_up)
+    if len(old) != 1 or len(new) != 1 or squash_code(old[0]) == squash_code(new[0]):
+        return earlier
+    return re.sub(rf"(?<![\w-]){re.escape(old[0])}(?![\w-])", new[0], earlier)
 
 
 class QuestionScope:

@@ -79,12 +79,15 @@ def test_the_same_question_asked_of_another_code_stands_alone():
     a follow-up after it went back to E-204; its words besides the code are all function words."""
     turns = [ChatMessage("user", "what does E-204 mean"), ChatMessage("assistant", "Pressure low [1].")]
     assert scope().condense("What does E-207 mean?", turns) == "What does E-207 mean?"
-    # a code alone, or the same words of the same code, still leans on the question before
-    assert scope().condense("and E-207?", turns) == "what does E-204 mean and E-207?"
+    # a code alone, or the same words of the same code, still leans on the question before, asked of its own code
+    assert scope().condense("and E-207?", turns) == "what does E-207 mean and E-207?"
     assert scope().condense("what does it mean", turns) == "what does E-204 mean what does it mean"
     # and a follow-up after the parallel question goes back to it, not to the first
     turns += [ChatMessage("user", "what does E-207 mean"), ChatMessage("assistant", "Timeout [1].")]
     assert scope().condense("and the fix?", turns) == "what does E-207 mean and the fix?"
+    # "it" after "and A-40?" is A-40, not the code of the question "and A-40?" leaned on
+    turns += [ChatMessage("user", "and A-40?"), ChatMessage("assistant", "Precharge low [1].")]
+    assert scope().condense("how do i fix it", turns) == "what does A-40 mean and A-40? how do i fix it"
 
 
 def test_a_chain_of_follow_ups_stops_at_a_short_question_naming_its_own_code():
