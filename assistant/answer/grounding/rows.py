@@ -58,12 +58,13 @@ def sibling_row(sentence: str, source_text: str, given: Collection[str] = ()) ->
 
 def others_row(line: str, asked: Collection[str], source: str) -> bool:
     """Is ``line`` another identifier's row of a table keyed by identifiers: is its first cell an identifier other
-    than the ``asked`` ones, while another row of ``source`` is keyed by an asked one itself? Quoting the rows of
-    A-31 and A-32 (or E-207: one alarm table keys codes of both forms) under "what does alarm A-40 mean?" answers what
-    was not asked. Cells are the " | " the ingest writes between a table's columns; a table keyed otherwise (a
-    parameter per row, models in columns), a line that merely mentions a code, and a version the question names
-    ("silvia v5") that no row is keyed by, stay. ``source``: every passage of the row's document, where a table is
-    cut into several.
+    than the ``asked`` ones, while a row of the same table in ``source`` is keyed by an asked one itself? Quoting the
+    rows of A-31 and A-32 (or E-207: one alarm table keys codes of both forms) under "what does alarm A-40 mean?"
+    answers what was not asked. Cells are the " | " the ingest writes between a table's columns, each after its
+    column's label: rows with the same labels are one table. A table keyed otherwise (a parameter per row, models in
+    columns), another table of the document (oil grades keyed "HLP46"), a line that merely mentions a code, and a
+    version the question names ("silvia v5") that no row is keyed by, stay. ``source``: every passage of the row's
+    document, where a table is cut into several.
 
     >>> table = "Codes\\nCode: A-31 | Meaning: Filter clogged\\nCode: A-40 | Meaning: Precharge low"
     >>> others_row("Code: A-31 | Meaning: Filter clogged", ["A-40"], table)
@@ -72,17 +73,37 @@ def others_row(line: str, asked: Collection[str], source: str) -> bool:
     False
     >>> others_row("Check A-31 first", ["A-40"], table)  # a mention, not a row
     False
+    >>> others_row("AL-412 Chiller fault. Check oil.", ["AL-410"], "Alarms\\nAL-410 Too hot.\\nAL-412 Chiller fault.")
+    True
     >>> others_row("Code: A-31 | Meaning: Filter clogged", ["A-50"], table)  # no row is the asked code's
+    False
+    >>> others_row("Grade: HLP46 | Use: Main circuit", ["A-40"], table + "\\nGrade: HLP46 | Use: Main circuit")
     False
     """
     named = {squash_code(c) for c in asked}
-    if not named or "|" not in line:
+    keys = {squash_code(c) for c in codes(_key_cell(line))}
+    if not named or not keys or keys & named:
         return False
-    keys = {squash_code(c) for c in codes(_first_cell(line))}
-    if not keys or keys & named:
-        return False
-    return any(named & {squash_code(c) for c in codes(_first_cell(ln))} for ln in source.splitlines() if "|" in ln)
+    labels = _labels(line)
+    return any(named & {squash_code(c) for c in codes(_key_cell(ln))} for ln in source.splitlines()
+               if _labels(ln) == labels)
 
 
-def _first_cell(line: str) -> str:
-    return line.split("|", 1)[0]
+def _key_cell(line: str) -> str:
+    """What keys a row: its first cell, or the first word of a line without cells (a PDF's alarm list, "AL-412
+    Spindle chiller fault. Check ...")."""
+    if "|" in line:
+        return line.split("|", 1)[0]
+    words = line.lstrip(" \t-*\u2022").split(maxsplit=1)
+    return words[0] if words else ""
+
+
+def _labels(row: str) -> tuple[str, ...]:
+    """The column labels the ingest writes before each cell ("Code: E-204 | Meaning: ..." -> ("code", "meaning")); a
+    cell without one counts as an empty label, so unlabelled rows compare by their number of cells; a line without
+    cells is a row of the lines led by an identifier."""
+    if "|" not in row:
+        return ("",)
+    return tuple(cell.split(":", 1)[0].strip().lower() if ":" in cell else "" for cell in row.split("|"))
+
+

@@ -4,6 +4,7 @@ from assistant.answer.compose import QUOTES_HEADING, AnswerComposer
 from assistant.answer.grounding.citations import CitationChecker
 from assistant.answer.grounding.evidence import EvidenceReport
 from assistant.answer.grounding.following import with_following
+from assistant.answer.grounding.rows import others_row
 
 ALARMS = {1: "Alarm and fault codes\n"
              "Code: A-31 | Meaning: Return filter clogged (above 3.5 bar) | First action: Replace the element\n"
@@ -61,6 +62,15 @@ def test_rows_of_codes_of_another_form_or_in_another_passage_of_the_table_are_no
                                   documents, by_meaning)
     quoted = text.split(QUOTES_HEADING)[1].strip().splitlines()
     assert len(quoted) == 1 and "Recharge nitrogen" in quoted[0]
+
+
+def test_a_row_of_another_table_keyed_by_an_identifier_stays():
+    """Rows are one table when their cells carry the same column labels: an oil table keyed "HLP46" in the manual
+    holding the alarm table is no alarm's row."""
+    manual = ALARMS[1] + "\nOils\nGrade: HLP46 | Use: Hydraulic circuit | Volume: 120 l"
+    assert not others_row("Grade: HLP46 | Use: Hydraulic circuit | Volume: 120 l", ["A-40"], manual)
+    assert others_row("Code: A-31 | Meaning: Return filter clogged (above 3.5 bar) | First action: Replace the element",
+                      ["A-40"], manual)
 
 
 def test_a_table_keyed_otherwise_keeps_its_rows_for_a_version_the_question_names():
