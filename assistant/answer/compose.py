@@ -71,6 +71,11 @@ class AnswerComposer:
         lead = bulleted(drop_echo(checked.text, question or query)) if checked else ""
         if checked:
             flags.extend(checked.flags)
+        if lead and not parse_markers(lead):
+            # what the checks left of the reply cites nothing: remarks they keep ("Ok.", "Here is what I found:")
+            # or a bare "Yes." that no source backs; the quoted lines answer, or nothing does
+            flags.append(Flag("uncited_reply", f"the reply's uncited remainder left out: {lead[:80]}"))
+            lead = ""
         allowed = {i + 1 for i in report.value_sources} if report.value_kind else None
         # The answer rests on at most two sources: the one the reply cites first and the one holding
         # the best-matching line. Sentences citing only others are left out and the quotes come from

@@ -26,8 +26,9 @@ FLAG_TITLES = {
 # Kept for the audit record only: a decline already says it in one line; the model's own
 # "not found" is replaced by quoted lines; a copied source-list layout is removed; sentences
 # citing sources other than the answer's own are left out (the audit record counts them); a
-# sentence the model repeated is shown once.
-HIDDEN_FLAGS = {"abstained", "model_declined", "model_echoed", "other_sources_dropped", "repeated_sentence"}
+# sentence the model repeated is shown once; a reply left with nothing cited ("Ok.") is not shown.
+HIDDEN_FLAGS = {"abstained", "model_declined", "model_echoed", "other_sources_dropped", "repeated_sentence",
+                "uncited_reply"}
 
 
 def element_name(c: Citation) -> str:

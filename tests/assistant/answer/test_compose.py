@@ -293,6 +293,19 @@ def test_a_reply_that_only_restates_the_question_is_left_out_and_its_source_stil
     assert cited == [1] and "do not spray lube on the belts and pulleys" in text
 
 
+def test_a_reply_left_with_nothing_cited_is_not_shown_above_the_quotes():
+    # the checks keep short remarks uncited ("Ok.", "Yes."): alone they would read as the answer, a bare "Yes."
+    # above a source that says "do not"
+    sources = {1: "Belts\nDo not spray lube on the belts and pulleys: it degrades the belt."}
+    q = "can i spray some lube on the belts"
+    for reply in ("Yes.", "Ok.", "Yes [1]."):
+        text, cited = _restated(reply, sources, q)
+        assert text.startswith("From your documents:\n") and "Yes" not in text and "Ok" not in text
+        assert cited == [1]
+    reply = "Ok. Do not spray lube on the belts, it degrades the belt [1]."
+    assert _restated(reply, sources, q)[0].startswith(reply)  # a cited sentence keeps the reply whole
+
+
 def test_a_restated_question_with_a_term_of_its_source_is_an_answer():
     sources = {1: "Water level sensor\nThe TOF sensor answers on I2C address 0x29 by default."}
     q = "default i2c address of the tof water level sensor?"
