@@ -218,5 +218,46 @@ def _heading_openings(head: str) -> list[str]:
 def format_conversation(turns: list[tuple[str, str]]) -> str:
     if not turns:
         return ""
-    lines = [f"{role.capitalize()}: {content.strip()[:300]}" for role, content in turns]
+    lines = [_turn_line(role, content) for role, content in turns]
     return "Earlier in this conversation:\n" + "\n".join(lines) + "\n\n"
+
+
+def _turn_line(role: str, content: str) -> str:
+    return f"{role.capitalize()}: {content.strip()[:300]}"
+
+
+def strip_conversation(reply: str, turns: list[tuple[str, str]]) -> tuple[str, bool]:
+    r"""The reply without copies of the prompt's earlier turns, and whether it had any.
+
+    The 0.5B model sometimes goes on after its answer with "Later in this conversation:" and an earlier turn,
+    "User: how do i tune stall detection?": the prompt's own layout (``format_conversation``), not a claim; left in,
+    the citation checks pin the copied question on the source it matches best. A copy is a reply line that, markers
+    aside, opens as a turn line does ("User: ") and is that turn or part of it; a line ending in a colon that only
+    copies follow goes with them (the block's heading, in whatever words the model chose).
+
+    >>> strip_conversation("It stalls [1].\n\nLater in this conversation:\nUser: how do i tune it? [2]",
+    ...                    [("user", "how do i tune it?"), ("assistant", "Raise the load [1].")])
+    ('It stalls [1].', True)
+    >>> strip_conversation("User: manual says 5 V [1].", [("user", "what voltage?")])
+    ('User: manual says 5 V [1].', False)
+    """
+    def norm(text: str) -> str:
+        return " ".join(re.sub(r"\[\d+\]", " ", text).split()).casefold()
+
+    written = [norm(_turn_line(role, content)) for role, content in turns]
+    lines = reply.split("\n")
+
+    def copied(line: str) -> bool:
+        got = norm(line)
+        return len(got) > 0 and any(
+            got.split(":", 1)[0] == w.split(":", 1)[0] and got.split(":", 1)[1].strip() in w.split(":", 1)[1]
+            for w in written if ":" in got)
+
+    drop = {i for i, line in enumerate(lines) if copied(line)}
+    for i in range(len(lines) - 1, -1, -1):
+        after = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), None)
+        if i not in drop and lines[i].rstrip().endswith(":") and after in drop:
+            drop.add(i)
+    if not drop:
+        return reply, False
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop).strip(), True

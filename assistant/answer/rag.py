@@ -25,7 +25,7 @@ from assistant.answer.grounding.question_focus import asked_noun, respelled
 from assistant.answer.protocols import Assets, Search, Sections
 from assistant.answer.routes import whole_procedure
 from assistant.answer.scope import ScopedRetriever, ambiguous_assets
-from assistant.prompts import sanitize, strip_framing
+from assistant.prompts import sanitize, strip_conversation, strip_framing
 from assistant.textutil import clip_words, content_terms, named_apart
 from assistant.types import Answer, ChatMessage, Citation, Flag
 from index.types import ScoredChunk
@@ -170,6 +170,9 @@ class RagAnswerer:
         raw, copied = strip_framing(raw, [c.label for c in citations], texts)
         if copied:  # what it copied is checked like any reply; the sources' layout is not a claim
             answer.flags.append(Flag("model_echoed", "the reply copied the source list's labels or headings"))
+        raw, copied = strip_conversation(raw, [(m.role, m.content) for m in conversation])
+        if copied:  # an earlier turn copied under a heading of the model's own is the prompt's layout too
+            answer.flags.append(Flag("model_echoed", "the reply copied earlier turns of the conversation"))
         answer.extra["reply"] = raw  # the model's reply before the checks (evaluation: facts the checks drop)
         sections = whole_procedure(asked, hits, answer.citations, sources, self.sections, citation_for) \
             if is_howto(asked) else None

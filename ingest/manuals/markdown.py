@@ -67,8 +67,8 @@ def _rewrite_admonitions(lines: list[str]) -> list[str]:
 def _template_text(match: re.Match) -> str:
     """A template tag's quoted attribute values that read as text (with a space), joined as ``title: content``.
 
-    >>> _template_text(_TEMPLATE_TAG.search('{% include callout.html type="info" title="Careful" content="Do not force it." %}'))
-    'Careful: Do not force it.'
+    >>> _template_text(_TEMPLATE_TAG.search('{% include callout.html type="info" title="Be careful" content="Do not force it." %}'))
+    'Be careful: Do not force it.'
     """
     values = [squash(a or b) for a, b in _QUOTED.findall(match.group(1) or match.group(2) or "")]
     texts = [v for v in values if " " in v or len(values) == 1 and v]

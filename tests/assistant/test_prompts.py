@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.prompts import documents_removed, strip_framing
+from assistant.prompts import documents_removed, format_conversation, strip_conversation, strip_framing
 
 PDF = (["honda-nighthawk.pdf · p. 1"], ["Honda Nighthawk\nRough idling may be due to dirty carburetors."])
 MD = (["tomos-moped.md · Tomos Moped > Repair > How do I replace the piston?"],
@@ -50,3 +50,30 @@ def test_the_documents_removed_keep_the_conversation_and_the_question():
     assert documents_removed(docs + "Question: oil capacity?") == "Documents:\n(none)\n\nQuestion: oil capacity?"
     earlier = "Earlier in this conversation:\nUser: press 4 oil?\nAssistant: HLP 46 [1].\n\nQuestion: and how much?"
     assert documents_removed(docs + earlier) == "Documents:\n(none)\n\n" + earlier
+
+
+TURNS = [("user", "press 4 oil type?"), ("assistant", "HLP 46 [1].")]
+
+
+@pytest.mark.parametrize("reply", [
+    "Fill 2 l [1].\n\nLater in this conversation:\nUser: press 4 oil type?\nAssistant: HLP 46 [1].",
+    "Fill 2 l [1].\nUser: press 4 oil type? [2]",  # a marker the model added to the copy
+    "Fill 2 l [1].\n\nEarlier:\nassistant: HLP 46",  # any case, part of the turn
+])
+def test_earlier_turns_copied_into_a_reply_are_layout_not_claims(reply):
+    assert strip_conversation(reply, TURNS) == ("Fill 2 l [1].", True)
+
+
+@pytest.mark.parametrize("reply", [
+    "Fill 2 l [1].",
+    "User: check the level first [1].",  # opens like a turn but copies none
+    "Fill it as follows:\nOpen the cap [1].",  # a colon's line with a claim under it
+    "HLP 46 [1].",  # the earlier answer restated without the turn's layout is checked like any sentence
+])
+def test_a_reply_that_copies_no_turn_is_kept(reply):
+    assert strip_conversation(reply, TURNS) == (reply, False)
+
+
+def test_the_turns_as_the_prompt_writes_them_are_what_counts_as_copied():
+    block = format_conversation(TURNS)
+    assert strip_conversation("Fill 2 l [1].\n" + block, TURNS) == ("Fill 2 l [1].", True)

@@ -255,6 +255,21 @@ def test_the_source_list_layout_copied_into_a_reply_is_removed():
         answer.extra["reply"]
 
 
+def test_earlier_turns_copied_into_a_reply_are_removed():
+    # the 0.5B model went on after its answer with the prompt's conversation block under a heading of its own; the
+    # citation checks then pinned the copied question on a source ("User: how do i tune stall detection [2]?")
+    chain, _ = make_chain("Repair the relief valve [1].\n\nLater in this conversation:\n"
+                          "User: What can cause low oil pressure?\nAssistant: Relief valve [1].")
+    history = [{"role": "user", "content": "What can cause low oil pressure?"},
+               {"role": "assistant", "content": "Relief valve [1]."}]
+    answer = chain.answer("and the remedy?", conversation=history)
+    assert not answer.abstained
+    assert "Repair the relief valve" in answer.text
+    assert "What can cause" not in answer.text and "conversation" not in answer.text and "User:" not in answer.text
+    assert any(f.kind == "model_echoed" and "earlier turns" in f.detail for f in answer.flags)
+    assert answer.extra["reply"] == "Repair the relief valve [1]."
+
+
 def test_a_reply_in_its_own_words_is_kept_as_written():
     chain, _ = make_chain("Repair the relief valve when the oil pressure is low [2].")
     answer = chain.answer("what to do about low oil pressure problem")
