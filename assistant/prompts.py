@@ -244,14 +244,12 @@ def strip_conversation(reply: str, turns: list[tuple[str, str]]) -> tuple[str, b
     def norm(text: str) -> str:
         return " ".join(re.sub(r"\[\d+\]", " ", text).split()).casefold()
 
-    written = [norm(_turn_line(role, content)) for role, content in turns]
+    written = [norm(_turn_line(role, content)).partition(":")[::2] for role, content in turns]  # (role, text)
     lines = reply.split("\n")
 
     def copied(line: str) -> bool:
-        got = norm(line)
-        return len(got) > 0 and any(
-            got.split(":", 1)[0] == w.split(":", 1)[0] and got.split(":", 1)[1].strip() in w.split(":", 1)[1]
-            for w in written if ":" in got)
+        role, colon, rest = norm(line).partition(":")
+        return bool(colon) and any(role == r and rest.strip() in text for r, text in written)
 
     drop = {i for i, line in enumerate(lines) if copied(line)}
     for i in range(len(lines) - 1, -1, -1):
