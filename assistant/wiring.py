@@ -78,8 +78,7 @@ class Container:
             hnsw_m=s.index.hnsw_m, hnsw_ef_search=s.index.hnsw_ef_search, ivf_nlist=s.index.ivf_nlist,
             ivf_nprobe=s.index.ivf_nprobe, use_gpu=s.index.use_gpu,
             chunking={"chunk_tokens": s.ingest.chunk_tokens, "overlap_tokens": s.ingest.chunk_overlap_tokens},
-            on_mismatch="reembed" if self.reembed_index else "error",
-        )
+            on_mismatch="reembed" if self.reembed_index else "error")
         store.on_refresh(self._reload_registry)  # a running server learns the assets a new ingest added
         return store
 
@@ -222,6 +221,7 @@ class Container:
                            document_passages=a.document_passages, reply_source_margin=a.reply_source_margin),
             registry=registry, sections=SectionIndex(self.store.chunks, max_chunks=r.answer_section_chunks), k=r.k,
             judge=self.judge, judge_source_chars=a.judge_source_chars, judge_skips_bound=a.judge_skips_bound,
+            prompt_score_share=a.prompt_score_share,
             quote_terms=self.retriever.term_shares if a.quote_selection == "meaning_and_terms" else None)
         routes = [WorkOrderRoute(HistoryQueryParser(registry, store=self.work_orders),
                                  HistoryAnswerer(self.work_orders, max_cited=a.work_order_rows_cited)),

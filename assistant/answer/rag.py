@@ -107,7 +107,7 @@ class RagAnswerer:
     def __init__(self, retriever: ScopedRetriever, evidence: EvidenceCheck, writer: SourcedGenerator,
                  composer: AnswerComposer, *, registry: Assets | None, sections: Sections | None, k: int,
                  judge: AnswerabilityJudge | None = None, judge_source_chars: int | None = None,
-                 judge_skips_bound: bool = False,
+                 judge_skips_bound: bool = False, prompt_score_share: float = 0.0,
                  quote_terms: Callable[[], Mapping[str, float]] | None = None) -> None:
         self.judge = judge
         # the corpus's term statistics: with them, the quoted lines are ranked by meaning fused with the question's
@@ -116,6 +116,8 @@ class RagAnswerer:
         # a reply whose number a cited sentence states next to every question word stands without the judge
         self.judge_skips_bound = judge_skips_bound
         self.judge_source_chars = judge_source_chars
+        # sources scored far below the first are not read by the answer model (still quoted, still judged)
+        self.prompt_score_share = prompt_score_share
         self.retriever = retriever
         self.evidence = evidence
         self.writer = writer
@@ -164,10 +166,11 @@ class RagAnswerer:
         # what the model reads of each source is chosen by the question as asked: a follow-up's sources came with
         # the earlier question's words, which would pick the lines already answered (benchmarks/README.md,
         # "A follow-up's excerpts")
-        texts = self.writer.budget(question, citations, sources)
+        read = read_sources(citations, [h.score for h in hits], self.prompt_score_share)
+        texts = self.writer.budget(question, read, sources)
         answer.extra["prompt_sources"] = texts  # what the model read (evaluation: where facts get lost)
-        raw = self.writer.write(question, conversation, citations, texts, answer, on_token, t0)
-        raw, copied = strip_framing(raw, [c.label for c in citations], texts)
+        raw = self.writer.write(question, conversation, read, texts, answer, on_token, t0)
+        raw, copied = strip_framing(raw, [c.label for c in read], texts)
         if copied:  # what it copied is checked like any reply; the sources' layout is not a claim
             answer.flags.append(Flag("model_echoed", "the reply copied the source list's labels or headings"))
         raw, copied = strip_conversation(raw, [(m.role, m.content) for m in conversation])
@@ -248,8 +251,8 @@ class RagAnswerer:
                       sources: dict[int, str], answer: Answer) -> list[ChatMessage]:
         """The answer's prompt, its sources read at ``judge_source_chars`` when set: an answerable question
         whose fact the answer model's shorter excerpts cut looks unanswerable to the judge."""
-        citations = answer.citations[:len(texts)]  # not the section chunks a how-to answer appended
-        if self.judge_source_chars:
+        citations = answer.citations[:len(sources)]  # not the section chunks a how-to answer appended
+        if self.judge_source_chars or len(texts) < len(citations):  # it reads every source, if the model did not
             texts = self.writer.budget(question, citations, sources, self.judge_source_chars)
         return self.writer.prompt(question, conversation, citations, texts)
 
@@ -267,6 +270,20 @@ class RagAnswerer:
         answer.timings.setdefault("first_token_s", time.perf_counter() - t0)
         answer.timings["total_s"] = time.perf_counter() - t0
         return answer
+
+
+def read_sources(citations: list[Citation], scores: list[float], share: float) -> list[Citation]:
+    """The citations up to the first whose retrieval score is below ``share`` of the first one's (all when 0): the
+    prompt numbers its sources in order, so the model reads a leading run of them.
+
+    >>> cites = [Citation(n, f"c{n}", "a.md", "manual", "a.md", "") for n in (1, 2, 3, 4)]
+    >>> [c.n for c in read_sources(cites, [0.8, 0.6, 0.5, 0.7], 0.7)], len(read_sources(cites, [0.8] * 4, 0))
+    ([1, 2], 4)
+    """
+    if not share or not scores or scores[0] <= 0:
+        return citations
+    kept = next((i for i, s in enumerate(scores) if s < share * scores[0]), len(scores))
+    return citations[:max(1, kept)]
 
 
 def citation_for(n: int, hit: ScoredChunk) -> Citation:

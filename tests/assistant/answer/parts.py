@@ -16,7 +16,7 @@ from assistant.config import Settings
 def build_chain(retriever, generator, *, gate: EvidenceGate, registry=None, routes=(), sections=None,
                 k: int | None = None, paraphrase_score: float | None = None, judge=None,
                 judge_source_chars: int | None = None, term_shares=None,
-                judge_skips_bound: bool | None = None) -> AnswerChain:
+                judge_skips_bound: bool | None = None, prompt_score_share: float | None = None) -> AnswerChain:
     s = Settings()
     a, r = s.answer, s.retrieval
     rag = RagAnswerer(
@@ -31,6 +31,7 @@ def build_chain(retriever, generator, *, gate: EvidenceGate, registry=None, rout
         registry=registry, sections=sections, k=k or r.k, judge=judge,
         judge_source_chars=judge_source_chars if judge_source_chars is not None else a.judge_source_chars,
         judge_skips_bound=a.judge_skips_bound if judge_skips_bound is None else judge_skips_bound,
+        prompt_score_share=a.prompt_score_share if prompt_score_share is None else prompt_score_share,
         quote_terms=term_shares if a.quote_selection == "meaning_and_terms" else None,
     )
     return AnswerChain(QuestionScope(registry, conversation_turns=a.conversation_turns), routes, rag,

@@ -33,10 +33,11 @@ class FakeScorer:
         return self.p
 
 
-def chain_with(p: float | Exception, reply: str = "Tighten the water inlet nuts to 8.8 N·m [1]."):
+def chain_with(p: float | Exception, reply: str = "Tighten the water inlet nuts to 8.8 N·m [1].",
+               prompt_score_share: float | None = None):
     scorer, gen = FakeScorer(p), FakeGenerator(reply)
     chain = build_chain(FakeRetriever(CHUNKS), gen, gate=EvidenceGate(0.3, 0.5), k=3,
-                        judge=AnswerabilityJudge(scorer, threshold=THRESHOLD))
+                        judge=AnswerabilityJudge(scorer, threshold=THRESHOLD), prompt_score_share=prompt_score_share)
     return chain, scorer, gen
 
 
@@ -107,13 +108,13 @@ class TestJudge:
 
 class TestInTheChain:
     def test_low_p_yes_declines_after_the_reply(self):
-        chain, scorer, gen = chain_with(THRESHOLD - 0.01)
+        chain, scorer, gen = chain_with(THRESHOLD - 0.01, prompt_score_share=0.0)  # the model reads every source
         answer = chain.answer("What torque for the water inlet nuts?")
         assert answer.abstained and answer.text.startswith("Not in your documents")
         assert "8.8" not in answer.text and not any(c.cited for c in answer.citations)
         assert any(f.kind == "abstained" and "P(yes)" in f.detail for f in answer.flags)
         assert answer.extra["evidence"]["p_yes"] == pytest.approx(THRESHOLD - 0.01)
-        # the judge read the answer's own prompt, its question appended to the user's message
+        # the judge read the answer's own prompt (the model read every source), its question appended to the user's
         (sent,) = scorer.seen
         assert sent[:-1] == gen.calls[0]["messages"][:-1]
         assert sent[-1].content == gen.calls[0]["messages"][-1].content + "\n\n" + JUDGE_QUESTION
@@ -141,6 +142,20 @@ class TestInTheChain:
         model_docs, judge_docs = gen.calls[0]["messages"][-1].content, scorer.seen[0][-1].content
         assert "Line 29" in judge_docs and "Line 29" not in model_docs  # the model's excerpt stays short
         assert scorer.seen[0][:-1] == gen.calls[0]["messages"][:-1]  # same system message
+
+    @pytest.mark.parametrize("share", [0.7, 0.0])
+    def test_the_model_reads_the_sources_near_the_first_and_the_judge_reads_all(self, share):
+        # the strainer's passage shares 2 of the question's words against the thermostat's 3 (retrieval scores 2
+        # and 3): below 0.7 of the first, so the answer model does not read it; the judge reads every source
+        scorer, gen = FakeScorer(0.9), FakeGenerator("Tighten the water inlet nuts to 8.8 N·m [1].")
+        chain = build_chain(FakeRetriever(CHUNKS), gen, gate=EvidenceGate(0.3, 0.5), k=3,
+                            judge=AnswerabilityJudge(scorer, threshold=THRESHOLD), prompt_score_share=share)
+        answer = chain.answer("what torque for the water inlet nuts?")
+        model_docs, judge_docs = gen.calls[0]["messages"][-1].content, scorer.seen[0][-1].content
+        assert [c.source for c in answer.citations] == ["/m/thermostat.md", "/m/press.md"]
+        assert ("[2]" in model_docs) is (share == 0.0) and "suction strainer" in judge_docs
+        assert "8.8 N·m [1]" in answer.text and answer.extra["prompt_sources"][0].startswith("Thermostat")
+        assert len(answer.extra["prompt_sources"]) == (1 if share else 2)
 
     def test_a_number_read_where_the_source_names_the_question_needs_no_judge(self):
         # corpus statistics for every word of the chunks: the strainer's sentence holds each question word
