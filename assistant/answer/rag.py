@@ -251,7 +251,7 @@ class RagAnswerer:
                       sources: dict[int, str], answer: Answer) -> list[ChatMessage]:
         """The answer's prompt, its sources read at ``judge_source_chars`` when set: an answerable question
         whose fact the answer model's shorter excerpts cut looks unanswerable to the judge."""
-        citations = answer.citations[:len(sources)]  # not the section chunks a how-to answer appended
+        citations = answer.citations[:len(answer.retrieval_scores)]  # not the section chunks a how-to appended
         if self.judge_source_chars or len(texts) < len(citations):  # it reads every source, if the model did not
             texts = self.writer.budget(question, citations, sources, self.judge_source_chars)
         return self.writer.prompt(question, conversation, citations, texts)

@@ -157,6 +157,29 @@ class TestInTheChain:
         assert "8.8 N·m [1]" in answer.text and answer.extra["prompt_sources"][0].startswith("Thermostat")
         assert len(answer.extra["prompt_sources"]) == (1 if share else 2)
 
+    def test_the_judge_reads_the_retrieved_sources_not_a_how_tos_appended_section_chunks(self):
+        # a how-to's section continues in a chunk retrieval did not return: appended as source [2] for its steps,
+        # it was never in the answer's prompt, so the judge's prompt stays the model's
+        first = Chunk("s1", "Strainer > Replace\n1. Close suction valve BV-2.\n2. Unscrew the strainer.",
+                      "/m/press.md", "manual", section="Strainer > Replace")
+        rest = Chunk("s2", "Strainer > Replace\n3. Screw in the new strainer P/N 4471-22.\n4. Open valve BV-2.",
+                     "/m/press.md", "manual", section="Strainer > Replace")
+
+        class Sections:  # a fake SectionIndex: the chunks of the hit's section, in order
+            def siblings(self, chunk):
+                return [first, rest]
+
+        class OnlyFirst(FakeRetriever):  # retrieval returns the section's first chunk only
+            def retrieve(self, query, k, filters=None):
+                return [h for h in super().retrieve(query, k, filters) if h.chunk is first]
+
+        scorer, gen = FakeScorer(0.9), FakeGenerator("Close suction valve BV-2 [1].")
+        chain = build_chain(OnlyFirst([first, rest]), gen, gate=EvidenceGate(0.3, 0.5), k=3, sections=Sections(),
+                            judge=AnswerabilityJudge(scorer, threshold=THRESHOLD))
+        answer = chain.answer("how do i replace the strainer")
+        assert [c.chunk_id for c in answer.citations] == ["s1", "s2"] and "4471-22 [2]" in answer.text
+        assert scorer.seen[0][-1].content == gen.calls[0]["messages"][-1].content + "\n\n" + JUDGE_QUESTION
+
     def test_a_number_read_where_the_source_names_the_question_needs_no_judge(self):
         # corpus statistics for every word of the chunks: the strainer's sentence holds each question word
         shares = {t: 0.3 for c in CHUNKS for t in content_terms(c.text)}
