@@ -27,7 +27,7 @@ import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-LOCKED = "linuxcnc-fr-es"  # the locked holdout (benchmarks/bench_corpora.py)
+LOCKED = {"linuxcnc-fr-es", "smoothieware-board"}  # the locked holdouts (benchmarks/bench_corpora.py)
 KINDS = {"fact", "procedure", "troubleshooting", "followup", "unanswerable"}
 FIELDS = {"id", "question", "asset", "answerable", "expected_sources", "answer_must_include", "kind", "history"}
 MAX_FILE = 4 * 1024 * 1024
@@ -175,7 +175,7 @@ def check_corpus(corpus: Path, seen_ids: set) -> tuple:
         if all(re.search(rf"(?<!\w){re.escape(' '.join(f.lower().split()))}(?!\w)", " ".join(asked.split()))
                for f in facts):
             # the locked corpus is not read to mend it (its questions stay unseen): noted, not failed
-            (notes if corpus.name == LOCKED else errors).append(
+            (notes if corpus.name in LOCKED else errors).append(
                 f"{where}: every fact is in the question or its history: an answer repeating it passes")
         texts = [source_text(corpus, s, errors, where) for s in sources]
         if qid in computed:
