@@ -222,7 +222,8 @@ class AnswerSettings(BaseModel):
         "first one the retrieval scored below this share of the first source's score; the later ones may still be "
         "quoted, and the judge reads every source. A shorter prompt, an earlier first token: p50 3.65 / 3.46 / 3.10 / "
         "3.22 / 2.81 -> 3.20 / 2.87 / 3.10 / 2.98 / 2.48 s on five development sets (2 cores), their quality within "
-        "0.03 either way (benchmarks/README.md 'Sources far below the first'). 0 = it reads every source.")
+        "0.03 either way (benchmarks/README.md 'Sources far below the first'); odrive, measured later, lost 0.05 "
+        "precision and 0.08 fact recall ('A second locked corpus'). 0 = it reads every source.")
     source_chars: int = Field(250, ge=100, description="Characters of each source given to the LLM (the passages "
         "best matching the question are kept); the prompt length, hence the time to first token, grows with it.")
     conversation_turns: int = Field(4, ge=1, description="Question/answer turns a chat keeps for follow-ups: the "
