@@ -25,7 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT / "benchmarks" / "corpora"
-# never developed on, reported last; the second was written blind by a helper and first run at 4638e13
+# never developed on, reported last; the second was written blind by a helper and first run at adb65ef
+# (the answer chain of 4638e13)
 LOCKED = frozenset({"linuxcnc-fr-es", "smoothieware-board"})
 
 
@@ -93,7 +94,7 @@ def run_corpus(c: Corpus, work: Path, env: dict[str, str], extra: list[str]) -> 
     row = summary_row(c.name, report, per_q)
     row["ingest_s"] = round(ingest_s, 1)
     if c.locked:
-        # Aggregates only: the questions and answers of the locked corpus are never written or shown.
+        # Aggregates only: the questions and answers of a locked corpus are never written or shown.
         report.pop("per_question", None)
         for kind in report.get("per_kind", {}).values():
             kind.pop("per_question", None)

@@ -174,7 +174,7 @@ def check_corpus(corpus: Path, seen_ids: set) -> tuple:
         # "4" is found in "press 4": a fact the question already holds cannot tell an answer from an echo
         if all(re.search(rf"(?<!\w){re.escape(' '.join(f.lower().split()))}(?!\w)", " ".join(asked.split()))
                for f in facts):
-            # the locked corpus is not read to mend it (its questions stay unseen): noted, not failed
+            # a locked corpus is not read to mend it (its questions stay unseen): noted, not failed
             (notes if corpus.name in LOCKED else errors).append(
                 f"{where}: every fact is in the question or its history: an answer repeating it passes")
         texts = [source_text(corpus, s, errors, where) for s in sources]
