@@ -56,12 +56,15 @@ class AnswerComposer:
                 sections: dict[int, list[int]] | None, question: str,
                 documents: Mapping[int, object] | None = None,
                 by_meaning: list[tuple[str, int]] | None = None,
-                scores: list[float] | None = None) -> tuple[str, list[Flag], list[int]]:
+                scores: list[float] | None = None,
+                read: set[int] | None = None) -> tuple[str, list[Flag], list[int]]:
         """(text, flags, cited source numbers); empty text when no verified value of the asked kind is left.
         ``documents``: each manual passage's file (and page); passages of one document count as one source.
         ``by_meaning``: source lines ranked by meaning, best first, quoted instead of those holding the question's
         words (``ContextSelector.quote_ranking``).
-        ``scores``: the retrieval's score of each source, in its order (``reply_source_margin`` reads them)."""
+        ``scores``: the retrieval's score of each source, in its order (``reply_source_margin`` reads them).
+        ``read``: the sources the answer model read (all when None); the best-matching line comes from these or
+        the other passages of their documents."""
         flags: list[Flag] = []
         if says_not_found(raw):
             flags.append(Flag("model_declined", "the model found no answer; quoting the closest passages"))
@@ -83,7 +86,10 @@ class AnswerComposer:
         ignore = self.common_terms() if self.common_terms else frozenset()
         shares = self.term_shares() if self.term_shares else None
         kw = dict(value_kind=report.value_kind, allowed=allowed, ignore=ignore)
-        best = scored_lines(query, sources, shares=shares, **kw)[:1]
+        # a far source whose words match best would outrank the close ones the model read (benchmarks/README.md,
+        # "Quotes from the sources the model read")
+        near = read | same_document(read, documents or {}) if read else set(sources)
+        best = scored_lines(query, {n: t for n, t in sources.items() if n in near}, shares=shares, **kw)[:1]
         markers = parse_markers(lead)
         first = markers[:1]
         # a small model often cites a passage it copied from that the retrieval ranked far below the first: the
@@ -111,6 +117,8 @@ class AnswerComposer:
             # the quotes may come from every retrieved passage of the documents the answer rests on (the reply's
             # sentences only from the two sources): a fix or a value often sits in another chunk of the same file
             allowed = anchors | (same_document(anchors, documents) if documents and self.document_passages else set())
+        elif allowed is None and read:  # nothing to rest on: the quotes still come from what the model read
+            allowed = near
         # a how-to's steps come from a source the answer rests on: wikibooks-vehicles 0.907 / 0.696 -> 0.942 / 0.735
         steps = step_lines(query, sources, sections=sections, allowed=allowed) if is_howto(query) else []
         lines: list[tuple[str, int]] = []  # the quoted lines, where no steps are
