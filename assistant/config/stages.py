@@ -219,8 +219,8 @@ class AnswerSettings(BaseModel):
     context_long_line: int = Field(220, ge=40, description="Longer source lines are split into sentences or "
                                    "fields before scoring, so one paragraph or table row cannot take the budget.")
     prompt_score_share: float = Field(0.7, ge=0, le=1, description="The answer model reads the sources up to the "
-        "first one the retrieval scored below this share of the first source's score; the quotes rest on these and "
-        "the other passages of their documents, and the judge reads every source. A shorter prompt, an earlier "
+        "first one the retrieval scored below this share of the first source's score; the line anchoring the quotes "
+        "comes from these or their documents' passages, and the judge reads every source. A shorter prompt, an earlier "
         "first token: p50 3.65 / 3.46 / 3.10 / 3.22 / 2.81 -> 3.20 / 2.87 / 3.10 / 2.98 / 2.48 s on five "
         "development sets (2 cores); against 0, higher precision on 9 of 11 development sets, lower on odrive and "
         "openenergymonitor (benchmarks/README.md 'Quotes from the sources the model read'). 0 = every source.")

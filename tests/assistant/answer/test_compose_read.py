@@ -19,11 +19,13 @@ MOTOR = {
 }
 
 
+def _composer(quote_following: int) -> AnswerComposer:
+    return AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=quote_following,
+                          support_quotes=0, second_source_margin=1.0, document_passages=True, reply_source_margin=0.0)
+
+
 def _motor(read):
-    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=1,
-                              support_quotes=0, second_source_margin=1.0, document_passages=True,
-                              reply_source_margin=0.0)
-    return composer.compose(MOTOR_Q, "", MOTOR, EvidenceReport(True, question=MOTOR_Q), None, MOTOR_Q, read=read)
+    return _composer(1).compose(MOTOR_Q, "", MOTOR, EvidenceReport(True, question=MOTOR_Q), None, MOTOR_Q, read=read)
 
 
 def test_the_best_matching_line_comes_from_a_source_the_model_read():
@@ -34,9 +36,7 @@ def test_the_best_matching_line_comes_from_a_source_the_model_read():
 
 
 def test_with_no_line_to_rest_on_the_lines_ranked_by_meaning_come_from_a_source_the_model_read():
-    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
-                              support_quotes=0, second_source_margin=1.0, document_passages=True,
-                              reply_source_margin=0.0)
+    composer = _composer(0)
     question = "why does it get warm when idle"  # no line of either source holds a third of these words
     by_meaning = [("The motor feels weak at standstill when gravity loads act on it.", 2),
                   ("Cause: the encoder has slipped on the shaft; tighten the grub screw.", 1)]
