@@ -88,7 +88,7 @@ class AnswerComposer:
         kw = dict(value_kind=report.value_kind, allowed=allowed, ignore=ignore)
         # a far source whose words match best would outrank the close ones the model read (benchmarks/README.md,
         # "Quotes from the sources the model read")
-        near = read | same_document(read, documents or {}) if read else set(sources)
+        near = self._with_documents(read, documents) if read else set(sources)
         best = scored_lines(query, {n: t for n, t in sources.items() if n in near}, shares=shares, **kw)[:1]
         markers = parse_markers(lead)
         first = markers[:1]
@@ -116,7 +116,7 @@ class AnswerComposer:
                 flags.append(Flag("other_sources_dropped", f"{dropped} sentence(s) citing other sources left out"))
             # the quotes may come from every retrieved passage of the documents the answer rests on (the reply's
             # sentences only from the two sources): a fix or a value often sits in another chunk of the same file
-            allowed = anchors | (same_document(anchors, documents) if documents and self.document_passages else set())
+            allowed = self._with_documents(anchors, documents)
         elif allowed is None and read:  # nothing to rest on: the quotes still come from what the model read
             allowed = near
         # a how-to's steps come from a source the answer rests on: wikibooks-vehicles 0.907 / 0.696 -> 0.942 / 0.735
@@ -154,6 +154,10 @@ class AnswerComposer:
         if report.value_kind and not _has_verified_value(lead, f"{quoted}\n{restated}", report.value_kind):
             return "", flags, []
         return text.strip(), flags, list(dict.fromkeys(parse_markers(text)))
+
+    def _with_documents(self, numbers: set[int], documents: Mapping[int, object] | None) -> set[int]:
+        """``numbers`` and, with ``document_passages``, the other retrieved passages of their documents."""
+        return numbers | (same_document(numbers, documents) if documents and self.document_passages else set())
 
     def bound_value(self, text: str, question: str, sources: dict[int, str], cited: list[int]) -> BoundValue | None:
         """A number the reply part of a composed ``text`` states, read from a cited source sentence holding every

@@ -58,3 +58,16 @@ def test_in_the_chain_the_quotes_rest_on_the_sources_near_the_first(share):
                         gate=EvidenceGate(0.3, 0.5), k=3, prompt_score_share=share)
     text = chain.answer("pump hums and no flow after a restart, what now").text
     assert ("open valve BV-2 [1]" in text) is bool(share) and ("restart it primed [2]" in text) is not bool(share)
+
+
+def test_without_document_passages_only_the_sources_read_are_near():
+    # source 2 is another passage of source 1's file: with document_passages off, it is not searched for the anchor
+    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
+                              support_quotes=0, second_source_margin=1.0, document_passages=False,
+                              reply_source_margin=0.0)
+    same_file = {1: ("motor.md", None), 2: ("motor.md", None)}
+    _, _, cited = composer.compose(MOTOR_Q, "", MOTOR, EvidenceReport(True, question=MOTOR_Q), None, MOTOR_Q,
+                                   same_file, read={1})
+    assert cited == [1]
+    assert _composer(0).compose(MOTOR_Q, "", MOTOR, EvidenceReport(True, question=MOTOR_Q), None, MOTOR_Q,
+                                same_file, read={1})[2] == [2]  # with them, the file's better-matching passage
