@@ -53,7 +53,7 @@ class AnswerComposer:
         self.support_quotes = support_quotes
 
     def compose(self, query: str, raw: str, sources: dict[int, str], report: EvidenceReport,
-                sections: dict[int, list[int]] | None, question: str,
+                sections: dict[int, list[int]] | None, question: str, *,
                 documents: Mapping[int, object] | None = None,
                 by_meaning: list[tuple[str, int]] | None = None,
                 scores: list[float] | None = None,

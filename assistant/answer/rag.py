@@ -183,8 +183,9 @@ class RagAnswerer:
         selector = self.writer.selector
         by_meaning = selector.quote_ranking(asked, sources, self.quote_terms) if selector is not None else []
         scores, read_numbers = [h.score for h in hits], {c.n for c in read}
-        text, flags, cited = self.composer.compose(asked, raw, sources, report, sections, question, documents,
-                                                   by_meaning, scores, read_numbers)
+        text, flags, cited = self.composer.compose(asked, raw, sources, report, sections, question,
+                                                   documents=documents, by_meaning=by_meaning, scores=scores,
+                                                   read=read_numbers)
         verdict = None
         if not text and report.value_kind and self.judge is not None and self.judge.value_probe is not None:
             # the asked kind is read from English unit words ("r/min" reworded, a unit only in a table's header):
@@ -194,7 +195,8 @@ class RagAnswerer:
             if self.judge.keeps(verdict):  # composed as for a question that asks for no kind of value
                 unkind = replace(report, value_kind=None, value_sources=[])
                 text, flags, cited = self.composer.compose(asked, raw, sources, unkind, sections, question,
-                                                           documents, by_meaning, scores, read_numbers)
+                                                           documents=documents, by_meaning=by_meaning,
+                                                           scores=scores, read=read_numbers)
                 flags.append(Flag("value_unverified", f"no quoted line states a {report.value_kind.replace('_', ' ')}"
                                                       f" (judge's probe reading {verdict.p_probe:.2f})"))
         answer.flags.extend(flags)

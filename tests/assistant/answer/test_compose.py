@@ -117,7 +117,7 @@ def _pump(document_passages: bool, documents=PUMP_DOCS) -> tuple[str, list[int]]
                               reply_source_margin=0.0)
     reply = "The intake strainer is blocked [1]. Check the garden hose [2]."
     text, _, cited = composer.compose(PUMP_Q, reply, PUMP, EvidenceReport(True, question=PUMP_Q), None, PUMP_Q,
-                                      documents)
+                                      documents=documents)
     return text, cited
 
 
@@ -145,7 +145,7 @@ def _sensor(by_meaning):
                               support_quotes=1, second_source_margin=1.0, document_passages=True,
                               reply_source_margin=0.0)
     text, _, cited = composer.compose(SENSOR_Q, "", SENSOR, EvidenceReport(True, question=SENSOR_Q), None, SENSOR_Q,
-                                      None, by_meaning)
+                                      by_meaning=by_meaning)
     return text, cited
 
 
@@ -220,7 +220,7 @@ def _fan(reply: str, scores: list[float], margin: float = 0.1, documents=FAN_DOC
                               support_quotes=1, second_source_margin=1.0, document_passages=False,
                               reply_source_margin=margin)
     text, _, cited = composer.compose(FAN_Q, reply, FAN, EvidenceReport(True, question=FAN_Q), None, FAN_Q,
-                                      documents, None, scores)
+                                      documents=documents, scores=scores)
     return text, cited
 
 
@@ -252,7 +252,7 @@ def test_after_the_switch_the_best_line_joins_without_the_second_source_margin()
                                   support_quotes=1, second_source_margin=5.0, document_passages=False,
                                   reply_source_margin=margin)
         return composer.compose(FAN_Q, "The fan cable is red [3].", sources, EvidenceReport(True, question=FAN_Q),
-                                None, FAN_Q, None, None, [0.8, 0.75, 0.6])[2]
+                                None, FAN_Q, scores=[0.8, 0.75, 0.6])[2]
     assert cited(0.1) == [2]  # the filter line, though it holds only one more of the question's words
     assert cited(0.0) == [3]  # the reply's own source stands and the margin keeps [2] out
 

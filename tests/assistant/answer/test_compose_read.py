@@ -67,7 +67,7 @@ def test_without_document_passages_only_the_sources_read_are_near():
                               reply_source_margin=0.0)
     same_file = {1: ("motor.md", None), 2: ("motor.md", None)}
     _, _, cited = composer.compose(MOTOR_Q, "", MOTOR, EvidenceReport(True, question=MOTOR_Q), None, MOTOR_Q,
-                                   same_file, read={1})
+                                   documents=same_file, read={1})
     assert cited == [1]
     assert _composer(0).compose(MOTOR_Q, "", MOTOR, EvidenceReport(True, question=MOTOR_Q), None, MOTOR_Q,
-                                same_file, read={1})[2] == [2]  # with them, the file's better-matching passage
+                                documents=same_file, read={1})[2] == [2]  # with them, the file's better-matching passage

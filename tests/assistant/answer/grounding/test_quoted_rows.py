@@ -59,7 +59,7 @@ def test_rows_of_codes_of_another_form_or_in_another_passage_of_the_table_are_no
     rows = {line.split(" | ")[0][6:]: (line, n) for n, text in sources.items() for line in text.splitlines()[1:]}
     by_meaning = [rows[code] for code in ("A-40", "E-310", "E-207", "A-31", "A-32")]  # the embedder's ranking
     text, _, _ = composer.compose(question, "", sources, EvidenceReport(True, question=question), None, question,
-                                  documents, by_meaning)
+                                  documents=documents, by_meaning=by_meaning)
     quoted = text.split(QUOTES_HEADING)[1].strip().splitlines()
     assert len(quoted) == 1 and "Recharge nitrogen" in quoted[0]
 
