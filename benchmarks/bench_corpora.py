@@ -20,13 +20,14 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT / "benchmarks" / "corpora"
-# never developed on, reported last; the second was written blind by a helper and first run at adb65ef
-# (the answer chain of 4638e13)
+# never developed on, reported last; the second and third were written blind by helpers, first run at adb65ef
+# (the answer chain of 4638e13) and 9f6655d
 LOCKED = frozenset({"linuxcnc-fr-es", "smoothieware-board", "respiraworks-ventilator"})
 
 
@@ -102,6 +103,21 @@ def run_corpus(c: Corpus, work: Path, env: dict[str, str], extra: list[str]) -> 
     return row
 
 
+# The chain's own decline reasons (assistant/answer/rag.py), by the stage that wrote them; the rest come from the
+# evidence gate before the model (a weak best source, a code or word the documents never mention) or another route.
+STAGES = (("the judge's", "judge"), ("no source states the", "asked kind of value"),
+          ("the question asks for a number", "number asked, none given"))
+
+
+def decline_stage(reason: str | None) -> str:
+    """The stage of the chain that declined, read from its reason.
+
+    >>> decline_stage("the judge's probe reading 0.21 is below 0.30"), decline_stage("best source similarity 0.2")
+    ('judge', 'before the model')
+    """
+    return next((stage for prefix, stage in STAGES if (reason or "").startswith(prefix)), "before the model")
+
+
 def summary_row(name: str, report: dict, per_q: list[dict]) -> dict:
     g, r = report.get("grounding") or {}, report.get("retrieval") or {}
     unans = [q for q in per_q if not q["answerable"]]
@@ -114,6 +130,9 @@ def summary_row(name: str, report: dict, per_q: list[dict]) -> dict:
         "facts_in_retrieved": g.get("facts_in_retrieved"), "facts_in_prompt": g.get("facts_in_prompt"),
         "facts_in_reply": g.get("facts_in_reply"), "answers_with_absent_numbers": g.get("answers_with_absent_numbers"),
         "first_token_p50_s": (report.get("latency_s") or {}).get("first_token_p50"),
+        # where the declines come from: an aggregate, so a locked corpus shows it too without a question
+        "declined_by": {label: dict(Counter(decline_stage(q.get("decline_reason")) for q in qs if q.get("abstained")))
+                        for label, qs in (("answerable", ans), ("unanswerable", unans))},
         "errors": report.get("errors"),
         "per_kind_fact_recall": {k: (v.get("grounding") or {}).get("fact_recall")
                                  for k, v in report.get("per_kind", {}).items()},
