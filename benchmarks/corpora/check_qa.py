@@ -27,7 +27,8 @@ import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-LOCKED = {"linuxcnc-fr-es", "smoothieware-board", "respiraworks-ventilator"}  # the locked holdouts (benchmarks/bench_corpora.py)
+# the locked holdouts (benchmarks/bench_corpora.py)
+LOCKED = {"linuxcnc-fr-es", "smoothieware-board", "respiraworks-ventilator"}
 KINDS = {"fact", "procedure", "troubleshooting", "followup", "unanswerable"}
 FIELDS = {"id", "question", "asset", "answerable", "expected_sources", "answer_must_include", "kind", "history"}
 MAX_FILE = 4 * 1024 * 1024

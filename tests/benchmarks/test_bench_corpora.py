@@ -25,3 +25,9 @@ def test_declines_counted_by_the_stage_that_declined():
     assert row["declined_by"] == {"answerable": {"judge": 1, "asked kind of value": 1},
                                   "unanswerable": {"before the model": 1, "number asked, none given": 1}}
     assert row["answerable_declined"] == [2, 3] and row["unanswerable_declined"] == [2, 3]
+
+
+def test_each_stage_is_a_reason_the_chain_writes():
+    # the stages are read from the chain's wording: reworded there, a stage would silently count as "before the model"
+    chain = (ROOT / "assistant" / "answer" / "rag.py").read_text(encoding="utf-8")
+    assert all(f'"{prefix}' in chain for prefix, _ in bench.STAGES)  # f"the judge's {read} ..." and the like
