@@ -19,9 +19,10 @@ MOTOR = {
 }
 
 
-def _composer(quote_following: int) -> AnswerComposer:
+def _composer(quote_following: int, document_passages: bool = True) -> AnswerComposer:
     return AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=quote_following,
-                          support_quotes=0, second_source_margin=1.0, document_passages=True, reply_source_margin=0.0)
+                          support_quotes=0, second_source_margin=1.0, document_passages=document_passages,
+                          reply_source_margin=0.0)
 
 
 def _motor(read):
@@ -62,12 +63,10 @@ def test_in_the_chain_the_quotes_rest_on_the_sources_near_the_first(share):
 
 def test_without_document_passages_only_the_sources_read_are_near():
     # source 2 is another passage of source 1's file: with document_passages off, it is not searched for the anchor
-    composer = AnswerComposer(CitationChecker(0.5, drop_unsupported=True), quote_lines=1, quote_following=0,
-                              support_quotes=0, second_source_margin=1.0, document_passages=False,
-                              reply_source_margin=0.0)
     same_file = {1: ("motor.md", None), 2: ("motor.md", None)}
-    _, _, cited = composer.compose(MOTOR_Q, "", MOTOR, EvidenceReport(True, question=MOTOR_Q), None, MOTOR_Q,
-                                   documents=same_file, read={1})
-    assert cited == [1]
-    assert _composer(0).compose(MOTOR_Q, "", MOTOR, EvidenceReport(True, question=MOTOR_Q), None, MOTOR_Q,
-                                documents=same_file, read={1})[2] == [2]  # with them, the file's better-matching passage
+
+    def cited(document_passages: bool) -> list[int]:
+        return _composer(0, document_passages).compose(MOTOR_Q, "", MOTOR, EvidenceReport(True, question=MOTOR_Q),
+                                                       None, MOTOR_Q, documents=same_file, read={1})[2]
+    assert cited(False) == [1]
+    assert cited(True) == [2]  # with them, the file's better-matching passage
