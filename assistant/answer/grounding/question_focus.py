@@ -26,30 +26,33 @@ _STARTS_NUMBER = r"(?<![^\W\d_])"
 _NUM = _STARTS_NUMBER + r"\d+(?:[.,]\d+)?\s*"
 # a size written as its dimensions: "3x3x1cm", "44 × 84 × 12 mm"
 _DIMENSIONS = _STARTS_NUMBER + r"\d+(?:[.,]\d+)?(?:\s*[x×]\s*\d+(?:[.,]\d+)?)+\s*"
+# kind -> the unit written after a number of that kind (cost and part numbers have none of their own)
+_UNITS: dict[str, str] = {
+    "torque": r"(?:n[·.\s-]?m\b|nm\b|kg[-\s]?cm|kgf|ft[.\s-]*lb|in[.\s-]*lb|lbf)",
+    "pressure": r"(?:bar\b|psi|kpa|mpa|kg/cm|kgf/cm|lb/in)",
+    # "º" (the ordinal sign) and "˚" stand in for the degree sign on many keyboards
+    "temperature": r"(?:[°º˚]|deg\b|degrees|celsius|fahrenheit|[cf]\b)",
+    "clearance": r"(?:mm\b|in\b|in\.|inch|µm|um\b|thou)",
+    "capacity": r"(?:l\b|litre|liter|qt|quart|gal|ml\b|cc\b)",
+    "electrical": r"(?:[mk]?v\b|volt|[mµu]?a\b|amp|[mk]?ω|ohm)",
+    "speed": r"(?:rpm|r/min|km/h|[mck]?m/s|m{1,2}/min|mph)",
+    "amount": r"(?:kg|g|lbs?|t|tons?|tonnes?|m|mm|cm|in|ft|l|hours?|hrs?|h|km|miles?|months?|years?)\b",
+}
 # kind -> (question words that ask for it, regex of a value of that kind)
 VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
-    "torque": (("torque", "tighten", "tightening"),
-               _NUM + r"(?:n[·.\s-]?m\b|nm\b|kg[-\s]?cm|kgf|ft[.\s-]*lb|in[.\s-]*lb|lbf)"),
-    "pressure": (("pressure", "psi", "inflat"),
-                 _NUM + r"(?:bar\b|psi|kpa|mpa|kg/cm|kgf/cm|lb/in)"),
-    "temperature": (("temperature", "temp", "degrees"),
-                    # "º" (the ordinal sign) and "˚" stand in for the degree sign on many keyboards
-                    _NUM + r"(?:[°º˚]|deg\b|degrees|celsius|fahrenheit|[cf]\b)"),
+    "torque": (("torque", "tighten", "tightening"), _NUM + _UNITS["torque"]),
+    "pressure": (("pressure", "psi", "inflat"), _NUM + _UNITS["pressure"]),
+    "temperature": (("temperature", "temp", "degrees"), _NUM + _UNITS["temperature"]),
     "cost": (("cost", "price", "costs", "expensive", "spend", "spent", "paid", "pay"),
              r"(?:[$€£]\s*\d|\d+(?:[.,]\d+)?\s*(?:usd|eur|gbp|dollars|euros)|\bcost\b[^.\n]{0,40}\d)"),
-    "clearance": (("clearance", "gap", "thickness", "lift", "runout", "backlash", "play"),
-                  _NUM + r"(?:mm\b|in\b|in\.|inch|µm|um\b|thou)"),
-    "capacity": (("capacity", "volume", "litres", "liters", "quarts"),
-                 _NUM + r"(?:l\b|litre|liter|qt|quart|gal|ml\b|cc\b)"),
-    "electrical": (("voltage", "volts", "amps", "current", "resistance", "ohms"),
-                   _NUM + r"(?:[mk]?v\b|volt|[mµu]?a\b|amp|[mk]?ω|ohm)"),
-    "speed": (("rpm", "speed"), _NUM + r"(?:rpm|r/min|km/h|m/s|mph)"),
+    "clearance": (("clearance", "gap", "thickness", "lift", "runout", "backlash", "play"), _NUM + _UNITS["clearance"]),
+    "capacity": (("capacity", "volume", "litres", "liters", "quarts"), _NUM + _UNITS["capacity"]),
+    "electrical": (("voltage", "volts", "amps", "current", "resistance", "ohms"), _NUM + _UNITS["electrical"]),
+    "speed": (("rpm", "speed"), _NUM + _UNITS["speed"]),
     "part_number": (("part number", "part no", "p/n", "order number"),
                     r"\b(?:p/?n|part\s*(?:no\.?|number))\s*[:#]?\s*[A-Z0-9][\w-]*\d"),
     "amount": (("charge", "heavy", "weigh", "mass", "quantity", "rating", "size", "diameter", "length", "width",
-                "interval", "lifetime", "life"),
-               f"(?:{_DIMENSIONS}|{_NUM})"
-               r"(?:kg|g|lbs?|t|tons?|tonnes?|m|mm|cm|in|ft|l|hours?|hrs?|h|km|miles?|months?|years?)\b"),
+                "interval", "lifetime", "life"), f"(?:{_DIMENSIONS}|{_NUM}){_UNITS['amount']}"),
 }
 
 # the value words a typo may hide (one word, five letters or more)
@@ -158,8 +161,15 @@ def value_pattern(kind: str) -> re.Pattern[str]:
     """A number with a unit of this kind, or the kind's own word followed closely by a number
     (sensor summaries and tables often give the unit once, in a header, or not at all)."""
     triggers, unit_pattern = VALUE_KINDS[kind]
+    # A labelled number written with another kind's unit is a value of that kind: "check torques on wheel nuts
+    # during 125 hour service" states an interval, not a torque. (Its own unit is matched by ``unit_pattern``.)
+    # After a space only a symbol or a unit of three letters or more counts: one or two letters there may be a
+    # word of the sentence ("65 in the tank"); written against the number ("29.14Kg") they are a unit.
+    other = "|".join(units for name, units in _UNITS.items() if name != kind)
+    another_unit = rf"(?:{other})|\s+(?=[^\W\d_]{{3}}|[^\w\s])(?:{other})"
     # (?<![a-z]) rather than \b: "supply_temperature" must count as a temperature label.
-    labelled = rf"(?<![a-z])(?:{'|'.join(map(re.escape, triggers))})[a-z]*\b[^.\n\d]{{0,40}}{_STARTS_NUMBER}\d"
+    labelled = (rf"(?<![a-z])(?:{'|'.join(map(re.escape, triggers))})[a-z]*\b[^.\n\d]{{0,40}}{_STARTS_NUMBER}"
+                rf"(?>\d+(?:[.,]\d+)?)(?!{another_unit})")
     return re.compile(f"(?:{unit_pattern})|(?:{labelled})", re.IGNORECASE)
 
 

@@ -193,6 +193,19 @@ def test_a_digit_ending_an_identifier_is_no_value():
     assert value_pattern("electrical").search("a 24V supply") and value_pattern("torque").search("Torque: 12")
 
 
+def test_a_labelled_number_with_another_kinds_unit_is_that_kind():
+    # the word "torques" labels an interval here, the word "speed" a rate in mm/s, "pressure" a temperature range
+    assert value_pattern("torque").search("Check torques on wheel bolts and nuts during 125 hour service") is None
+    assert value_pattern("pressure").search("Pressure regulator | 0°C to 60°C") is None
+    assert value_pattern("capacity").search("Total capacity: 29.14Kg") is None
+    # its own unit, a bare number, or one before a short word that may be a unit or not, still count
+    for kind, text in [("torque", "torques: 45"), ("temperature", "temperature 65 in the tank"),
+                       ("electrical", "current 3 a day"),
+                       ("speed", "probing speed of 20 mm/s"), ("clearance", "valve lift 0.5 mm"),
+                       ("amount", "service interval 500 h"), ("torque", "tighten to 30 ft-lb")]:
+        assert value_pattern(kind).search(text), (kind, text)
+
+
 def test_units_as_manuals_type_them():
     """The ordinal sign for a degree, milli- and kilo- units, a size written as its dimensions (all seen in a
     corpus written unseen: "300º C", "3x3x1cm")."""
