@@ -44,14 +44,15 @@ class SourcedGenerator:
         by word overlap with ``query`` (``answer.context_selection=word_overlap``).
         """
         chars = source_chars or self.source_chars
-        total = chars * len(citations)
-        # a record the question names by its id ("restart_11194 - what was wrong") is read whole, within half the
-        # budget: a table's rows read alike, so another row's lines outranked the named row's and the model and the
-        # judge read its label only (benchmarks/README.md, "A record named by its id")
+        # a record the question names by its id ("restart_11194 - what was wrong") is read whole, up to two sources'
+        # share (a row is ~300 characters): a table's rows read alike, so another row's lines outranked the named
+        # row's and the model and the judge read its label only (benchmarks/README.md, "A record named by its id");
+        # the other sources read what they would without it. Within half the budget, a named row read alone was
+        # cut to 125 characters, before its problem text.
         named = [c.n for c in citations if names_record(query, c.record_id)]
-        whole = {n: sources[n].strip()[:total // (2 * len(named))] for n in named}
+        whole = {n: sources[n].strip()[:2 * chars] for n in named}
         rest = [c for c in citations if c.n not in whole]
-        chosen = iter(self._select(query, rest, sources, total - sum(len(t) for t in whole.values())))
+        chosen = iter(self._select(query, rest, sources, chars * len(rest)))
         return [whole[c.n] if c.n in whole else next(chosen) for c in citations]
 
     def _select(self, query: str, citations: list[Citation], sources: dict[int, str], total: int) -> list[str]:

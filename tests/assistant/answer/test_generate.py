@@ -47,4 +47,13 @@ def test_a_record_the_question_names_by_its_id_is_read_whole():
     named = writer.budget("restart_2 what was wrong w/ it", cites, sources)
     plain = writer.budget("restart_22 what was wrong w/ it", cites, sources)
     assert named[1] == sources[2].strip() and plain[1] != sources[2].strip()
-    assert sum(map(len, named)) <= 250 * 3 + 20  # the others share what the named row leaves (headings kept)
+    assert sum(map(len, named)) - len(named[1]) <= 250 * 2 + 20  # the others read their own share (headings kept)
+
+
+def test_a_named_record_read_alone_is_read_whole_up_to_two_shares():
+    writer = SourcedGenerator(FakeGenerator(), max_tokens=10, source_chars=250, prompt_turns=1)
+    cite = Citation(n=1, chunk_id="c1", source="repairs.csv", doc_type="record", label="repairs.csv", excerpt="",
+                    record_id="rcint_35200")
+    row = "repairs (line 762):\nid: rcint_35200 | country: GBR | brand: Henry | " + "x" * 200 + " | problem: new plug"
+    assert writer.budget("what did they do on rcint_35200", [cite], {1: row}) == [row]
+    assert writer.budget("what did they do on rcint_35200", [cite], {1: row * 3})[0] == (row * 3)[:500]
