@@ -193,7 +193,8 @@ class AnswerSettings(BaseModel):
         "threshold replacing `judge_threshold` and `judge_open_threshold`; a path = a probe file from "
         "benchmarks/fit_judge_probe.py; unset = P(yes) alone. Each set scored by a probe fitted without it: answerable "
         "declined 47 -> 38 of 470, unanswerable 116 -> 126 of 144; the locked set 9 of 10 unanswerable as with P(yes) "
-        "(benchmarks/README.md 'A middle layer of the judge').")
+        "(benchmarks/README.md 'A middle layer of the judge'); its threshold re-read on 18 sets, 0.3046 -> 0.27 "
+        "(benchmarks/README.md 'The probe threshold re-read').")
     context_selection: Literal["meaning", "meaning_and_terms", "word_overlap"] = Field("meaning",
         description="How the LLM's lines are chosen: meaning = scored by the embedder against the question; "
         "meaning_and_terms = that ranking fused with one by the question's words each line holds, rarer words "
