@@ -194,7 +194,7 @@ def test_a_digit_ending_an_identifier_is_no_value():
 
 
 def test_a_labelled_number_with_another_kinds_unit_is_that_kind():
-    # the word "torques" labels an interval here, the word "speed" a rate in mm/s, "pressure" a temperature range
+    # the word "torques" labels an interval here, "pressure" a temperature range, "capacity" a weight
     assert value_pattern("torque").search("Check torques on wheel bolts and nuts during 125 hour service") is None
     assert value_pattern("pressure").search("Pressure regulator | 0°C to 60°C") is None
     assert value_pattern("capacity").search("Total capacity: 29.14Kg") is None
