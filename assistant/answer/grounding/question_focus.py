@@ -34,7 +34,9 @@ _UNITS: dict[str, str] = {
     "temperature": r"(?:[°º˚]|deg\b|degrees|celsius|fahrenheit|[cf]\b)",
     "clearance": r"(?:mm\b|in\b|in\.|inch|µm|um\b|thou)",
     "capacity": r"(?:l\b|litre|liter|qt|quart|gal|ml\b|cc\b)",
-    "electrical": r"(?:[mk]?v\b|volt|[mµu]?a\b|amp|[mk]?ω|ohm)",
+    "voltage": r"(?:[mk]?v\b|volt)",
+    "current": r"(?:[mµu]?a\b|amp)",
+    "resistance": r"(?:[mk]?ω|ohm)",
     "speed": r"(?:rpm|r/min|km/h|[mck]?m/s|m{1,2}/min|mph)",
     "amount": r"(?:kg|g|lbs?|t|tons?|tonnes?|m|mm|cm|in|ft|l|hours?|hrs?|h|km|miles?|months?|years?)\b",
 }
@@ -47,7 +49,10 @@ VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
              r"(?:[$€£]\s*\d|\d+(?:[.,]\d+)?\s*(?:usd|eur|gbp|dollars|euros)|\bcost\b[^.\n]{0,40}\d)"),
     "clearance": (("clearance", "gap", "thickness", "lift", "runout", "backlash", "play"), _NUM + _UNITS["clearance"]),
     "capacity": (("capacity", "volume", "litres", "liters", "quarts"), _NUM + _UNITS["capacity"]),
-    "electrical": (("voltage", "volts", "amps", "current", "resistance", "ohms"), _NUM + _UNITS["electrical"]),
+    "voltage": (("voltage", "volts"), _NUM + _UNITS["voltage"]),
+    # "amp" and "amps" are its unit words: as a prefix they would read "ampseal" (a connector) as asking for a current
+    "current": (("amperage", "current"), _NUM + _UNITS["current"]),
+    "resistance": (("resistance", "ohms"), _NUM + _UNITS["resistance"]),
     "speed": (("rpm", "speed"), _NUM + _UNITS["speed"]),
     "part_number": (("part number", "part no", "p/n", "order number"),
                     r"\b(?:p/?n|part\s*(?:no\.?|number))\s*[:#]?\s*[A-Z0-9][\w-]*\d"),
@@ -59,13 +64,15 @@ VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
 _SPELLED = sorted({t for triggers, _ in VALUE_KINDS.values() for t in triggers if " " not in t and len(t) >= 5})
 
 # Unit symbols read the same in most languages: one standing alone in a question (no number before it: "mit
-# wieviel nm ...", "combien de kpa"), where no word above asks, asks for a value of its kind. "bar" is left out:
-# in English it is also a part ("sway bar end links clunk").
+# wieviel nm ...", "combien de kpa"), where no word above asks but the catch-all "amount", asks for a value of its
+# kind. "bar" is left out: in English it is also a part ("sway bar end links clunk").
 UNIT_WORDS: dict[str, tuple[str, ...]] = {
     "torque": ("nm", "n·m", "ft-lb", "ft-lbs", "lb-ft", "ftlb", "ftlbs"),
     "pressure": ("psi", "kpa", "mpa"),
     "clearance": ("mm", "µm"),
-    "electrical": ("volt", "volts", "amp", "amps", "ohm", "ohms"),
+    "voltage": ("volt", "volts"),
+    "current": ("amp", "amps"),
+    "resistance": ("ohm", "ohms"),
     "speed": ("rpm",),
 }
 
@@ -117,20 +124,22 @@ def value_kind(question: str) -> str | None:
     q = question.lower()
     if _SYMPTOM_CONTEXT.search(q) or _HOWTO.search(q):
         return None
-    best: tuple[int, str] | None = None
+    first: dict[str, int] = {}  # kind -> where its earliest trigger stands
     for kind, (triggers, _) in VALUE_KINDS.items():
         for trigger in triggers:
             for m in re.finditer(rf"\b{re.escape(trigger)}\w*", q):
                 if _SYMPTOM_BEFORE.search(q[max(0, m.start() - 25):m.start()]) or _MODIFIES_PART.match(q[m.end():]):
                     continue
-                if best is None or m.start() < best[0]:
-                    best = (m.start(), kind)
+                first[kind] = min(first.get(kind, m.start()), m.start())
                 break
-    if best is not None:
-        return best[1]
+    # "amount" is the catch-all (a size, a weight, a rating): a kind with its own unit named anywhere in the
+    # question says more ("what size usb psu, min amps" asks for a current).
+    named = {kind: at for kind, at in first.items() if kind != "amount"}
+    if named:
+        return min(named, key=named.__getitem__)
     if re.search(r"\bhow much\b.*\b(cost|pay|charge)", q):
         return "cost"
-    return unit_asked(q)
+    return unit_asked(q) or ("amount" if first else None)
 
 
 def unit_asked(question: str) -> str | None:

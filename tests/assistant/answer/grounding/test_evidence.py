@@ -65,7 +65,7 @@ def test_extractive_answer_quotes_value_line_with_label():
 def test_a_value_line_takes_its_subject_from_its_sources_heading_too():
     # a spec page lists "Input: 4.3-6 V" under the product's heading: the line alone names no subject
     sources = {1: "Motor > Power\nInput: 12 V", 2: "PX4FLOW > Power\nInput: 4.3-6 V"}
-    assert extractive_answer("px4flow supply voltage", sources, value_kind="electrical") == "Input: 4.3-6 V [2]."
+    assert extractive_answer("px4flow supply voltage", sources, value_kind="voltage") == "Input: 4.3-6 V [2]."
 
 
 def test_extractive_answer_empty_without_value():

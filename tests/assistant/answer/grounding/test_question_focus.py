@@ -24,11 +24,24 @@ def test_a_unit_standing_alone_asks_for_its_kind_in_any_language():
     assert value_kind("mit wieviel nm zieh ich die schraube am bügel fest") == "torque"
     assert value_kind("combien de kPa pour la pompe") == "pressure"
     assert value_kind("belt tension spec, how many mm of deflection") == "clearance"
-    # a number before the unit names the part; a word asking for a value comes first
+    # a number before the unit names the part
     assert value_kind("10 mm bolt on the 24 v supply keeps loosening") is None
-    assert value_kind("what amp rating is the AM2 fuse") == "amount"
     assert value_kind("sway bar end links clunk") is None and value_kind("nmea cable pinout") is None
     assert "nm" not in subject_terms("mit wieviel nm zieh ich die schraube fest", kind="torque")
+
+
+def test_volts_amps_and_ohms_are_three_kinds_and_each_says_more_than_a_size():
+    """A fuse's current is not the supply's voltage beside it; "size" or "rating" ask for any amount, a unit
+    word anywhere in the question names which."""
+    assert value_kind("what amp fuse goes on the main 12v feed") == "current"
+    assert value_pattern("current").search("Battery + | +12v in, use the appropriate fuse!") is None
+    assert value_pattern("voltage").search("Battery + | +12v in, use the appropriate fuse!")
+    assert value_kind("what size usb psu do i need for the emonpi, min amps") == "current"
+    assert value_kind("what amp rating is the AM2 fuse") == "current"
+    assert value_kind("brake resistor, what resistance") == "resistance"
+    assert value_kind("what size fuse") == "amount"
+    # a unit word is a whole word: a connector's name that starts like it asks for nothing
+    assert value_kind("which ampseal pin is the +12v battery feed") is None
 
 
 def test_kind_subject_keeps_other_value_words():
@@ -190,7 +203,7 @@ def test_a_digit_ending_an_identifier_is_no_value():
     assert value_pattern("torque").search("tighten the M5 screws at the gantry wheel plates") is None
     assert value_pattern("clearance").search("M5 in the corner bracket") is None
     assert value_pattern("torque").search("tighten the M5 screws to 4 Nm")
-    assert value_pattern("electrical").search("a 24V supply") and value_pattern("torque").search("Torque: 12")
+    assert value_pattern("voltage").search("a 24V supply") and value_pattern("torque").search("Torque: 12")
 
 
 def test_a_labelled_number_with_another_kinds_unit_is_that_kind():
@@ -200,7 +213,7 @@ def test_a_labelled_number_with_another_kinds_unit_is_that_kind():
     assert value_pattern("capacity").search("Total capacity: 29.14Kg") is None
     # its own unit, a bare number, or one before a short word that may be a unit or not, still count
     for kind, text in [("torque", "torques: 45"), ("temperature", "temperature 65 in the tank"),
-                       ("electrical", "current 3 a day"),
+                       ("current", "current 3 a day"),
                        ("speed", "probing speed of 20 mm/s"), ("clearance", "valve lift 0.5 mm"),
                        ("amount", "service interval 500 h"), ("torque", "tighten to 30 ft-lb")]:
         assert value_pattern(kind).search(text), (kind, text)
@@ -211,12 +224,12 @@ def test_units_as_manuals_type_them():
     corpus written unseen: "300º C", "3x3x1cm")."""
     from assistant.answer.grounding.question_focus import unit_pattern
 
-    for kind, text in [("temperature", "about 300º C"), ("temperature", "120 ˚F"), ("electrical", "up to 800 mA"),
-                       ("electrical", "a 5 mV step"), ("electrical", "10 kΩ pull-up"), ("amount", "a 3x3x1cm fan"),
+    for kind, text in [("temperature", "about 300º C"), ("temperature", "120 ˚F"), ("current", "up to 800 mA"),
+                       ("voltage", "a 5 mV step"), ("resistance", "10 kΩ pull-up"), ("amount", "a 3x3x1cm fan"),
                        ("amount", "44 × 84 × 12 mm")]:
         assert unit_pattern(kind).search(text), (kind, text)
     # a screw size or a grid is no amount, a letter ending an identifier no volt
-    for kind, text in [("amount", "M3x10 screws"), ("amount", "a 3x3 grid"), ("electrical", "the V6 hotend")]:
+    for kind, text in [("amount", "M3x10 screws"), ("amount", "a 3x3 grid"), ("voltage", "the V6 hotend")]:
         assert unit_pattern(kind).search(text) is None, (kind, text)
 
 
