@@ -38,8 +38,12 @@ _UNITS: dict[str, str] = {
     "current": r"(?:[mµu]?a\b|amp)",
     "resistance": r"(?:[mk]?ω|ohm)",
     "speed": r"(?:rpm|r/min|km/h|[mck]?m/s|m{1,2}/min|mph)",
-    "amount": r"(?:kg|g|lbs?|t|tons?|tonnes?|m|mm|cm|in|ft|l|hours?|hrs?|h|km|miles?|months?|years?)\b",
+    "weight": r"(?:kg|g|lbs?|t|tons?|tonnes?)\b",
+    "length": r"(?:m|mm|cm|in|ft|km|miles?)\b",
+    "duration": r"(?:hours?|hrs?|h|months?|years?)\b",
 }
+# the catch-all "amount" (a size, a rating) may be any of those three, or litres
+_UNITS["amount"] = "(?:" + "|".join(_UNITS[k] for k in ("weight", "length", "duration")) + r"|l\b)"
 # kind -> (question words that ask for it, regex of a value of that kind)
 VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "torque": (("torque", "tighten", "tightening"), _NUM + _UNITS["torque"]),
@@ -56,8 +60,11 @@ VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "speed": (("rpm", "speed"), _NUM + _UNITS["speed"]),
     "part_number": (("part number", "part no", "p/n", "order number"),
                     r"\b(?:p/?n|part\s*(?:no\.?|number))\s*[:#]?\s*[A-Z0-9][\w-]*\d"),
-    "amount": (("charge", "heavy", "weigh", "mass", "quantity", "rating", "size", "diameter", "length", "width",
-                "interval", "lifetime", "life"), f"(?:{_DIMENSIONS}|{_NUM}){_UNITS['amount']}"),
+    "weight": (("heavy", "weigh", "mass"), _NUM + _UNITS["weight"]),
+    "length": (("diameter", "length", "width"), f"(?:{_DIMENSIONS}|{_NUM}){_UNITS['length']}"),
+    "duration": (("interval", "lifetime", "life"), _NUM + _UNITS["duration"]),
+    # the catch-all: a size or a rating may be any of the kinds above
+    "amount": (("charge", "quantity", "rating", "size"), f"(?:{_DIMENSIONS}|{_NUM}){_UNITS['amount']}"),
 }
 
 # the value words a typo may hide (one word, five letters or more)
@@ -198,10 +205,13 @@ def subject_terms(question: str, ignore: set[str] | None = None, kind: str | Non
     kinds = [kind] if kind else list(VALUE_KINDS)
     value_words = {w for k in kinds for w in (*VALUE_KINDS[k][0], *UNIT_WORDS.get(k, ()))} | _GENERIC_VALUE_WORDS
     value_stems = set(content_terms(" ".join(value_words)))
+    # the asked kind's words read as ``value_kind`` reads them, as prefixes: "weight" asks as "weigh" does
+    asked = tuple(content_terms(" ".join(VALUE_KINDS[kind][0]))) if kind else ()
     dates = set(content_terms(" ".join(_DATE_WORDS)))
     ignore = ignore or set()
     return [t for t in dict.fromkeys(content_terms(question))
-            if t not in value_stems and t not in ignore and t not in dates and not re.fullmatch(r"(19|20)\d\d", t)]
+            if t not in value_stems and not t.startswith(asked) and t not in ignore and t not in dates
+            and not re.fullmatch(r"(19|20)\d\d", t)]
 
 
 def _value_clause(question: str, kind: str) -> str:

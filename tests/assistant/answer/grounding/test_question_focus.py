@@ -11,7 +11,7 @@ def test_earliest_value_word_names_the_kind():
     assert value_kind("What pressure does the part number 12 valve hold?") == "pressure"
     # the verb asks as the noun does
     for q in ("how much does the 32ch headstage weigh", "what does it weigh", "weight of the pump", "it weighs how much"):
-        assert value_kind(q) == "amount", q
+        assert value_kind(q) == "weight", q
 
 
 def test_temp_is_short_for_temperature_unless_it_names_a_part_or_a_symptom():
@@ -44,13 +44,34 @@ def test_volts_amps_and_ohms_are_three_kinds_and_each_says_more_than_a_size():
     assert value_kind("which ampseal pin is the +12v battery feed") is None
 
 
+def test_a_weight_a_length_and_an_interval_are_three_kinds():
+    """A page's dimensions are not its weight; "size" or "rating" may be any of them."""
+    assert [value_kind(q) for q in ("weight of the pixhawk 4 mini", "max cable length to the toolhead",
+                                    "service interval for the belts", "what size tube fits the barb")] \
+        == ["weight", "length", "duration", "amount"]
+    assert value_pattern("weight").search("Dimensions: 44x84x12mm") is None
+    assert value_pattern("length").search("Dimensions: 44x84x12mm") and value_pattern("amount").search("44x84x12mm")
+    assert value_pattern("weight").search("Weight: 15.8g") and value_pattern("duration").search("every 6 months")
+
+
+def test_the_asked_word_in_any_form_is_no_subject():
+    """ "weight" asks as "weigh" does: left in the subject, it and one other word of three would bind another
+    product's weight on the same page."""
+    q = "weight of the pixhawk 4 mini"
+    assert subject_terms(q, kind="weight") == ["pixhawk", "mini"]
+    page = "Pixhawk 4 > Quick Summary\n- Weight and Dimensions:\n    - Weight: 15.8g\n    - Dimensions: 44x84x12mm"
+    terms = subject_terms(q, kind="weight")
+    assert bound_sources([page], terms, pattern=value_pattern("weight")) == []
+    assert bound_sources([page.replace("Pixhawk 4", "Pixhawk 4 Mini")], terms, pattern=value_pattern("weight")) == [0]
+
+
 def test_kind_subject_keeps_other_value_words():
     assert subject_terms("part number of the minimum pressure valve", kind="part_number") == ["pressur", "valv"]
 
 
 def test_compound_question_subject_is_the_value_clause():
     q = "How heavy is the take-up weight on the tail pulley and how do I secure it before work"
-    assert "secur" not in subject_terms(q, kind="amount")
+    assert "secur" not in subject_terms(q, kind="weight")
 
 
 def test_value_of_another_item_on_the_same_page_is_not_evidence():
@@ -215,7 +236,7 @@ def test_a_labelled_number_with_another_kinds_unit_is_that_kind():
     for kind, text in [("torque", "torques: 45"), ("temperature", "temperature 65 in the tank"),
                        ("current", "current 3 a day"),
                        ("speed", "probing speed of 20 mm/s"), ("clearance", "valve lift 0.5 mm"),
-                       ("amount", "service interval 500 h"), ("torque", "tighten to 30 ft-lb")]:
+                       ("duration", "service interval 500 h"), ("torque", "tighten to 30 ft-lb")]:
         assert value_pattern(kind).search(text), (kind, text)
 
 
