@@ -74,6 +74,9 @@ class Answer:
     asset: str | None = None
     standalone_query: str | None = None
     route: str = "rag"  # rag | history | procedure | abstain | clarify
+    # the stage that declined, when one did: "before the model" (the evidence gate, a route's records),
+    # "asked kind of value", "judge", "number asked, none given"; the reason itself is the "abstained" flag's detail
+    declined_by: str | None = None
     retrieval_scores: list[float] = field(default_factory=list)
     model_id: str | None = None
     adapter_id: str | None = None

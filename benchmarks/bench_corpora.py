@@ -103,21 +103,6 @@ def run_corpus(c: Corpus, work: Path, env: dict[str, str], extra: list[str]) -> 
     return row
 
 
-# The chain's own decline reasons (assistant/answer/rag.py), by the stage that wrote them; the rest come from the
-# evidence gate before the model (a weak best source, a code or word the documents never mention) or another route.
-STAGES = (("the judge's", "judge"), ("no source states the", "asked kind of value"),
-          ("the question asks for a number", "number asked, none given"))
-
-
-def decline_stage(reason: str | None) -> str:
-    """The stage of the chain that declined, read from its reason.
-
-    >>> decline_stage("the judge's probe reading 0.21 is below 0.30"), decline_stage("best source similarity 0.2")
-    ('judge', 'before the model')
-    """
-    return next((stage for prefix, stage in STAGES if (reason or "").startswith(prefix)), "before the model")
-
-
 def summary_row(name: str, report: dict, per_q: list[dict]) -> dict:
     g, r = report.get("grounding") or {}, report.get("retrieval") or {}
     unans = [q for q in per_q if not q["answerable"]]
@@ -131,7 +116,8 @@ def summary_row(name: str, report: dict, per_q: list[dict]) -> dict:
         "facts_in_reply": g.get("facts_in_reply"), "answers_with_absent_numbers": g.get("answers_with_absent_numbers"),
         "first_token_p50_s": (report.get("latency_s") or {}).get("first_token_p50"),
         # where the declines come from: an aggregate, so a locked corpus shows it too without a question
-        "declined_by": {label: dict(Counter(decline_stage(q.get("decline_reason")) for q in qs if q.get("abstained")))
+        # (the chain names the stage, ``Answer.declined_by``; "unknown" where an answerer named none)
+        "declined_by": {label: dict(Counter(q.get("declined_by") or "unknown" for q in qs if q.get("abstained")))
                         for label, qs in (("answerable", ans), ("unanswerable", unans))},
         "errors": report.get("errors"),
         "per_kind_fact_recall": {k: (v.get("grounding") or {}).get("fact_recall")

@@ -65,7 +65,10 @@ def rows(report: Path, found: dict) -> tuple[list, int]:
             continue
         state, p = hits[0]
         prior = (q.get("evidence") or {}).get("p_prior")
-        other = q["abstained"] and not (q.get("decline_reason") or "").startswith("the judge's")
+        # declined by another stage after the judge (reports written before ``declined_by`` name it by the reason)
+        judged = q.get("declined_by") == "judge" if "declined_by" in q \
+            else (q.get("decline_reason") or "").startswith("the judge's")
+        other = q["abstained"] and not judged
         out.append((state, p, prior, bool(q["answerable"]), bool(q["abstained"]), other))
     return out, missing
 

@@ -101,7 +101,7 @@ def _direct(answer: Answer, route: str, found: RouteResult, on_sources: SourcesC
     the records hold the job but not what was asked about it."""
     answer.text, answer.citations, answer.route = found.text, found.citations, route
     if found.declined:
-        answer.abstained, answer.route = True, "abstain"
+        answer.abstained, answer.route, answer.declined_by = True, "abstain", "before the model"
         answer.flags.append(Flag("abstained", found.declined))
     answer.timings["sources_s"] = answer.timings["first_token_s"] = time.perf_counter() - t0
     if on_sources is not None:

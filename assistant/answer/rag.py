@@ -155,7 +155,7 @@ class RagAnswerer:
             answer.extra["evidence"]["reason"] = report.reason
             answer.extra["never_mentioned"] = answer.extra.get("never_mentioned") or report.coverage == 0.0
             answer.extra["evidence"]["missing"] = report.missing_terms if report.coverage < 1 else []
-            return self._abstain(answer, report.reason, report.subject, on_token, t0)
+            return self._abstain(answer, report.reason, report.subject, on_token, t0, stage="before the model")
 
         citations = answer.citations
         sources: dict[int, str] = {}
@@ -202,7 +202,8 @@ class RagAnswerer:
         answer.flags.extend(flags)
         if not text:
             return self._abstain(answer, f"no source states the {report.value_kind or 'answer'} asked for",
-                                 report.subject or f"the {report.value_kind or 'answer'} you asked for", None, t0)
+                                 report.subject or f"the {report.value_kind or 'answer'} you asked for", None, t0,
+                                 stage="asked kind of value")
         bound = self.composer.bound_value(text, asked, sources, cited) \
             if self.judge is not None and self.judge_skips_bound and verdict is None else None
         if bound is not None:
@@ -216,13 +217,13 @@ class RagAnswerer:
                 read = f"probe reading {verdict.p_probe:.2f}" if verdict.p_probe is not None \
                     else f"P(yes) {verdict.p_yes:.2f}"
                 return self._abstain(answer, f"the judge's {read} is below {verdict.threshold:.2f}",
-                                     report.subject, None, t0)
+                                     report.subject, None, t0, stage="judge")
             elif self.judge.number_share is not None and not added_numbers(text, question):
                 # answer-then-verify: a question for a number answered without one was not answered
                 p_number = answer.extra["evidence"]["p_number"] = self.judge.asks_number(question)
                 if p_number is not None and p_number >= self.judge.number_share:
                     return self._abstain(answer, f"the question asks for a number (P {p_number:.2f}) and the "
-                                         "answer states none", report.subject, None, t0)
+                                         "answer states none", report.subject, None, t0, stage="number asked, none given")
         answer.text = text
         choices = ambiguous_assets(question, self.registry, hits) if not assets else []
         if choices and self.registry is not None:
@@ -259,11 +260,12 @@ class RagAnswerer:
         return self.writer.prompt(question, conversation, citations, texts)
 
     def _abstain(self, answer: Answer, reason: str, subject: str, on_token: TokenCallback | None,
-                 t0: float) -> Answer:
+                 t0: float, *, stage: str) -> Answer:
         # the technical reason stays in the flags and ``extra`` for the audit record
         answer.text = decline_for(answer, subject, self.registry)
         answer.abstained = True
         answer.route = "abstain"
+        answer.declined_by = stage
         answer.flags.append(Flag("abstained", reason))
         for c in answer.citations:
             c.cited = False

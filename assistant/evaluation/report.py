@@ -109,6 +109,7 @@ def question_record(r: QuestionResult, ks: Sequence[int]) -> dict[str, Any]:
             for x in r.retrieved
         ],
         "answer": r.answer_text, "abstained": r.abstained, "route": r.route, "decline_reason": r.decline_reason,
+        "declined_by": r.declined_by,
         "p_yes": r.p_yes, "p_value": r.p_value, "evidence": r.evidence, "flags": r.flags,
         "cited": r.markers, "precise_citations": r.precise_markers, "invalid_citations": r.invalid_markers,
         "sentences_cited": r.sentences_cited, "sentences_total": r.sentences_total,

@@ -43,6 +43,7 @@ class QuestionResult:
     abstained: bool | None = None
     route: str | None = None
     decline_reason: str | None = None  # why it declined (the gate's or the composer's reason)
+    declined_by: str | None = None  # the stage that declined (``Answer.declined_by``)
     p_yes: float | None = None  # the answerability judge's score, when it ran
     p_value: float | None = None  # the judge's P(the question asks for a value), when it was asked
     # the evidence gate's measures (best cosine, term coverage, asked value kind) and the judge's P(yes) without the
@@ -96,6 +97,7 @@ def grade_answer(item: QAItem, answer: Answer, chunk_text: Callable[[str], str |
     result.route = answer.route
     result.flags = list(dict.fromkeys(f.kind for f in answer.flags))
     result.decline_reason = next((f.detail for f in answer.flags if f.kind == "abstained"), None)
+    result.declined_by = answer.declined_by if answer.abstained else None
     evidence = (answer.extra or {}).get("evidence") or {}
     result.p_yes, result.p_value = evidence.get("p_yes"), evidence.get("p_value")
     result.evidence = {k: v for k, v in evidence.items()

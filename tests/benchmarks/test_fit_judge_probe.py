@@ -88,6 +88,13 @@ def test_rows_take_labels_from_the_report_and_skip_unjudged_and_locked(tmp_path)
          "decline_reason": "the question asks for a number (P 0.9) and the answer states none"}]}))
     rows, missing = fit.rows(report, state)
     assert missing == 1 and len(rows) == 1 and rows[0][1:] == (0.7, 0.3, True, False, False)
+    # the stage the chain names, where the report has it; the reason's wording where it predates that
+    state["torque?"] = [(np.ones(3), 0.2)]
+    for stage, other in (("number asked, none given", True), ("judge", False)):
+        report.write_text(json.dumps({"per_question": [{"question": "torque?", "p_yes": 0.2, "answerable": False,
+                                                        "abstained": True, "declined_by": stage,
+                                                        "decline_reason": "the judge's probe reading 0.2"}]}))
+        assert fit.rows(report, state)[0][0][5] is other, stage
     locked = tmp_path / "b.report.json"
     locked.write_text(json.dumps({"questions": 40}))  # aggregates only
     assert fit.rows(locked, state) == ([], 0)

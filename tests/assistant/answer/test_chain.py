@@ -84,7 +84,7 @@ def test_invented_value_is_never_shown():
 def test_missing_subject_abstains_without_calling_the_model():
     chain, gen = make_chain("The tyre pressure is 8.8 bar [1].")
     answer = chain.answer("What is the tyre pressure for the water pump truck?")
-    assert answer.abstained and answer.route == "abstain"
+    assert answer.abstained and answer.route == "abstain" and answer.declined_by == "before the model"
     assert gen.calls == []
     assert answer.text.startswith("Not in your documents: ") and "\n\n" in answer.text  # one line, one hint
     assert not any(c.cited for c in answer.citations)
@@ -332,7 +332,7 @@ def test_a_route_that_cannot_answer_declines_and_shows_what_it_found():
     assert answer.abstained and answer.route == "abstain" and answer.citations[0].chunk_id == "wo:W1"
     assert answer.text.startswith("Your work orders do not record who did the job")
     assert [f.detail for f in answer.flags if f.kind == "abstained"] == ["the work orders record no technician"]
-    assert gen.calls == []
+    assert gen.calls == [] and answer.declined_by == "before the model"
 
 
 class FakeHotspotEmbedder:

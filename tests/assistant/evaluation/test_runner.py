@@ -110,11 +110,12 @@ class TestGradeAnswer:
         assert r.abstained and r.facts_found == []
 
     def test_a_decline_records_its_reason_and_an_answer_none(self):
-        declined = Answer(question="q", text="Not in your documents.", abstained=True,
+        declined = Answer(question="q", text="Not in your documents.", abstained=True, declined_by="before the model",
                           flags=[Flag("unsupported_sentence", "x"), Flag("abstained", "no source mentions E-999")])
         r = grade_answer(Q_NONE, declined)
-        assert r.decline_reason == "no source mentions E-999"
-        assert build_report([r], ks=(1,), mode="full")["per_question"][0]["decline_reason"] == r.decline_reason
+        assert (r.decline_reason, r.declined_by) == ("no source mentions E-999", "before the model")
+        row = build_report([r], ks=(1,), mode="full")["per_question"][0]
+        assert (row["decline_reason"], row["declined_by"]) == (r.decline_reason, r.declined_by)
         assert grade_answer(Q_FACT, Answer(question="q", text="Top it up.")).decline_reason is None
 
     def test_the_judge_s_scores_are_reported(self):

@@ -113,6 +113,7 @@ class TestInTheChain:
         assert answer.abstained and answer.text.startswith("Not in your documents")
         assert "8.8" not in answer.text and not any(c.cited for c in answer.citations)
         assert any(f.kind == "abstained" and "P(yes)" in f.detail for f in answer.flags)
+        assert answer.declined_by == "judge"
         assert answer.extra["evidence"]["p_yes"] == pytest.approx(THRESHOLD - 0.01)
         # the judge read the answer's own prompt (the model read every source), its question appended to the user's
         (sent,) = scorer.seen
@@ -255,6 +256,7 @@ class TestANumberAsked:
         answer, scorer = self.ask(0.9, "Set the RC loss timeout on the safety page [1].")
         assert answer.abstained and answer.extra["evidence"]["p_number"] == 0.9 and len(scorer.seen) == 2
         assert any(f.kind == "abstained" and "asks for a number" in f.detail for f in answer.flags)
+        assert answer.declined_by == "number asked, none given"
         kept, _ = self.ask(0.6, "Set the RC loss timeout on the safety page [1].")  # below the share: kept
         assert not kept.abstained and "safety page" in kept.text and kept.extra["evidence"]["p_number"] == 0.6
 

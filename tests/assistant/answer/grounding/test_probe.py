@@ -184,6 +184,7 @@ class TestTheAskedKindOfValue:
         for answer in (self.ask((9.0, 0.0), value_probe=None), below):
             assert answer.abstained and "210" not in answer.text
             assert any(f.kind == "abstained" and "temperature asked for" in f.detail for f in answer.flags)
+            assert answer.declined_by == "asked kind of value"
 
     def test_a_reading_at_the_setting_keeps_the_answer_flagged(self):
         answer = self.ask((9.0, 0.0))
