@@ -28,13 +28,13 @@ _NUM = _STARTS_NUMBER + r"\d+(?:[.,]\d+)?\s*"
 _DIMENSIONS = _STARTS_NUMBER + r"\d+(?:[.,]\d+)?(?:\s*[x×]\s*\d+(?:[.,]\d+)?)+\s*"
 # kind -> the unit written after a number of that kind (cost and part numbers have none of their own)
 _UNITS: dict[str, str] = {
-    "torque": r"(?:n[·.\s-]?m\b|nm\b|kg[-\s]?cm|kgf|ft[.\s-]*lb|in[.\s-]*lb|lbf)",
-    "pressure": r"(?:bar\b|psi|kpa|mpa|kg/cm|kgf/cm|lb/in)",
+    "torque": r"(?:n[·.\s-]?m\b|nm\b|kg[-\s]?cm|kgf|ft[.\s-]*lb|lb[.\s-]*ft|in[.\s-]*lb|lbf)",
+    "pressure": r"(?:bar[ga]?\b|psi|kpa|mpa|kg/cm|kgf/cm|lb/in)",  # "barg": gauge pressure
     # "º" (the ordinal sign) and "˚" stand in for the degree sign on many keyboards
     "temperature": r"(?:[°º˚]|deg\b|degrees|celsius|fahrenheit|[cf]\b)",
     "clearance": r"(?:mm\b|in\b|in\.|inch|µm|um\b|thou)",
     "capacity": r"(?:l\b|litre|liter|qt|quart|gal|ml\b|cc\b)",
-    "voltage": r"(?:[mk]?v\b|volt)",
+    "voltage": r"(?:[mk]?v(?:dc|ac|rms)?\b|volt)",  # "24VDC", "230 VAC"
     "current": r"(?:[mµu]?a\b|amp)",
     "resistance": r"(?:[mk]?ω|ohm)",
     "speed": r"(?:rpm|r/min|km/h|[mck]?m/s|m{1,2}/min|mph)",

@@ -249,6 +249,10 @@ def test_units_as_manuals_type_them():
                        ("voltage", "a 5 mV step"), ("resistance", "10 kΩ pull-up"), ("amount", "a 3x3x1cm fan"),
                        ("amount", "44 × 84 × 12 mm")]:
         assert unit_pattern(kind).search(text), (kind, text)
+    # as industrial nameplates write them: a supply's current kind, gauge pressure, torque with the pound first
+    for kind, text in [("voltage", "24VDC supply"), ("voltage", "230 VAC mains"), ("pressure", "set to 6 barg"),
+                       ("torque", "tighten to 35 lb-ft")]:
+        assert unit_pattern(kind).search(text), (kind, text)
     # a screw size or a grid is no amount, a letter ending an identifier no volt
     for kind, text in [("amount", "M3x10 screws"), ("amount", "a 3x3 grid"), ("voltage", "the V6 hotend")]:
         assert unit_pattern(kind).search(text) is None, (kind, text)
