@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.answer.grounding.question_focus import (VALUE_KINDS, bound_sources, focus_terms, subject_terms,
-                                                       unit_pattern, value_kind, value_pattern)
+from assistant.answer.grounding.question_focus import (bound_sources, focus_terms, subject_terms, unit_pattern,
+                                                       value_kind, value_pattern)
+from assistant.answer.grounding.value_kinds import VALUE_KINDS
 from assistant.textutil import content_terms
 
 __all__ = ["VALUE_KINDS", "EvidenceGate", "EvidenceReport", "codes", "subject_terms", "unit_pattern", "value_kind",

@@ -10,7 +10,7 @@ oil. Two general checks stop that before generation:
 - **focus binding**: a question asking "which refrigerant", "what brand" or "who
   manufactured" needs a passage that names that attribute next to the subject.
 
-Nothing here is tied to a corpus: the kinds are units and everyday maintenance words.
+Nothing here is tied to a corpus: the kinds are units and everyday maintenance words (``value_kinds``, their table).
 """
 
 from __future__ import annotations
@@ -19,69 +19,8 @@ import difflib
 import re
 from typing import Callable
 
+from assistant.answer.grounding.value_kinds import SPELLED, STARTS_NUMBER, UNIT_WORDS, UNITS, VALUE_KINDS
 from assistant.textutil import content_terms
-
-# a number that is not the tail of an identifier: "M5" (a screw size) or "V6" states no value
-_STARTS_NUMBER = r"(?<![^\W\d_])"
-_NUM = _STARTS_NUMBER + r"\d+(?:[.,]\d+)?\s*"
-# a size written as its dimensions: "3x3x1cm", "44 × 84 × 12 mm"
-_DIMENSIONS = _STARTS_NUMBER + r"\d+(?:[.,]\d+)?(?:\s*[x×]\s*\d+(?:[.,]\d+)?)+\s*"
-# kind -> the unit written after a number of that kind (cost and part numbers have none of their own)
-_UNITS: dict[str, str] = {
-    "torque": r"(?:n[·.\s-]?m\b|nm\b|kg[-\s]?cm|kgf|ft[.\s-]*lb|lb[.\s-]*ft|in[.\s-]*lb|lbf)",
-    "pressure": r"(?:bar[ga]?\b|psi|kpa|mpa|kg/cm|kgf/cm|lb/in)",  # "barg": gauge pressure
-    # "º" (the ordinal sign) and "˚" stand in for the degree sign on many keyboards
-    "temperature": r"(?:[°º˚]|deg\b|degrees|celsius|fahrenheit|[cf]\b)",
-    "clearance": r"(?:mm\b|in\b|in\.|inch|µm|um\b|thou)",
-    "capacity": r"(?:l\b|litre|liter|qt|quart|gal|ml\b|cc\b)",
-    "voltage": r"(?:[mk]?v(?:dc|ac|rms)?\b|volt)",  # "24VDC", "230 VAC"
-    "current": r"(?:[mµu]?a\b|amp)",
-    "resistance": r"(?:[mk]?ω|ohm)",
-    "speed": r"(?:rpm|r/min|km/h|[mck]?m/s|m{1,2}/min|mph)",
-    "weight": r"(?:kg|g|lbs?|t|tons?|tonnes?)\b",
-    "length": r"(?:m|mm|cm|in|ft|km|miles?)\b",
-    "duration": r"(?:hours?|hrs?|h|months?|years?)\b",
-}
-# the catch-all "amount" (a size, a rating) may be any of those three, or litres
-_UNITS["amount"] = "(?:" + "|".join(_UNITS[k] for k in ("weight", "length", "duration")) + r"|l\b)"
-# kind -> (question words that ask for it, regex of a value of that kind)
-VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
-    "torque": (("torque", "tighten", "tightening"), _NUM + _UNITS["torque"]),
-    "pressure": (("pressure", "psi", "inflat"), _NUM + _UNITS["pressure"]),
-    "temperature": (("temperature", "temp", "degrees"), _NUM + _UNITS["temperature"]),
-    "cost": (("cost", "price", "costs", "expensive", "spend", "spent", "paid", "pay"),
-             r"(?:[$€£]\s*\d|\d+(?:[.,]\d+)?\s*(?:usd|eur|gbp|dollars|euros)|\bcost\b[^.\n]{0,40}\d)"),
-    "clearance": (("clearance", "gap", "thickness", "lift", "runout", "backlash", "play"), _NUM + _UNITS["clearance"]),
-    "capacity": (("capacity", "volume", "litres", "liters", "quarts"), _NUM + _UNITS["capacity"]),
-    "voltage": (("voltage", "volts"), _NUM + _UNITS["voltage"]),
-    # "amp" and "amps" are its unit words: as a prefix they would read "ampseal" (a connector) as asking for a current
-    "current": (("amperage", "current"), _NUM + _UNITS["current"]),
-    "resistance": (("resistance", "ohms"), _NUM + _UNITS["resistance"]),
-    "speed": (("rpm", "speed"), _NUM + _UNITS["speed"]),
-    "part_number": (("part number", "part no", "p/n", "order number"),
-                    r"\b(?:p/?n|part\s*(?:no\.?|number))\s*[:#]?\s*[A-Z0-9][\w-]*\d"),
-    "weight": (("heavy", "weigh", "mass"), _NUM + _UNITS["weight"]),
-    "length": (("diameter", "length", "width"), f"(?:{_DIMENSIONS}|{_NUM}){_UNITS['length']}"),
-    "duration": (("interval", "lifetime", "life"), _NUM + _UNITS["duration"]),
-    # the catch-all: a size or a rating may be any of the kinds above
-    "amount": (("charge", "quantity", "rating", "size"), f"(?:{_DIMENSIONS}|{_NUM}){_UNITS['amount']}"),
-}
-
-# the value words a typo may hide (one word, five letters or more)
-_SPELLED = sorted({t for triggers, _ in VALUE_KINDS.values() for t in triggers if " " not in t and len(t) >= 5})
-
-# Unit symbols read the same in most languages: one standing alone in a question (no number before it: "mit
-# wieviel nm ...", "combien de kpa"), where no word above asks but the catch-all "amount", asks for a value of its
-# kind. "bar" is left out: in English it is also a part ("sway bar end links clunk").
-UNIT_WORDS: dict[str, tuple[str, ...]] = {
-    "torque": ("nm", "n·m", "ft-lb", "ft-lbs", "lb-ft", "ftlb", "ftlbs"),
-    "pressure": ("psi", "kpa", "mpa"),
-    "clearance": ("mm", "µm"),
-    "voltage": ("volt", "volts"),
-    "current": ("amp", "amps"),
-    "resistance": ("ohm", "ohms"),
-    "speed": ("rpm",),
-}
 
 # Dates and periods name when, not what: they are metadata of work orders and sensor
 # summaries (written as 2020-06-08), so they do not count as subject terms.
@@ -115,9 +54,9 @@ def respelled(question: str, known: Callable[[str], bool]) -> str:
     """
     def fix(m: re.Match[str]) -> str:
         word = m.group(0).lower()
-        if len(word) < 5 or any(word.startswith(t) for t in _SPELLED):
+        if len(word) < 5 or any(word.startswith(t) for t in SPELLED):
             return m.group(0)
-        close = difflib.get_close_matches(word, _SPELLED, n=1, cutoff=0.9)
+        close = difflib.get_close_matches(word, SPELLED, n=1, cutoff=0.9)
         return close[0] if close and not known(word) else m.group(0)
     return re.sub(r"[^\W\d_]+", fix, question)
 
@@ -181,10 +120,10 @@ def value_pattern(kind: str) -> re.Pattern[str]:
     # during 125 hour service" states an interval, not a torque. (Its own unit is matched by ``unit_pattern``.)
     # After a space only a symbol or a unit of three letters or more counts: one or two letters there may be a
     # word of the sentence ("65 in the tank"); written against the number ("29.14Kg") they are a unit.
-    other = "|".join(units for name, units in _UNITS.items() if name != kind)
+    other = "|".join(units for name, units in UNITS.items() if name != kind)
     another_unit = rf"(?:{other})|\s+(?=[^\W\d_]{{3}}|[^\w\s])(?:{other})"
     # (?<![a-z]) rather than \b: "supply_temperature" must count as a temperature label.
-    labelled = (rf"(?<![a-z])(?:{'|'.join(map(re.escape, triggers))})[a-z]*\b[^.\n\d]{{0,40}}{_STARTS_NUMBER}"
+    labelled = (rf"(?<![a-z])(?:{'|'.join(map(re.escape, triggers))})[a-z]*\b[^.\n\d]{{0,40}}{STARTS_NUMBER}"
                 rf"(?>\d+(?:[.,]\d+)?)(?!{another_unit})")
     return re.compile(f"(?:{unit_pattern})|(?:{labelled})", re.IGNORECASE)
 
