@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator, Protocol, Sequence
+from typing import Any, Iterator, Literal, Protocol, Sequence
 
 
 @dataclass
@@ -64,6 +64,11 @@ class Flag:
     detail: str
 
 
+# The stages of answering that decline: the evidence gate or a route's records ("before the model"), no quoted line
+# stating the asked kind of value, the answerability judge, a question for a number answered without one.
+DeclineStage = Literal["before the model", "asked kind of value", "judge", "number asked, none given"]
+
+
 @dataclass
 class Answer:
     question: str
@@ -74,9 +79,8 @@ class Answer:
     asset: str | None = None
     standalone_query: str | None = None
     route: str = "rag"  # rag | history | procedure | abstain | clarify
-    # the stage that declined, when one did: "before the model" (the evidence gate, a route's records),
-    # "asked kind of value", "judge", "number asked, none given"; the reason itself is the "abstained" flag's detail
-    declined_by: str | None = None
+    # the stage that declined, when one did; the reason itself is the "abstained" flag's detail
+    declined_by: DeclineStage | None = None
     retrieval_scores: list[float] = field(default_factory=list)
     model_id: str | None = None
     adapter_id: str | None = None

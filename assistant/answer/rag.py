@@ -27,7 +27,7 @@ from assistant.answer.routes import whole_procedure
 from assistant.answer.scope import ScopedRetriever, ambiguous_assets
 from assistant.prompts import sanitize, strip_conversation, strip_framing
 from assistant.textutil import clip_words, content_terms, named_apart
-from assistant.types import Answer, ChatMessage, Citation, Flag
+from assistant.types import Answer, ChatMessage, Citation, DeclineStage, Flag
 from index.types import ScoredChunk
 
 SourcesCallback = Callable[[list[Citation]], None]
@@ -223,7 +223,8 @@ class RagAnswerer:
                 p_number = answer.extra["evidence"]["p_number"] = self.judge.asks_number(question)
                 if p_number is not None and p_number >= self.judge.number_share:
                     return self._abstain(answer, f"the question asks for a number (P {p_number:.2f}) and the "
-                                         "answer states none", report.subject, None, t0, stage="number asked, none given")
+                                         "answer states none", report.subject, None, t0,
+                                         stage="number asked, none given")
         answer.text = text
         choices = ambiguous_assets(question, self.registry, hits) if not assets else []
         if choices and self.registry is not None:
@@ -260,7 +261,7 @@ class RagAnswerer:
         return self.writer.prompt(question, conversation, citations, texts)
 
     def _abstain(self, answer: Answer, reason: str, subject: str, on_token: TokenCallback | None,
-                 t0: float, *, stage: str) -> Answer:
+                 t0: float, *, stage: DeclineStage) -> Answer:
         # the technical reason stays in the flags and ``extra`` for the audit record
         answer.text = decline_for(answer, subject, self.registry)
         answer.abstained = True

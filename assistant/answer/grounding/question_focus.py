@@ -78,8 +78,8 @@ def value_kind(question: str) -> str | None:
                     continue
                 first[kind] = min(first.get(kind, m.start()), m.start())
                 break
-    # "amount" is the catch-all (a size, a weight, a rating): a kind with its own unit named anywhere in the
-    # question says more ("what size usb psu, min amps" asks for a current).
+    # "amount" is the catch-all (a size, a rating): a kind with its own unit named anywhere in the question
+    # says more ("what size usb psu, min amps" asks for a current).
     named = {kind: at for kind, at in first.items() if kind != "amount"}
     if named:
         return min(named, key=named.__getitem__)
