@@ -30,27 +30,31 @@ UNITS: dict[str, str] = {
 }
 # the catch-all "amount" (a size, a rating) may be any of those three, or litres
 UNITS["amount"] = "(?:" + "|".join(UNITS[k] for k in ("weight", "length", "duration")) + r"|l\b)"
+# a unit before "/" and a word is a rate of another kind: "80 mm/s" is a speed, "45 L/min" a flow, "1.8 deg/step"
+_NOT_A_RATE = r"(?!\s*/\s*[^\W\d_])"
 # kind -> (question words that ask for it, regex of a value of that kind)
 VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
-    "torque": (("torque", "tighten", "tightening"), _NUM + UNITS["torque"]),
-    "pressure": (("pressure", "psi", "inflat"), _NUM + UNITS["pressure"]),
-    "temperature": (("temperature", "temp", "degrees"), _NUM + UNITS["temperature"]),
+    "torque": (("torque", "tighten", "tightening"), _NUM + UNITS["torque"] + _NOT_A_RATE),
+    "pressure": (("pressure", "psi", "inflat"), _NUM + UNITS["pressure"] + _NOT_A_RATE),
+    "temperature": (("temperature", "temp", "degrees"), _NUM + UNITS["temperature"] + _NOT_A_RATE),
     "cost": (("cost", "price", "costs", "expensive", "spend", "spent", "paid", "pay"),
              r"(?:[$€£]\s*\d|\d+(?:[.,]\d+)?\s*(?:usd|eur|gbp|dollars|euros)|\bcost\b[^.\n]{0,40}\d)"),
-    "clearance": (("clearance", "gap", "thickness", "lift", "runout", "backlash", "play"), _NUM + UNITS["clearance"]),
-    "capacity": (("capacity", "volume", "litres", "liters", "quarts"), _NUM + UNITS["capacity"]),
-    "voltage": (("voltage", "volts"), _NUM + UNITS["voltage"]),
+    "clearance": (("clearance", "gap", "thickness", "lift", "runout", "backlash", "play"),
+                  _NUM + UNITS["clearance"] + _NOT_A_RATE),
+    "capacity": (("capacity", "volume", "litres", "liters", "quarts"), _NUM + UNITS["capacity"] + _NOT_A_RATE),
+    "voltage": (("voltage", "volts"), _NUM + UNITS["voltage"] + _NOT_A_RATE),
     # "amp" and "amps" are its unit words: as a prefix they would read "ampseal" (a connector) as asking for a current
-    "current": (("amperage", "current"), _NUM + UNITS["current"]),
-    "resistance": (("resistance", "ohms"), _NUM + UNITS["resistance"]),
-    "speed": (("rpm", "speed"), _NUM + UNITS["speed"]),
+    "current": (("amperage", "current"), _NUM + UNITS["current"] + _NOT_A_RATE),
+    "resistance": (("resistance", "ohms"), _NUM + UNITS["resistance"] + _NOT_A_RATE),
+    "speed": (("rpm", "speed"), _NUM + UNITS["speed"] + _NOT_A_RATE),
     "part_number": (("part number", "part no", "p/n", "order number"),
                     r"\b(?:p/?n|part\s*(?:no\.?|number))\s*[:#]?\s*[A-Z0-9][\w-]*\d"),
-    "weight": (("heavy", "weigh", "mass"), _NUM + UNITS["weight"]),
-    "length": (("diameter", "length", "width"), f"(?:{_DIMENSIONS}|{_NUM}){UNITS['length']}"),
-    "duration": (("interval", "lifetime", "life"), _NUM + UNITS["duration"]),
+    "weight": (("heavy", "weigh", "mass"), _NUM + UNITS["weight"] + _NOT_A_RATE),
+    "length": (("diameter", "length", "width"), f"(?:{_DIMENSIONS}|{_NUM}){UNITS['length']}" + _NOT_A_RATE),
+    "duration": (("interval", "lifetime", "life"), _NUM + UNITS["duration"] + _NOT_A_RATE),
     # the catch-all: a size or a rating may be any of the kinds above
-    "amount": (("charge", "quantity", "rating", "size"), f"(?:{_DIMENSIONS}|{_NUM}){UNITS['amount']}"),
+    "amount": (("charge", "quantity", "rating", "size"),
+               f"(?:{_DIMENSIONS}|{_NUM}){UNITS['amount']}" + _NOT_A_RATE),
 }
 
 # the value words a typo may hide (one word, five letters or more)

@@ -253,6 +253,11 @@ def test_units_as_manuals_type_them():
     for kind, text in [("voltage", "24VDC supply"), ("voltage", "230 VAC mains"), ("pressure", "set to 6 barg"),
                        ("torque", "tighten to 35 lb-ft")]:
         assert unit_pattern(kind).search(text), (kind, text)
+    # a unit before "/" and a word is a rate of another kind; its own rate unit still counts
+    for kind, text in [("length", "at 80 mm/s"), ("capacity", "pumps 45 L/min"), ("weight", "2 kg/cm² max"),
+                       ("temperature", "1.8 deg/step")]:
+        assert unit_pattern(kind).search(text) is None, (kind, text)
+    assert unit_pattern("speed").search("at 80 mm/s") and unit_pattern("pressure").search("2 kg/cm² max")
     # a screw size or a grid is no amount, a letter ending an identifier no volt
     for kind, text in [("amount", "M3x10 screws"), ("amount", "a 3x3 grid"), ("voltage", "the V6 hotend")]:
         assert unit_pattern(kind).search(text) is None, (kind, text)
