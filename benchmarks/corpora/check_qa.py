@@ -57,6 +57,28 @@ def pdf_pages(path: Path):
     return _pdf_cache[path]
 
 
+_text_cache: dict = {}
+_rows_cache: dict = {}
+
+
+def _read(path: Path) -> str:
+    # a records file is the source of hundreds of questions: read it once, not once per question
+    if path not in _text_cache:
+        _text_cache[path] = path.read_text(encoding="utf-8", errors="replace")
+    return _text_cache[path]
+
+
+def _rows_by_id(path: Path) -> dict:
+    """A CSV's rows by their first cell (a record's id), parsed once."""
+    if path not in _rows_cache:
+        rows: dict = {}
+        for r in csv.reader(io.StringIO(_read(path))):
+            if r:
+                rows.setdefault(r[0], []).append(r)
+        _rows_cache[path] = rows
+    return _rows_cache[path]
+
+
 def source_text(corpus: Path, src: dict, errors: list, where: str):
     """Return the text a fact must be found in, or None when it cannot be checked."""
     rel = src.get("source")
@@ -78,13 +100,13 @@ def source_text(corpus: Path, src: dict, errors: list, where: str):
             errors.append(f"{where}: page {page!r} out of range for {rel} ({len(pages)} pages)")
             return None
         return pages[page - 1]
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = _read(path)
     record = src.get("record")
     if record is not None:
         if path.suffix.lower() != ".csv":
             errors.append(f"{where}: 'record' given for a non-CSV source {rel}")
             return text
-        rows = [r for r in csv.reader(io.StringIO(text)) if r and r[0] == str(record)]
+        rows = _rows_by_id(path).get(str(record), [])
         if not rows:
             errors.append(f"{where}: record {record!r} not found in {rel}")
             return None
