@@ -24,6 +24,7 @@ UNITS: dict[str, str] = {
     "current": r"(?:[mµu]?a\b|amp)",
     "resistance": r"(?:[mk]?ω|ohm)",
     "speed": r"(?:rpm|r/min|km/h|[mck]?m/s|m{1,2}/min|mph)",
+    "frequency": r"(?:[kmg]?hz|baud|[km]?bps|[km]?bit/s)\b",
     "weight": r"(?:kg|g|lbs?|t|tons?|tonnes?)\b",
     "length": r"(?:m|mm|cm|in|ft|km|miles?)\b",
     "duration": r"(?:hours?|hrs?|h|months?|years?)\b",
@@ -47,6 +48,8 @@ VALUE_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "current": (("amperage", "current"), _NUM + UNITS["current"] + _NOT_A_RATE),
     "resistance": (("resistance", "ohms"), _NUM + UNITS["resistance"] + _NOT_A_RATE),
     "speed": (("rpm", "speed"), _NUM + UNITS["speed"] + _NOT_A_RATE),
+    # a rate of repetition: a clock, a PWM, a serial line's baud rate
+    "frequency": (("frequency", "baud"), _NUM + UNITS["frequency"] + _NOT_A_RATE),
     "part_number": (("part number", "part no", "p/n", "order number"),
                     r"\b(?:p/?n|part\s*(?:no\.?|number))\s*[:#]?\s*[A-Z0-9][\w-]*\d"),
     "weight": (("heavy", "weigh", "mass"), _NUM + UNITS["weight"] + _NOT_A_RATE),
@@ -71,4 +74,5 @@ UNIT_WORDS: dict[str, tuple[str, ...]] = {
     "current": ("amp", "amps"),
     "resistance": ("ohm", "ohms"),
     "speed": ("rpm",),
+    "frequency": ("hz", "khz", "mhz", "baud"),
 }

@@ -54,6 +54,17 @@ def test_a_weight_a_length_and_an_interval_are_three_kinds():
     assert value_pattern("weight").search("Weight: 15.8g") and value_pattern("duration").search("every 6 months")
 
 
+def test_a_frequency_is_a_kind_of_its_own():
+    """A clock, a PWM or a serial line's rate: asked by its word or by a unit standing alone, written with a unit
+    or after its label ("baud rate 115200")."""
+    assert [value_kind(q) for q in ("default can bus baud rate on the odrive?", "what freq in hz for the belts",
+                                    "pwm frequency of the heater output")] == ["frequency"] * 3
+    assert value_kind("the 50 hz motor hums") is None  # a number before the unit names the part
+    pattern = value_pattern("frequency")
+    assert pattern.search("PWM at 20kHz") and pattern.search("serial baud rate is 250000")
+    assert pattern.search("mains 230 V") is None and value_pattern("voltage").search("a 50 Hz supply") is None
+
+
 def test_the_asked_word_in_any_form_is_no_subject():
     """ "weight" asks as "weigh" does: left in the subject, it and one other word of three would bind another
     product's weight on the same page."""
