@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from assistant.records.query import Filter, RecordQuery
-from assistant.records.table import RecordTable, Row, norm
+from assistant.records.table import PLACEHOLDER_COLUMNS, RecordTable, Row, norm, words
 from assistant.textutil import clip_words, two_decimals
 from assistant.types import TRACE_GROUPS, Citation, computed_citation
 from ingest.tables.table import parse_float
@@ -150,20 +150,27 @@ class RecordAnswerer:
         if not counts:
             return None
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1] if query.intent == "most" else kv[1], kv[0]))
-        top = ranked[:TOP_GROUPS]
         values = query.table.columns[col].values
+        # a blank's stand-in ("Unknown") is named beside the ranking, not as its winner (``RecordTable.placeholders``)
+        stand_ins = {v for v in query.table.placeholders if not set(words(v)) <= query.words}
+        kept = [(v, n) for v, n in ranked if v not in stand_ins] or ranked
+        blanks = [(v, n) for v, n in ranked[:TOP_GROUPS] if (v, n) not in kept]  # those that would have been named
+        ranked = kept
+        aside = "".join(f"; {values.get(v, v)} {n} not ranked, a blank's stand-in" for v, n in blanks)
+        top = ranked[:TOP_GROUPS]
         best = [r for r in rows if norm(r.cells.get(col, "")) == top[0][0]]
         cites = self._cite(best)
         scope = f" with {self._scope(query)}" if self._scope(query) else ""
         listed = ", ".join(f"{values.get(v, v)} {n}" for v, n in top)
         word = "Most" if query.intent == "most" else "Fewest"
         text = (f"{word} rows of {query.table.name}{scope} by {col}: {listed} "
-                f"({len(counts)} values, {sum(counts.values())} rows) [{len(cites) + 1}]. "
+                f"({len(counts)} values, {sum(counts.values())} rows{aside}) [{len(cites) + 1}]. "
                 f"{values.get(top[0][0], top[0][0])}: {_marks(cites)}.")
         shown = ranked[:TRACE_GROUPS]
         trace.append(f"Counted by {col} ({len(counts)} values, {sum(counts.values())} rows): "
                      + "; ".join(f"{values.get(v, v)} {n}" for v, n in shown)
-                     + (f"; {len(ranked) - len(shown)} more values." if len(ranked) > len(shown) else "."))
+                     + (f"; {len(ranked) - len(shown)} more values" if len(ranked) > len(shown) else "")
+                     + (f"; {aside[2:]} (written in {PLACEHOLDER_COLUMNS} or more columns)." if aside else "."))
         return RecordResult(text, values.get(top[0][0], top[0][0]), self._pick(best), cites)
 
     def _measure(self, query: RecordQuery, rows: list[Row], col: str, trace: list[str]) -> RecordResult | None:

@@ -52,6 +52,7 @@ class RecordQuery:
     group_by: str | None = None
     measure: str | None = None  # the number column of "mean", "max", "min", "sum"
     year_also: tuple[str, ...] = ()  # columns of years holding ``year`` too ("made in 2015"): counted beside
+    words: frozenset[str] = frozenset()  # the question's words: a blank's stand-in it names is ranked as asked
 
 
 def _detect(question: str, measured: bool = False) -> Intent | None:
@@ -101,6 +102,7 @@ class RecordQueryParser:
     def _finish(self, question: str, q: list[str], query: RecordQuery) -> RecordQuery | None:
         """The filters and the year; None when nothing of the table is named or a word belongs elsewhere."""
         table = query.table
+        query.words = frozenset(q)
         query.filters = self._filters(q, table, query.group_by)
         date = re.search(r"\b(?:19|20)\d\d(?:-\d\d-\d\d)?\b", question)
         query.year = date.group(0) if date and table.date_column() else None

@@ -25,6 +25,8 @@ from ingest.types import Chunk
 ColumnKind = Literal["category", "date", "number", "text"]
 TYPED_SHARE = 0.8  # a column is dates (numbers) when this share of its filled cells parse as such
 MAX_CATEGORY_CHARS = 60  # longer values are prose (a problem description), not a label to filter on
+# a value that stands in this many category columns ("Unknown" as a fault, a brand and a status) fills blanks
+PLACEHOLDER_COLUMNS = 3
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,17 @@ class RecordTable:
         """Each row's free-text cells (columns of kind ``text``) as " word word ... ", for phrase search."""
         text = [c.name for c in self.columns.values() if c.kind == "text"]
         return [" " + " ".join(words(" ".join(r.cells.get(c, "") for c in text))) + " " for r in self.rows]
+
+    @cached_property
+    def placeholders(self) -> set[str]:
+        """Values (lower case) written in ``PLACEHOLDER_COLUMNS`` or more category columns: a log's word for a blank
+        ("Unknown" as a fault type, a brand and a repair status), found from the table alone in any language. A
+        ranking does not name one as the most common value of a column. Values that are all of some column (a
+        yes / no flag written in several columns) are its values, not blanks."""
+        seen: Counter[str] = Counter(v for c in self.columns.values() if c.kind == "category" for v in c.values)
+        filling = {v for v, n in seen.items() if n >= PLACEHOLDER_COLUMNS}
+        return {v for v in filling if not any(c.kind == "category" and v in c.values and set(c.values) <= filling
+                                              for c in self.columns.values())}
 
     @cached_property
     def year_columns(self) -> list[str]:

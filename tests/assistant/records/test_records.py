@@ -420,3 +420,29 @@ def test_every_figure_stated_is_in_a_cited_source(table, fmea, question):
         assert (computed.doc_type, computed.label, computed.cited) == ("computed", f"{t.name} · computed", True)
         assert f"[{computed.n}]" in result.text and computed.excerpt.startswith(f"{t.name}: {len(t.rows)} rows read.")
         assert numbers_absent(result.text, "\n".join(c.excerpt for c in result.citations)) == []
+
+
+def test_a_blank_s_stand_in_is_named_beside_a_ranking_not_as_its_winner(tmp_path):
+    """ "Unknown" written as a fault, a brand and a status fills blanks: the most common fault is the most common
+    one known. Found from the table alone; a yes / no flag written in several columns stays a value."""
+    rows = [("u1", "Unknown", "Unknown", "Unknown", "yes", "yes", "yes"),
+            ("u2", "Unknown", "HP", "Fixed", "no", "no", "no"),
+            ("u3", "Unknown", "Canon", "Fixed", "yes", "no", "yes"),
+            ("u4", "Paper feed", "HP", "Fixed", "yes", "yes", "no"),
+            ("u5", "Paper feed", "Canon", "Unknown", "no", "yes", "yes"),
+            ("u6", "Ink", "Unknown", "Fixed", "yes", "no", "no")]
+    path = tmp_path / "printers.csv"
+    path.write_text("id,fault,brand,status,warranty,repeat,onsite\n" + "".join(",".join(r) + "\n" for r in rows),
+                    encoding="utf-8")
+    docs = RecordLoader().load(read_table(path)).documents
+    table = build_table(docs[0].source, [Chunk(f"c{i}", d.text, d.source, d.doc_type, record_id=d.record_id,
+                                               metadata=d.metadata) for i, d in enumerate(docs)])
+    assert table.placeholders == {"unknown"}
+    _, top = ask(table, "most common fault on the printers")
+    assert top.figure == "Paper feed" and {r.record_id for r in top.rows} == {"u4", "u5"}
+    assert "by fault: Paper feed 2, Ink 1 (3 values, 6 rows; Unknown 3 not ranked, a blank's stand-in)" in top.text
+    assert "Unknown 3 not ranked" in top.citations[-1].excerpt  # the computation says so
+    _, named = ask(table, "which fault is most common, unknown included")
+    assert named.figure == "Unknown"  # the question names it: ranked as asked
+    _, flag = ask(table, "which warranty value is most common")
+    assert flag.figure == "yes"
