@@ -163,12 +163,14 @@ class ScopedRetriever:
         query = self.retrieval_query(query, assets)
         general = self.retriever.retrieve(query, pool)
         if not assets:
-            return _diverse(named_code_first(query, prefer_definitions(query, general), k), k)
+            ranked = named_code_first(query, prefer_definitions(query, general), k)
+            return _diverse(named_heading_first(query, ranked, k), k)
         wanted = {a.lower() for a in assets}
         kept = [s for s in general if s.chunk.asset is None or s.chunk.asset.lower() in wanted]
         scoped = [s for a in assets for s in self.retriever.retrieve(query, pool, Filters(asset=a))]
         merged = self.fusion.merge_scoped(kept, scoped, general)
-        return _diverse(named_code_first(query, prefer_definitions(query, merged), k), k)
+        ranked = named_code_first(query, prefer_definitions(query, merged), k)
+        return _diverse(named_heading_first(query, ranked, k), k)
 
     @property
     def fusion(self) -> Fusion:
@@ -209,6 +211,23 @@ def named_code_first(query: str, ranked: list[ScoredChunk], k: int) -> list[Scor
     if not wanted or wanted <= top or not {code_family(c) for c in wanted - top} & {code_family(c) for c in top}:
         return ranked
     holder = next((s for s in ranked if wanted <= written_codes(s.chunk.text)), None)
+    return ranked if holder is None else [holder] + [s for s in ranked if s is not holder]
+
+
+_NUMBERED = re.compile(r"([^\W\d_]+)[\s#-]*(\d+)(?![\w.])")
+
+
+def named_heading_first(query: str, ranked: list[ScoredChunk], k: int) -> list[ScoredChunk]:
+    """ "code 8" (or "Fehler 30") where the top ``k`` hold sections headed by the same word with other numbers
+    ("Code 1", "Code 31"), not "Code 8": that section leads. A lone digit barely moves keywords or meaning."""
+    def numbered(s: ScoredChunk) -> tuple[str, str] | None:
+        last = " ".join(re.findall(r"[^\W_]+", (s.chunk.section or "").rsplit(">", 1)[-1].lower())).split()
+        return (last[0], last[1]) if len(last) > 1 and last[1].isdigit() else None
+
+    named = {(w.lower(), n) for w, n in _NUMBERED.findall(query)}
+    top = {numbered(s) for s in _diverse(ranked, k)}
+    wanted = {h for h in named if h not in top and any(t and t[0] == h[0] for t in top)}
+    holder = next((s for s in ranked if numbered(s) in wanted), None)
     return ranked if holder is None else [holder] + [s for s in ranked if s is not holder]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.answer.scope import QuestionScope, ScopedRetriever, named_code_first
+from assistant.answer.scope import QuestionScope, ScopedRetriever, named_code_first, named_heading_first
 from assistant.types import ChatMessage
 from index.fusion import Fusion
 from index.types import ScoredChunk
@@ -171,3 +171,24 @@ def test_a_named_code_missing_beside_its_relatives_brings_the_passage_that_write
     assert named_code_first("encoder error 0x1", ranked, 3) == ranked
     assert named_code_first("pid values for the silvia v5", ranked, 3) == ranked
     assert named_code_first("encoder error 0x9", ranked, 3) == ranked  # nothing writes it: the gate declines
+
+
+def _section(cid: str, section: str) -> ScoredChunk:
+    return ScoredChunk(Chunk(cid, f"{section}\nsome text", "codes.md", "manual", section=section), 0.5)
+
+
+def test_a_numbered_heading_the_question_names_brings_its_section():
+    """ "code 8" where the top k hold "Code 1" and "Code 31": the section "Code 8" leads, in any language."""
+    ranked = [_section("intro", "Connectivity"), _section("c1", "Codes > Code 1"), _section("c31", "Codes > Code 31"),
+              _section("c8", "Codes > Code 8"), _section("px", "Boards > Pixhawk 4")]
+    assert [s.chunk.chunk_id for s in named_heading_first("connectivity popup shows code 8", ranked, 3)] == [
+        "c8", "intro", "c1", "c31", "px"]
+    german = [_section("f1", "Fehlercodes > Fehler 1"), _section("f2", "Fehler 2"), _section("x", "Einbau"),
+              _section("f30", "Fehlercodes > Fehler 30: Firmware fehlt")]
+    assert named_heading_first("fehler 30 beim start", german, 3)[0].chunk.chunk_id == "f30"
+    # already among the top k, a number of another heading ("code 3" is not "Code 31"), no family of headings
+    # in the top k (a product "pixhawk 4" named beside them), or no number: unchanged
+    assert named_heading_first("code 1 again", ranked, 3) == ranked
+    assert named_heading_first("code 3", ranked, 3) == ranked
+    assert named_heading_first("abs max voltage on pixhawk 4 power1", ranked, 3) == ranked
+    assert named_heading_first("connectivity codes", ranked, 3) == ranked
