@@ -221,7 +221,7 @@ def named_heading_first(query: str, ranked: list[ScoredChunk], k: int) -> list[S
     """ "code 8" (or "Fehler 30") where the top ``k`` hold sections headed by the same word with other numbers
     ("Code 1", "Code 31"), not "Code 8": that section leads. A lone digit barely moves keywords or meaning."""
     def numbered(s: ScoredChunk) -> tuple[str, str] | None:
-        last = " ".join(re.findall(r"[^\W_]+", (s.chunk.section or "").rsplit(">", 1)[-1].lower())).split()
+        last = re.findall(r"[^\W_]+", (s.chunk.section or "").rsplit(">", 1)[-1].lower())
         return (last[0], last[1]) if len(last) > 1 and last[1].isdigit() else None
 
     named = {(w.lower(), n) for w, n in _NUMBERED.findall(query)}
